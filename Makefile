@@ -1,0 +1,36 @@
+# The two commands a new user needs: `make demo` and `make test`. Both set up everything else.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+PACKAGES := -e shared -e services/enrollment -e services/assessment -e services/certificate \
+	-e services/placement -e '.[dev]'
+
+.PHONY: demo test unit servers catalogue lint clean
+
+$(BIN)/.installed: pyproject.toml shared/pyproject.toml services/*/pyproject.toml deploy/constraints.txt
+	$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "Kompeten needs Python 3.11"'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -c deploy/constraints.txt $(PACKAGES)
+	touch $@
+
+demo: $(BIN)/.installed
+	$(BIN)/python -m kompeten_deploy.demo
+
+test: $(BIN)/.installed
+	$(BIN)/python -m pytest -q
+
+unit: $(BIN)/.installed
+	$(BIN)/python -m pytest -q -m "not integration and not e2e"
+
+servers: $(BIN)/.installed
+	$(BIN)/python -m kompeten_deploy.servers
+
+catalogue: $(BIN)/.installed
+	$(BIN)/python -m kompeten_shared.catalogue write
+
+lint: $(BIN)/.installed
+	$(BIN)/ruff check shared services deploy tests
+
+clean:
+	rm -rf $(VENV)

@@ -1,0 +1,108 @@
+"""Run the four services as separate `nameko run` processes, the way an operator would.
+
+    with Stack(servers, database_prefix="kompeten_demo") as stack:
+        requests.get(stack.url("certificate") + "/certificates/...")
+"""
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import requests
+
+from .servers import ROOT, STATE, Servers
+
+SERVICES = ("enrollment", "assessment", "certificate", "placement")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Stack:
+    def __init__(self, servers: Servers, database_prefix: str, amqp_uri: str | None = None,
+                 log_dir: Path | None = None):
+        self.servers = servers
+        self.amqp_uri = amqp_uri or servers.amqp_uri
+        self.database_prefix = database_prefix
+        self.ports = {name: free_port() for name in SERVICES}
+        self.log_dir = log_dir or STATE / "logs"
+        self.processes: dict[str, subprocess.Popen] = {}
+
+    def url(self, service: str) -> str:
+        return f"http://127.0.0.1:{self.ports[service]}"
+
+    def database(self, service: str) -> str:
+        return f"{self.database_prefix}_{service}"
+
+    def environ(self) -> dict[str, str]:
+        env = {**os.environ, **self.servers.environ(), "AMQP_URI": self.amqp_uri,
+               "CERTIFICATE_PUBLIC_URL": self.url("certificate"), "PYTHONUNBUFFERED": "1"}
+        for name in SERVICES:
+            env[f"{name.upper()}_DATABASE"] = self.database(name)
+            env[f"{name.upper()}_HTTP"] = f"127.0.0.1:{self.ports[name]}"
+        return env
+
+    def start(self, *names: str) -> "Stack":
+        self.log_dir.mkdir(parents=True, exist_ok=True)
+        nameko = str(Path(sys.executable).with_name("nameko"))
+        env = self.environ()
+        for name in names or SERVICES:
+            log = open(self.log_path(name), "wb")
+            self.processes[name] = subprocess.Popen(
+                [nameko, "run", "--config", "config.yaml",
+                 f"kompeten_{name}.service:{name.capitalize()}Service"],
+                cwd=ROOT / "services" / name, env=env, stdout=log, stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL)
+        for name in names or SERVICES:
+            self.wait_ready(name)
+        return self
+
+    def log_path(self, name: str) -> Path:
+        return self.log_dir / f"{self.database_prefix}-{name}.log"
+
+    def wait_ready(self, name: str, seconds: float = 60) -> None:
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            if self.processes[name].poll() is not None:
+                raise RuntimeError(f"{name} exited:\n{self.log_tail(name)}")
+            try:
+                if requests.get(self.url(name) + "/health/ready", timeout=2).ok:
+                    return
+            except requests.ConnectionError:
+                pass
+            time.sleep(0.3)
+        raise RuntimeError(f"{name} did not start within {seconds}s:\n{self.log_tail(name)}")
+
+    def log_tail(self, name: str, lines: int = 30) -> str:
+        text = self.log_path(name).read_text(errors="replace").splitlines()
+        return "\n".join(text[-lines:])
+
+    def stop(self, *names: str, sig: int = signal.SIGTERM) -> None:
+        """SIGTERM lets nameko finish the workers in flight; SIGKILL after 20 seconds."""
+        chosen = [n for n in (names or list(self.processes)) if n in self.processes]
+        for name in chosen:
+            self.processes[name].send_signal(sig)
+        for name in chosen:
+            process = self.processes.pop(name)
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+    def __enter__(self) -> "Stack":
+        try:
+            return self.start()
+        except BaseException:
+            self.stop()
+            raise
+
+    def __exit__(self, *exc_info) -> None:
+        self.stop()

@@ -1,0 +1,100 @@
+"""The assessment service: opens a case per completed trainee, records the asesor's per-unit
+K/BK and the plenary decision, publishes assessment.decided.
+
+    nameko run --config config.yaml kompeten_assessment.service:AssessmentService
+"""
+
+from datetime import UTC, datetime
+
+from kompeten_shared.consuming import consume
+from kompeten_shared.health import HealthChecks
+from kompeten_shared.mongo import Database
+from kompeten_shared.publishing import EventPublisher
+from kompeten_shared.web import api, read_json
+
+from . import registry, repository
+from .case import Case, case_id_for
+from .repository import Repository
+from .schemas import DecisionRequest, ResultsRequest
+
+
+def case_view(case: Case) -> dict:
+    scheme = registry.scheme(case.scheme_code)
+    return {
+        "id": case.id, "participant_id": case.participant_id,
+        "programme_id": case.programme_id, "scheme_code": case.scheme_code,
+        "status": case.status, "opened_at": case.opened_at,
+        "units": [{"code": code, "title": title,
+                   "result": case.results[code].result if code in case.results else None,
+                   "method": case.results[code].method if code in case.results else None}
+                  for code, title in scheme.units],
+        "decision": case.decision,
+    }
+
+
+def scheme_view(scheme: registry.Scheme) -> dict:
+    return {"code": scheme.code, "title": scheme.title, "kind": scheme.kind,
+            "lsp": scheme.lsp_code,
+            "units": [{"code": code, "title": title} for code, title in scheme.units]}
+
+
+class AssessmentService(HealthChecks):
+    name = "assessment"
+
+    db = Database(prepare=repository.prepare)
+    publish = EventPublisher()
+
+    @consume("enrollment", "training.completed")
+    def on_training_completed(self, event):
+        data = event.data
+        registry.scheme(data["scheme_code"])  # an unknown scheme is refused and dead-lettered
+        Repository(self.db).open(Case(
+            id=case_id_for(data["programme_id"], data["participant_id"]),
+            participant_id=data["participant_id"], programme_id=data["programme_id"],
+            scheme_code=data["scheme_code"], asesi_name=data["asesi_name"],
+            opened_at=datetime.now(UTC)))
+
+    @api("GET", "/schemes")
+    def list_schemes(self, request):
+        return [scheme_view(s) for s in registry.SCHEMES.values()]
+
+    @api("GET", "/schemes/<code>")
+    def get_scheme(self, request, code):
+        return scheme_view(registry.scheme(code))
+
+    @api("GET", "/cases")
+    def list_cases(self, request):
+        query = {key: request.args[key] for key in ("programme_id", "participant_id", "status")
+                 if key in request.args}
+        return [case_view(c) for c in Repository(self.db).find(**query)]
+
+    @api("GET", "/cases/<case_id>")
+    def get_case(self, request, case_id):
+        return case_view(Repository(self.db).get(case_id))
+
+    @api("POST", "/cases/<case_id>/results")
+    def record_results(self, request, case_id):
+        command = read_json(request, ResultsRequest())
+        repo = Repository(self.db)
+        case = repo.get(case_id)
+        case.record(registry.scheme(case.scheme_code), registry.asesor(command["asesor"]),
+                    command["units"], datetime.now(UTC))
+        repo.save(case)
+        return case_view(case)
+
+    @api("POST", "/cases/<case_id>/decision")
+    def decide(self, request, case_id):
+        command = read_json(request, DecisionRequest())
+        registry.plenary_member(command["decided_by"])
+        repo = Repository(self.db)
+        case = repo.get(case_id)
+        scheme = registry.scheme(case.scheme_code)
+        if case.status != "decided":
+            case.decide(scheme, command["decided_by"], datetime.now(UTC))
+            repo.save(case)
+        # Publishing again for a decided case re-sends the same event id: a crash between the
+        # write and the publish is repaired by repeating the request, and consumers skip repeats.
+        self.publish("assessment.decided",
+                     case.decided_event(scheme, registry.LSPS[scheme.lsp_code]),
+                     subject=case.participant_id, event_id=f"{case.id}:decided")
+        return case_view(case)

@@ -1,0 +1,1 @@
+"""Kompeten certificate: certificates issued on a K decision, verifiable by anyone by number."""

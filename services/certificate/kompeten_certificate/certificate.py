@@ -1,0 +1,68 @@
+"""Certificates: numbering, validity, status and the public view. Pure domain code."""
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+
+def number(issuer_code: str, scheme_code: str, year: int, sequence: int) -> str:
+    """<issuer>.<scheme>.<year>.<6-digit sequence>, e.g. LSP-GNI.GAR-OMP.2026.000014: sequential
+    per issuer, scheme and year, and safe in a URL path."""
+    return f"{issuer_code}.{scheme_code}.{year}.{sequence:06d}"
+
+
+def valid_until(issued_on: date, years: int) -> date:
+    """The day before the same date `years` later (29 February falls back to 28)."""
+    try:
+        anniversary = issued_on.replace(year=issued_on.year + years)
+    except ValueError:
+        anniversary = issued_on.replace(year=issued_on.year + years, day=28)
+    return anniversary - timedelta(days=1)
+
+
+def mask_name(name: str) -> str:
+    """'Siti Rahmawati' -> 'Siti R*******': enough to recognise, not enough to harvest."""
+    first, _, rest = name.strip().partition(" ")
+    return first if not rest else f"{first} {rest[0]}{'*' * (len(rest) - 1)}"
+
+
+@dataclass
+class Certificate:
+    number: str
+    participant_id: str
+    case_id: str
+    holder_name: str
+    scheme_code: str
+    scheme_title: str
+    units: list[dict]
+    issuer: dict
+    issued_on: date
+    valid_until: date
+
+    def status(self, today: date) -> str:
+        return "valid" if today <= self.valid_until else "expired"
+
+    def issued_event(self, verification_url: str) -> dict:
+        return {"certificate_number": self.number, "participant_id": self.participant_id,
+                "case_id": self.case_id, "scheme_code": self.scheme_code,
+                "scheme_title": self.scheme_title, "units": self.units, "issuer": self.issuer,
+                "issued_on": self.issued_on, "valid_until": self.valid_until,
+                "verification_url": verification_url}
+
+    def public_view(self, today: date, verification_url: str) -> dict:
+        return {"number": self.number, "status": self.status(today),
+                "holder": mask_name(self.holder_name), "scheme_code": self.scheme_code,
+                "scheme_title": self.scheme_title, "units": self.units, "issuer": self.issuer,
+                "issued_on": self.issued_on, "valid_until": self.valid_until,
+                "verification_url": verification_url}
+
+
+def from_decision(decision: dict, sequence: int, issued_on: date, years: int) -> Certificate:
+    return Certificate(
+        number=number(decision["lsp"]["code"], decision["scheme_code"], issued_on.year,
+                      sequence),
+        participant_id=decision["participant_id"], case_id=decision["case_id"],
+        holder_name=decision["holder_name"], scheme_code=decision["scheme_code"],
+        scheme_title=decision["scheme_title"],
+        units=[{"code": u["code"], "title": u["title"]} for u in decision["units"]],
+        issuer=dict(decision["lsp"]), issued_on=issued_on,
+        valid_until=valid_until(issued_on, years))

@@ -1,0 +1,1 @@
+"""Kompeten enrollment: programmes, participants (keyed by NIK), consent, attendance, completion."""

@@ -1,0 +1,66 @@
+"""The NIK (Nomor Induk Kependudukan): checked with python-stdnum, then never kept in clear.
+
+A NIK is PPRRSS DDMMYY XXXX: the district of registration, the birth date with 40 added to the
+day for women, a serial. Only a keyed hash (to find the person again) and a masked form (for
+display) are stored.
+"""
+
+import hashlib
+import hmac
+from dataclasses import dataclass
+from datetime import date
+
+from kompeten_shared.errors import InvalidInput
+from stdnum import numdb
+from stdnum.exceptions import ValidationError
+from stdnum.id import nik as stdnum_nik
+
+
+@dataclass(frozen=True)
+class Nik:
+    number: str
+    regency_code: str
+    birth_date: date
+    sex: str
+
+    @property
+    def masked(self) -> str:
+        return mask(self.number)
+
+    def digest(self, key: str) -> str:
+        return hmac.new(key.encode(), self.number.encode(), hashlib.sha256).hexdigest()
+
+
+def mask(number: str) -> str:
+    return number[:4] + "*" * 8 + number[-4:]
+
+
+def regency_name(code: str) -> str | None:
+    """'3204' -> 'BANDUNG, Jawa Barat' from the code list python-stdnum ships."""
+    parts = numdb.get("id/loc").info(code)
+    if len(parts) != 2 or not parts[1][1]:
+        return None
+    return f"{parts[1][1]['name_id']}, {parts[0][1]['name_id']}"
+
+
+def parse(raw: str, *, birth_date: date, sex: str) -> Nik:
+    """Validate a NIK against the birth date and sex the person gave; InvalidInput says why."""
+    try:
+        number = stdnum_nik.validate(raw)
+    except ValidationError as exc:
+        code = {"InvalidFormat": "nik_not_digits", "InvalidLength": "nik_length"}.get(
+            type(exc).__name__, "nik_invalid")
+        message = {"nik_not_digits": "NIK must contain digits only",
+                   "nik_length": "NIK must have 16 digits"}.get(
+            code, "NIK has an unknown region code or an impossible birth date")
+        raise InvalidInput(message, code=code, details={"field": "nik"}) from None
+    day, month, yy = int(number[6:8]), int(number[8:10]), int(number[10:12])
+    nik_sex = "F" if day > 40 else "M"
+    if nik_sex != sex:
+        raise InvalidInput("NIK does not match the sex given (women have 40 added to the day)",
+                           code="nik_sex_mismatch", details={"field": "nik"})
+    # The NIK holds only a two-digit year, so the birth date given settles the century.
+    if (day % 40, month, yy) != (birth_date.day, birth_date.month, birth_date.year % 100):
+        raise InvalidInput("NIK does not match the birth date given",
+                           code="nik_birth_date_mismatch", details={"field": "nik"})
+    return Nik(number=number, regency_code=number[:4], birth_date=birth_date, sex=sex)

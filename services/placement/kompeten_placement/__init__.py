@@ -1,0 +1,1 @@
+"""Kompeten placement: partner employers, vacancies, the graduate pool, offers and placements."""

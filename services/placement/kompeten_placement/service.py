@@ -1,0 +1,134 @@
+"""The placement service: partner employers, vacancies, the consented graduate pool, offers
+and placements.
+
+    nameko run --config config.yaml kompeten_placement.service:PlacementService
+"""
+
+import uuid
+from datetime import UTC, date, datetime
+
+from kompeten_shared.consuming import consume
+from kompeten_shared.health import HealthChecks
+from kompeten_shared.mongo import Database
+from kompeten_shared.publishing import EventPublisher
+from kompeten_shared.web import api, read_json
+
+from . import repository
+from .pool import Offer
+from .repository import Repository
+from .schemas import AnswerRequest, EmployerRequest, OfferRequest, VacancyRequest
+
+
+def _new_id() -> str:
+    return str(uuid.uuid4())
+
+
+def _view(doc: dict) -> dict:
+    view = {key: value for key, value in doc.items() if key != "_id"}
+    return {"id": doc["_id"], **view}
+
+
+def offer_view(offer: Offer) -> dict:
+    return {key: value for key, value in offer.__dict__.items()}
+
+
+class PlacementService(HealthChecks):
+    name = "placement"
+
+    db = Database(prepare=repository.prepare)
+    publish = EventPublisher()
+
+    @consume("enrollment", "participant.consent_changed")
+    def on_consent_changed(self, event):
+        data = event.data
+        if data["purpose"] == "partner_sharing":
+            Repository(self.db).record_sharing(data["participant_id"], data["granted"],
+                                               data["profile"], data["recorded_at"])
+
+    @consume("certificate", "certificate.issued")
+    def on_certificate_issued(self, event):
+        data = event.data
+        Repository(self.db).add_certificate(data["participant_id"], {
+            "number": data["certificate_number"], "scheme_code": data["scheme_code"],
+            "valid_until": data["valid_until"].isoformat(),
+            "verification_url": data["verification_url"]})
+
+    @api("POST", "/employers")
+    def register_employer(self, request):
+        command = read_json(request, EmployerRequest())
+        return 201, _view(Repository(self.db).add("employers", {"_id": _new_id(), **command}))
+
+    @api("POST", "/vacancies")
+    def open_vacancy(self, request):
+        command = read_json(request, VacancyRequest())
+        repo = Repository(self.db)
+        repo.employer(command["employer_id"])
+        doc = {"_id": _new_id(), **command, "start_date": command["start_date"].isoformat(),
+               "filled": 0}
+        return 201, _view(repo.add("vacancies", doc))
+
+    @api("GET", "/vacancies/<vacancy_id>/candidates")
+    def candidates(self, request, vacancy_id):
+        """Graduates certified for the vacancy's scheme who agreed to share their data."""
+        repo = Repository(self.db)
+        vacancy = repo.vacancy(vacancy_id)
+        return [g.candidate_for(vacancy) for g in repo.shared_graduates(vacancy["scheme_code"])]
+
+    @api("POST", "/offers")
+    def make_offer(self, request):
+        command = read_json(request, OfferRequest())
+        repo = Repository(self.db)
+        vacancy = repo.vacancy(command["vacancy_id"])
+        repo.graduate(command["participant_id"]).candidate_for(vacancy)
+        offer = Offer(id=_new_id(), vacancy_id=vacancy["_id"],
+                      employer_id=vacancy["employer_id"],
+                      participant_id=command["participant_id"], kind=vacancy["kind"],
+                      made_at=datetime.now(UTC))
+        repo.add_offer(offer)
+        self.publish("offer.made", {
+            "offer_id": offer.id, "vacancy_id": offer.vacancy_id,
+            "employer_id": offer.employer_id, "participant_id": offer.participant_id,
+            "kind": offer.kind, "made_at": offer.made_at}, subject=offer.participant_id)
+        return 201, offer_view(offer)
+
+    @api("GET", "/offers")
+    def list_offers(self, request):
+        query = {key: request.args[key] for key in ("vacancy_id", "participant_id", "status")
+                 if key in request.args}
+        return [offer_view(o) for o in Repository(self.db).offers(**query)]
+
+    @api("POST", "/offers/<offer_id>/accept")
+    def accept_offer(self, request, offer_id):
+        read_json(request, AnswerRequest())
+        repo = Repository(self.db)
+        offer = repo.offer(offer_id)
+        vacancy = repo.vacancy(offer.vacancy_id)
+        graduate = repo.graduate(offer.participant_id)
+        certificate = graduate.candidate_for(vacancy)["certificate_number"]
+        offer.answer("accept", datetime.now(UTC))
+        repo.take_place(vacancy)
+        repo.save_answer(offer)
+        placement = {"_id": _new_id(), "offer_id": offer.id, "vacancy_id": offer.vacancy_id,
+                     "employer_id": offer.employer_id, "participant_id": offer.participant_id,
+                     "certificate_number": certificate, "kind": offer.kind,
+                     "start_date": vacancy["start_date"]}
+        repo.add("placements", placement)
+        event = {key: value for key, value in placement.items() if key != "_id"}
+        self.publish("graduate.placed", {**event, "placement_id": placement["_id"],
+                                         "start_date": date.fromisoformat(event["start_date"])},
+                     subject=offer.participant_id)
+        return 201, _view(placement)
+
+    @api("POST", "/offers/<offer_id>/decline")
+    def decline_offer(self, request, offer_id):
+        command = read_json(request, AnswerRequest())
+        repo = Repository(self.db)
+        offer = repo.offer(offer_id)
+        offer.answer("decline", datetime.now(UTC), command["reason"])
+        repo.save_answer(offer)
+        self.publish("offer.declined", {
+            "offer_id": offer.id, "vacancy_id": offer.vacancy_id,
+            "employer_id": offer.employer_id, "participant_id": offer.participant_id,
+            "reason": offer.reason, "declined_at": offer.answered_at},
+            subject=offer.participant_id)
+        return offer_view(offer)

@@ -1,0 +1,187 @@
+"""`@consume("certificate", "certificate.issued")` on a nameko service method.
+
+On top of nameko's reliable, service-pooled event handler it:
+- validates the CloudEvents envelope and the data against the event's contract, and calls the
+  method with a `CloudEvent` whose `data` is already loaded (dates as dates);
+- skips an event id this handler already processed (recorded in the service's own database in
+  `processed_events`), so redelivery is harmless;
+- dead-letters what it cannot process: an undecodable or invalid message, or one the domain
+  refuses, goes to the `kompeten.dead-letter` exchange (queue `<service>.dead-letter`) with the
+  reason in the `x-kompeten-reason` header and the original body untouched, ready for replay;
+- requeues on a transient database failure instead of losing the event.
+"""
+
+import json
+import logging
+from datetime import UTC, datetime
+from functools import partial
+
+import eventlet
+from kombu import Exchange, Queue
+from nameko.amqp.publish import Publisher
+from nameko.constants import AMQP_URI_CONFIG_KEY
+from nameko.events import SERVICE_POOL, EventHandler
+from nameko.exceptions import ContainerBeingKilled
+from nameko.messaging import QueueConsumer
+from pymongo.errors import ConnectionFailure, DuplicateKeyError
+
+from . import envelope
+from .envelope import InvalidEvent
+from .errors import DomainError
+from .events import load_data
+from .mongo import MongoConnection
+
+log = logging.getLogger(__name__)
+
+DEAD_LETTER_EXCHANGE = Exchange("kompeten.dead-letter", type="topic", durable=True)
+PROCESSED = "processed_events"
+TRANSIENT = (ConnectionFailure,)
+RETRY_DELAY = 1.0
+
+
+def dead_letter_queue(service: str) -> Queue:
+    return Queue(f"{service}.dead-letter", exchange=DEAD_LETTER_EXCHANGE, routing_key=service,
+                 durable=True)
+
+
+class DeadLetteringQueueConsumer(QueueConsumer):
+    """A message that cannot even be decoded (not JSON, wrong content type) would otherwise
+    crash kombu's consume loop and with it the service; dead-letter it instead."""
+
+    def get_consumers(self, consumer_cls, channel):
+        consumers = super().get_consumers(consumer_cls, channel)
+        for provider, consumer in self._consumers.items():
+            consumer.on_decode_error = partial(self._undecodable, provider)
+        return consumers
+
+    def _undecodable(self, provider, message, exc):
+        provider.refuse(message, f"undecodable message: {exc}")
+
+
+class EventConsumer(EventHandler):
+    queue_consumer = DeadLetteringQueueConsumer()
+    connection = MongoConnection()
+
+    def __init__(self, source_service: str, event_type: str, **kwargs):
+        super().__init__(source_service, event_type, handler_type=SERVICE_POOL,
+                         reliable_delivery=True, requeue_on_error=False,
+                         expected_exceptions=(DomainError,), **kwargs)
+
+    def setup(self):
+        super().setup()
+        service = self.container.service_name
+        self.consumer_name = f"{service}.{self.method_name}"
+        self.dead_letter_routing_key = service
+        # Anything the broker itself rejects (a length limit, a delivery limit) lands in the
+        # same dead-letter queue as what this consumer refuses.
+        self.queue.queue_arguments = {
+            "x-dead-letter-exchange": DEAD_LETTER_EXCHANGE.name,
+            "x-dead-letter-routing-key": service,
+        }
+        self.dead_letters = Publisher(
+            self.container.config[AMQP_URI_CONFIG_KEY],
+            declare=[DEAD_LETTER_EXCHANGE, dead_letter_queue(service)],
+        )
+
+    # -- the message's way in -------------------------------------------------------------
+
+    def handle_message(self, body, message):
+        try:
+            event = self._validated(body)
+        except InvalidEvent as exc:
+            self.refuse(message, exc.reason, exc.details)
+            return
+        try:
+            if self._processed(event.id):
+                log.info("skipping already processed event %s in %s", event.id,
+                         self.consumer_name)
+                self.queue_consumer.ack_message(message)
+                return
+        except TRANSIENT as exc:
+            self._retry_later(message, exc)
+            return
+        context_data = self.unpack_message_headers(message)
+        try:
+            self.container.spawn_worker(
+                self, (event,), {}, context_data=context_data,
+                handle_result=partial(self.handle_result, message, event),
+            )
+        except ContainerBeingKilled:
+            self.queue_consumer.requeue_message(message)
+
+    def handle_result(self, message, event, worker_ctx, result=None, exc_info=None):
+        if exc_info is None:
+            try:
+                self.connection.db[PROCESSED].insert_one({
+                    "_id": self._key(event.id), "type": event.type,
+                    "processed_at": datetime.now(UTC)})
+            except DuplicateKeyError:
+                pass
+            except TRANSIENT:
+                # The handler's own writes are idempotent; a redelivery would only redo them.
+                log.warning("could not record %s as processed", event.id)
+            self.queue_consumer.ack_message(message)
+        elif isinstance(exc_info[1], TRANSIENT):
+            self._retry_later(message, exc_info[1])
+        elif isinstance(exc_info[1], DomainError):
+            error = exc_info[1]
+            self.refuse(message, f"{error.code}: {error.message}", error.details, event.id)
+        else:
+            error = exc_info[1]
+            self.refuse(message, f"handler failed: {type(error).__name__}: {error}", None,
+                        event.id)
+        return result, exc_info
+
+    def _validated(self, body) -> envelope.CloudEvent:
+        event = envelope.parse(body)
+        if event.type != self.event_type:
+            raise InvalidEvent(f"event type {event.type!r} arrived on the {self.event_type!r} "
+                               "routing key")
+        if event.producer != self.source_service:
+            raise InvalidEvent(f"{event.type} must come from {self.source_service}, "
+                               f"not {event.source!r}")
+        data = load_data(event.type, event.data, event.dataschema)
+        return envelope.CloudEvent(**{**event.__dict__, "data": data})
+
+    def _key(self, event_id: str) -> str:
+        return f"{self.consumer_name}:{event_id}"
+
+    def _processed(self, event_id: str) -> bool:
+        return self.connection.db[PROCESSED].find_one({"_id": self._key(event_id)},
+                                                      {"_id": 1}) is not None
+
+    def _retry_later(self, message, exc):
+        log.warning("transient failure in %s, requeueing: %s", self.consumer_name, exc)
+        eventlet.sleep(RETRY_DELAY)
+        self.queue_consumer.requeue_message(message)
+
+    # -- dead letters -----------------------------------------------------------------------
+
+    def refuse(self, message, reason: str, details=None, event_id: str | None = None):
+        """Move the message, untouched, to the dead-letter queue with the reason; then ack it.
+        If the dead-letter publish fails the message is requeued, so it is never lost."""
+        headers = {
+            "x-kompeten-reason": reason[:1000],
+            "x-kompeten-consumer": self.consumer_name,
+            "x-original-exchange": message.delivery_info.get("exchange", ""),
+            "x-original-routing-key": message.delivery_info.get("routing_key", ""),
+            "x-dead-lettered-at": datetime.now(UTC).isoformat(),
+        }
+        if details:
+            headers["x-kompeten-details"] = json.dumps(details, default=str)[:4000]
+        try:
+            self.dead_letters.publish(
+                message.body, exchange=DEAD_LETTER_EXCHANGE,
+                routing_key=self.dead_letter_routing_key, headers=headers,
+                content_type=message.content_type or "application/octet-stream",
+                content_encoding=message.content_encoding or "binary",
+            )
+        except Exception as exc:  # the broker is going away: keep the message where it is
+            self._retry_later(message, exc)
+            return
+        log.warning("dead-lettered %s in %s: %s", event_id or "a message", self.consumer_name,
+                    reason)
+        self.queue_consumer.ack_message(message)
+
+
+consume = EventConsumer.decorator

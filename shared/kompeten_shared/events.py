@@ -1,0 +1,228 @@
+"""Every event type Kompeten publishes: its marshmallow schema, producer and version.
+
+These schemas are the public contract. Partners read them as JSON Schema from the AsyncAPI
+catalogue (kompeten_shared/catalogue/asyncapi.yaml), generated from this module. A breaking change
+means a new version number, never an edit in place. Fields marked x-personal-data carry personal
+data (UU PDP, Law 27/2022) and appear only in events whose consumers need them for their purpose;
+no event carries a NIK.
+"""
+
+from dataclasses import dataclass
+from typing import Any
+
+from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
+
+from .envelope import InvalidEvent
+
+PERSONAL = {"x-personal-data": True}
+RESULTS = ("K", "BK")
+CONSENT_PURPOSES = ("certification", "partner_sharing", "follow_up")
+PLACEMENT_KINDS = ("job", "apprenticeship")
+
+_id = validate.Length(min=1, max=100)
+_regency = validate.Regexp(r"^\d{4}$", error="must be a 4-digit regency code")
+
+
+def _ident(**kw):
+    return fields.String(required=True, validate=_id, **kw)
+
+
+class Contract(Schema):
+    class Meta:
+        # Unknown fields are refused: a producer that drifts from its contract is caught at once.
+        unknown = RAISE
+        ordered = True
+
+
+class TrainingCompleted(Contract):
+    """A participant met the programme's attendance rule and may go on to assessment."""
+
+    participant_id = _ident()
+    programme_id = _ident()
+    scheme_code = _ident()
+    organiser = fields.String(required=True)
+    region_code = fields.String(required=True, validate=_regency)
+    attendance_rate = fields.Float(required=True, validate=validate.Range(0, 1))
+    completed_on = fields.Date(required=True)
+    asesi_name = fields.String(required=True, validate=validate.Length(min=1, max=200),
+                               metadata={**PERSONAL, "description":
+                                         "for the assessor and the certificate only"})
+
+
+class TrainingNotCompleted(Contract):
+    """A participant did not meet the attendance rule; no assessment follows."""
+
+    participant_id = _ident()
+    programme_id = _ident()
+    scheme_code = _ident()
+    attendance_rate = fields.Float(required=True, validate=validate.Range(0, 1))
+    required_rate = fields.Float(required=True, validate=validate.Range(0, 1))
+    reason = fields.String(required=True)
+
+
+class SharedProfile(Contract):
+    """What a participant agreed to share with partner employers."""
+
+    name = fields.String(required=True, metadata=PERSONAL)
+    phone = fields.String(load_default=None, allow_none=True, metadata=PERSONAL)
+    region_code = fields.String(required=True, validate=_regency)
+
+
+class ConsentChanged(Contract):
+    """A participant gave or withdrew consent for one purpose. The profile travels only with a
+    grant of partner_sharing; a withdrawal tells every consumer to erase what it holds."""
+
+    participant_id = _ident()
+    purpose = fields.String(required=True, validate=validate.OneOf(CONSENT_PURPOSES))
+    granted = fields.Boolean(required=True)
+    recorded_at = fields.AwareDateTime(required=True)
+    profile = fields.Nested(SharedProfile, load_default=None, allow_none=True)
+
+    @validates_schema
+    def _profile_only_with_sharing_grant(self, data, **kwargs):
+        sharing_grant = data.get("purpose") == "partner_sharing" and data.get("granted")
+        if data.get("profile") and not sharing_grant:
+            raise ValidationError("only a partner_sharing grant carries a profile", "profile")
+        if sharing_grant and not data.get("profile"):
+            raise ValidationError("a partner_sharing grant carries the shared profile", "profile")
+
+
+class Unit(Contract):
+    code = fields.String(required=True)
+    title = fields.String(required=True)
+
+
+class UnitResult(Unit):
+    result = fields.String(required=True, validate=validate.OneOf(RESULTS))
+
+
+class Organisation(Contract):
+    code = fields.String(required=True)
+    name = fields.String(required=True)
+
+
+class AssessmentDecided(Contract):
+    """The LSP's plenary (rapat pleno) decided a case: K/BK per unit and overall."""
+
+    case_id = _ident()
+    participant_id = _ident()
+    programme_id = fields.String(load_default=None, allow_none=True)
+    scheme_code = _ident()
+    scheme_title = fields.String(required=True)
+    lsp = fields.Nested(Organisation, required=True)
+    assessor_reg = fields.String(required=True)
+    units = fields.List(fields.Nested(UnitResult), required=True, validate=validate.Length(min=1))
+    overall = fields.String(required=True, validate=validate.OneOf(RESULTS))
+    decided_at = fields.AwareDateTime(required=True)
+    decided_by = fields.String(required=True)
+    holder_name = fields.String(required=True, metadata={**PERSONAL, "description":
+                                                         "printed on the certificate"})
+
+    @validates_schema
+    def _overall_follows_units(self, data, **kwargs):
+        units = data.get("units") or []
+        expected = "K" if units and all(u["result"] == "K" for u in units) else "BK"
+        if data.get("overall") and data["overall"] != expected:
+            raise ValidationError(f"overall must be {expected} for these unit results", "overall")
+
+
+class CertificateIssued(Contract):
+    """A certificate was issued. Carries no name: anyone may verify it by number."""
+
+    certificate_number = _ident()
+    participant_id = _ident()
+    case_id = _ident()
+    scheme_code = _ident()
+    scheme_title = fields.String(required=True)
+    units = fields.List(fields.Nested(Unit), required=True)
+    issuer = fields.Nested(Organisation, required=True)
+    issued_on = fields.Date(required=True)
+    valid_until = fields.Date(required=True)
+    verification_url = fields.Url(required=True, require_tld=False)
+
+
+class OfferMade(Contract):
+    offer_id = _ident()
+    vacancy_id = _ident()
+    employer_id = _ident()
+    participant_id = _ident()
+    kind = fields.String(required=True, validate=validate.OneOf(PLACEMENT_KINDS))
+    made_at = fields.AwareDateTime(required=True)
+
+
+class OfferDeclined(Contract):
+    offer_id = _ident()
+    vacancy_id = _ident()
+    employer_id = _ident()
+    participant_id = _ident()
+    reason = fields.String(load_default=None, allow_none=True)
+    declined_at = fields.AwareDateTime(required=True)
+
+
+class GraduatePlaced(Contract):
+    """An accepted offer became a placement (a job or a pemagangan)."""
+
+    placement_id = _ident()
+    offer_id = _ident()
+    vacancy_id = _ident()
+    employer_id = _ident()
+    participant_id = _ident()
+    certificate_number = _ident()
+    kind = fields.String(required=True, validate=validate.OneOf(PLACEMENT_KINDS))
+    start_date = fields.Date(required=True)
+
+
+@dataclass(frozen=True)
+class EventType:
+    type: str
+    version: int
+    producer: str
+    schema: type[Contract]
+
+    @property
+    def dataschema(self) -> str:
+        return f"urn:kompeten:schema:{self.type}:{self.version}"
+
+    @property
+    def summary(self) -> str:
+        return " ".join((self.schema.__doc__ or self.type).split())
+
+
+EVENTS: dict[str, EventType] = {e.type: e for e in (
+    EventType("participant.consent_changed", 1, "enrollment", ConsentChanged),
+    EventType("training.completed", 1, "enrollment", TrainingCompleted),
+    EventType("training.not_completed", 1, "enrollment", TrainingNotCompleted),
+    EventType("assessment.decided", 1, "assessment", AssessmentDecided),
+    EventType("certificate.issued", 1, "certificate", CertificateIssued),
+    EventType("offer.made", 1, "placement", OfferMade),
+    EventType("offer.declined", 1, "placement", OfferDeclined),
+    EventType("graduate.placed", 1, "placement", GraduatePlaced),
+)}
+
+
+def event_type(name: str) -> EventType:
+    try:
+        return EVENTS[name]
+    except KeyError:
+        raise InvalidEvent(f"unknown event type {name!r}") from None
+
+
+def load_data(name: str, data: Any, dataschema: str | None = None) -> dict:
+    """Validate an incoming event's data against its contract; InvalidEvent says what is wrong."""
+    spec = event_type(name)
+    if dataschema is not None and dataschema != spec.dataschema:
+        raise InvalidEvent(f"unsupported dataschema {dataschema!r}, expected {spec.dataschema!r}")
+    try:
+        return spec.schema().load(data)
+    except ValidationError as exc:
+        raise InvalidEvent(f"invalid {name} data", exc.messages) from exc
+
+
+def dump_data(name: str, data: dict) -> dict:
+    """Serialise outgoing data; a producer that breaks its own contract fails loudly here."""
+    schema = event_type(name).schema()
+    dumped = schema.dump(data)
+    errors = schema.validate(dumped)
+    if errors:
+        raise ValueError(f"{name} would break its contract: {errors}")
+    return dumped

@@ -1,0 +1,77 @@
+"""`@api("POST", "/programmes")`: nameko's HTTP entrypoint speaking JSON both ways.
+
+A method returns a dict or list (200), or `(status, body)`. Every refusal is a JSON body
+`{"error": {"code": ..., "message": ..., "details": ...}}` with a 4xx status:
+malformed JSON and schema violations are 400, DomainError subclasses carry their own status.
+"""
+
+import json
+import logging
+
+from marshmallow import Schema, ValidationError
+from nameko.web.handlers import HttpRequestHandler
+from werkzeug.exceptions import BadRequest, HTTPException
+from werkzeug.wrappers import Response
+
+from .errors import DomainError, InvalidInput
+
+log = logging.getLogger(__name__)
+JSON = "application/json"
+
+
+def json_response(status: int, body) -> Response:
+    return Response(json.dumps(body, default=str, ensure_ascii=False), status=status,
+                    mimetype=JSON)
+
+
+def error_response(status: int, code: str, message: str, details=None) -> Response:
+    error = {"code": code, "message": message}
+    if details:
+        error["details"] = details
+    return json_response(status, {"error": error})
+
+
+def read_json(request, schema: Schema) -> dict:
+    """The request body loaded through `schema`, or InvalidInput naming each bad field."""
+    try:
+        payload = json.loads(request.get_data(as_text=True) or "null")
+    except ValueError as exc:
+        raise InvalidInput(f"request body is not valid JSON: {exc.msg}",
+                           code="malformed_json") from exc
+    if not isinstance(payload, dict):
+        raise InvalidInput("request body must be a JSON object", code="malformed_json")
+    return load(schema, payload)
+
+
+def load(schema: Schema, payload) -> dict:
+    try:
+        return schema.load(payload)
+    except ValidationError as exc:
+        raise InvalidInput("request has invalid fields", code="validation_failed",
+                           details=exc.messages) from exc
+
+
+class JsonApi(HttpRequestHandler):
+    def __init__(self, method, url, **kwargs):
+        kwargs.setdefault("expected_exceptions", (DomainError,))
+        super().__init__(method, url, **kwargs)
+
+    def response_from_result(self, result):
+        if isinstance(result, Response):
+            return result
+        status, body = result if isinstance(result, tuple) else (200, result)
+        return json_response(status, body)
+
+    def response_from_exception(self, exc):
+        if isinstance(exc, DomainError):
+            return json_response(exc.status, {"error": exc.to_dict()})
+        if isinstance(exc, BadRequest):
+            return error_response(400, "bad_request", exc.description)
+        if isinstance(exc, HTTPException):
+            return error_response(exc.code or 500, exc.name.lower().replace(" ", "_"),
+                                  exc.description)
+        log.error("unhandled error in %s %s", self.method, self.url, exc_info=exc)
+        return error_response(500, "internal_error", "the service could not handle the request")
+
+
+api = JsonApi.decorator
