@@ -1,0 +1,160 @@
+"""Test fixtures for every suite: real servers, an isolated vhost and databases per test.
+
+Servers come from kompeten_deploy.servers (the same code `make demo` and CI use): the ones named
+by AMQP_URI / MONGO_URI, else local ones, started or installed if need be, else testcontainers.
+Unit tests of pure domain code need none of this and never trigger it.
+"""
+
+import warnings
+
+warnings.filterwarnings("ignore", message="Eventlet is deprecated")
+import eventlet  # noqa: E402
+
+eventlet.monkey_patch()  # nameko's runtime; before anything else imports socket or threading
+
+import json  # noqa: E402
+import time  # noqa: E402
+import uuid  # noqa: E402
+
+import pytest  # noqa: E402
+from kombu import Connection, Exchange, Queue  # noqa: E402
+from pymongo import MongoClient  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def servers(request):
+    from kompeten_deploy import servers as provisioning
+
+    try:
+        found = provisioning.ensure()
+    except provisioning.ServerUnavailable as exc:
+        pytest.exit(f"integration tests need real servers: {exc}", returncode=3)
+    # nameko's pytest plugin reads these options to create a virtual host per test.
+    request.config.option.RABBIT_AMQP_URI = found.amqp_uri
+    request.config.option.RABBIT_API_URI = found.rabbit_api_uri
+    return found
+
+
+@pytest.fixture(scope="session")
+def rabbit_manager(servers):
+    """nameko's fixture, made to provision the servers first."""
+    from nameko.testing import rabbit
+
+    return rabbit.Client(servers.rabbit_api_uri)
+
+
+@pytest.fixture(scope="session")
+def mongo(servers):
+    client = MongoClient(servers.mongo_uri, tz_aware=True)
+    yield client
+    client.close()
+
+
+@pytest.fixture
+def database_prefix(mongo):
+    """A fresh database name prefix for one test; its databases are dropped afterwards."""
+    prefix = f"test_{uuid.uuid4().hex[:10]}"
+    yield prefix
+    for name in mongo.list_database_names():
+        if name.startswith(prefix):
+            mongo.drop_database(name)
+
+
+@pytest.fixture
+def service_config(rabbit_config, web_config, servers, database_prefix):
+    """nameko config for one service under test: its own vhost, database and HTTP port."""
+
+    def make(service: str, **extra) -> dict:
+        return {
+            **rabbit_config, **web_config,
+            "MONGO_URI": servers.mongo_uri,
+            "MONGO_DATABASE": f"{database_prefix}_{service}",
+            "NIK_HASH_KEY": "test-key", "PUBLIC_URL": "http://verify.test",
+            "VALIDITY_YEARS": 3, **extra,
+        }
+
+    return make
+
+
+class Bus:
+    """Direct access to the test's virtual host: publish anything, read what landed."""
+
+    def __init__(self, amqp_uri: str):
+        self.amqp_uri = amqp_uri
+
+    def publish_raw(self, exchange: str, routing_key: str, body,
+                    content_type: str = "application/json") -> None:
+        if not isinstance(body, (bytes, str)):
+            body = json.dumps(body)
+        with Connection(self.amqp_uri) as conn:
+            producer = conn.Producer()
+            producer.publish(body, exchange=Exchange(exchange, type="topic", durable=True),
+                             routing_key=routing_key, content_type=content_type,
+                             content_encoding="utf-8", declare=[
+                                 Exchange(exchange, type="topic", durable=True)])
+
+    def publish_event(self, event: dict) -> None:
+        producer = event["source"].removeprefix("/kompeten/")
+        self.publish_raw(f"{producer}.events", event["type"], event)
+
+    def listen(self, exchange: str, routing_key: str = "#") -> "Listener":
+        return Listener(self.amqp_uri, exchange, routing_key)
+
+    def dead_letters(self, service: str, expect: int = 1, timeout: float = 10) -> list:
+        """Wait for `expect` messages in <service>.dead-letter; return them (body, headers)."""
+        from kompeten_shared.consuming import dead_letter_queue
+
+        with Connection(self.amqp_uri) as conn:
+            dead_letter_queue(service)(conn).declare()
+        return drain(self.amqp_uri, f"{service}.dead-letter", expect, timeout)
+
+
+class Listener:
+    """A private queue bound to an exchange, declared before the action under test."""
+
+    def __init__(self, amqp_uri: str, exchange: str, routing_key: str):
+        self.amqp_uri = amqp_uri
+        self.name = f"test-listener-{uuid.uuid4().hex[:8]}"
+        with Connection(amqp_uri) as conn:
+            Queue(self.name, exchange=Exchange(exchange, type="topic", durable=True),
+                  routing_key=routing_key, durable=False, auto_delete=False)(conn).declare()
+
+    def events(self, expect: int, timeout: float = 10) -> list[dict]:
+        return [json.loads(body) for body, _ in drain(self.amqp_uri, self.name, expect,
+                                                      timeout)]
+
+
+def drain(amqp_uri: str, queue: str, expect: int, timeout: float) -> list:
+    """Take up to `expect` messages off an existing queue, waiting at most `timeout`."""
+    found, deadline = [], time.monotonic() + timeout
+    with Connection(amqp_uri) as conn:
+        channel = conn.default_channel
+        while len(found) < expect and time.monotonic() < deadline:
+            message = channel.basic_get(queue, no_ack=True)
+            if message is None:
+                time.sleep(0.1)
+                continue
+            body = message.body
+            found.append((body.encode() if isinstance(body, str) else body, message.headers))
+    return found
+
+
+@pytest.fixture
+def bus(rabbit_config):
+    return Bus(rabbit_config["AMQP_URI"])
+
+
+@pytest.fixture
+def wait_for():
+    """wait_for(check): poll until check() is truthy and return it, or fail after timeout."""
+
+    def wait(check, timeout: float = 10, interval: float = 0.1):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            value = check()
+            if value:
+                return value
+            time.sleep(interval)
+        raise AssertionError(f"condition not met within {timeout}s")
+
+    return wait

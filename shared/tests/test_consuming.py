@@ -1,0 +1,169 @@
+"""The consume decorator and the publisher against the real RabbitMQ and MongoDB-wire server."""
+
+import json
+
+import pytest
+from nameko.testing.services import dummy, entrypoint_hook, entrypoint_waiter
+
+from kompeten_shared import envelope
+from kompeten_shared.consuming import PROCESSED, consume
+from kompeten_shared.errors import DomainError
+from kompeten_shared.events import EVENTS, load_data
+from kompeten_shared.mongo import Database
+from kompeten_shared.publishing import EventPublisher
+
+pytestmark = pytest.mark.integration
+
+ISSUED = {
+    "certificate_number": "LSP-GNI.GAR-OMP.2026.000001", "participant_id": "p-1",
+    "case_id": "c-1", "scheme_code": "GAR-OMP", "scheme_title": "Operator Menjahit Pakaian",
+    "units": [{"code": "U1", "title": "Unit 1"}], "issuer": {"code": "LSP-GNI", "name": "LSP"},
+    "issued_on": "2026-11-24", "valid_until": "2029-11-23",
+    "verification_url": "http://localhost:8003/certificates/LSP-GNI.GAR-OMP.2026.000001",
+}
+
+
+def issued_event(**data):
+    return envelope.build(service="certificate", type="certificate.issued",
+                          data={**ISSUED, **data},
+                          dataschema=EVENTS["certificate.issued"].dataschema, subject="p-1")
+
+
+class Probe:
+    """A consumer like a partner's: records what it handled, refuses what the rules refuse."""
+
+    name = "probe"
+    db = Database()
+
+    @consume("certificate", "certificate.issued")
+    def on_issued(self, event):
+        if event.data["scheme_code"] == "REFUSE":
+            raise DomainError("scheme not handled here", code="scheme_unsupported")
+        if event.data["scheme_code"] == "CRASH":
+            raise RuntimeError("bug in handler")
+        self.db.seen.insert_one({"event_id": event.id, "number": event.data["certificate_number"],
+                                 "valid_until": event.data["valid_until"].isoformat()})
+
+
+@pytest.fixture
+def probe(container_factory, service_config):
+    container = container_factory(Probe, service_config("probe"))
+    container.start()
+    return container
+
+
+@pytest.fixture
+def probe_db(mongo, service_config):
+    return mongo[service_config("probe")["MONGO_DATABASE"]]
+
+
+def test_a_valid_event_reaches_the_handler_with_loaded_data(probe, probe_db, bus):
+    event = issued_event()
+    with entrypoint_waiter(probe, "on_issued"):
+        bus.publish_event(event)
+    seen = list(probe_db.seen.find())
+    assert [(s["event_id"], s["valid_until"]) for s in seen] == [(event["id"], "2029-11-23")]
+    assert probe_db[PROCESSED].count_documents({"_id": f"probe.on_issued:{event['id']}"}) == 1
+
+
+def test_the_same_event_id_twice_is_handled_once(probe, probe_db, bus, wait_for):
+    event = issued_event()
+    with entrypoint_waiter(probe, "on_issued"):
+        bus.publish_event(event)
+    bus.publish_event(event)
+    # A different event after the duplicate: once it is handled, the duplicate was consumed.
+    later = issued_event(certificate_number="LSP-GNI.GAR-OMP.2026.000002")
+    with entrypoint_waiter(probe, "on_issued"):
+        bus.publish_event(later)
+    assert sorted(s["event_id"] for s in probe_db.seen.find()) == sorted(
+        [event["id"], later["id"]])
+
+
+def test_invalid_data_is_dead_lettered_with_its_reason_and_body(probe, probe_db, bus):
+    event = issued_event(valid_until="someday")
+    bus.publish_event(event)
+    [(body, headers)] = bus.dead_letters("probe")
+    assert json.loads(body) == event
+    assert headers["x-kompeten-reason"] == "invalid certificate.issued data"
+    assert "valid_until" in json.loads(headers["x-kompeten-details"])
+    assert headers["x-kompeten-consumer"] == "probe.on_issued"
+    assert headers["x-original-exchange"] == "certificate.events"
+    assert headers["x-original-routing-key"] == "certificate.issued"
+    assert probe_db.seen.count_documents({}) == 0
+
+
+def test_an_undecodable_message_is_dead_lettered_and_the_service_keeps_working(
+        probe, probe_db, bus):
+    bus.publish_raw("certificate.events", "certificate.issued", b"{not json")
+    [(body, headers)] = bus.dead_letters("probe")
+    assert body == b"{not json"
+    assert headers["x-kompeten-reason"].startswith("undecodable message")
+    with entrypoint_waiter(probe, "on_issued"):
+        bus.publish_event(issued_event())
+    assert probe_db.seen.count_documents({}) == 1
+
+
+@pytest.mark.parametrize("change, reason", [
+    ({"specversion": "0.3"}, "invalid CloudEvents envelope"),
+    ({"type": "certificate.revoked"}, "arrived on the 'certificate.issued' routing key"),
+    ({"source": "/kompeten/placement"}, "must come from certificate"),
+    ({"dataschema": "urn:kompeten:schema:certificate.issued:7"}, "unsupported dataschema"),
+])
+def test_envelope_violations_are_dead_lettered(probe, bus, change, reason):
+    bus.publish_raw("certificate.events", "certificate.issued", {**issued_event(), **change})
+    [(_, headers)] = bus.dead_letters("probe")
+    assert reason in headers["x-kompeten-reason"]
+
+
+def test_a_domain_refusal_is_dead_lettered_with_its_code(probe, bus):
+    bus.publish_event(issued_event(scheme_code="REFUSE"))
+    [(_, headers)] = bus.dead_letters("probe")
+    assert headers["x-kompeten-reason"] == "scheme_unsupported: scheme not handled here"
+
+
+def test_a_handler_bug_is_dead_lettered_not_lost(probe, probe_db, bus):
+    event = issued_event(scheme_code="CRASH")
+    bus.publish_event(event)
+    [(body, headers)] = bus.dead_letters("probe")
+    assert json.loads(body)["id"] == event["id"]
+    assert headers["x-kompeten-reason"] == "handler failed: RuntimeError: bug in handler"
+    assert probe_db[PROCESSED].count_documents({}) == 0
+
+
+class Issuer:
+    name = "certificate"
+    publish = EventPublisher()
+
+    @dummy
+    def issue(self, data):
+        return self.publish("certificate.issued", data, subject=data["participant_id"])
+
+    @dummy
+    def forge(self, data):
+        return self.publish("assessment.decided", data)
+
+
+def test_the_publisher_wraps_data_in_the_envelope_on_the_service_exchange(
+        container_factory, service_config, bus):
+    container = container_factory(Issuer, service_config("certificate"))
+    container.start()
+    listener = bus.listen("certificate.events", "certificate.issued")
+    with entrypoint_hook(container, "issue") as issue:
+        sent = issue(load_data("certificate.issued", ISSUED))
+    [received] = listener.events(1)
+    assert received == sent
+    parsed = envelope.parse(received)
+    assert parsed.type == "certificate.issued" and parsed.producer == "certificate"
+    assert parsed.subject == "p-1"
+    assert parsed.dataschema == "urn:kompeten:schema:certificate.issued:1"
+
+
+def test_the_publisher_refuses_another_services_event_and_bad_data(
+        container_factory, service_config):
+    container = container_factory(Issuer, service_config("certificate"))
+    container.start()
+    with entrypoint_hook(container, "forge") as forge, pytest.raises(ValueError, match="owns"):
+        forge({})
+    with entrypoint_hook(container, "issue") as issue, pytest.raises(ValueError,
+                                                                     match="contract"):
+        issue({"participant_id": "p-1"})
