@@ -158,3 +158,18 @@ def wait_for():
         raise AssertionError(f"condition not met within {timeout}s")
 
     return wait
+
+
+@pytest.fixture
+def web_session(web_config_port):
+    """nameko's fixture uses werkzeug.urls.url_join, gone in Werkzeug 3: same thing, urllib."""
+    import requests
+
+    base = f"http://127.0.0.1:{web_config_port}"
+
+    class Session(requests.Session):
+        def request(self, method, url, *args, **kwargs):
+            return super().request(method, base + url, *args, **kwargs)
+
+    with Session() as session:
+        yield session

@@ -1,7 +1,7 @@
 """Request schemas for the asesor and the plenary committee."""
 
 from kompeten_shared.events import RESULTS
-from marshmallow import Schema, ValidationError, fields, validate, validates
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from .case import METHODS
 
@@ -22,11 +22,11 @@ class ResultsRequest(Strict):
     units = fields.List(fields.Nested(UnitResultRequest), required=True,
                         validate=validate.Length(min=1))
 
-    @validates("units")
-    def _once_each(self, units, **kwargs):
-        codes = [u["code"] for u in units]
+    @validates_schema
+    def _each_unit_once(self, data, **kwargs):
+        codes = [u["code"] for u in data["units"]]
         if len(codes) != len(set(codes)):
-            raise ValidationError("a unit is listed twice")
+            raise ValidationError("a unit is listed twice", "units")
 
 
 class DecisionRequest(Strict):

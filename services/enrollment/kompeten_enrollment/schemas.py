@@ -1,7 +1,7 @@
 """Request schemas: bad input stops here with the field that is wrong."""
 
 from kompeten_shared.events import CONSENT_PURPOSES
-from marshmallow import Schema, ValidationError, fields, validate, validates, validates_schema
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from .nik import regency_name
 
@@ -51,11 +51,11 @@ class ParticipantRequest(Strict):
                                                    error="must be 8 to 15 digits"))
     consents = fields.List(fields.Nested(ConsentRequest), load_default=list)
 
-    @validates("consents")
-    def _one_per_purpose(self, consents, **kwargs):
-        purposes = [c["purpose"] for c in consents]
+    @validates_schema
+    def _one_consent_per_purpose(self, data, **kwargs):
+        purposes = [c["purpose"] for c in data["consents"]]
         if len(purposes) != len(set(purposes)):
-            raise ValidationError("one consent per purpose")
+            raise ValidationError("one consent per purpose", "consents")
 
 
 class EnrolmentRequest(Strict):

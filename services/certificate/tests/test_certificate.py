@@ -1,0 +1,40 @@
+from datetime import date
+
+from kompeten_certificate import certificate
+
+
+def test_numbers_are_per_issuer_scheme_and_year():
+    assert certificate.number("LSP-GNI", "GAR-OMP", 2026, 14) == "LSP-GNI.GAR-OMP.2026.000014"
+
+
+def test_three_years_validity_ends_the_day_before_the_anniversary():
+    assert certificate.valid_until(date(2026, 11, 24), 3) == date(2029, 11, 23)
+    assert certificate.valid_until(date(2028, 2, 29), 3) == date(2031, 2, 27)
+
+
+def test_status_turns_expired_after_the_last_valid_day():
+    cert = certificate.from_decision(DECISION, 1, date(2026, 11, 24), 3)
+    assert cert.status(date(2029, 11, 23)) == "valid"
+    assert cert.status(date(2029, 11, 24)) == "expired"
+
+
+def test_the_public_view_shows_the_name_only_partially():
+    assert certificate.mask_name("Siti Rahmawati") == "Siti R********"
+    assert certificate.mask_name("Tati") == "Tati"
+    cert = certificate.from_decision(DECISION, 1, date(2026, 11, 24), 3)
+    view = cert.public_view(date(2026, 11, 24), "http://x/certificates/1")
+    assert view["holder"] == "Siti R********" and "participant_id" not in view
+
+
+def test_a_certificate_lists_the_units_without_results():
+    cert = certificate.from_decision(DECISION, 7, date(2026, 11, 24), 3)
+    assert cert.units == [{"code": "U1", "title": "Unit 1"}]
+    assert cert.number.endswith(".2026.000007")
+
+
+DECISION = {
+    "case_id": "c-1", "participant_id": "p-1", "scheme_code": "GAR-OMP",
+    "scheme_title": "Operator Menjahit Pakaian", "lsp": {"code": "LSP-GNI", "name": "LSP GNI"},
+    "units": [{"code": "U1", "title": "Unit 1", "result": "K"}], "overall": "K",
+    "holder_name": "Siti Rahmawati",
+}

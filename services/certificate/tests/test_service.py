@@ -1,0 +1,116 @@
+"""The certificate service on the real broker and database."""
+
+import uuid
+from datetime import UTC, date, datetime
+
+import pytest
+from nameko.testing.services import entrypoint_waiter
+
+from kompeten_certificate.service import CertificateService
+from kompeten_shared import envelope
+from kompeten_shared.events import EVENTS, dump_data
+
+pytestmark = pytest.mark.integration
+
+
+def decided(overall="K", case_id=None, event_id=None):
+    units = [{"code": "C.14GAR02.001.1", "title": "K3", "result": "K"},
+             {"code": "C.14GAR02.015.1", "title": "Menjahit", "result": overall}]
+    data = {"case_id": case_id or str(uuid.uuid4()), "participant_id": str(uuid.uuid4()),
+            "programme_id": "prog-1", "scheme_code": "GAR-OMP",
+            "scheme_title": "Operator Menjahit Pakaian",
+            "lsp": {"code": "LSP-GNI", "name": "LSP Garmen Nusantara Indonesia"},
+            "assessor_reg": "MET.000.004213 2023", "units": units, "overall": overall,
+            "decided_at": datetime.now(UTC), "decided_by": "PLENO-GNI-01",
+            "holder_name": "Siti Rahmawati"}
+    return envelope.build(service="assessment", type="assessment.decided",
+                          data=dump_data("assessment.decided", data),
+                          dataschema=EVENTS["assessment.decided"].dataschema, id=event_id)
+
+
+@pytest.fixture
+def config(service_config):
+    return service_config("certificate")
+
+
+@pytest.fixture
+def service(container_factory, config):
+    container = container_factory(CertificateService, config)
+    container.start()
+    return container
+
+
+@pytest.fixture
+def db(mongo, config):
+    return mongo[config["MONGO_DATABASE"]]
+
+
+def deliver(service, bus, event):
+    with entrypoint_waiter(service, "on_assessment_decided"):
+        bus.publish_event(event)
+
+
+def test_a_k_decision_issues_a_verifiable_certificate(service, bus, web_session):
+    listener = bus.listen("certificate.events", "certificate.issued")
+    event = decided()
+    deliver(service, bus, event)
+    [issued] = listener.events(1)
+    data = issued["data"]
+    year = date.today().year
+    assert data["certificate_number"] == f"LSP-GNI.GAR-OMP.{year}.000001"
+    assert data["case_id"] == event["data"]["case_id"]
+    assert "holder_name" not in data and "Siti" not in str(issued)
+    assert data["verification_url"] == (
+        f"http://verify.test/certificates/{data['certificate_number']}")
+    public = web_session.get(f"/certificates/{data['certificate_number']}").json()
+    assert public["status"] == "valid" and public["holder"] == "Siti R********"
+    assert public["valid_until"] == data["valid_until"]
+
+
+def test_a_bk_decision_issues_nothing(service, bus, db):
+    deliver(service, bus, decided(overall="BK"))
+    assert db.certificates.count_documents({}) == 0
+
+
+def test_the_same_decision_delivered_twice_gives_one_certificate(service, bus, db):
+    event = decided()
+    deliver(service, bus, event)
+    bus.publish_event(event)                                   # same event id: skipped
+    deliver(service, bus, {**event, "id": str(uuid.uuid4())})  # same decision, new id
+    assert db.certificates.count_documents({}) == 1
+    assert db.sequences.find_one()["value"] == 1
+
+
+def test_two_instances_consuming_concurrently_issue_once_per_decision(
+        container_factory, config, bus, db, wait_for):
+    for _ in range(2):
+        container_factory(CertificateService, config).start()
+    events = [decided() for _ in range(20)]
+    for event in events:  # each decision twice, under different event ids
+        bus.publish_event(event)
+        bus.publish_event({**event, "id": str(uuid.uuid4())})
+    wait_for(lambda: db.certificates.count_documents({}) == 20, timeout=30)
+    wait_for(lambda: db.processed_events.count_documents({}) == 40, timeout=30)
+    numbers = [c["_id"] for c in db.certificates.find()]
+    assert len(set(numbers)) == 20
+    assert sorted({c["case_id"] for c in db.certificates.find()}) == sorted(
+        e["data"]["case_id"] for e in events)
+
+
+def test_verification_of_an_unknown_number_is_a_404_with_a_code(service, web_session):
+    response = web_session.get("/certificates/LSP-GNI.GAR-OMP.2026.999999")
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "certificate_not_found"
+    response = web_session.get("/certificates")
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "missing_parameter"
+
+
+def test_a_forged_decision_is_dead_lettered_and_issues_nothing(service, bus, db):
+    event = decided()
+    event["data"]["overall"] = "K"
+    event["data"]["units"][0]["result"] = "BK"  # overall K with a BK unit
+    bus.publish_event(event)
+    [(_, headers)] = bus.dead_letters("certificate")
+    assert headers["x-kompeten-reason"] == "invalid assessment.decided data"
+    assert db.certificates.count_documents({}) == 0

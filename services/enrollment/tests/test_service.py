@@ -1,0 +1,178 @@
+"""The enrollment service over HTTP, on the real broker and database."""
+
+import json
+from datetime import date, timedelta
+
+import pytest
+
+from kompeten_enrollment.service import EnrollmentService
+
+pytestmark = pytest.mark.integration
+
+TODAY = date.today()
+PROGRAMME = {
+    "title": "Pelatihan Menjahit Pakaian", "organiser": "Disnaker Kabupaten Bandung",
+    "scheme_code": "GAR-OMP", "venue": "Balai Desa Sukamaju", "region_code": "3204",
+    "start_date": (TODAY - timedelta(days=30)).isoformat(),
+    "end_date": (TODAY - timedelta(days=1)).isoformat(), "capacity": 2,
+}
+WORDING = "Saya setuju data saya diproses untuk tujuan ini."
+
+
+def person(nik="3204015708950003", **overrides):
+    consents = [{"purpose": p, "granted": True, "source": "paper form", "wording": WORDING}
+                for p in ("certification", "partner_sharing")]
+    return {"nik": nik, "name": "Siti Rahmawati", "sex": "F", "birth_date": "1995-08-17",
+            "phone": "081234567890", "consents": consents, **overrides}
+
+
+@pytest.fixture
+def service(container_factory, service_config):
+    container = container_factory(EnrollmentService, service_config("enrollment"))
+    container.start()
+    return container
+
+
+@pytest.fixture
+def db(mongo, service_config):
+    return mongo[service_config("enrollment")["MONGO_DATABASE"]]
+
+
+@pytest.fixture
+def api(service, web_session):
+    def call(method, path, body=None, expect=200):
+        response = web_session.request(method, path, data=None if body is None else (
+            body if isinstance(body, str) else json.dumps(body)))
+        assert response.status_code == expect, response.text
+        return response.json()
+
+    return call
+
+
+def snapshot(db) -> dict:
+    return {name: sorted(map(str, db[name].find())) for name in db.list_collection_names()}
+
+
+def test_a_programme_is_created_and_read_back(api):
+    created = api("POST", "/programmes", PROGRAMME, expect=201)
+    assert created["session_days"] == 30 and created["region_name"] == "BANDUNG, Jawa Barat"
+    assert api("GET", f"/programmes/{created['id']}") == created
+
+
+@pytest.mark.parametrize("body, field", [
+    ({**PROGRAMME, "capacity": 0}, "capacity"),
+    ({**PROGRAMME, "capacity": "16"}, "capacity"),
+    ({**PROGRAMME, "region_code": "9999"}, "region_code"),
+    ({**PROGRAMME, "start_date": "1 Oktober"}, "start_date"),
+    ({**PROGRAMME, "surprise": True}, "surprise"),
+])
+def test_bad_programmes_are_refused_field_by_field_and_nothing_is_stored(api, db, body, field):
+    error = api("POST", "/programmes", body, expect=400)["error"]
+    assert error["code"] == "validation_failed" and field in error["details"]
+    assert db.programmes.count_documents({}) == 0
+
+
+def test_malformed_json_is_a_400_with_a_code(api):
+    assert api("POST", "/programmes", "{oops", expect=400)["error"]["code"] == "malformed_json"
+    assert api("POST", "/programmes", "[1, 2]", expect=400)["error"]["code"] == "malformed_json"
+
+
+def test_an_unknown_programme_is_a_404_with_a_code(api):
+    assert api("GET", "/programmes/nope", expect=404)["error"]["code"] == "programme_not_found"
+
+
+def test_registration_keeps_no_raw_nik_and_publishes_consent_without_it(api, db, bus):
+    listener = bus.listen("enrollment.events", "participant.consent_changed")
+    registered = api("POST", "/participants", person(), expect=201)
+    assert registered["nik"] == "3204********0003"
+    stored = db.participants.find_one({"_id": registered["participant_id"]})
+    assert "3204015708950003" not in json.dumps(stored, default=str)
+    events = listener.events(2)
+    assert "3204015708950003" not in json.dumps(events)
+    by_purpose = {e["data"]["purpose"]: e["data"] for e in events}
+    assert by_purpose["partner_sharing"]["profile"] == {
+        "name": "Siti Rahmawati", "phone": "081234567890", "region_code": "3204"}
+    assert by_purpose["certification"]["profile"] is None
+
+
+def test_one_person_one_record(api, db):
+    api("POST", "/participants", person(), expect=201)
+    before = snapshot(db)
+    error = api("POST", "/participants", person(name="Someone Else"), expect=409)["error"]
+    assert error["code"] == "participant_exists"
+    assert snapshot(db) == before
+
+
+@pytest.mark.parametrize("overrides, code", [
+    ({"nik": "3204015708950"}, "nik_length"),
+    ({"sex": "M"}, "nik_sex_mismatch"),
+    ({"birth_date": "1996-08-17"}, "nik_birth_date_mismatch"),
+    ({"phone": "call me"}, "validation_failed"),
+    ({"consents": [{"purpose": "marketing", "granted": True, "source": "x",
+                    "wording": WORDING}]}, "validation_failed"),
+])
+def test_bad_registrations_are_refused_and_nothing_is_stored(api, db, overrides, code):
+    assert api("POST", "/participants", person(**overrides), expect=400)["error"]["code"] == code
+    assert db.participants.count_documents({}) == 0
+
+
+def test_capacity_and_consent_guard_enrolment(api, db):
+    programme = api("POST", "/programmes", PROGRAMME, expect=201)
+    path = f"/programmes/{programme['id']}/enrolments"
+    no_consent = api("POST", "/participants", person(nik="3204011708950003", sex="M",
+                                                     consents=[]), expect=201)
+    error = api("POST", path, {"participant_id": no_consent["participant_id"]}, expect=422)
+    assert error["error"]["code"] == "consent_required"
+    for serial in ("0001", "0002"):
+        p = api("POST", "/participants", person(nik=f"320401570895{serial}"), expect=201)
+        api("POST", path, {"participant_id": p["participant_id"]}, expect=201)
+    assert api("POST", path, {"participant_id": p["participant_id"]},
+               expect=409)["error"]["code"] in ("already_enrolled", "programme_full")
+    late = api("POST", "/participants", person(nik="3204015708950009"), expect=201)
+    assert api("POST", path, {"participant_id": late["participant_id"]},
+               expect=409)["error"]["code"] == "programme_full"
+    assert db.enrolments.count_documents({}) == 2
+
+
+def test_attendance_then_close_applies_the_rule_and_publishes_once(api, db, bus):
+    programme = api("POST", "/programmes", PROGRAMME, expect=201)
+    ids = []
+    for serial in ("0001", "0002"):
+        p = api("POST", "/participants", person(nik=f"320401570895{serial}"), expect=201)
+        api("POST", f"/programmes/{programme['id']}/enrolments",
+            {"participant_id": p["participant_id"]}, expect=201)
+        ids.append(p["participant_id"])
+    start = date.fromisoformat(PROGRAMME["start_date"])
+    for day in range(30):
+        present = ids if day < 12 else ids[:1]
+        api("POST", f"/programmes/{programme['id']}/attendance",
+            {"date": (start + timedelta(days=day)).isoformat(), "present": present})
+    before = snapshot(db)
+    error = api("POST", f"/programmes/{programme['id']}/attendance",
+                {"date": PROGRAMME["start_date"], "present": [ids[0], "stranger"]}, expect=400)
+    assert error["error"] == {"code": "not_enrolled", "details": {"present": ["stranger"]},
+                              "message": "participants not enrolled in this programme"}
+    assert snapshot(db) == before
+
+    listener = bus.listen("enrollment.events", "training.*")
+    assert api("POST", f"/programmes/{programme['id']}/close") == {
+        "programme_id": programme["id"], "completed": 1, "not_completed": 1}
+    events = {e["type"]: e for e in listener.events(2)}
+    completed = events["training.completed"]["data"]
+    assert completed["participant_id"] == ids[0] and completed["attendance_rate"] == 1.0
+    assert completed["asesi_name"] == "Siti Rahmawati"
+    not_completed = events["training.not_completed"]["data"]
+    assert not_completed["attendance_rate"] == 0.4 and not_completed["required_rate"] == 0.8
+
+    assert api("POST", f"/programmes/{programme['id']}/close")["completed"] == 0
+    assert listener.events(1, timeout=1) == []
+    statuses = {e["participant_id"]: e["status"]
+                for e in api("GET", f"/programmes/{programme['id']}/enrolments")}
+    assert statuses == {ids[0]: "completed", ids[1]: "not_completed"}
+
+
+def test_a_programme_cannot_close_before_its_last_day(api):
+    running = api("POST", "/programmes", {**PROGRAMME, "end_date": (
+        TODAY + timedelta(days=3)).isoformat()}, expect=201)
+    error = api("POST", f"/programmes/{running['id']}/close", expect=422)["error"]
+    assert error["code"] == "programme_not_finished"
