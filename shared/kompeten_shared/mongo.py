@@ -5,7 +5,9 @@ from collections.abc import Callable
 
 from nameko.extensions import DependencyProvider, SharedExtension
 from pymongo import MongoClient
+from pymongo.collection import Collection
 from pymongo.database import Database as MongoDatabase
+from pymongo.errors import DuplicateKeyError
 
 MONGO_URI_KEY = "MONGO_URI"
 MONGO_DATABASE_KEY = "MONGO_DATABASE"
@@ -46,3 +48,32 @@ class Database(DependencyProvider):
 
     def get_dependency(self, worker_ctx):
         return self.connection.db
+
+
+class NoFreeSlot(Exception):
+    pass
+
+
+def insert_into_free_slot(collection: Collection, doc: dict, scope: dict, slot_field: str,
+                          capacity: int) -> int:
+    """Insert `doc` under the lowest free slot number 1..capacity within `scope`.
+
+    For seats and places that must never be overbooked, on any MongoDB-wire server: the
+    collection needs a unique index on the scope fields plus `slot_field`, so only a single
+    insert is relied on, never an atomic conditional update (FerretDB has none across
+    concurrent requests). Raises NoFreeSlot when all are taken; DuplicateKeyError when a
+    document with the same _id exists (the same person twice, say).
+    """
+    for _ in range(capacity + 1):
+        taken = {d[slot_field] for d in collection.find(scope, {slot_field: 1})}
+        free = next((n for n in range(1, capacity + 1) if n not in taken), None)
+        if free is None:
+            raise NoFreeSlot()
+        try:
+            collection.insert_one({**doc, **scope, slot_field: free})
+            return free
+        except DuplicateKeyError:
+            # Not every server names the index that refused; the _id tells the cases apart.
+            if collection.find_one({"_id": doc["_id"]}, {"_id": 1}) is not None:
+                raise
+    raise NoFreeSlot()

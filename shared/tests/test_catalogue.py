@@ -1,7 +1,6 @@
 import jsonschema
 import pytest
 import yaml
-
 from kompeten_shared import catalogue
 from kompeten_shared.events import EVENTS, dump_data
 

@@ -1,7 +1,6 @@
 from datetime import UTC, datetime
 
 import pytest
-
 from kompeten_shared import envelope
 from kompeten_shared.envelope import InvalidEvent
 

@@ -1,7 +1,6 @@
 from datetime import UTC, date, datetime
 
 import pytest
-
 from kompeten_shared.envelope import InvalidEvent
 from kompeten_shared.events import EVENTS, dump_data, load_data
 

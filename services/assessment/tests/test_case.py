@@ -1,7 +1,6 @@
 from datetime import UTC, datetime
 
 import pytest
-
 from kompeten_assessment import registry
 from kompeten_assessment.case import Case, case_id_for
 from kompeten_shared.errors import Conflict, DomainError, InvalidInput, NotFound

@@ -5,11 +5,10 @@ import uuid
 from datetime import date
 
 import pytest
-from nameko.testing.services import entrypoint_waiter
-
 from kompeten_assessment.service import AssessmentService
 from kompeten_shared import envelope
 from kompeten_shared.events import EVENTS, dump_data
+from nameko.testing.services import entrypoint_waiter
 
 pytestmark = pytest.mark.integration
 

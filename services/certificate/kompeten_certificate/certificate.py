@@ -4,10 +4,20 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 
+def series(issuer_code: str, scheme_code: str, year: int) -> str:
+    return f"{issuer_code}.{scheme_code}.{year}"
+
+
 def number(issuer_code: str, scheme_code: str, year: int, sequence: int) -> str:
     """<issuer>.<scheme>.<year>.<6-digit sequence>, e.g. LSP-GNI.GAR-OMP.2026.000014: sequential
     per issuer, scheme and year, and safe in a URL path."""
-    return f"{issuer_code}.{scheme_code}.{year}.{sequence:06d}"
+    return f"{series(issuer_code, scheme_code, year)}.{sequence:06d}"
+
+
+def series_of(number: str) -> tuple[str, int]:
+    """'LSP-GNI.GAR-OMP.2026.000014' -> ('LSP-GNI.GAR-OMP.2026', 14)"""
+    series, _, sequence = number.rpartition(".")
+    return series, int(sequence)
 
 
 def valid_until(issued_on: date, years: int) -> date:

@@ -1,13 +1,15 @@
 """Certificates and their number sequences in MongoDB."""
 
+from collections.abc import Callable
 from dataclasses import asdict
 from datetime import date
 
 from kompeten_shared.errors import NotFound
-from pymongo import ASCENDING, ReturnDocument
+from pymongo import ASCENDING, DESCENDING
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 
+from . import certificate
 from .certificate import Certificate
 
 
@@ -15,19 +17,21 @@ def prepare(db: Database) -> None:
     # The guard against issuing twice for one decision, whatever the redelivery or the number
     # of service instances: one certificate per assessment case.
     db.certificates.create_index([("case_id", ASCENDING)], unique=True)
+    db.certificates.create_index([("series", ASCENDING), ("sequence", DESCENDING)])
     db.certificates.create_index([("participant_id", ASCENDING)])
 
 
 def _to_doc(cert: Certificate) -> dict:
     doc = asdict(cert)
     doc["_id"] = doc.pop("number")
+    doc["series"], doc["sequence"] = certificate.series_of(cert.number)
     doc["issued_on"] = cert.issued_on.isoformat()
     doc["valid_until"] = cert.valid_until.isoformat()
     return doc
 
 
 def _from_doc(doc: dict) -> Certificate:
-    doc = dict(doc)
+    doc = {key: value for key, value in doc.items() if key not in ("series", "sequence")}
     doc["number"] = doc.pop("_id")
     doc["issued_on"] = date.fromisoformat(doc["issued_on"])
     doc["valid_until"] = date.fromisoformat(doc["valid_until"])
@@ -38,26 +42,31 @@ class Repository:
     def __init__(self, db: Database):
         self.db = db
 
-    def next_sequence(self, issuer: str, scheme: str, year: int) -> int:
-        counter = self.db.sequences.find_one_and_update(
-            {"_id": f"{issuer}:{scheme}:{year}"}, {"$inc": {"value": 1}},
-            upsert=True, return_document=ReturnDocument.AFTER)
-        return counter["value"]
+    def issue(self, case_id: str, series: str, make: Callable[[int], Certificate],
+              attempts: int = 1000) -> Certificate:
+        """Store the certificate for a case under the next free number of its series, or return
+        the one already stored for the case.
+
+        Numbers are gap-free and unique under any number of concurrent issuers because the
+        number is the document's _id: an insert either takes the next number or collides and
+        tries the one after. Only single inserts are relied on, not an atomic counter update
+        (FerretDB's findAndModify is not atomic under concurrency)."""
+        for _ in range(attempts):
+            last = self.db.certificates.find_one({"series": series}, {"sequence": 1},
+                                                 sort=[("sequence", DESCENDING)])
+            cert = make((last["sequence"] if last else 0) + 1)
+            try:
+                self.db.certificates.insert_one(_to_doc(cert))
+                return cert
+            except DuplicateKeyError:
+                existing = self.for_case(case_id)
+                if existing is not None:
+                    return existing  # another instance issued it for this decision
+        raise RuntimeError(f"no free certificate number in {series} after {attempts} tries")
 
     def for_case(self, case_id: str) -> Certificate | None:
         doc = self.db.certificates.find_one({"case_id": case_id})
         return _from_doc(doc) if doc else None
-
-    def add(self, cert: Certificate) -> Certificate:
-        """Store a new certificate, or return the one another instance stored for the case."""
-        try:
-            self.db.certificates.insert_one(_to_doc(cert))
-            return cert
-        except DuplicateKeyError:
-            existing = self.for_case(cert.case_id)
-            if existing is None:
-                raise
-            return existing
 
     def get(self, number: str) -> Certificate:
         doc = self.db.certificates.find_one({"_id": number})

@@ -36,11 +36,11 @@ class CertificateService(HealthChecks):
         repo = Repository(self.db)
         cert = repo.for_case(decision["case_id"])
         if cert is None:
-            issued_on = date.today()
-            sequence = repo.next_sequence(decision["lsp"]["code"], decision["scheme_code"],
-                                          issued_on.year)
-            cert = repo.add(certificate.from_decision(
-                decision, sequence, issued_on, int(self.config["VALIDITY_YEARS"])))
+            issued_on, years = date.today(), int(self.config["VALIDITY_YEARS"])
+            series = certificate.series(decision["lsp"]["code"], decision["scheme_code"],
+                                        issued_on.year)
+            cert = repo.issue(decision["case_id"], series, lambda sequence: (
+                certificate.from_decision(decision, sequence, issued_on, years)))
         # Also sent again when the certificate already exists: if an earlier attempt stored it
         # but died before publishing, this repairs it; the stable id lets consumers skip repeats.
         self.publish("certificate.issued", cert.issued_event(self._verification_url(cert.number)),

@@ -7,6 +7,10 @@ def test_numbers_are_per_issuer_scheme_and_year():
     assert certificate.number("LSP-GNI", "GAR-OMP", 2026, 14) == "LSP-GNI.GAR-OMP.2026.000014"
 
 
+def test_a_number_splits_back_into_series_and_sequence():
+    assert certificate.series_of("LSP-GNI.GAR-OMP.2026.000014") == ("LSP-GNI.GAR-OMP.2026", 14)
+
+
 def test_three_years_validity_ends_the_day_before_the_anniversary():
     assert certificate.valid_until(date(2026, 11, 24), 3) == date(2029, 11, 23)
     assert certificate.valid_until(date(2028, 2, 29), 3) == date(2031, 2, 27)

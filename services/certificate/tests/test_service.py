@@ -4,11 +4,10 @@ import uuid
 from datetime import UTC, date, datetime
 
 import pytest
-from nameko.testing.services import entrypoint_waiter
-
 from kompeten_certificate.service import CertificateService
 from kompeten_shared import envelope
 from kompeten_shared.events import EVENTS, dump_data
+from nameko.testing.services import entrypoint_waiter
 
 pytestmark = pytest.mark.integration
 
@@ -78,23 +77,28 @@ def test_the_same_decision_delivered_twice_gives_one_certificate(service, bus, d
     bus.publish_event(event)                                   # same event id: skipped
     deliver(service, bus, {**event, "id": str(uuid.uuid4())})  # same decision, new id
     assert db.certificates.count_documents({}) == 1
-    assert db.sequences.find_one()["value"] == 1
+    assert [c["sequence"] for c in db.certificates.find()] == [1]
 
 
 def test_two_instances_consuming_concurrently_issue_once_per_decision(
         container_factory, config, bus, db, wait_for):
-    for _ in range(2):
-        container_factory(CertificateService, config).start()
+    # Declare the queue, then let a backlog build up so both instances start on it at once.
+    first = container_factory(CertificateService, config)
+    first.start()
+    first.stop()
     events = [decided() for _ in range(20)]
     for event in events:  # each decision twice, under different event ids
         bus.publish_event(event)
         bus.publish_event({**event, "id": str(uuid.uuid4())})
-    wait_for(lambda: db.certificates.count_documents({}) == 20, timeout=30)
-    wait_for(lambda: db.processed_events.count_documents({}) == 40, timeout=30)
-    numbers = [c["_id"] for c in db.certificates.find()]
-    assert len(set(numbers)) == 20
-    assert sorted({c["case_id"] for c in db.certificates.find()}) == sorted(
+    for _ in range(2):
+        container_factory(CertificateService, config).start()
+    wait_for(lambda: db.processed_events.count_documents({}) == 40, timeout=60)
+    assert db.certificates.count_documents({}) == 20
+    # Gap-free and unique: exactly 1..20 in the one series.
+    assert sorted(c["sequence"] for c in db.certificates.find()) == list(range(1, 21))
+    assert sorted(c["case_id"] for c in db.certificates.find()) == sorted(
         e["data"]["case_id"] for e in events)
+    assert bus.dead_letters("certificate", expect=1, timeout=0.5) == []
 
 
 def test_verification_of_an_unknown_number_is_a_404_with_a_code(service, web_session):

@@ -4,7 +4,8 @@ from dataclasses import asdict
 from datetime import date
 
 from kompeten_shared.errors import Conflict, NotFound
-from pymongo import ASCENDING, ReturnDocument
+from kompeten_shared.mongo import NoFreeSlot, insert_into_free_slot
+from pymongo import ASCENDING
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 
@@ -16,6 +17,7 @@ DATE_FIELDS = ("start_date", "end_date", "birth_date")
 
 def prepare(db: Database) -> None:
     db.participants.create_index([("nik_digest", ASCENDING)], unique=True)
+    db.enrolments.create_index([("programme_id", ASCENDING), ("seat", ASCENDING)], unique=True)
     db.enrolments.create_index([("programme_id", ASCENDING), ("status", ASCENDING)])
     db.enrolments.create_index([("participant_id", ASCENDING)])
 
@@ -44,28 +46,16 @@ class Repository:
 
     # programmes
     def add_programme(self, programme: Programme) -> None:
-        self.db.programmes.insert_one({**_to_doc(programme), "seats_taken": 0})
+        self.db.programmes.insert_one(_to_doc(programme))
 
     def programme(self, programme_id: str) -> Programme:
-        doc = self.db.programmes.find_one({"_id": programme_id}, {"seats_taken": 0})
+        doc = self.db.programmes.find_one({"_id": programme_id})
         if doc is None:
             raise NotFound(f"no programme {programme_id}", code="programme_not_found")
         return Programme(**_dates(doc))
 
     def close_programme(self, programme_id: str) -> None:
         self.db.programmes.update_one({"_id": programme_id}, {"$set": {"closed": True}})
-
-    def take_seat(self, programme: Programme) -> None:
-        """One atomic update guards capacity, however many requests arrive at once."""
-        taken = self.db.programmes.find_one_and_update(
-            {"_id": programme.id, "seats_taken": {"$lt": programme.capacity}},
-            {"$inc": {"seats_taken": 1}}, return_document=ReturnDocument.AFTER)
-        if taken is None:
-            raise Conflict(f"programme is full ({programme.capacity} seats)",
-                           code="programme_full")
-
-    def release_seat(self, programme_id: str) -> None:
-        self.db.programmes.update_one({"_id": programme_id}, {"$inc": {"seats_taken": -1}})
 
     # participants
     def add_participant(self, participant: Participant) -> None:
@@ -89,12 +79,17 @@ class Repository:
         return {pid: self.participant(pid) for pid in ids}
 
     # enrolments
-    def enrol(self, programme_id: str, participant_id: str, on: date) -> dict:
-        doc = {"_id": f"{programme_id}:{participant_id}", "programme_id": programme_id,
-               "participant_id": participant_id, "status": "enrolled",
-               "enrolled_on": on.isoformat(), "attended": []}
+    def enrol(self, programme: Programme, participant_id: str, on: date) -> dict:
+        """Take a seat; the seat number's unique index guards capacity under concurrency."""
+        doc = {"_id": f"{programme.id}:{participant_id}", "participant_id": participant_id,
+               "status": "enrolled", "enrolled_on": on.isoformat(), "attended": []}
         try:
-            self.db.enrolments.insert_one(doc)
+            doc["seat"] = insert_into_free_slot(self.db.enrolments, doc,
+                                                {"programme_id": programme.id}, "seat",
+                                                programme.capacity)
+        except NoFreeSlot:
+            raise Conflict(f"programme is full ({programme.capacity} seats)",
+                           code="programme_full") from None
         except DuplicateKeyError:
             raise Conflict("participant is already enrolled in this programme",
                            code="already_enrolled") from None

@@ -84,13 +84,7 @@ class EnrollmentService(HealthChecks):
         participant = repo.participant(command["participant_id"])
         # Training here leads to certification: the asesi must have agreed to that purpose.
         participant.require_consent("certification")
-        repo.take_seat(programme)
-        try:
-            doc = repo.enrol(programme.id, participant.id, date.today())
-        except Exception:
-            repo.release_seat(programme.id)
-            raise
-        return 201, enrolment_view(doc)
+        return 201, enrolment_view(repo.enrol(programme, participant.id, date.today()))
 
     @api("GET", "/programmes/<programme_id>/enrolments")
     def list_enrolments(self, request, programme_id):

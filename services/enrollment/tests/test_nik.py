@@ -1,7 +1,6 @@
 from datetime import date
 
 import pytest
-
 from kompeten_enrollment import nik
 from kompeten_shared.errors import InvalidInput
 

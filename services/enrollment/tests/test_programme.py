@@ -1,7 +1,6 @@
 from datetime import date
 
 import pytest
-
 from kompeten_enrollment.programme import Programme
 from kompeten_shared.errors import Conflict, DomainError, InvalidInput
 

@@ -4,7 +4,6 @@ import json
 from datetime import date, timedelta
 
 import pytest
-
 from kompeten_enrollment.service import EnrollmentService
 
 pytestmark = pytest.mark.integration
@@ -176,3 +175,19 @@ def test_a_programme_cannot_close_before_its_last_day(api):
         TODAY + timedelta(days=3)).isoformat()}, expect=201)
     error = api("POST", f"/programmes/{running['id']}/close", expect=422)["error"]
     assert error["code"] == "programme_not_finished"
+
+
+def test_concurrent_enrolments_never_overbook(api, db, web_session):
+    import eventlet
+
+    programme = api("POST", "/programmes", PROGRAMME, expect=201)
+    people = [api("POST", "/participants", person(nik=f"32040157089500{n:02d}"), expect=201)
+              for n in range(1, 9)]
+
+    def enrol(p):
+        return web_session.post(f"/programmes/{programme['id']}/enrolments",
+                                data=json.dumps({"participant_id": p["participant_id"]}))
+
+    statuses = sorted(r.status_code for r in eventlet.GreenPool(8).imap(enrol, people))
+    assert statuses == [201, 201] + [409] * 6
+    assert sorted(d["seat"] for d in db.enrolments.find()) == [1, 2]

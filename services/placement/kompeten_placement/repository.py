@@ -3,7 +3,8 @@
 from dataclasses import asdict
 
 from kompeten_shared.errors import Conflict, NotFound
-from pymongo import ASCENDING, ReturnDocument
+from kompeten_shared.mongo import NoFreeSlot, insert_into_free_slot
+from pymongo import ASCENDING
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 
@@ -14,7 +15,7 @@ def prepare(db: Database) -> None:
     db.offers.create_index([("vacancy_id", ASCENDING), ("participant_id", ASCENDING)],
                            unique=True)
     db.graduates.create_index([("certificates.scheme_code", ASCENDING)])
-    db.placements.create_index([("vacancy_id", ASCENDING)])
+    db.placements.create_index([("vacancy_id", ASCENDING), ("place", ASCENDING)], unique=True)
 
 
 def _get(collection, key: str, what: str) -> dict:
@@ -100,9 +101,13 @@ class Repository:
         if result.modified_count != 1:
             raise Conflict("offer was answered meanwhile", code="offer_answered")
 
-    def take_place(self, vacancy: dict) -> None:
-        taken = self.db.vacancies.find_one_and_update(
-            {"_id": vacancy["_id"], "filled": {"$lt": vacancy["places"]}},
-            {"$inc": {"filled": 1}}, return_document=ReturnDocument.AFTER)
-        if taken is None:
-            raise Conflict("all places of this vacancy are filled", code="vacancy_full")
+    def place(self, vacancy: dict, placement: dict) -> dict:
+        """Store the placement under a free place of the vacancy; never more than its places,
+        however many acceptances arrive at once."""
+        try:
+            placement["place"] = insert_into_free_slot(
+                self.db.placements, placement, {"vacancy_id": vacancy["_id"]}, "place",
+                vacancy["places"])
+        except NoFreeSlot:
+            raise Conflict("all places of this vacancy are filled", code="vacancy_full") from None
+        return placement

@@ -63,8 +63,7 @@ class PlacementService(HealthChecks):
         command = read_json(request, VacancyRequest())
         repo = Repository(self.db)
         repo.employer(command["employer_id"])
-        doc = {"_id": _new_id(), **command, "start_date": command["start_date"].isoformat(),
-               "filled": 0}
+        doc = {"_id": _new_id(), **command, "start_date": command["start_date"].isoformat()}
         return 201, _view(repo.add("vacancies", doc))
 
     @api("GET", "/vacancies/<vacancy_id>/candidates")
@@ -106,17 +105,18 @@ class PlacementService(HealthChecks):
         graduate = repo.graduate(offer.participant_id)
         certificate = graduate.candidate_for(vacancy)["certificate_number"]
         offer.answer("accept", datetime.now(UTC))
-        repo.take_place(vacancy)
+        # One placement per offer: its id is the offer's, so a repeated accept cannot add one.
+        placement = repo.place(vacancy, {
+            "_id": offer.id, "offer_id": offer.id, "employer_id": offer.employer_id,
+            "participant_id": offer.participant_id, "certificate_number": certificate,
+            "kind": offer.kind, "start_date": vacancy["start_date"]})
         repo.save_answer(offer)
-        placement = {"_id": _new_id(), "offer_id": offer.id, "vacancy_id": offer.vacancy_id,
-                     "employer_id": offer.employer_id, "participant_id": offer.participant_id,
-                     "certificate_number": certificate, "kind": offer.kind,
-                     "start_date": vacancy["start_date"]}
-        repo.add("placements", placement)
-        event = {key: value for key, value in placement.items() if key != "_id"}
-        self.publish("graduate.placed", {**event, "placement_id": placement["_id"],
-                                         "start_date": date.fromisoformat(event["start_date"])},
-                     subject=offer.participant_id)
+        self.publish("graduate.placed", {
+            "placement_id": placement["_id"], "offer_id": offer.id,
+            "vacancy_id": offer.vacancy_id, "employer_id": offer.employer_id,
+            "participant_id": offer.participant_id, "certificate_number": certificate,
+            "kind": offer.kind, "start_date": date.fromisoformat(vacancy["start_date"])},
+            subject=offer.participant_id)
         return 201, _view(placement)
 
     @api("POST", "/offers/<offer_id>/decline")

@@ -1,0 +1,37 @@
+from datetime import UTC, datetime
+
+import pytest
+from kompeten_placement.pool import Graduate, Offer
+from kompeten_shared.errors import Conflict, DomainError
+
+VACANCY = {"_id": "v", "scheme_code": "GAR-OMP"}
+CERT = {"number": "N-1", "scheme_code": "GAR-OMP", "verification_url": "http://x/N-1"}
+PROFILE = {"name": "Dewi", "phone": "0812", "region_code": "3204"}
+NOW = datetime(2026, 11, 24, tzinfo=UTC)
+
+
+def test_a_consenting_certified_graduate_is_a_candidate():
+    graduate = Graduate("p", sharing=True, profile=PROFILE, certificates=[CERT])
+    assert graduate.candidate_for(VACANCY) == {
+        "participant_id": "p", **PROFILE, "certificate_number": "N-1",
+        "verification_url": "http://x/N-1"}
+
+
+@pytest.mark.parametrize("graduate, code", [
+    (Graduate("p", sharing=False, profile=None, certificates=[CERT]), "no_sharing_consent"),
+    (Graduate("p", sharing=True, profile=PROFILE, certificates=[]), "not_certified_for_vacancy"),
+    (Graduate("p", sharing=True, profile=PROFILE,
+              certificates=[{**CERT, "scheme_code": "BATIK"}]), "not_certified_for_vacancy"),
+])
+def test_no_consent_or_no_matching_certificate_means_no_data(graduate, code):
+    with pytest.raises(DomainError) as caught:
+        graduate.candidate_for(VACANCY)
+    assert caught.value.code == code
+
+
+def test_an_offer_is_answered_once():
+    offer = Offer("o", "v", "e", "p", "job", NOW)
+    offer.answer("decline", NOW, "moved away")
+    assert (offer.status, offer.reason) == ("declined", "moved away")
+    with pytest.raises(Conflict):
+        offer.answer("accept", NOW)
