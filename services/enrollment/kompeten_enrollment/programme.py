@@ -5,8 +5,6 @@ from datetime import date, timedelta
 
 from kompeten_shared.errors import Conflict, DomainError, InvalidInput
 
-KINDS = ("training",)  # certification-only and apprenticeship intake come with their rules
-
 
 @dataclass
 class Programme:
