@@ -5,10 +5,7 @@ by AMQP_URI / MONGO_URI, else local ones, started or installed if need be, else 
 Unit tests of pure domain code need none of this and never trigger it.
 """
 
-import warnings
-
-warnings.filterwarnings("ignore", message="Eventlet is deprecated")
-import eventlet  # noqa: E402
+import eventlet
 
 eventlet.monkey_patch()  # nameko's runtime; before anything else imports socket or threading
 
@@ -142,6 +139,12 @@ def drain(amqp_uri: str, queue: str, expect: int, timeout: float) -> list:
 @pytest.fixture
 def bus(rabbit_config):
     return Bus(rabbit_config["AMQP_URI"])
+
+
+@pytest.fixture(scope="session")
+def bus_on():
+    """bus_on(amqp_uri): a Bus for a virtual host a test made itself."""
+    return Bus
 
 
 @pytest.fixture

@@ -34,10 +34,8 @@ def stack(servers, rabbit_manager, mongo, tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def stack_bus(stack):
-    from conftest import Bus  # noqa: PLC0415 - the root conftest's helper
-
-    return Bus(stack.amqp_uri)
+def stack_bus(stack, bus_on):
+    return bus_on(stack.amqp_uri)
 
 
 @pytest.fixture(scope="module")
