@@ -73,6 +73,37 @@ def service_config(rabbit_config, web_config, servers, database_prefix):
     return make
 
 
+@pytest.fixture
+def run_service(container_factory, service_config):
+    """run_service(ServiceClass): a started container of one service on its own vhost and db."""
+
+    def run(service_cls):
+        container = container_factory(service_cls, service_config(service_cls.name))
+        container.start()
+        return container
+
+    return run
+
+
+@pytest.fixture
+def database(mongo, service_config):
+    """database("placement"): the pymongo Database the service under test writes to."""
+    return lambda service: mongo[service_config(service)["MONGO_DATABASE"]]
+
+
+@pytest.fixture
+def call(web_session):
+    """call(method, path, body, expect=200): JSON in, JSON out, status asserted."""
+
+    def request(method, path, body=None, expect=200):
+        data = body if body is None or isinstance(body, str) else json.dumps(body)
+        response = web_session.request(method, path, data=data)
+        assert response.status_code == expect, response.text
+        return response.json()
+
+    return request
+
+
 class Bus:
     """Direct access to the test's virtual host: publish anything, read what landed."""
 

@@ -141,32 +141,33 @@ class CertificateIssued(Contract):
     verification_url = fields.Url(required=True, require_tld=False)
 
 
-class OfferMade(Contract):
+class OfferFacts(Contract):
+    """Which offer, for which vacancy of which employer, to whom."""
+
     offer_id = _ident()
     vacancy_id = _ident()
     employer_id = _ident()
     participant_id = _ident()
+
+
+class OfferMade(OfferFacts):
+    """A partner employer offered a graduate a job or an apprenticeship."""
+
     kind = fields.String(required=True, validate=validate.OneOf(PLACEMENT_KINDS))
     made_at = fields.AwareDateTime(required=True)
 
 
-class OfferDeclined(Contract):
-    offer_id = _ident()
-    vacancy_id = _ident()
-    employer_id = _ident()
-    participant_id = _ident()
+class OfferDeclined(OfferFacts):
+    """The graduate declined the offer."""
+
     reason = fields.String(load_default=None, allow_none=True)
     declined_at = fields.AwareDateTime(required=True)
 
 
-class GraduatePlaced(Contract):
+class GraduatePlaced(OfferFacts):
     """An accepted offer became a placement (a job or a pemagangan)."""
 
     placement_id = _ident()
-    offer_id = _ident()
-    vacancy_id = _ident()
-    employer_id = _ident()
-    participant_id = _ident()
     certificate_number = _ident()
     kind = fields.String(required=True, validate=validate.OneOf(PLACEMENT_KINDS))
     start_date = fields.Date(required=True)

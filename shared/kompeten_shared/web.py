@@ -8,7 +8,7 @@ malformed JSON and schema violations are 400, DomainError subclasses carry their
 import json
 import logging
 
-from marshmallow import Schema, ValidationError
+from marshmallow import RAISE, Schema, ValidationError
 from nameko.web.handlers import HttpRequestHandler
 from werkzeug.exceptions import BadRequest, HTTPException
 from werkzeug.wrappers import Response
@@ -29,6 +29,18 @@ def error_response(status: int, code: str, message: str, details=None) -> Respon
     if details:
         error["details"] = details
     return json_response(status, {"error": error})
+
+
+class Request(Schema):
+    """Base of every request schema: an unexpected field is an error, not silently dropped."""
+
+    class Meta:
+        unknown = RAISE
+
+
+def query(request, *names: str) -> dict:
+    """The named query parameters that are present, for simple equality filters."""
+    return {name: request.args[name] for name in names if name in request.args}
 
 
 def read_json(request, schema: Schema) -> dict:

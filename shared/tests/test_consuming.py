@@ -45,15 +45,13 @@ class Probe:
 
 
 @pytest.fixture
-def probe(container_factory, service_config):
-    container = container_factory(Probe, service_config("probe"))
-    container.start()
-    return container
+def probe(run_service):
+    return run_service(Probe)
 
 
 @pytest.fixture
-def probe_db(mongo, service_config):
-    return mongo[service_config("probe")["MONGO_DATABASE"]]
+def probe_db(database):
+    return database("probe")
 
 
 def test_a_valid_event_reaches_the_handler_with_loaded_data(probe, probe_db, bus):

@@ -1,23 +1,19 @@
 """Request schemas for the asesor and the plenary committee."""
 
 from kompeten_shared.events import RESULTS
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from kompeten_shared.web import Request
+from marshmallow import ValidationError, fields, validate, validates_schema
 
 from .case import METHODS
 
 
-class Strict(Schema):
-    class Meta:
-        unknown = "raise"
-
-
-class UnitResultRequest(Strict):
+class UnitResultRequest(Request):
     code = fields.String(required=True)
     result = fields.String(required=True, validate=validate.OneOf(RESULTS))
     method = fields.String(required=True, validate=validate.OneOf(METHODS))
 
 
-class ResultsRequest(Strict):
+class ResultsRequest(Request):
     asesor = fields.String(required=True, metadata={"description": "registration number"})
     units = fields.List(fields.Nested(UnitResultRequest), required=True,
                         validate=validate.Length(min=1))
@@ -29,5 +25,5 @@ class ResultsRequest(Strict):
             raise ValidationError("a unit is listed twice", "units")
 
 
-class DecisionRequest(Strict):
+class DecisionRequest(Request):
     decided_by = fields.String(required=True, metadata={"description": "plenary member id"})

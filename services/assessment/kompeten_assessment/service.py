@@ -10,7 +10,7 @@ from kompeten_shared.consuming import consume
 from kompeten_shared.health import HealthChecks
 from kompeten_shared.mongo import Database
 from kompeten_shared.publishing import EventPublisher
-from kompeten_shared.web import api, read_json
+from kompeten_shared.web import api, query, read_json
 
 from . import registry, repository
 from .case import Case, case_id_for
@@ -64,9 +64,8 @@ class AssessmentService(HealthChecks):
 
     @api("GET", "/cases")
     def list_cases(self, request):
-        query = {key: request.args[key] for key in ("programme_id", "participant_id", "status")
-                 if key in request.args}
-        return [case_view(c) for c in Repository(self.db).find(**query)]
+        filters = query(request, "programme_id", "participant_id", "status")
+        return [case_view(c) for c in Repository(self.db).find(**filters)]
 
     @api("GET", "/cases/<case_id>")
     def get_case(self, request, case_id):

@@ -1,6 +1,5 @@
 """The assessment service on the real broker and database."""
 
-import json
 import uuid
 from datetime import date
 
@@ -23,20 +22,12 @@ def completed(participant_id=None, scheme_code="GAR-OMP"):
 
 
 @pytest.fixture
-def service(container_factory, service_config):
-    container = container_factory(AssessmentService, service_config("assessment"))
-    container.start()
-    return container
+def service(run_service):
+    return run_service(AssessmentService)
 
 
 @pytest.fixture
-def api(service, web_session):
-    def call(method, path, body=None, expect=200):
-        response = web_session.request(method, path,
-                                       data=None if body is None else json.dumps(body))
-        assert response.status_code == expect, response.text
-        return response.json()
-
+def api(service, call):
     return call
 
 

@@ -33,15 +33,13 @@ def config(service_config):
 
 
 @pytest.fixture
-def service(container_factory, config):
-    container = container_factory(CertificateService, config)
-    container.start()
-    return container
+def service(run_service):
+    return run_service(CertificateService)
 
 
 @pytest.fixture
-def db(mongo, config):
-    return mongo[config["MONGO_DATABASE"]]
+def db(database):
+    return database("certificate")
 
 
 def deliver(service, bus, event):

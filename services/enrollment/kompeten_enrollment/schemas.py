@@ -1,14 +1,10 @@
 """Request schemas: bad input stops here with the field that is wrong."""
 
 from kompeten_shared.events import CONSENT_PURPOSES
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from kompeten_shared.web import Request
+from marshmallow import ValidationError, fields, validate, validates_schema
 
 from .nik import regency_name
-
-
-class Strict(Schema):
-    class Meta:
-        unknown = "raise"
 
 
 def _known_regency(code: str) -> None:
@@ -16,7 +12,7 @@ def _known_regency(code: str) -> None:
         raise ValidationError("unknown regency code")
 
 
-class ProgrammeRequest(Strict):
+class ProgrammeRequest(Request):
     title = fields.String(required=True, validate=validate.Length(min=3, max=200))
     organiser = fields.String(required=True, validate=validate.Length(min=2, max=200))
     scheme_code = fields.String(required=True, validate=validate.Length(min=2, max=100))
@@ -32,7 +28,7 @@ class ProgrammeRequest(Strict):
                                     load_default=list)
 
 
-class ConsentRequest(Strict):
+class ConsentRequest(Request):
     purpose = fields.String(required=True, validate=validate.OneOf(CONSENT_PURPOSES))
     granted = fields.Boolean(required=True)
     source = fields.String(required=True, validate=validate.Length(min=2, max=200),
@@ -41,7 +37,7 @@ class ConsentRequest(Strict):
                             metadata={"description": "the text the person was shown"})
 
 
-class ParticipantRequest(Strict):
+class ParticipantRequest(Request):
     nik = fields.String(required=True)
     name = fields.String(required=True, validate=validate.Length(min=2, max=200))
     sex = fields.String(required=True, validate=validate.OneOf(("F", "M")))
@@ -58,11 +54,11 @@ class ParticipantRequest(Strict):
             raise ValidationError("one consent per purpose", "consents")
 
 
-class EnrolmentRequest(Strict):
+class EnrolmentRequest(Request):
     participant_id = fields.String(required=True, validate=validate.Length(min=1, max=100))
 
 
-class AttendanceRequest(Strict):
+class AttendanceRequest(Request):
     date = fields.Date(required=True)
     present = fields.List(fields.String(validate=validate.Length(min=1, max=100)),
                           required=True)

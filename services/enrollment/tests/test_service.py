@@ -26,25 +26,17 @@ def person(nik="3204015708950003", **overrides):
 
 
 @pytest.fixture
-def service(container_factory, service_config):
-    container = container_factory(EnrollmentService, service_config("enrollment"))
-    container.start()
-    return container
+def service(run_service):
+    return run_service(EnrollmentService)
 
 
 @pytest.fixture
-def db(mongo, service_config):
-    return mongo[service_config("enrollment")["MONGO_DATABASE"]]
+def db(database):
+    return database("enrollment")
 
 
 @pytest.fixture
-def api(service, web_session):
-    def call(method, path, body=None, expect=200):
-        response = web_session.request(method, path, data=None if body is None else (
-            body if isinstance(body, str) else json.dumps(body)))
-        assert response.status_code == expect, response.text
-        return response.json()
-
+def api(service, call):
     return call
 
 

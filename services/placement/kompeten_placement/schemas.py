@@ -1,17 +1,13 @@
 """Request schemas for partner employers and placement officers."""
 
 from kompeten_shared.events import PLACEMENT_KINDS
-from marshmallow import Schema, fields, validate
+from kompeten_shared.web import Request
+from marshmallow import fields, validate
 
 _name = validate.Length(min=2, max=200)
 
 
-class Strict(Schema):
-    class Meta:
-        unknown = "raise"
-
-
-class EmployerRequest(Strict):
+class EmployerRequest(Request):
     name = fields.String(required=True, validate=_name)
     sector = fields.String(required=True, validate=_name)
     region_code = fields.String(required=True, validate=validate.Regexp(
@@ -19,7 +15,7 @@ class EmployerRequest(Strict):
     contact = fields.String(load_default=None, allow_none=True, validate=_name)
 
 
-class VacancyRequest(Strict):
+class VacancyRequest(Request):
     employer_id = fields.String(required=True)
     title = fields.String(required=True, validate=_name)
     kind = fields.String(required=True, validate=validate.OneOf(PLACEMENT_KINDS))
@@ -28,11 +24,11 @@ class VacancyRequest(Strict):
     start_date = fields.Date(required=True)
 
 
-class OfferRequest(Strict):
+class OfferRequest(Request):
     vacancy_id = fields.String(required=True)
     participant_id = fields.String(required=True)
 
 
-class AnswerRequest(Strict):
+class AnswerRequest(Request):
     reason = fields.String(load_default=None, allow_none=True,
                            validate=validate.Length(max=1000))

@@ -11,7 +11,7 @@ from kompeten_shared.consuming import consume
 from kompeten_shared.health import HealthChecks
 from kompeten_shared.mongo import Database
 from kompeten_shared.publishing import EventPublisher
-from kompeten_shared.web import api, read_json
+from kompeten_shared.web import api, query, read_json
 
 from . import repository
 from .pool import Offer
@@ -92,9 +92,8 @@ class PlacementService(HealthChecks):
 
     @api("GET", "/offers")
     def list_offers(self, request):
-        query = {key: request.args[key] for key in ("vacancy_id", "participant_id", "status")
-                 if key in request.args}
-        return [offer_view(o) for o in Repository(self.db).offers(**query)]
+        filters = query(request, "vacancy_id", "participant_id", "status")
+        return [offer_view(o) for o in Repository(self.db).offers(**filters)]
 
     @api("POST", "/offers/<offer_id>/accept")
     def accept_offer(self, request, offer_id):

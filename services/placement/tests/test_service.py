@@ -1,6 +1,5 @@
 """The placement service on the real broker and database."""
 
-import json
 import uuid
 from datetime import UTC, date, datetime, timedelta
 
@@ -37,25 +36,17 @@ def issued(pid, scheme="GAR-OMP"):
 
 
 @pytest.fixture
-def service(container_factory, service_config):
-    container = container_factory(PlacementService, service_config("placement"))
-    container.start()
-    return container
+def service(run_service):
+    return run_service(PlacementService)
 
 
 @pytest.fixture
-def db(mongo, service_config):
-    return mongo[service_config("placement")["MONGO_DATABASE"]]
+def db(database):
+    return database("placement")
 
 
 @pytest.fixture
-def api(service, web_session):
-    def call(method, path, body=None, expect=200):
-        response = web_session.request(method, path,
-                                       data=None if body is None else json.dumps(body))
-        assert response.status_code == expect, response.text
-        return response.json()
-
+def api(service, call):
     return call
 
 
