@@ -1,5 +1,6 @@
 """The assessment service on the real broker and database."""
 
+import json
 import uuid
 from datetime import date
 
@@ -108,3 +109,20 @@ def test_decisions_need_every_unit_and_a_plenary_member(service, bus, api):
     assert api("GET", f"/cases/{case['id']}")["status"] == "open"
     assert api("POST", "/cases/nope/decision", {"decided_by": "PLENO-GNI-01"},
                expect=404)["error"]["code"] == "case_not_found"
+
+
+def test_schemes_are_listed_and_an_unknown_one_is_a_404(api):
+    [scheme] = api("GET", "/schemes")
+    assert scheme["code"] == "GAR-OMP" and len(scheme["units"]) == 4
+    assert api("GET", "/schemes/GAR-OMP") == scheme
+    assert api("GET", "/schemes/NOPE", expect=404)["error"]["code"] == "scheme_not_found"
+
+
+def test_a_training_event_missing_the_asesi_name_is_dead_lettered(service, bus, api):
+    event = completed()
+    del event["data"]["asesi_name"]
+    bus.publish_event(event)
+    [(_, headers)] = bus.dead_letters("assessment")
+    assert json.loads(headers["x-kompeten-details"]) == {
+        "asesi_name": ["Missing data for required field."]}
+    assert api("GET", "/cases") == []

@@ -183,3 +183,24 @@ def test_concurrent_enrolments_never_overbook(api, db, web_session):
     statuses = sorted(r.status_code for r in eventlet.GreenPool(8).imap(enrol, people))
     assert statuses == [201, 201] + [409] * 6
     assert sorted(d["seat"] for d in db.enrolments.find()) == [1, 2]
+
+
+@pytest.mark.parametrize("method, path, body, status, code", [
+    ("POST", "/programmes/{id}/enrolments", {}, 400, "validation_failed"),
+    ("POST", "/programmes/{id}/enrolments", {"participant_id": "ghost"}, 404,
+     "participant_not_found"),
+    ("POST", "/programmes/nope/enrolments", {"participant_id": "ghost"}, 404,
+     "programme_not_found"),
+    ("GET", "/programmes/nope/enrolments", None, 404, "programme_not_found"),
+    ("POST", "/programmes/{id}/attendance", {"date": "2000-01-01", "present": []}, 400,
+     "day_outside_programme"),
+    ("POST", "/programmes/{id}/attendance", {"date": "2026-10-02", "present": "all"}, 400,
+     "validation_failed"),
+])
+def test_hostile_enrolment_and_attendance_requests_change_nothing(api, db, method, path, body,
+                                                                  status, code):
+    programme = api("POST", "/programmes", PROGRAMME, expect=201)
+    before = snapshot(db)
+    error = api(method, path.format(id=programme["id"]), body, expect=status)["error"]
+    assert error["code"] == code
+    assert snapshot(db) == before

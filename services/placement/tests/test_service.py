@@ -137,3 +137,22 @@ def test_bad_employers_and_vacancies_are_refused(api, db):
                                       "start_date": "2026-12-01"},
                expect=404)["error"]["code"] == "employer_not_found"
     assert db.vacancies.count_documents({}) == 0 and db.employers.count_documents({}) == 0
+
+
+def test_a_consent_event_with_a_profile_but_no_grant_is_dead_lettered(service, bus, db):
+    forged = consent(str(uuid.uuid4()))
+    forged["data"]["granted"] = False  # a withdrawal that still carries personal data
+    bus.publish_event(forged)
+    [(_, headers)] = bus.dead_letters("placement")
+    assert headers["x-kompeten-reason"] == "invalid participant.consent_changed data"
+    assert db.graduates.count_documents({}) == 0
+
+
+@pytest.mark.parametrize("method, path, code", [
+    ("GET", "/vacancies/nope/candidates", "vacancy_not_found"),
+    ("POST", "/offers/nope/accept", "offer_not_found"),
+    ("POST", "/offers/nope/decline", "offer_not_found"),
+])
+def test_unknown_vacancies_and_offers_are_404s(api, method, path, code):
+    body = {} if method == "POST" else None
+    assert api(method, path, body, expect=404)["error"]["code"] == code
