@@ -64,9 +64,19 @@ def load(schema: Schema, payload) -> dict:
 
 
 class JsonApi(HttpRequestHandler):
-    def __init__(self, method, url, **kwargs):
+    """`body=SomeRequest` loads the JSON body through that schema and passes it as `body`;
+    the schema also documents the route in the service's OpenAPI document."""
+
+    def __init__(self, method, url, body: type[Schema] | None = None, **kwargs):
         kwargs.setdefault("expected_exceptions", (DomainError,))
+        self.body = body
         super().__init__(method, url, **kwargs)
+
+    def get_entrypoint_parameters(self, request):
+        args, kwargs = super().get_entrypoint_parameters(request)
+        if self.body is not None:
+            kwargs["body"] = read_json(request, self.body())
+        return args, kwargs
 
     def response_from_result(self, result):
         if isinstance(result, Response):

@@ -7,10 +7,10 @@ K/BK and the plenary decision, publishes assessment.decided.
 from datetime import UTC, datetime
 
 from kompeten_shared.consuming import consume
-from kompeten_shared.health import HealthChecks
+from kompeten_shared.endpoints import StandardEndpoints
 from kompeten_shared.mongo import Database
 from kompeten_shared.publishing import EventPublisher
-from kompeten_shared.web import api, query, read_json
+from kompeten_shared.web import api, query
 
 from . import registry, repository
 from .case import Case, case_id_for
@@ -38,7 +38,7 @@ def scheme_view(scheme: registry.Scheme) -> dict:
             "units": [{"code": code, "title": title} for code, title in scheme.units]}
 
 
-class AssessmentService(HealthChecks):
+class AssessmentService(StandardEndpoints):
     name = "assessment"
 
     db = Database(prepare=repository.prepare)
@@ -71,25 +71,23 @@ class AssessmentService(HealthChecks):
     def get_case(self, request, case_id):
         return case_view(Repository(self.db).get(case_id))
 
-    @api("POST", "/cases/<case_id>/results")
-    def record_results(self, request, case_id):
-        command = read_json(request, ResultsRequest())
+    @api("POST", "/cases/<case_id>/results", body=ResultsRequest)
+    def record_results(self, request, case_id, body):
         repo = Repository(self.db)
         case = repo.get(case_id)
-        case.record(registry.scheme(case.scheme_code), registry.asesor(command["asesor"]),
-                    command["units"], datetime.now(UTC))
+        case.record(registry.scheme(case.scheme_code), registry.asesor(body["asesor"]),
+                    body["units"], datetime.now(UTC))
         repo.save(case)
         return case_view(case)
 
-    @api("POST", "/cases/<case_id>/decision")
-    def decide(self, request, case_id):
-        command = read_json(request, DecisionRequest())
-        registry.plenary_member(command["decided_by"])
+    @api("POST", "/cases/<case_id>/decision", body=DecisionRequest)
+    def decide(self, request, case_id, body):
+        registry.plenary_member(body["decided_by"])
         repo = Repository(self.db)
         case = repo.get(case_id)
         scheme = registry.scheme(case.scheme_code)
         if case.status != "decided":
-            case.decide(scheme, command["decided_by"], datetime.now(UTC))
+            case.decide(scheme, body["decided_by"], datetime.now(UTC))
             repo.save(case)
         # Publishing again for a decided case re-sends the same event id: a crash between the
         # write and the publish is repaired by repeating the request, and consumers skip repeats.

@@ -7,8 +7,8 @@ it by number.
 from datetime import date
 
 from kompeten_shared.consuming import consume
+from kompeten_shared.endpoints import StandardEndpoints
 from kompeten_shared.errors import InvalidInput
-from kompeten_shared.health import HealthChecks
 from kompeten_shared.mongo import Database
 from kompeten_shared.publishing import EventPublisher
 from kompeten_shared.web import api
@@ -18,7 +18,7 @@ from . import certificate, repository
 from .repository import Repository
 
 
-class CertificateService(HealthChecks):
+class CertificateService(StandardEndpoints):
     name = "certificate"
 
     db = Database(prepare=repository.prepare)

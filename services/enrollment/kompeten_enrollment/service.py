@@ -6,11 +6,11 @@
 import uuid
 from datetime import UTC, date, datetime
 
+from kompeten_shared.endpoints import StandardEndpoints
 from kompeten_shared.errors import InvalidInput
-from kompeten_shared.health import HealthChecks
 from kompeten_shared.mongo import Database
 from kompeten_shared.publishing import EventPublisher
-from kompeten_shared.web import api, read_json
+from kompeten_shared.web import api
 from nameko.dependency_providers import Config
 
 from . import nik as nik_rules
@@ -40,17 +40,16 @@ def enrolment_view(doc: dict) -> dict:
             "attendance_rate": doc.get("attendance_rate")}
 
 
-class EnrollmentService(HealthChecks):
+class EnrollmentService(StandardEndpoints):
     name = "enrollment"
 
     db = Database(prepare=repository.prepare)
     publish = EventPublisher()
     config = Config()
 
-    @api("POST", "/programmes")
-    def create_programme(self, request):
-        command = read_json(request, ProgrammeRequest())
-        programme = Programme(id=_new_id(), **command)
+    @api("POST", "/programmes", body=ProgrammeRequest)
+    def create_programme(self, request, body):
+        programme = Programme(id=_new_id(), **body)
         Repository(self.db).add_programme(programme)
         return 201, programme_view(programme)
 
@@ -58,16 +57,15 @@ class EnrollmentService(HealthChecks):
     def get_programme(self, request, programme_id):
         return programme_view(Repository(self.db).programme(programme_id))
 
-    @api("POST", "/participants")
-    def register_participant(self, request):
-        command = read_json(request, ParticipantRequest())
-        nik = nik_rules.parse(command["nik"], birth_date=command["birth_date"],
-                              sex=command["sex"])
+    @api("POST", "/participants", body=ParticipantRequest)
+    def register_participant(self, request, body):
+        nik = nik_rules.parse(body["nik"], birth_date=body["birth_date"],
+                              sex=body["sex"])
         now = datetime.now(UTC)
-        consents = [Consent(recorded_at=now, **c) for c in command["consents"]]
+        consents = [Consent(recorded_at=now, **c) for c in body["consents"]]
         participant = Participant.register(
-            id=_new_id(), nik=nik, nik_key=self.config["NIK_HASH_KEY"], name=command["name"],
-            phone=command["phone"], consents=consents)
+            id=_new_id(), nik=nik, nik_key=self.config["NIK_HASH_KEY"], name=body["name"],
+            phone=body["phone"], consents=consents)
         Repository(self.db).add_participant(participant)
         for consent in consents:
             self.publish("participant.consent_changed", participant.consent_event(consent),
@@ -76,12 +74,11 @@ class EnrollmentService(HealthChecks):
                      "regency": nik_rules.regency_name(participant.regency_code),
                      "consents": {c.purpose: c.granted for c in consents}}
 
-    @api("POST", "/programmes/<programme_id>/enrolments")
-    def enrol(self, request, programme_id):
-        command = read_json(request, EnrolmentRequest())
+    @api("POST", "/programmes/<programme_id>/enrolments", body=EnrolmentRequest)
+    def enrol(self, request, programme_id, body):
         repo = Repository(self.db)
         programme = repo.programme(programme_id)
-        participant = repo.participant(command["participant_id"])
+        participant = repo.participant(body["participant_id"])
         # Training here leads to certification: the asesi must have agreed to that purpose.
         participant.require_consent("certification")
         return 201, enrolment_view(repo.enrol(programme, participant.id, date.today()))
@@ -92,19 +89,18 @@ class EnrollmentService(HealthChecks):
         repo.programme(programme_id)
         return [enrolment_view(doc) for doc in repo.enrolments(programme_id)]
 
-    @api("POST", "/programmes/<programme_id>/attendance")
-    def record_attendance(self, request, programme_id):
-        command = read_json(request, AttendanceRequest())
+    @api("POST", "/programmes/<programme_id>/attendance", body=AttendanceRequest)
+    def record_attendance(self, request, programme_id, body):
         repo = Repository(self.db)
         programme = repo.programme(programme_id)
-        programme.check_attendance_day(command["date"])
+        programme.check_attendance_day(body["date"])
         enrolled = {doc["participant_id"] for doc in repo.enrolments(programme_id, "enrolled")}
-        strangers = sorted(set(command["present"]) - enrolled)
+        strangers = sorted(set(body["present"]) - enrolled)
         if strangers:
             raise InvalidInput("participants not enrolled in this programme",
                                code="not_enrolled", details={"present": strangers})
-        recorded = repo.record_attendance(programme_id, command["date"], command["present"])
-        return {"date": command["date"], "recorded": recorded}
+        recorded = repo.record_attendance(programme_id, body["date"], body["present"])
+        return {"date": body["date"], "recorded": recorded}
 
     @api("POST", "/programmes/<programme_id>/close")
     def close_programme(self, request, programme_id):

@@ -8,10 +8,10 @@ import uuid
 from datetime import UTC, date, datetime
 
 from kompeten_shared.consuming import consume
-from kompeten_shared.health import HealthChecks
+from kompeten_shared.endpoints import StandardEndpoints
 from kompeten_shared.mongo import Database
 from kompeten_shared.publishing import EventPublisher
-from kompeten_shared.web import api, query, read_json
+from kompeten_shared.web import api, query
 
 from . import repository
 from .pool import Offer
@@ -32,7 +32,7 @@ def offer_view(offer: Offer) -> dict:
     return {key: value for key, value in offer.__dict__.items()}
 
 
-class PlacementService(HealthChecks):
+class PlacementService(StandardEndpoints):
     name = "placement"
 
     db = Database(prepare=repository.prepare)
@@ -53,17 +53,15 @@ class PlacementService(HealthChecks):
             "valid_until": data["valid_until"].isoformat(),
             "verification_url": data["verification_url"]})
 
-    @api("POST", "/employers")
-    def register_employer(self, request):
-        command = read_json(request, EmployerRequest())
-        return 201, _view(Repository(self.db).add("employers", {"_id": _new_id(), **command}))
+    @api("POST", "/employers", body=EmployerRequest)
+    def register_employer(self, request, body):
+        return 201, _view(Repository(self.db).add("employers", {"_id": _new_id(), **body}))
 
-    @api("POST", "/vacancies")
-    def open_vacancy(self, request):
-        command = read_json(request, VacancyRequest())
+    @api("POST", "/vacancies", body=VacancyRequest)
+    def open_vacancy(self, request, body):
         repo = Repository(self.db)
-        repo.employer(command["employer_id"])
-        doc = {"_id": _new_id(), **command, "start_date": command["start_date"].isoformat()}
+        repo.employer(body["employer_id"])
+        doc = {"_id": _new_id(), **body, "start_date": body["start_date"].isoformat()}
         return 201, _view(repo.add("vacancies", doc))
 
     @api("GET", "/vacancies/<vacancy_id>/candidates")
@@ -73,15 +71,14 @@ class PlacementService(HealthChecks):
         vacancy = repo.vacancy(vacancy_id)
         return [g.candidate_for(vacancy) for g in repo.shared_graduates(vacancy["scheme_code"])]
 
-    @api("POST", "/offers")
-    def make_offer(self, request):
-        command = read_json(request, OfferRequest())
+    @api("POST", "/offers", body=OfferRequest)
+    def make_offer(self, request, body):
         repo = Repository(self.db)
-        vacancy = repo.vacancy(command["vacancy_id"])
-        repo.graduate(command["participant_id"]).candidate_for(vacancy)
+        vacancy = repo.vacancy(body["vacancy_id"])
+        repo.graduate(body["participant_id"]).candidate_for(vacancy)
         offer = Offer(id=_new_id(), vacancy_id=vacancy["_id"],
                       employer_id=vacancy["employer_id"],
-                      participant_id=command["participant_id"], kind=vacancy["kind"],
+                      participant_id=body["participant_id"], kind=vacancy["kind"],
                       made_at=datetime.now(UTC))
         repo.add_offer(offer)
         self.publish("offer.made", {
@@ -97,7 +94,6 @@ class PlacementService(HealthChecks):
 
     @api("POST", "/offers/<offer_id>/accept")
     def accept_offer(self, request, offer_id):
-        read_json(request, AnswerRequest())
         repo = Repository(self.db)
         offer = repo.offer(offer_id)
         vacancy = repo.vacancy(offer.vacancy_id)
@@ -118,12 +114,11 @@ class PlacementService(HealthChecks):
             subject=offer.participant_id)
         return 201, _view(placement)
 
-    @api("POST", "/offers/<offer_id>/decline")
-    def decline_offer(self, request, offer_id):
-        command = read_json(request, AnswerRequest())
+    @api("POST", "/offers/<offer_id>/decline", body=AnswerRequest)
+    def decline_offer(self, request, offer_id, body):
         repo = Repository(self.db)
         offer = repo.offer(offer_id)
-        offer.answer("decline", datetime.now(UTC), command["reason"])
+        offer.answer("decline", datetime.now(UTC), body["reason"])
         repo.save_answer(offer)
         self.publish("offer.declined", {
             "offer_id": offer.id, "vacancy_id": offer.vacancy_id,

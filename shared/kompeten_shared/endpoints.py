@@ -1,13 +1,14 @@
-"""Liveness and readiness for every service: mix `HealthChecks` into the service class.
+"""What every service answers besides its own routes: mix `StandardEndpoints` into the class.
 
 GET /health/live answers while the process serves HTTP; GET /health/ready answers 200 only once
 every event consumer is subscribed and the database answers, so a launcher (or Kubernetes) knows
-no event published from now on can be missed.
+no event published from now on can be missed. GET /openapi.json describes the service's HTTP API.
 """
 
 from nameko.extensions import DependencyProvider
 from nameko.messaging import QueueConsumer
 
+from . import openapi
 from .mongo import MongoConnection
 from .web import api, error_response
 
@@ -31,16 +32,34 @@ class Readiness(DependencyProvider):
         return problems
 
 
-class HealthChecks:
+class ApiDocument(DependencyProvider):
+    """The OpenAPI document, built once from the service class's routes."""
+
+    def setup(self):
+        self.document = openapi.document(self.container.service_cls)
+
+    def get_dependency(self, worker_ctx):
+        return self.document
+
+
+class StandardEndpoints:
     readiness = Readiness()
+    api_document = ApiDocument()
 
     @api("GET", "/health/live")
     def live(self, request):
+        """Liveness: the process serves HTTP."""
         return {"status": "live"}
 
     @api("GET", "/health/ready")
     def ready(self, request):
+        """Readiness: consumers subscribed and database reachable (503 with reasons if not)."""
         problems = self.readiness()
         if problems:
             return error_response(503, "not_ready", "; ".join(problems))
         return {"status": "ready"}
+
+    @api("GET", "/openapi.json")
+    def openapi(self, request):
+        """This document."""
+        return self.api_document
