@@ -18,6 +18,7 @@ PERSONAL = {"x-personal-data": True}
 RESULTS = ("K", "BK")
 CONSENT_PURPOSES = ("certification", "partner_sharing", "follow_up")
 PLACEMENT_KINDS = ("job", "apprenticeship")
+PROGRAMME_KINDS = ("training", "certification_only", "apprenticeship_intake")
 
 _id = validate.Length(min=1, max=100)
 _regency = validate.Regexp(r"^\d{4}$", error="must be a 4-digit regency code")
@@ -35,14 +36,17 @@ class Contract(Schema):
 
 
 class TrainingCompleted(Contract):
-    """A participant met the programme's attendance rule and may go on to assessment."""
+    """A participant completed a programme: met the attendance rule of a training course, or
+    was admitted to a certification-only programme or an apprenticeship intake (no attendance
+    rule, attendance_rate null)."""
 
     participant_id = _ident()
     programme_id = _ident()
+    programme_kind = fields.String(required=True, validate=validate.OneOf(PROGRAMME_KINDS))
     scheme_code = _ident()
     organiser = fields.String(required=True)
     region_code = fields.String(required=True, validate=_regency)
-    attendance_rate = fields.Float(required=True, validate=validate.Range(0, 1))
+    attendance_rate = fields.Float(required=True, allow_none=True, validate=validate.Range(0, 1))
     completed_on = fields.Date(required=True)
     asesi_name = fields.String(required=True, validate=validate.Length(min=1, max=200),
                                metadata={**PERSONAL, "description":
@@ -50,7 +54,8 @@ class TrainingCompleted(Contract):
 
 
 class TrainingNotCompleted(Contract):
-    """A participant did not meet the attendance rule; no assessment follows."""
+    """A participant did not complete: below the attendance rule, dropped out, withdrew or did
+    not show up on day one. The reason says which; no assessment follows."""
 
     participant_id = _ident()
     programme_id = _ident()
@@ -132,6 +137,8 @@ class CertificateIssued(Contract):
     certificate_number = _ident()
     participant_id = _ident()
     case_id = _ident()
+    programme_id = fields.String(load_default=None, allow_none=True,
+                                 metadata={"description": "the programme that led to it"})
     scheme_code = _ident()
     scheme_title = fields.String(required=True)
     units = fields.List(fields.Nested(Unit), required=True)
@@ -169,6 +176,8 @@ class GraduatePlaced(OfferFacts):
 
     placement_id = _ident()
     certificate_number = _ident()
+    programme_id = fields.String(load_default=None, allow_none=True,
+                                 metadata={"description": "the programme the graduate came from"})
     kind = fields.String(required=True, validate=validate.OneOf(PLACEMENT_KINDS))
     start_date = fields.Date(required=True)
 

@@ -56,7 +56,8 @@ class NoFreeSlot(Exception):
 
 def insert_into_free_slot(collection: Collection, doc: dict, scope: dict, slot_field: str,
                           capacity: int) -> int:
-    """Insert `doc` under the lowest free slot number 1..capacity within `scope`.
+    """Insert `doc` under a free slot number 1..capacity within `scope`: the next after the
+    highest taken, else the lowest freed one.
 
     For seats and places that must never be overbooked, on any MongoDB-wire server: the
     collection needs a unique index on the scope fields plus `slot_field`, so only a single
@@ -65,13 +66,16 @@ def insert_into_free_slot(collection: Collection, doc: dict, scope: dict, slot_f
     document with the same _id exists (the same person twice, say).
     """
     for _ in range(capacity + 1):
-        taken = {d[slot_field] for d in collection.find(scope, {slot_field: 1})}
-        free = next((n for n in range(1, capacity + 1) if n not in taken), None)
-        if free is None:
-            raise NoFreeSlot()
+        last = collection.find_one(scope, {slot_field: 1}, sort=[(slot_field, -1)])
+        slot = (last[slot_field] if last else 0) + 1
+        if slot > capacity:  # full at the top: look for a slot freed below
+            taken = {d[slot_field] for d in collection.find(scope, {slot_field: 1})}
+            slot = next((n for n in range(1, capacity + 1) if n not in taken), None)
+            if slot is None:
+                raise NoFreeSlot()
         try:
-            collection.insert_one({**doc, **scope, slot_field: free})
-            return free
+            collection.insert_one({**doc, **scope, slot_field: slot})
+            return slot
         except DuplicateKeyError:
             # Not every server names the index that refused; the _id tells the cases apart.
             if collection.find_one({"_id": doc["_id"]}, {"_id": 1}) is not None:

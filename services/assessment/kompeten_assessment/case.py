@@ -40,11 +40,11 @@ class Case:
     status: str = "open"
     results: dict[str, UnitResult] = field(default_factory=dict)
     decision: dict | None = None
+    withdrawn_at: datetime | None = None  # the asesi withdrew certification consent
 
     def record(self, scheme: Scheme, asesor: Asesor, unit_results: list[dict],
                now: datetime) -> None:
-        if self.status != "open":
-            raise Conflict("the case is decided; results cannot change", code="case_decided")
+        self._require_open()
         asesor.check_may_assess(scheme, now.date())
         unknown = [r["code"] for r in unit_results if r["code"] not in scheme.unit_codes]
         if unknown:
@@ -57,12 +57,16 @@ class Case:
             self.results[r["code"]] = UnitResult(r["result"], r["method"],
                                                  asesor.registration_number, now)
 
+    def _require_open(self) -> None:
+        if self.status != "open":
+            raise Conflict(f"the case is {self.status}; nothing can change",
+                           code=f"case_{self.status}")
+
     def overall(self, scheme: Scheme) -> str:
         return "K" if all(self.results[c].result == "K" for c in scheme.unit_codes) else "BK"
 
     def decide(self, scheme: Scheme, member_id: str, now: datetime) -> None:
-        if self.status != "open":
-            raise Conflict("the case is already decided", code="case_decided")
+        self._require_open()
         missing = [code for code in scheme.unit_codes if code not in self.results]
         if missing:
             raise DomainError("every unit needs a recorded result and method first",

@@ -51,6 +51,13 @@ class Repository:
     def find(self, **query) -> list[Case]:
         return [_from_doc(doc) for doc in self.db.cases.find(query).sort("opened_at")]
 
+    def withdraw_open_cases(self, participant_id: str, at) -> int:
+        """The asesi withdrew consent: open cases stop; decided ones stay as the record."""
+        result = self.db.cases.update_many(
+            {"participant_id": participant_id, "status": "open"},
+            {"$set": {"status": "withdrawn", "withdrawn_at": at}})
+        return result.modified_count
+
     def save(self, case: Case) -> None:
         """Store results or the decision, only while the stored case is still open: one atomic
         write, so two concurrent decisions cannot both land."""

@@ -47,12 +47,21 @@ class AssessmentService(StandardEndpoints):
     @consume("enrollment", "training.completed")
     def on_training_completed(self, event):
         data = event.data
+        if data["programme_kind"] == "apprenticeship_intake":
+            return  # apprentices are assessed when their apprenticeship ends, not at intake
         registry.scheme(data["scheme_code"])  # an unknown scheme is refused and dead-lettered
         Repository(self.db).open(Case(
             id=case_id_for(data["programme_id"], data["participant_id"]),
             participant_id=data["participant_id"], programme_id=data["programme_id"],
             scheme_code=data["scheme_code"], asesi_name=data["asesi_name"],
             opened_at=datetime.now(UTC)))
+
+    @consume("enrollment", "participant.consent_changed")
+    def on_consent_changed(self, event):
+        """A withdrawn certification consent stops every open case of that person."""
+        data = event.data
+        if data["purpose"] == "certification" and not data["granted"]:
+            Repository(self.db).withdraw_open_cases(data["participant_id"], data["recorded_at"])
 
     @api("GET", "/schemes")
     def list_schemes(self, request):

@@ -2,7 +2,7 @@
 
 import json
 import uuid
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 from kompeten_assessment.service import AssessmentService
@@ -15,6 +15,7 @@ pytestmark = pytest.mark.integration
 
 def completed(participant_id=None, scheme_code="GAR-OMP"):
     data = {"participant_id": participant_id or str(uuid.uuid4()), "programme_id": "prog-1",
+            "programme_kind": "training",
             "scheme_code": scheme_code, "organiser": "Disnaker", "region_code": "3204",
             "attendance_rate": 0.9, "completed_on": date(2026, 11, 1), "asesi_name": "Dewi"}
     return envelope.build(service="enrollment", type="training.completed",
@@ -126,3 +127,26 @@ def test_a_training_event_missing_the_asesi_name_is_dead_lettered(service, bus, 
     assert json.loads(headers["x-kompeten-details"]) == {
         "asesi_name": ["Missing data for required field."]}
     assert api("GET", "/cases") == []
+
+
+def test_an_apprenticeship_intake_opens_no_case(service, bus, api):
+    event = completed()
+    event["data"]["programme_kind"] = "apprenticeship_intake"
+    with entrypoint_waiter(service, "on_training_completed"):
+        bus.publish_event(event)
+    assert api("GET", "/cases") == []
+
+
+def test_withdrawn_certification_consent_stops_open_cases_not_decided_ones(service, bus, api):
+    case = open_case(service, bus, api)
+    withdrawal = envelope.build(
+        service="enrollment", type="participant.consent_changed",
+        data=dump_data("participant.consent_changed", {
+            "participant_id": case["participant_id"], "purpose": "certification",
+            "granted": False, "recorded_at": datetime.now(UTC), "profile": None}),
+        dataschema=EVENTS["participant.consent_changed"].dataschema)
+    with entrypoint_waiter(service, "on_consent_changed"):
+        bus.publish_event(withdrawal)
+    assert api("GET", f"/cases/{case['id']}")["status"] == "withdrawn"
+    error = api("POST", f"/cases/{case['id']}/results", results(), expect=409)["error"]
+    assert error["code"] == "case_withdrawn"

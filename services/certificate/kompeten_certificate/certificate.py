@@ -40,6 +40,7 @@ class Certificate:
     number: str
     participant_id: str
     case_id: str
+    programme_id: str | None
     holder_name: str
     scheme_code: str
     scheme_title: str
@@ -53,7 +54,8 @@ class Certificate:
 
     def issued_event(self, verification_url: str) -> dict:
         return {"certificate_number": self.number, "participant_id": self.participant_id,
-                "case_id": self.case_id, "scheme_code": self.scheme_code,
+                "case_id": self.case_id, "programme_id": self.programme_id,
+                "scheme_code": self.scheme_code,
                 "scheme_title": self.scheme_title, "units": self.units, "issuer": self.issuer,
                 "issued_on": self.issued_on, "valid_until": self.valid_until,
                 "verification_url": verification_url}
@@ -71,8 +73,8 @@ def from_decision(decision: dict, sequence: int, issued_on: date, years: int) ->
         number=number(decision["lsp"]["code"], decision["scheme_code"], issued_on.year,
                       sequence),
         participant_id=decision["participant_id"], case_id=decision["case_id"],
-        holder_name=decision["holder_name"], scheme_code=decision["scheme_code"],
-        scheme_title=decision["scheme_title"],
+        programme_id=decision.get("programme_id"), holder_name=decision["holder_name"],
+        scheme_code=decision["scheme_code"], scheme_title=decision["scheme_title"],
         units=[{"code": u["code"], "title": u["title"]} for u in decision["units"]],
         issuer=dict(decision["lsp"]), issued_on=issued_on,
         valid_until=valid_until(issued_on, years))

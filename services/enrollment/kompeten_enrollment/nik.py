@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from datetime import date
 
 from kompeten_shared.errors import InvalidInput
-from stdnum import numdb
 from stdnum.exceptions import ValidationError
 from stdnum.id import nik as stdnum_nik
 
@@ -28,19 +27,16 @@ class Nik:
         return mask(self.number)
 
     def digest(self, key: str) -> str:
-        return hmac.new(key.encode(), self.number.encode(), hashlib.sha256).hexdigest()
+        return digest(self.number, key)
+
+
+def digest(number: str, key: str) -> str:
+    """The keyed hash that finds a person again without keeping the NIK: HMAC-SHA256."""
+    return hmac.new(key.encode(), number.encode(), hashlib.sha256).hexdigest()
 
 
 def mask(number: str) -> str:
     return number[:4] + "*" * 8 + number[-4:]
-
-
-def regency_name(code: str) -> str | None:
-    """'3204' -> 'BANDUNG, Jawa Barat' from the code list python-stdnum ships."""
-    parts = numdb.get("id/loc").info(code)
-    if len(parts) != 2 or not parts[1][1]:
-        return None
-    return f"{parts[1][1]['name_id']}, {parts[0][1]['name_id']}"
 
 
 def parse(raw: str, *, birth_date: date, sex: str) -> Nik:

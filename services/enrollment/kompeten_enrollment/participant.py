@@ -1,7 +1,9 @@
 """Participants and their consent, recorded per purpose. Pure domain code.
 
-Consent follows UU PDP (Law 27/2022): one record per purpose, each with time, source and the
-wording the person was shown. Data reaches partner employers only under a partner_sharing grant.
+Consent follows UU PDP (Law 27/2022): one decision per purpose, each with time, source and the
+wording the person was shown, kept as a history (a withdrawal adds a record, it erases none).
+Someone under 18 needs a parent's or guardian's consent. Data reaches partner employers only
+under a partner_sharing grant.
 """
 
 from dataclasses import dataclass, field
@@ -10,7 +12,10 @@ from datetime import date, datetime
 from kompeten_shared.errors import DomainError
 from kompeten_shared.events import CONSENT_PURPOSES
 
+from .eligibility import Applicant
 from .nik import Nik
+
+ADULT_AGE = 18
 
 
 @dataclass(frozen=True)
@@ -20,6 +25,7 @@ class Consent:
     recorded_at: datetime
     source: str
     wording: str
+    guardian: dict | None = None  # {"name", "relationship"} for someone under 18
 
 
 @dataclass
@@ -32,18 +38,37 @@ class Participant:
     birth_date: date
     regency_code: str
     phone: str | None = None
-    consents: dict[str, Consent] = field(default_factory=dict)
+    employment_status: str = "job_seeker"
+    domicile_regency_code: str | None = None
+    previous_trainings: int = 0
+    consents: list[Consent] = field(default_factory=list)
 
     @classmethod
-    def register(cls, *, id: str, nik: Nik, nik_key: str, name: str, phone: str | None,
-                 consents: list[Consent]) -> "Participant":
+    def register(cls, *, id: str, nik: Nik, nik_key: str, name: str, **details) -> "Participant":
         return cls(id=id, nik_digest=nik.digest(nik_key), nik_masked=nik.masked, name=name,
                    sex=nik.sex, birth_date=nik.birth_date, regency_code=nik.regency_code,
-                   phone=phone, consents={c.purpose: c for c in consents})
+                   **details)
+
+    @property
+    def residence(self) -> str:
+        return self.domicile_regency_code or self.regency_code
+
+    def age(self, on: date) -> int:
+        before_birthday = (on.month, on.day) < (self.birth_date.month, self.birth_date.day)
+        return on.year - self.birth_date.year - before_birthday
+
+    def applicant(self, active_enrolments: int, completed_here: int = 0) -> Applicant:
+        return Applicant(birth_date=self.birth_date, employment_status=self.employment_status,
+                         residence=self.residence,
+                         previous_trainings=self.previous_trainings + completed_here,
+                         active_enrolments=active_enrolments)
+
+    def current_consent(self, purpose: str) -> Consent | None:
+        assert purpose in CONSENT_PURPOSES, purpose
+        return next((c for c in reversed(self.consents) if c.purpose == purpose), None)
 
     def consented(self, purpose: str) -> bool:
-        assert purpose in CONSENT_PURPOSES, purpose
-        consent = self.consents.get(purpose)
+        consent = self.current_consent(purpose)
         return bool(consent and consent.granted)
 
     def require_consent(self, purpose: str) -> None:
@@ -51,11 +76,21 @@ class Participant:
             raise DomainError(f"participant has not consented to {purpose}",
                               code="consent_required", details={"purpose": purpose})
 
+    def record_consent(self, consent: Consent) -> None:
+        """Add a grant or withdrawal. A minor's grant needs a parent or guardian."""
+        if consent.granted and consent.guardian is None and \
+                self.age(consent.recorded_at.date()) < ADULT_AGE:
+            raise DomainError(
+                f"under {ADULT_AGE}: a parent's or guardian's consent is needed for "
+                f"{consent.purpose}", code="guardian_consent_required",
+                details={"field": "guardian", "purpose": consent.purpose})
+        self.consents.append(consent)
+
     def consent_event(self, consent: Consent) -> dict:
         """participant.consent_changed data: the shared profile rides only on a sharing grant."""
         data = {"participant_id": self.id, "purpose": consent.purpose,
                 "granted": consent.granted, "recorded_at": consent.recorded_at, "profile": None}
         if consent.purpose == "partner_sharing" and consent.granted:
             data["profile"] = {"name": self.name, "phone": self.phone,
-                               "region_code": self.regency_code}
+                               "region_code": self.residence}
         return data

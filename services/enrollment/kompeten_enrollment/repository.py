@@ -1,7 +1,14 @@
-"""Enrollment's MongoDB collections. Dates are stored as ISO strings (BSON has no date type)."""
+"""Enrollment's MongoDB collections. Dates are stored as ISO strings (BSON has no date type).
+
+participants   one per person, keyed by an opaque id; the NIK only as keyed hash and mask
+programmes     programmes, with their eligibility and priority rules
+enrolments     one per person and programme: waitlisted, enrolled, then how it ended
+seats          one per seat taken; the unique (programme_id, seat) index guards capacity
+targets        goals above programmes, nested by parent_id
+"""
 
 from dataclasses import asdict
-from datetime import date
+from datetime import date, datetime
 
 from kompeten_shared.errors import Conflict, NotFound
 from kompeten_shared.mongo import NoFreeSlot, insert_into_free_slot
@@ -11,15 +18,21 @@ from pymongo.errors import DuplicateKeyError
 
 from .participant import Consent, Participant
 from .programme import Programme
+from .target import Target
 
 DATE_FIELDS = ("start_date", "end_date", "birth_date")
+ACTIVE = ("waitlisted", "enrolled")
+EVER_ENROLLED = ("enrolled", "completed", "not_completed", "dropped_out")
 
 
 def prepare(db: Database) -> None:
     db.participants.create_index([("nik_digest", ASCENDING)], unique=True)
-    db.enrolments.create_index([("programme_id", ASCENDING), ("seat", ASCENDING)], unique=True)
-    db.enrolments.create_index([("programme_id", ASCENDING), ("status", ASCENDING)])
-    db.enrolments.create_index([("participant_id", ASCENDING)])
+    db.seats.create_index([("programme_id", ASCENDING), ("seat", ASCENDING)], unique=True)
+    db.enrolments.create_index([("programme_id", ASCENDING), ("status", ASCENDING),
+                                ("priority", ASCENDING)])
+    db.enrolments.create_index([("participant_id", ASCENDING), ("status", ASCENDING)])
+    db.programmes.create_index([("target_id", ASCENDING)])
+    db.targets.create_index([("parent_id", ASCENDING)])
 
 
 def _to_doc(obj) -> dict:
@@ -31,7 +44,7 @@ def _to_doc(obj) -> dict:
     return doc
 
 
-def _dates(doc: dict) -> dict:
+def _from_doc(doc: dict) -> dict:
     doc = dict(doc)
     doc["id"] = doc.pop("_id")
     for key in DATE_FIELDS:
@@ -40,11 +53,15 @@ def _dates(doc: dict) -> dict:
     return doc
 
 
+def enrolment_id(programme_id: str, participant_id: str) -> str:
+    return f"{programme_id}:{participant_id}"
+
+
 class Repository:
     def __init__(self, db: Database):
         self.db = db
 
-    # programmes
+    # programmes ------------------------------------------------------------------------------
     def add_programme(self, programme: Programme) -> None:
         self.db.programmes.insert_one(_to_doc(programme))
 
@@ -52,48 +69,105 @@ class Repository:
         doc = self.db.programmes.find_one({"_id": programme_id})
         if doc is None:
             raise NotFound(f"no programme {programme_id}", code="programme_not_found")
-        return Programme(**_dates(doc))
+        return Programme(**_from_doc(doc))
 
     def close_programme(self, programme_id: str) -> None:
         self.db.programmes.update_one({"_id": programme_id}, {"$set": {"closed": True}})
 
-    # participants
+    # participants ----------------------------------------------------------------------------
     def add_participant(self, participant: Participant) -> None:
-        doc = _to_doc(participant)
-        doc["consents"] = list(doc["consents"].values())
         try:
-            self.db.participants.insert_one(doc)
+            self.db.participants.insert_one(_to_doc(participant))
         except DuplicateKeyError:
             raise Conflict("a participant with this NIK is already registered",
                            code="participant_exists") from None
 
     def participant(self, participant_id: str) -> Participant:
-        doc = self.db.participants.find_one({"_id": participant_id})
+        return self._participant(self.db.participants.find_one({"_id": participant_id}),
+                                 participant_id)
+
+    def participant_by_nik(self, nik_digest: str) -> Participant | None:
+        doc = self.db.participants.find_one({"nik_digest": nik_digest})
+        return self._participant(doc, "") if doc else None
+
+    def participant_ids_by_nik(self, digests: list[str]) -> dict[str, str]:
+        docs = self.db.participants.find({"nik_digest": {"$in": digests}}, {"nik_digest": 1})
+        return {doc["nik_digest"]: doc["_id"] for doc in docs}
+
+    @staticmethod
+    def _participant(doc: dict | None, participant_id: str) -> Participant:
         if doc is None:
             raise NotFound(f"no participant {participant_id}", code="participant_not_found")
-        doc = _dates(doc)
-        doc["consents"] = {c["purpose"]: Consent(**c) for c in doc["consents"]}
+        doc = _from_doc(doc)
+        doc["consents"] = [Consent(**c) for c in doc["consents"]]
         return Participant(**doc)
 
-    def participants(self, ids: list[str]) -> dict[str, Participant]:
-        return {pid: self.participant(pid) for pid in ids}
+    def add_consent(self, participant: Participant, consent: Consent) -> None:
+        self.db.participants.update_one({"_id": participant.id},
+                                        {"$push": {"consents": asdict(consent)}})
 
-    # enrolments
-    def enrol(self, programme: Programme, participant_id: str, on: date) -> dict:
-        """Take a seat; the seat number's unique index guards capacity under concurrency."""
-        doc = {"_id": f"{programme.id}:{participant_id}", "participant_id": participant_id,
-               "status": "enrolled", "enrolled_on": on.isoformat(), "attended": []}
+    # applications, seats and the waitlist ---------------------------------------------------
+    def apply(self, programme: Programme, participant_id: str, priority: str,
+              now: datetime) -> dict:
+        doc = {"_id": enrolment_id(programme.id, participant_id), "programme_id": programme.id,
+               "participant_id": participant_id, "status": "waitlisted", "priority": priority,
+               "applied_at": now, "attended": []}
         try:
-            doc["seat"] = insert_into_free_slot(self.db.enrolments, doc,
-                                                {"programme_id": programme.id}, "seat",
-                                                programme.capacity)
-        except NoFreeSlot:
-            raise Conflict(f"programme is full ({programme.capacity} seats)",
-                           code="programme_full") from None
+            self.db.enrolments.insert_one(doc)
         except DuplicateKeyError:
-            raise Conflict("participant is already enrolled in this programme",
-                           code="already_enrolled") from None
+            raise Conflict("participant has already applied to this programme",
+                           code="already_applied") from None
         return doc
+
+    def enrolment(self, programme_id: str, participant_id: str) -> dict:
+        doc = self.db.enrolments.find_one({"_id": enrolment_id(programme_id, participant_id)})
+        if doc is None:
+            raise NotFound("participant has not applied to this programme",
+                           code="enrolment_not_found")
+        return doc
+
+    def active_elsewhere(self, participant_id: str, programme_id: str) -> int:
+        return self.db.enrolments.count_documents({
+            "participant_id": participant_id, "status": {"$in": list(ACTIVE)},
+            "programme_id": {"$ne": programme_id}})
+
+    def completed_count(self, participant_id: str) -> int:
+        return self.db.enrolments.count_documents({"participant_id": participant_id,
+                                                   "status": "completed"})
+
+    def fill_seats(self, programme: Programme) -> list[str]:
+        """Give free seats to the waitlist in priority order; the promoted participant ids."""
+        promoted = []
+        while True:
+            top = self.db.enrolments.find_one(
+                {"programme_id": programme.id, "status": "waitlisted"},
+                sort=[("priority", ASCENDING)])
+            if top is None:
+                return promoted
+            try:
+                insert_into_free_slot(self.db.seats, {"_id": top["_id"],
+                                                      "participant_id": top["participant_id"]},
+                                      {"programme_id": programme.id}, "seat",
+                                      programme.capacity)
+            except NoFreeSlot:
+                return promoted
+            except DuplicateKeyError:
+                pass  # a concurrent fill seated this person already
+            self.db.enrolments.update_one({"_id": top["_id"], "status": "waitlisted"},
+                                          {"$set": {"status": "enrolled"}})
+            promoted.append(top["participant_id"])
+
+    def leave(self, doc: dict, status: str, reason: str, now: datetime) -> None:
+        result = self.db.enrolments.update_one(
+            {"_id": doc["_id"], "status": doc["status"]},
+            {"$set": {"status": status, "left_at": now, "reason": reason}})
+        if result.modified_count != 1:
+            raise Conflict("the enrolment changed meanwhile", code="enrolment_changed")
+        self.db.seats.delete_one({"_id": doc["_id"]})
+
+    def waitlist(self, programme_id: str) -> list[dict]:
+        return list(self.db.enrolments.find({"programme_id": programme_id,
+                                             "status": "waitlisted"}).sort("priority"))
 
     def enrolments(self, programme_id: str, status: str | None = None) -> list[dict]:
         query = {"programme_id": programme_id}
@@ -101,6 +175,7 @@ class Repository:
             query["status"] = status
         return list(self.db.enrolments.find(query).sort("_id"))
 
+    # attendance and completion ----------------------------------------------------------------
     def record_attendance(self, programme_id: str, day: date, present: list[str]) -> int:
         result = self.db.enrolments.update_many(
             {"programme_id": programme_id, "participant_id": {"$in": present},
@@ -108,9 +183,51 @@ class Repository:
             {"$addToSet": {"attended": day.isoformat()}})
         return result.matched_count
 
-    def finish(self, enrolment_id: str, status: str, rate: float) -> bool:
+    def finish(self, enrolment_id: str, status: str, rate: float | None) -> bool:
         """Record completion once; False if another close got there first."""
         result = self.db.enrolments.update_one(
             {"_id": enrolment_id, "status": "enrolled"},
             {"$set": {"status": status, "attendance_rate": rate}})
         return result.modified_count == 1
+
+    # outcomes from other services --------------------------------------------------------------
+    def record_outcome(self, participant_id: str, programme_id: str | None, field: str,
+                       value: dict) -> bool:
+        """Attach a certificate or placement to the enrolment that led to it: the programme
+        named by the event, else the participant's latest completed enrolment."""
+        if programme_id is None:
+            latest = self.db.enrolments.find_one(
+                {"participant_id": participant_id, "status": "completed"},
+                sort=[("applied_at", -1)])
+            if latest is None:
+                return False
+            programme_id = latest["programme_id"]
+        result = self.db.enrolments.update_one(
+            {"_id": enrolment_id(programme_id, participant_id)}, {"$set": {field: value}})
+        return result.matched_count == 1
+
+    # targets ---------------------------------------------------------------------------------
+    def add_target(self, target: Target) -> None:
+        self.db.targets.insert_one(_to_doc(target))
+
+    def target(self, target_id: str) -> Target:
+        doc = self.db.targets.find_one({"_id": target_id})
+        if doc is None:
+            raise NotFound(f"no target {target_id}", code="target_not_found")
+        return Target(**_from_doc(doc))
+
+    def subtargets(self, target_id: str) -> list[Target]:
+        return [Target(**_from_doc(d)) for d in self.db.targets.find({"parent_id": target_id})]
+
+    def counts(self, target_ids: list[str]) -> dict[str, int]:
+        programmes = [d["_id"] for d in self.db.programmes.find(
+            {"target_id": {"$in": target_ids}}, {"_id": 1})]
+        scope = {"programme_id": {"$in": programmes}}
+        count = self.db.enrolments.count_documents
+        return {
+            "enrolled": count({**scope, "status": {"$in": list(EVER_ENROLLED)}}),
+            "completed": count({**scope, "status": "completed"}),
+            "certified": count({**scope, "certificate": {"$exists": True}}),
+            "placed": count({**scope, "placement": {"$exists": True}}),
+            "apprenticeships": count({**scope, "placement.kind": "apprenticeship"}),
+        }

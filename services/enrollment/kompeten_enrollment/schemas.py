@@ -1,31 +1,61 @@
 """Request schemas: bad input stops here with the field that is wrong."""
 
-from kompeten_shared.events import CONSENT_PURPOSES
+from kompeten_shared import regions
+from kompeten_shared.events import CONSENT_PURPOSES, PROGRAMME_KINDS
 from kompeten_shared.web import Request
 from marshmallow import ValidationError, fields, validate, validates_schema
 
-from .nik import regency_name
+from .eligibility import EMPLOYMENT
+from .target import METRICS
+from .waitlist import CRITERIA
 
 
-def _known_regency(code: str) -> None:
-    if regency_name(code) is None:
-        raise ValidationError("unknown regency code")
+def _existing_region(code: str) -> None:
+    if not regions.exists(code):
+        raise ValidationError("unknown region code")
+
+
+_regency = [validate.Regexp(r"^\d{4}$", error="must be a 4-digit regency code"),
+            _existing_region]
+_area = [validate.Regexp(r"^(\d{2}|\d{4})$", error="must be a province or regency code"),
+         _existing_region]
+_id = validate.Length(min=1, max=100)
+
+
+class EligibilityRequest(Request):
+    job_seekers_only = fields.Boolean(load_default=False)
+    min_age = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(0, 100))
+    max_age = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(0, 100))
+    residents_only = fields.Boolean(load_default=False)
+    one_programme_at_a_time = fields.Boolean(load_default=True)
 
 
 class ProgrammeRequest(Request):
     title = fields.String(required=True, validate=validate.Length(min=3, max=200))
+    kind = fields.String(load_default="training", validate=validate.OneOf(PROGRAMME_KINDS))
     organiser = fields.String(required=True, validate=validate.Length(min=2, max=200))
+    organiser_region = fields.String(load_default=None, allow_none=True, validate=_area)
     scheme_code = fields.String(required=True, validate=validate.Length(min=2, max=100))
     venue = fields.String(required=True, validate=validate.Length(min=2, max=200))
-    region_code = fields.String(required=True, validate=[
-        validate.Regexp(r"^\d{4}$", error="must be a 4-digit regency code"), _known_regency])
+    region_code = fields.String(required=True, validate=_regency)
     start_date = fields.Date(required=True)
     end_date = fields.Date(required=True)
-    capacity = fields.Integer(required=True, strict=True, validate=validate.Range(1, 10_000))
+    capacity = fields.Integer(required=True, strict=True, validate=validate.Range(1, 100_000))
     attendance_threshold = fields.Float(load_default=0.8,
                                         validate=validate.Range(0, 1, min_inclusive=False))
+    target_id = fields.String(load_default=None, allow_none=True, validate=_id)
     partner_employers = fields.List(fields.String(validate=validate.Length(min=1, max=200)),
                                     load_default=list)
+    eligibility = fields.Nested(EligibilityRequest, load_default=dict)
+    priority = fields.List(fields.String(validate=validate.OneOf(sorted(CRITERIA))),
+                           load_default=None,
+                           metadata={"description": "waitlist order; ties by application time"})
+
+
+class GuardianRequest(Request):
+    name = fields.String(required=True, validate=validate.Length(min=2, max=200))
+    relationship = fields.String(required=True, validate=validate.OneOf(
+        ("parent", "guardian")))
 
 
 class ConsentRequest(Request):
@@ -35,16 +65,26 @@ class ConsentRequest(Request):
                            metadata={"description": "where it was given, e.g. a paper form"})
     wording = fields.String(required=True, validate=validate.Length(min=10, max=4000),
                             metadata={"description": "the text the person was shown"})
+    guardian = fields.Nested(GuardianRequest, load_default=None, allow_none=True)
 
 
-class ParticipantRequest(Request):
-    nik = fields.String(required=True)
+class PersonRequest(Request):
+    """Who someone is; shared by registration and bulk import rows."""
+
+    nik = fields.String(required=True, validate=validate.Length(max=40))
     name = fields.String(required=True, validate=validate.Length(min=2, max=200))
     sex = fields.String(required=True, validate=validate.OneOf(("F", "M")))
     birth_date = fields.Date(required=True)
     phone = fields.String(load_default=None, allow_none=True,
                           validate=validate.Regexp(r"^\+?[0-9]{8,15}$",
                                                    error="must be 8 to 15 digits"))
+    employment_status = fields.String(load_default="job_seeker",
+                                      validate=validate.OneOf(EMPLOYMENT))
+    domicile_regency_code = fields.String(load_default=None, allow_none=True, validate=_regency)
+    previous_trainings = fields.Integer(load_default=0, validate=validate.Range(0, 1000))
+
+
+class ParticipantRequest(PersonRequest):
     consents = fields.List(fields.Nested(ConsentRequest), load_default=list)
 
     @validates_schema
@@ -54,16 +94,57 @@ class ParticipantRequest(Request):
             raise ValidationError("one consent per purpose", "consents")
 
 
-class EnrolmentRequest(Request):
-    participant_id = fields.String(required=True, validate=validate.Length(min=1, max=100))
+class ApplicationRequest(Request):
+    participant_id = fields.String(required=True, validate=_id)
+
+
+class LeaveRequest(Request):
+    reason = fields.String(required=True, validate=validate.Length(min=3, max=1000))
 
 
 class AttendanceRequest(Request):
     date = fields.Date(required=True)
-    present = fields.List(fields.String(validate=validate.Length(min=1, max=100)),
-                          required=True)
+    present = fields.List(fields.String(validate=_id), load_default=list,
+                          metadata={"description": "participant ids"})
+    present_niks = fields.List(fields.String(validate=validate.Length(max=40)),
+                               load_default=list,
+                               metadata={"description": "or NIKs, as on a paper sheet"})
 
     @validates_schema
     def _unique(self, data, **kwargs):
-        if len(set(data["present"])) != len(data["present"]):
-            raise ValidationError("a participant is listed twice", "present")
+        for key in ("present", "present_niks"):
+            if len(set(data[key])) != len(data[key]):
+                raise ValidationError("a participant is listed twice", key)
+
+
+class TargetRequest(Request):
+    name = fields.String(required=True, validate=validate.Length(min=3, max=200))
+    organiser = fields.String(required=True, validate=validate.Length(min=2, max=200))
+    year = fields.Integer(required=True, strict=True, validate=validate.Range(2000, 2100))
+    goals = fields.Dict(keys=fields.String(validate=validate.OneOf(METRICS)),
+                        values=fields.Integer(strict=True, validate=validate.Range(1, 10**7)),
+                        required=True, validate=validate.Length(min=1))
+    parent_id = fields.String(load_default=None, allow_none=True, validate=_id)
+
+
+class ImportRow(PersonRequest):
+    """One spreadsheet row: the person, and yes/no per consent purpose."""
+
+    row = fields.Integer(required=True, metadata={"description": "the spreadsheet row number"})
+    consent_certification = fields.Boolean(load_default=False)
+    consent_partner_sharing = fields.Boolean(load_default=False)
+    consent_follow_up = fields.Boolean(load_default=False)
+    guardian_name = fields.String(load_default=None, allow_none=True)
+    guardian_relationship = fields.String(load_default=None, allow_none=True,
+                                          validate=validate.OneOf(("parent", "guardian")))
+
+
+class ImportRequest(Request):
+    source = fields.String(required=True, validate=validate.Length(min=2, max=200),
+                           metadata={"description": "the file, e.g. peserta-menjahit.xlsx"})
+    wording = fields.Dict(keys=fields.String(validate=validate.OneOf(CONSENT_PURPOSES)),
+                          values=fields.String(validate=validate.Length(min=10, max=4000)),
+                          required=True,
+                          metadata={"description": "the consent text on the form, per purpose"})
+    rows = fields.List(fields.Dict(), required=True, validate=validate.Length(min=1, max=1000),
+                       metadata={"description": "ImportRow objects; each checked on its own"})

@@ -1,11 +1,12 @@
-"""The enrollment service: thin nameko entrypoints over the domain core.
+"""The enrollment service: thin nameko entrypoints over handlers.py and the domain core.
 
     nameko run --config config.yaml kompeten_enrollment.service:EnrollmentService
 """
 
-import uuid
 from datetime import UTC, date, datetime
 
+from kompeten_shared import regions
+from kompeten_shared.consuming import consume
 from kompeten_shared.endpoints import StandardEndpoints
 from kompeten_shared.errors import InvalidInput
 from kompeten_shared.mongo import Database
@@ -13,125 +14,221 @@ from kompeten_shared.publishing import EventPublisher
 from kompeten_shared.web import api
 from nameko.dependency_providers import Config
 
+from . import handlers, repository
 from . import nik as nik_rules
-from . import repository
-from .participant import Consent, Participant
 from .programme import Programme
 from .repository import Repository
-from .schemas import AttendanceRequest, EnrolmentRequest, ParticipantRequest, ProgrammeRequest
+from .schemas import (
+    ApplicationRequest,
+    AttendanceRequest,
+    ConsentRequest,
+    ImportRequest,
+    LeaveRequest,
+    ParticipantRequest,
+    ProgrammeRequest,
+    TargetRequest,
+)
+from .target import Target, progress
+
+PERSON_FIELDS = ("nik", "name", "sex", "birth_date", "phone", "employment_status",
+                 "domicile_regency_code", "previous_trainings")
 
 
-def _new_id() -> str:
-    return str(uuid.uuid4())
+def _now() -> datetime:
+    return datetime.now(UTC)
 
 
 def programme_view(p: Programme) -> dict:
-    return {"id": p.id, "title": p.title, "organiser": p.organiser, "kind": p.kind,
-            "scheme_code": p.scheme_code, "venue": p.venue, "region_code": p.region_code,
-            "region_name": nik_rules.regency_name(p.region_code),
-            "start_date": p.start_date, "end_date": p.end_date, "session_days": p.session_days,
+    return {"id": p.id, "title": p.title, "kind": p.kind, "organiser": p.organiser,
+            "organiser_region": p.organiser_region, "scheme_code": p.scheme_code,
+            "venue": p.venue, "region_code": p.region_code,
+            "region_name": regions.regency_name(p.region_code),
+            "start_date": p.start_date, "end_date": p.end_date,
+            "duration_days": p.duration_days, "session_days": p.session_days,
             "capacity": p.capacity, "attendance_threshold": p.attendance_threshold,
-            "partner_employers": p.partner_employers, "closed": p.closed}
+            "target_id": p.target_id, "partner_employers": p.partner_employers,
+            "eligibility": p.eligibility.__dict__, "priority": p.priority, "closed": p.closed}
 
 
 def enrolment_view(doc: dict) -> dict:
     return {"participant_id": doc["participant_id"], "status": doc["status"],
             "days_attended": len(doc["attended"]),
-            "attendance_rate": doc.get("attendance_rate")}
+            "attendance_rate": doc.get("attendance_rate"), "reason": doc.get("reason"),
+            "certificate": doc.get("certificate"), "placement": doc.get("placement")}
+
+
+def participant_view(p) -> dict:
+    return {"participant_id": p.id, "nik": p.nik_masked, "name": p.name, "sex": p.sex,
+            "regency": regions.regency_name(p.regency_code),
+            "residence": p.residence, "employment_status": p.employment_status,
+            "consents": {c.purpose: c.granted for c in p.consents}}
 
 
 class EnrollmentService(StandardEndpoints):
+    """Programmes, participants (one record per NIK), consent, applications and the waitlist,
+    attendance, completion, targets and bulk import."""
+
     name = "enrollment"
 
     db = Database(prepare=repository.prepare)
     publish = EventPublisher()
     config = Config()
 
+    # programmes and targets ------------------------------------------------------------------
     @api("POST", "/programmes", body=ProgrammeRequest)
     def create_programme(self, request, body):
-        programme = Programme(id=_new_id(), **body)
-        Repository(self.db).add_programme(programme)
+        """Create a programme: a training course, certification-only, or apprenticeship intake."""
+        repo = Repository(self.db)
+        if body["target_id"]:
+            repo.target(body["target_id"])
+        # Absent optional fields take the domain's defaults.
+        programme = Programme(id=handlers.new_id(),
+                              **{key: value for key, value in body.items() if value is not None})
+        repo.add_programme(programme)
         return 201, programme_view(programme)
 
     @api("GET", "/programmes/<programme_id>")
     def get_programme(self, request, programme_id):
+        """A programme."""
         return programme_view(Repository(self.db).programme(programme_id))
 
+    @api("POST", "/targets", body=TargetRequest)
+    def create_target(self, request, body):
+        """A goal above programmes, e.g. 1,500 certified job seekers in a year."""
+        repo = Repository(self.db)
+        if body["parent_id"]:
+            repo.target(body["parent_id"])
+        target = Target(id=handlers.new_id(), **body)
+        repo.add_target(target)
+        return 201, target.__dict__
+
+    @api("GET", "/targets/<target_id>/progress")
+    def target_progress(self, request, target_id):
+        """Progress against a target and each sub-target, counted from enrolments and from
+        the certificate and placement services' events."""
+        repo = Repository(self.db)
+        return self._progress(repo, repo.target(target_id))
+
+    def _progress(self, repo: Repository, target: Target) -> dict:
+        children = [self._progress(repo, child) for child in repo.subtargets(target.id)]
+        ids = [target.id] + [c["target_id"] for c in _flatten(children)]
+        return {**progress(target, repo.counts(ids)), "subtargets": children}
+
+    # participants and consent ----------------------------------------------------------------
     @api("POST", "/participants", body=ParticipantRequest)
     def register_participant(self, request, body):
-        nik = nik_rules.parse(body["nik"], birth_date=body["birth_date"],
-                              sex=body["sex"])
-        now = datetime.now(UTC)
-        consents = [Consent(recorded_at=now, **c) for c in body["consents"]]
-        participant = Participant.register(
-            id=_new_id(), nik=nik, nik_key=self.config["NIK_HASH_KEY"], name=body["name"],
-            phone=body["phone"], consents=consents)
-        Repository(self.db).add_participant(participant)
-        for consent in consents:
-            self.publish("participant.consent_changed", participant.consent_event(consent),
-                         subject=participant.id)
-        return 201, {"participant_id": participant.id, "nik": participant.nik_masked,
-                     "regency": nik_rules.regency_name(participant.regency_code),
-                     "consents": {c.purpose: c.granted for c in consents}}
+        """Register a person once, by NIK, with their consent per purpose."""
+        participant = handlers.register(
+            Repository(self.db), self.publish, self.config["NIK_HASH_KEY"],
+            {k: body[k] for k in PERSON_FIELDS}, body["consents"], _now())
+        return 201, participant_view(participant)
 
-    @api("POST", "/programmes/<programme_id>/enrolments", body=EnrolmentRequest)
-    def enrol(self, request, programme_id, body):
+    @api("GET", "/participants/<participant_id>")
+    def get_participant(self, request, participant_id):
+        """A participant, NIK masked."""
+        return participant_view(Repository(self.db).participant(participant_id))
+
+    @api("POST", "/participants/<participant_id>/consents", body=ConsentRequest)
+    def change_consent(self, request, participant_id, body):
+        """Give or withdraw consent for one purpose; other services hear of it at once."""
+        participant = handlers.change_consent(Repository(self.db), self.publish, participant_id,
+                                              body, _now())
+        return 201, participant_view(participant)
+
+    # applications, waitlist, leaving -----------------------------------------------------------
+    @api("POST", "/programmes/<programme_id>/enrolments", body=ApplicationRequest)
+    def apply(self, request, programme_id, body):
+        """Apply: eligibility is checked; a free seat enrols, otherwise the waitlist."""
         repo = Repository(self.db)
-        programme = repo.programme(programme_id)
-        participant = repo.participant(body["participant_id"])
-        # Training here leads to certification: the asesi must have agreed to that purpose.
-        participant.require_consent("certification")
-        return 201, enrolment_view(repo.enrol(programme, participant.id, date.today()))
+        doc = handlers.apply(repo, repo.programme(programme_id),
+                             repo.participant(body["participant_id"]), date.today(), _now())
+        return 201, enrolment_view(doc)
 
     @api("GET", "/programmes/<programme_id>/enrolments")
     def list_enrolments(self, request, programme_id):
+        """Everyone who applied, with their status."""
         repo = Repository(self.db)
         repo.programme(programme_id)
-        return [enrolment_view(doc) for doc in repo.enrolments(programme_id)]
+        return [enrolment_view(doc) for doc in repo.enrolments(programme_id,
+                                                               request.args.get("status"))]
 
+    @api("GET", "/programmes/<programme_id>/waitlist")
+    def waitlist(self, request, programme_id):
+        """The waitlist in the order seats will be given."""
+        repo = Repository(self.db)
+        repo.programme(programme_id)
+        return [{"position": n + 1, "participant_id": doc["participant_id"]}
+                for n, doc in enumerate(repo.waitlist(programme_id))]
+
+    @api("POST", "/programmes/<programme_id>/enrolments/<participant_id>/leave",
+         body=LeaveRequest)
+    def leave(self, request, programme_id, participant_id, body):
+        """Withdraw (before the start: the seat goes to the waitlist) or drop out (after)."""
+        repo = Repository(self.db)
+        doc = handlers.leave(repo, self.publish, repo.programme(programme_id), participant_id,
+                             body["reason"], date.today(), _now())
+        return enrolment_view(doc)
+
+    # attendance and completion ----------------------------------------------------------------
     @api("POST", "/programmes/<programme_id>/attendance", body=AttendanceRequest)
     def record_attendance(self, request, programme_id, body):
+        """Who was present on a day, by participant id or by NIK."""
         repo = Repository(self.db)
         programme = repo.programme(programme_id)
-        programme.check_attendance_day(body["date"])
-        enrolled = {doc["participant_id"] for doc in repo.enrolments(programme_id, "enrolled")}
-        strangers = sorted(set(body["present"]) - enrolled)
-        if strangers:
-            raise InvalidInput("participants not enrolled in this programme",
-                               code="not_enrolled", details={"present": strangers})
-        recorded = repo.record_attendance(programme_id, body["date"], body["present"])
-        return {"date": body["date"], "recorded": recorded}
+        present = body["present"] + self._ids_for_niks(repo, body["present_niks"])
+        return handlers.record_attendance(repo, self.publish, programme, body["date"], present,
+                                          _now())
+
+    def _ids_for_niks(self, repo: Repository, niks: list[str]) -> list[str]:
+        digests = {}
+        for position, raw in enumerate(niks):
+            if not (raw.isdigit() and len(raw) == 16):
+                raise InvalidInput("NIK must have 16 digits", code="nik_invalid",
+                                   details={"present_niks": [position]})
+            digests[nik_rules.digest(raw, self.config["NIK_HASH_KEY"])] = position
+        found = repo.participant_ids_by_nik(list(digests))
+        unknown = sorted(pos for digest, pos in digests.items() if digest not in found)
+        if unknown:
+            raise InvalidInput("no participant with these NIKs", code="nik_unknown",
+                               details={"present_niks": unknown})
+        return list(found.values())
 
     @api("POST", "/programmes/<programme_id>/close")
     def close_programme(self, request, programme_id):
-        """Apply the attendance rule to everyone still enrolled and publish the outcomes."""
+        """Apply the completion rule to everyone enrolled and publish the outcomes."""
         repo = Repository(self.db)
-        programme = repo.programme(programme_id)
-        programme.check_can_close(date.today())
-        pending = repo.enrolments(programme_id, "enrolled")
-        people = repo.participants([doc["participant_id"] for doc in pending])
-        summary = {"completed": 0, "not_completed": 0}
-        for doc in pending:
-            outcome = programme.outcome(len(doc["attended"]))
-            participant = people[doc["participant_id"]]
-            # Publish before recording, under an id derived from the enrolment: a crash in
-            # between means a re-close publishes the same event id again, which consumers skip.
-            self._publish_outcome(programme, participant, outcome, event_id=f"{doc['_id']}:end")
-            if repo.finish(doc["_id"], outcome.status, outcome.rate):
-                summary[outcome.status] += 1
-        repo.close_programme(programme_id)
-        return {"programme_id": programme_id, **summary}
+        return handlers.close(repo, self.publish, repo.programme(programme_id), date.today(),
+                              _now())
 
-    def _publish_outcome(self, programme, participant, outcome, event_id):
-        common = {"participant_id": participant.id, "programme_id": programme.id,
-                  "scheme_code": programme.scheme_code, "attendance_rate": outcome.rate}
-        if outcome.completed:
-            self.publish("training.completed", {
-                **common, "organiser": programme.organiser,
-                "region_code": programme.region_code, "completed_on": programme.end_date,
-                "asesi_name": participant.name,
-            }, subject=participant.id, event_id=event_id)
-        else:
-            self.publish("training.not_completed", {
-                **common, "required_rate": outcome.required, "reason": outcome.reason,
-            }, subject=participant.id, event_id=event_id)
+    # bulk import ------------------------------------------------------------------------------
+    @api("POST", "/programmes/<programme_id>/imports", body=ImportRequest)
+    def import_participants(self, request, programme_id, body):
+        """Register and enrol up to 1,000 spreadsheet rows; each row's outcome or errors."""
+        repo = Repository(self.db)
+        results = handlers.import_rows(
+            repo, self.publish, self.config["NIK_HASH_KEY"], repo.programme(programme_id),
+            body["source"], body["wording"], body["rows"], date.today(), _now())
+        return {"rows": results}
+
+    # outcomes from other services -------------------------------------------------------------
+    @consume("certificate", "certificate.issued")
+    def on_certificate_issued(self, event):
+        data = event.data
+        Repository(self.db).record_outcome(data["participant_id"], data["programme_id"],
+                                           "certificate", {
+                                               "number": data["certificate_number"],
+                                               "issued_on": data["issued_on"].isoformat()})
+
+    @consume("placement", "graduate.placed")
+    def on_graduate_placed(self, event):
+        data = event.data
+        Repository(self.db).record_outcome(data["participant_id"], data["programme_id"],
+                                           "placement", {
+                                               "kind": data["kind"],
+                                               "employer_id": data["employer_id"],
+                                               "start_date": data["start_date"].isoformat()})
+
+
+def _flatten(children: list[dict]) -> list[dict]:
+    return [node for child in children for node in [child, *_flatten(child["subtargets"])]]
+

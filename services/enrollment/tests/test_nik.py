@@ -2,6 +2,7 @@ from datetime import date
 
 import pytest
 from kompeten_enrollment import nik
+from kompeten_shared import regions
 from kompeten_shared.errors import InvalidInput
 
 # Generated numbers in the NIK format, not real people.
@@ -54,5 +55,9 @@ def test_only_a_masked_form_and_a_keyed_digest_leave_the_parser():
 
 
 def test_regency_names_come_from_the_shipped_code_list():
-    assert nik.regency_name("3204") == "BANDUNG, Jawa Barat"
-    assert nik.regency_name("9999") is None
+    assert regions.regency_name("3204") == "BANDUNG, Jawa Barat"
+    assert regions.regency_name("9999") is None
+    assert regions.exists("32") and not regions.exists("99")
+    assert regions.distance("3204", "3204") == 0
+    assert regions.distance("3204", "3273") == 1  # Kota Bandung, same province
+    assert regions.distance("3204", "3171") == 2

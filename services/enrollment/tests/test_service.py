@@ -107,22 +107,22 @@ def test_bad_registrations_are_refused_and_nothing_is_stored(api, db, overrides,
     assert db.participants.count_documents({}) == 0
 
 
-def test_capacity_and_consent_guard_enrolment(api, db):
+def test_consent_guards_applications_and_capacity_sends_the_rest_to_the_waitlist(api, db):
     programme = api("POST", "/programmes", PROGRAMME, expect=201)
     path = f"/programmes/{programme['id']}/enrolments"
     no_consent = api("POST", "/participants", person(nik="3204011708950003", sex="M",
                                                      consents=[]), expect=201)
     error = api("POST", path, {"participant_id": no_consent["participant_id"]}, expect=422)
     assert error["error"]["code"] == "consent_required"
-    for serial in ("0001", "0002"):
+    statuses = []
+    for serial in ("0001", "0002", "0005"):
         p = api("POST", "/participants", person(nik=f"320401570895{serial}"), expect=201)
-        api("POST", path, {"participant_id": p["participant_id"]}, expect=201)
+        statuses.append(api("POST", path, {"participant_id": p["participant_id"]},
+                            expect=201)["status"])
+    assert statuses == ["enrolled", "enrolled", "waitlisted"]
     assert api("POST", path, {"participant_id": p["participant_id"]},
-               expect=409)["error"]["code"] in ("already_enrolled", "programme_full")
-    late = api("POST", "/participants", person(nik="3204015708950009"), expect=201)
-    assert api("POST", path, {"participant_id": late["participant_id"]},
-               expect=409)["error"]["code"] == "programme_full"
-    assert db.enrolments.count_documents({}) == 2
+               expect=409)["error"]["code"] == "already_applied"
+    assert db.seats.count_documents({}) == 2
 
 
 def test_attendance_then_close_applies_the_rule_and_publishes_once(api, db, bus):
@@ -147,7 +147,8 @@ def test_attendance_then_close_applies_the_rule_and_publishes_once(api, db, bus)
 
     listener = bus.listen("enrollment.events", "training.*")
     assert api("POST", f"/programmes/{programme['id']}/close") == {
-        "programme_id": programme["id"], "completed": 1, "not_completed": 1}
+        "programme_id": programme["id"], "completed": 1, "not_completed": 1,
+        "held_without_consent": 0}
     events = {e["type"]: e for e in listener.events(2)}
     completed = events["training.completed"]["data"]
     assert completed["participant_id"] == ids[0] and completed["attendance_rate"] == 1.0
@@ -155,7 +156,8 @@ def test_attendance_then_close_applies_the_rule_and_publishes_once(api, db, bus)
     not_completed = events["training.not_completed"]["data"]
     assert not_completed["attendance_rate"] == 0.4 and not_completed["required_rate"] == 0.8
 
-    assert api("POST", f"/programmes/{programme['id']}/close")["completed"] == 0
+    assert api("POST", f"/programmes/{programme['id']}/close",
+               expect=409)["error"]["code"] == "programme_closed"
     assert listener.events(1, timeout=1) == []
     statuses = {e["participant_id"]: e["status"]
                 for e in api("GET", f"/programmes/{programme['id']}/enrolments")}
@@ -180,9 +182,10 @@ def test_concurrent_enrolments_never_overbook(api, db, web_session):
         return web_session.post(f"/programmes/{programme['id']}/enrolments",
                                 data=json.dumps({"participant_id": p["participant_id"]}))
 
-    statuses = sorted(r.status_code for r in eventlet.GreenPool(8).imap(enrol, people))
-    assert statuses == [201, 201] + [409] * 6
-    assert sorted(d["seat"] for d in db.enrolments.find()) == [1, 2]
+    responses = list(eventlet.GreenPool(8).imap(enrol, people))
+    assert sorted(r.json()["status"] for r in responses) == ["enrolled"] * 2 + ["waitlisted"] * 6
+    assert sorted(d["seat"] for d in db.seats.find()) == [1, 2]
+    assert db.enrolments.count_documents({"status": "enrolled"}) == 2
 
 
 @pytest.mark.parametrize("method, path, body, status, code", [

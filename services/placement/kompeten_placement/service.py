@@ -50,6 +50,7 @@ class PlacementService(StandardEndpoints):
         data = event.data
         Repository(self.db).add_certificate(data["participant_id"], {
             "number": data["certificate_number"], "scheme_code": data["scheme_code"],
+            "programme_id": data["programme_id"],
             "valid_until": data["valid_until"].isoformat(),
             "verification_url": data["verification_url"]})
 
@@ -98,19 +99,22 @@ class PlacementService(StandardEndpoints):
         offer = repo.offer(offer_id)
         vacancy = repo.vacancy(offer.vacancy_id)
         graduate = repo.graduate(offer.participant_id)
-        certificate = graduate.candidate_for(vacancy)["certificate_number"]
+        graduate.candidate_for(vacancy)  # consent and certificate still stand
+        certificate = graduate.certificate_for(vacancy["scheme_code"])
         offer.answer("accept", datetime.now(UTC))
         # One placement per offer: its id is the offer's, so a repeated accept cannot add one.
         placement = repo.place(vacancy, {
             "_id": offer.id, "offer_id": offer.id, "employer_id": offer.employer_id,
-            "participant_id": offer.participant_id, "certificate_number": certificate,
-            "kind": offer.kind, "start_date": vacancy["start_date"]})
+            "participant_id": offer.participant_id, "certificate_number": certificate["number"],
+            "programme_id": certificate.get("programme_id"), "kind": offer.kind,
+            "start_date": vacancy["start_date"]})
         repo.save_answer(offer)
         self.publish("graduate.placed", {
             "placement_id": placement["_id"], "offer_id": offer.id,
             "vacancy_id": offer.vacancy_id, "employer_id": offer.employer_id,
-            "participant_id": offer.participant_id, "certificate_number": certificate,
-            "kind": offer.kind, "start_date": date.fromisoformat(vacancy["start_date"])},
+            "participant_id": offer.participant_id, "certificate_number": certificate["number"],
+            "programme_id": placement["programme_id"], "kind": offer.kind,
+            "start_date": date.fromisoformat(vacancy["start_date"])},
             subject=offer.participant_id)
         return 201, _view(placement)
 

@@ -1,0 +1,284 @@
+"""Waitlist, leaving, no-shows, consent changes, targets and bulk import, on real servers."""
+
+import json
+import uuid
+from datetime import date, timedelta
+
+import pytest
+from kompeten_shared import envelope
+from kompeten_shared.events import EVENTS, dump_data
+from nameko.testing.services import entrypoint_waiter
+
+from .conftest import WORDING
+
+pytestmark = pytest.mark.integration
+TODAY = date.today()
+
+
+@pytest.fixture
+def db(database):
+    return database("enrollment")
+
+
+def snapshot(db) -> dict:
+    return {name: sorted(map(str, db[name].find())) for name in db.list_collection_names()}
+
+
+def apply(call, programme, participant, expect=201):
+    return call("POST", f"/programmes/{programme['id']}/enrolments",
+                {"participant_id": participant["participant_id"]}, expect=expect)
+
+
+def test_the_waitlist_follows_priority_and_a_withdrawal_promotes_the_first(
+        call, new_programme, new_person, bus):
+    future = new_programme(capacity=1, start_date=(TODAY + timedelta(days=7)).isoformat(),
+                           end_date=(TODAY + timedelta(days=36)).isoformat())
+    seated = new_person(1)
+    trained_before = new_person(2, previous_trainings=2)
+    first_timer = new_person(3)
+    for person in (seated, trained_before, first_timer):
+        apply(call, future, person)
+    waitlist = call("GET", f"/programmes/{future['id']}/waitlist")
+    # the first-timer applied later but ranks ahead of the one trained before
+    assert [w["participant_id"] for w in waitlist] == [first_timer["participant_id"],
+                                                       trained_before["participant_id"]]
+    listener = bus.listen("enrollment.events", "training.*")
+    left = call("POST", f"/programmes/{future['id']}/enrolments/"
+                        f"{seated['participant_id']}/leave", {"reason": "moved to Bekasi"})
+    assert left["status"] == "withdrawn" and left["reason"] == "moved to Bekasi"
+    statuses = {e["participant_id"]: e["status"]
+                for e in call("GET", f"/programmes/{future['id']}/enrolments")}
+    assert statuses[first_timer["participant_id"]] == "enrolled"
+    assert statuses[trained_before["participant_id"]] == "waitlisted"
+    [event] = listener.events(1)
+    assert event["type"] == "training.not_completed"
+    assert event["data"]["reason"] == "withdrawn: moved to Bekasi"
+
+
+def test_a_drop_out_after_the_start_keeps_the_seat_empty(call, new_programme, new_person):
+    running = new_programme(capacity=1, end_date=(TODAY + timedelta(days=5)).isoformat())
+    first, second = new_person(1), new_person(2)
+    apply(call, running, first)
+    apply(call, running, second)
+    left = call("POST", f"/programmes/{running['id']}/enrolments/{first['participant_id']}"
+                        "/leave", {"reason": "found work"})
+    assert left["status"] == "dropped_out"
+    assert call("GET", f"/programmes/{running['id']}/waitlist")[0]["participant_id"] == \
+        second["participant_id"]
+    error = call("POST", f"/programmes/{running['id']}/enrolments/{first['participant_id']}"
+                         "/leave", {"reason": "again"}, expect=422)["error"]
+    assert error["code"] == "enrolment_ended"
+
+
+def test_day_one_no_shows_give_their_seats_to_the_waitlist(call, new_programme, new_person,
+                                                           bus):
+    programme = new_programme(capacity=2)
+    came, absent, waiting = new_person(1), new_person(2), new_person(3)
+    for person in (came, absent, waiting):
+        apply(call, programme, person)
+    listener = bus.listen("enrollment.events", "training.not_completed")
+    result = call("POST", f"/programmes/{programme['id']}/attendance",
+                  {"date": programme["start_date"], "present": [came["participant_id"]]})
+    assert result["no_shows"] == [absent["participant_id"]]
+    assert result["promoted"] == [waiting["participant_id"]]
+    assert listener.events(1)[0]["data"]["reason"] == "no show on day one"
+
+
+def test_attendance_by_nik_as_on_a_paper_sheet(call, new_programme, new_person):
+    programme = new_programme()
+    person = new_person(1)
+    apply(call, programme, person)
+    day = (date.fromisoformat(programme["start_date"]) + timedelta(days=1)).isoformat()
+    assert call("POST", f"/programmes/{programme['id']}/attendance",
+                {"date": day, "present_niks": ["3204015708950001"]})["recorded"] == 1
+    error = call("POST", f"/programmes/{programme['id']}/attendance",
+                 {"date": day, "present_niks": ["3204015708959999", "12"]}, expect=400)
+    assert error["error"]["code"] == "nik_invalid"
+    error = call("POST", f"/programmes/{programme['id']}/attendance",
+                 {"date": day, "present_niks": ["3204015708959999"]}, expect=400)
+    assert error["error"] == {"code": "nik_unknown", "message": "no participant with these NIKs",
+                              "details": {"present_niks": [0]}}
+
+
+def test_eligibility_refusals_list_every_reason_and_store_nothing(call, new_programme,
+                                                                  new_person, db):
+    strict = new_programme(eligibility={"job_seekers_only": True, "max_age": 25,
+                                        "residents_only": True})
+    outsider = new_person(1, employment_status="employed", domicile_regency_code="3171")
+    before = snapshot(db)
+    error = apply(call, strict, outsider, expect=422)["error"]
+    assert error["code"] == "not_eligible"
+    assert [r["code"] for r in error["details"]["refusals"]] == [
+        "not_job_seeker", "too_old", "not_resident"]
+    assert snapshot(db) == before
+
+
+def test_one_programme_at_a_time(call, new_programme, new_person):
+    first, second = new_programme(), new_programme()
+    person = new_person(1)
+    apply(call, first, person)
+    error = apply(call, second, person, expect=422)["error"]
+    assert error["details"]["refusals"][0]["code"] == "enrolled_elsewhere"
+
+
+def test_consent_withdrawal_is_published_and_a_minor_needs_a_guardian(call, new_person, bus):
+    listener = bus.listen("enrollment.events", "participant.consent_changed")
+    person = new_person(1)
+    listener.events(2)
+    withdrawn = call("POST", f"/participants/{person['participant_id']}/consents", {
+        "purpose": "partner_sharing", "granted": False, "source": "phone call to Disnaker",
+        "wording": "Saya menarik persetujuan berbagi data."}, expect=201)
+    assert withdrawn["consents"]["partner_sharing"] is False
+    [event] = listener.events(1)
+    assert event["data"]["granted"] is False and event["data"]["profile"] is None
+
+    minor = {"nik": "3204014101100001", "name": "Putri", "sex": "F", "birth_date": "2010-01-01",
+             "consents": [{"purpose": "certification", "granted": True, "source": "form",
+                           "wording": WORDING}]}
+    error = call("POST", "/participants", minor, expect=422)["error"]
+    assert error["code"] == "guardian_consent_required"
+    minor["consents"][0]["guardian"] = {"name": "Ibu Sari", "relationship": "parent"}
+    assert call("POST", "/participants", minor, expect=201)["consents"] == {"certification": True}
+
+
+def test_consent_changes_refuse_bad_input_and_change_nothing(call, new_person, db):
+    person = new_person(1)
+    before = snapshot(db)
+    path = f"/participants/{person['participant_id']}/consents"
+    assert call("POST", path, {"purpose": "marketing", "granted": True, "source": "x",
+                               "wording": WORDING}, expect=400)["error"]["code"] == \
+        "validation_failed"
+    assert call("POST", "/participants/nobody/consents", {
+        "purpose": "follow_up", "granted": True, "source": "form", "wording": WORDING},
+        expect=404)["error"]["code"] == "participant_not_found"
+    assert snapshot(db) == before
+
+
+def test_certification_only_programmes_complete_without_attendance(call, new_programme,
+                                                                   new_person, bus):
+    programme = new_programme(kind="certification_only")
+    person = new_person(1)
+    apply(call, programme, person)
+    error = call("POST", f"/programmes/{programme['id']}/attendance",
+                 {"date": programme["start_date"], "present": []}, expect=422)["error"]
+    assert error["code"] == "no_attendance_for_kind"
+    listener = bus.listen("enrollment.events", "training.completed")
+    assert call("POST", f"/programmes/{programme['id']}/close")["completed"] == 1
+    [event] = listener.events(1)
+    assert event["data"]["programme_kind"] == "certification_only"
+    assert event["data"]["attendance_rate"] is None
+
+
+def test_completion_is_held_back_when_certification_consent_was_withdrawn(
+        call, new_programme, new_person, bus):
+    programme = new_programme(kind="certification_only")
+    person = new_person(1)
+    apply(call, programme, person)
+    call("POST", f"/participants/{person['participant_id']}/consents", {
+        "purpose": "certification", "granted": False, "source": "letter",
+        "wording": "Saya menarik persetujuan sertifikasi."}, expect=201)
+    listener = bus.listen("enrollment.events", "training.completed")
+    summary = call("POST", f"/programmes/{programme['id']}/close")
+    assert summary["completed"] == 1 and summary["held_without_consent"] == 1
+    assert listener.events(1, timeout=1) == []
+
+
+def outcome_event(type_, participant_id, programme_id, **data):
+    number = f"LSP-GNI.GAR-OMP.2026.{uuid.uuid4().int % 10**6:06d}"
+    payload = {
+        "certificate.issued": {
+            "certificate_number": number, "participant_id": participant_id,
+            "case_id": str(uuid.uuid4()), "programme_id": programme_id, "scheme_code": "GAR-OMP",
+            "scheme_title": "Operator Menjahit Pakaian", "units": [{"code": "U", "title": "T"}],
+            "issuer": {"code": "LSP-GNI", "name": "L"}, "issued_on": TODAY,
+            "valid_until": TODAY + timedelta(days=1000),
+            "verification_url": f"http://verify.test/certificates/{number}"},
+        "graduate.placed": {
+            "placement_id": str(uuid.uuid4()), "offer_id": str(uuid.uuid4()),
+            "vacancy_id": "v", "employer_id": "e", "participant_id": participant_id,
+            "certificate_number": number, "programme_id": programme_id,
+            "start_date": TODAY, **data},
+    }[type_]
+    return envelope.build(service=EVENTS[type_].producer, type=type_,
+                          data=dump_data(type_, payload), dataschema=EVENTS[type_].dataschema)
+
+
+def test_targets_roll_up_programmes_and_count_certified_and_placed_from_events(
+        call, new_programme, new_person, enrollment, bus):
+    province = call("POST", "/targets", {
+        "name": "Jawa Barat 2026", "organiser": "Disnakertrans Jawa Barat", "year": 2026,
+        "goals": {"certified": 1500, "apprenticeships": 400}}, expect=201)
+    blki = call("POST", "/targets", {
+        "name": "BLKI Bandung", "organiser": "BLKI Bandung", "year": 2026,
+        "goals": {"certified": 1000}, "parent_id": province["id"]}, expect=201)
+    programme = new_programme(kind="certification_only", target_id=blki["id"])
+    people = [new_person(n) for n in (1, 2)]
+    for person in people:
+        apply(call, programme, person)
+    call("POST", f"/programmes/{programme['id']}/close")
+    with entrypoint_waiter(enrollment, "on_certificate_issued"):
+        bus.publish_event(outcome_event("certificate.issued", people[0]["participant_id"],
+                                        programme["id"]))
+    with entrypoint_waiter(enrollment, "on_graduate_placed"):
+        bus.publish_event(outcome_event("graduate.placed", people[0]["participant_id"], None,
+                                        kind="apprenticeship"))
+    report = call("GET", f"/targets/{province['id']}/progress")
+    assert report["counts"] == {"enrolled": 2, "completed": 2, "certified": 1, "placed": 1,
+                                "apprenticeships": 1}
+    assert report["reached"] == {"certified": round(1 / 1500, 4),
+                                 "apprenticeships": round(1 / 400, 4)}
+    [sub] = report["subtargets"]
+    assert sub["target_id"] == blki["id"] and sub["counts"]["certified"] == 1
+    assert call("GET", "/targets/nope/progress", expect=404)["error"]["code"] == \
+        "target_not_found"
+    assert call("POST", "/targets", {"name": "x", "organiser": "y", "year": 1990,
+                                     "goals": {"hired": 3}}, expect=400)["error"]["details"]
+
+
+ROW = {"nik": "3204015708950001", "name": "Siti Aminah", "sex": "F", "birth_date": "1995-08-17",
+       "phone": "081234567890", "consent_certification": True,
+       "consent_partner_sharing": True}
+
+
+def test_import_registers_valid_rows_reports_invalid_ones_and_is_idempotent(
+        call, new_programme, db):
+    programme = new_programme(capacity=10)
+    rows = [
+        {"row": 2, **ROW},
+        {"row": 3, **ROW, "nik": "3204015708950002", "birth_date": "1995-08-18"},
+        {"row": 4, **ROW, "nik": "3204015708950003", "sex": "X", "phone": "call me"},
+        {"row": 5, **ROW, "nik": "3204015708950004", "consent_certification": False},
+        {"row": 6, **ROW, "nik": "3204014101100001", "birth_date": "2010-01-01"},
+        {"row": 7, **ROW, "nik": "3204011708950005", "sex": "M", "name": "Asep"},
+    ]
+    body = {"source": "peserta.xlsx", "wording": {"certification": WORDING,
+                                                  "partner_sharing": WORDING}, "rows": rows}
+    results = {r["row"]: r for r in call("POST", f"/programmes/{programme['id']}/imports",
+                                         body)["rows"]}
+    assert results[2]["status"] == "registered" and results[2]["enrolment"] == "enrolled"
+    assert results[7]["status"] == "registered"
+    assert results[3]["errors"] == [{"column": "nik", "code": "nik_birth_date_mismatch",
+                                     "message": "NIK does not match the birth date given"}]
+    assert {e["column"] for e in results[4]["errors"]} == {"sex", "phone"}
+    assert results[5]["errors"][0] == {"column": "consent_certification",
+                                       "code": "consent_required",
+                                       "message": "participant has not consented to "
+                                                  "certification"}
+    assert results[6]["errors"][0]["column"] == "guardian_name"
+    # a bad row never leaves a half-written record
+    assert db.participants.count_documents({}) == 2
+    before = snapshot(db)
+    again = call("POST", f"/programmes/{programme['id']}/imports", body)["rows"]
+    assert [r["status"] for r in again if r["row"] in (2, 7)] == ["unchanged", "unchanged"]
+    assert snapshot(db) == before
+
+
+def test_an_import_request_itself_must_be_well_formed(call, new_programme, db):
+    programme = new_programme()
+    before = snapshot(db)
+    for body in ({"source": "x.csv", "wording": {}, "rows": []},
+                 {"source": "x.csv", "wording": {"marketing": WORDING}, "rows": [{"row": 2}]},
+                 json.dumps([1, 2])):
+        assert call("POST", f"/programmes/{programme['id']}/imports", body,
+                    expect=400)["error"]["code"] in ("validation_failed", "malformed_json")
+    assert snapshot(db) == before
