@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PACKAGES := -e shared -e services/enrollment -e services/assessment -e services/certificate \
 	-e services/placement -e '.[dev]'
 
-.PHONY: demo test unit servers catalogue lint clean
+.PHONY: demo test unit servers catalogue lint clean bench-import
 
 $(BIN)/.installed: pyproject.toml shared/pyproject.toml services/*/pyproject.toml deploy/constraints.txt
 	$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "Kompeten needs Python 3.11"'
@@ -34,3 +34,6 @@ lint: $(BIN)/.installed
 
 clean:
 	rm -rf $(VENV)
+
+bench-import: $(BIN)/.installed
+	$(BIN)/python -m kompeten_deploy.bench_import

@@ -11,10 +11,9 @@ from dataclasses import asdict
 from datetime import date, datetime
 
 from kompeten_shared.errors import Conflict, NotFound
-from kompeten_shared.mongo import NoFreeSlot, insert_into_free_slot
 from pymongo import ASCENDING
 from pymongo.database import Database
-from pymongo.errors import DuplicateKeyError
+from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from .participant import Consent, Participant
 from .programme import Programme
@@ -90,6 +89,20 @@ class Repository:
         doc = self.db.participants.find_one({"nik_digest": nik_digest})
         return self._participant(doc, "") if doc else None
 
+    def participants_by_nik(self, digests: list[str]) -> dict[str, Participant]:
+        docs = self.db.participants.find({"nik_digest": {"$in": digests}})
+        return {doc["nik_digest"]: self._participant(doc, "") for doc in docs}
+
+    def add_participants(self, participants: list[Participant]) -> set[str]:
+        """Insert many; the ids refused because their NIK was registered meanwhile."""
+        if not participants:
+            return set()
+        try:
+            self.db.participants.insert_many([_to_doc(p) for p in participants], ordered=False)
+        except BulkWriteError as exc:
+            return {participants[e["index"]].id for e in exc.details["writeErrors"]}
+        return set()
+
     def participant_ids_by_nik(self, digests: list[str]) -> dict[str, str]:
         docs = self.db.participants.find({"nik_digest": {"$in": digests}}, {"nik_digest": 1})
         return {doc["nik_digest"]: doc["_id"] for doc in docs}
@@ -119,6 +132,41 @@ class Repository:
                            code="already_applied") from None
         return doc
 
+    def apply_many(self, programme: Programme, applications: list[tuple[str, str]],
+                   now: datetime) -> None:
+        """[(participant_id, priority)] onto the waitlist; repeats are ignored."""
+        if not applications:
+            return
+        docs = [{"_id": enrolment_id(programme.id, pid), "programme_id": programme.id,
+                 "participant_id": pid, "status": "waitlisted", "priority": priority,
+                 "applied_at": now, "attended": []} for pid, priority in applications]
+        try:
+            self.db.enrolments.insert_many(docs, ordered=False)
+        except BulkWriteError:
+            pass  # applied meanwhile: the existing application stands
+
+    def enrolment_history(self, participant_ids: list[str], programme_id: str) -> dict:
+        """Per participant: active applications elsewhere, completed programmes, and the status
+        of their application to this programme, from one query."""
+        history: dict[str, dict] = {}
+        for doc in self.db.enrolments.find({"participant_id": {"$in": participant_ids}},
+                                           {"status": 1, "programme_id": 1,
+                                            "participant_id": 1}):
+            entry = history.setdefault(doc["participant_id"],
+                                       {"active": 0, "completed": 0, "here": None})
+            if doc["programme_id"] == programme_id:
+                entry["here"] = doc["status"]
+            elif doc["status"] in ACTIVE:
+                entry["active"] += 1
+            if doc["status"] == "completed":
+                entry["completed"] += 1
+        return history
+
+    def statuses(self, programme_id: str, participant_ids: list[str]) -> dict[str, str]:
+        ids = [enrolment_id(programme_id, pid) for pid in participant_ids]
+        return {doc["participant_id"]: doc["status"] for doc in self.db.enrolments.find(
+            {"_id": {"$in": ids}}, {"participant_id": 1, "status": 1})}
+
     def enrolment(self, programme_id: str, participant_id: str) -> dict:
         doc = self.db.enrolments.find_one({"_id": enrolment_id(programme_id, participant_id)})
         if doc is None:
@@ -136,26 +184,38 @@ class Repository:
                                                    "status": "completed"})
 
     def fill_seats(self, programme: Programme) -> list[str]:
-        """Give free seats to the waitlist in priority order; the promoted participant ids."""
+        """Give free seats to the waitlist in priority order; the promoted participant ids.
+
+        A seat is a document in `seats` whose unique (programme_id, seat) index is the real
+        guard against overbooking; its _id is the enrolment's, so nobody holds two."""
         promoted = []
         while True:
-            top = self.db.enrolments.find_one(
+            taken = {d["seat"] for d in self.db.seats.find({"programme_id": programme.id},
+                                                           {"seat": 1})}
+            free = [n for n in range(1, programme.capacity + 1) if n not in taken]
+            waiting = list(self.db.enrolments.find(
                 {"programme_id": programme.id, "status": "waitlisted"},
-                sort=[("priority", ASCENDING)])
-            if top is None:
+                {"participant_id": 1}).sort("priority").limit(len(free))) if free else []
+            seated, contested = [], False
+            for doc, seat in zip(waiting, free, strict=False):
+                try:
+                    self.db.seats.insert_one({"_id": doc["_id"], "programme_id": programme.id,
+                                              "participant_id": doc["participant_id"],
+                                              "seat": seat})
+                    seated.append(doc)
+                except DuplicateKeyError:
+                    if self.db.seats.find_one({"_id": doc["_id"]}, {"_id": 1}):
+                        seated.append(doc)  # seated by a concurrent fill
+                    else:
+                        contested = True  # the seat went to someone else: look again
+                        break
+            if seated:
+                self.db.enrolments.update_many(
+                    {"_id": {"$in": [d["_id"] for d in seated]}, "status": "waitlisted"},
+                    {"$set": {"status": "enrolled"}})
+                promoted += [d["participant_id"] for d in seated]
+            if not contested:
                 return promoted
-            try:
-                insert_into_free_slot(self.db.seats, {"_id": top["_id"],
-                                                      "participant_id": top["participant_id"]},
-                                      {"programme_id": programme.id}, "seat",
-                                      programme.capacity)
-            except NoFreeSlot:
-                return promoted
-            except DuplicateKeyError:
-                pass  # a concurrent fill seated this person already
-            self.db.enrolments.update_one({"_id": top["_id"], "status": "waitlisted"},
-                                          {"$set": {"status": "enrolled"}})
-            promoted.append(top["participant_id"])
 
     def leave(self, doc: dict, status: str, reason: str, now: datetime) -> None:
         result = self.db.enrolments.update_one(
