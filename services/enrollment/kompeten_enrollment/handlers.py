@@ -9,7 +9,7 @@ import uuid
 from collections.abc import Callable
 from datetime import date, datetime
 
-from kompeten_shared.errors import DomainError, InvalidInput
+from kompeten_shared.errors import Conflict, DomainError, InvalidInput
 from marshmallow import ValidationError
 
 from . import nik as nik_rules
@@ -80,9 +80,12 @@ def apply(repo: Repository, programme: Programme, participant: Participant, toda
     """Apply, then seat the waitlist in priority order: the applicant gets a seat while seats
     are free and nobody ranks ahead of them; otherwise waits in line."""
     check_application(repo, programme, participant, today)
+    if repo.statuses(programme.id, [participant.id]):
+        raise Conflict("participant has already applied to this programme",
+                       code="already_applied")
     applicant = participant.applicant(0, repo.completed_count(participant.id))
-    repo.apply(programme, participant.id, priority_key(applicant, programme.priority, now), now)
-    repo.fill_seats(programme)
+    repo.admit(programme, [(participant.id, priority_key(applicant, programme.priority, now))],
+               now)
     return repo.enrolment(programme.id, participant.id)
 
 
@@ -243,9 +246,8 @@ def import_rows(repo: Repository, publish: Publish, nik_key: str, programme: Pro
                 publish("participant.consent_changed", participant.consent_event(consent),
                         subject=participant.id)
     applying = [a for a in applying if a[2].id not in refused]
-    repo.apply_many(programme, [(p.id, priority_key(applicant, programme.priority, now))
-                                for _, _, p, applicant, _ in applying], now)
-    repo.fill_seats(programme)
+    repo.admit(programme, [(p.id, priority_key(applicant, programme.priority, now))
+                           for _, _, p, applicant, _ in applying], now)
     statuses = repo.statuses(programme.id, [p.id for _, _, p, _, _ in applying])
     for index, row_number, participant, _, is_new in applying:
         results[index] = {"row": row_number, "status": "registered" if is_new else "applied",

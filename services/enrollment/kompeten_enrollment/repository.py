@@ -120,30 +120,66 @@ class Repository:
                                         {"$push": {"consents": asdict(consent)}})
 
     # applications, seats and the waitlist ---------------------------------------------------
-    def apply(self, programme: Programme, participant_id: str, priority: str,
-              now: datetime) -> dict:
-        doc = {"_id": enrolment_id(programme.id, participant_id), "programme_id": programme.id,
-               "participant_id": participant_id, "status": "waitlisted", "priority": priority,
-               "applied_at": now, "attended": []}
-        try:
-            self.db.enrolments.insert_one(doc)
-        except DuplicateKeyError:
-            raise Conflict("participant has already applied to this programme",
-                           code="already_applied") from None
-        return doc
+    def admit(self, programme: Programme, applications: list[tuple[str, str]],
+              now: datetime) -> None:
+        """[(participant_id, priority)]: seat them in priority order while seats are free, the
+        rest join the waitlist. Repeats are ignored (the first application stands).
 
-    def apply_many(self, programme: Programme, applications: list[tuple[str, str]],
-                   now: datetime) -> None:
-        """[(participant_id, priority)] onto the waitlist; repeats are ignored."""
+        Each enrolment is written once, with its final status: on FerretDB an update costs a
+        scan, an insert does not."""
         if not applications:
             return
+        if self.db.enrolments.find_one({"programme_id": programme.id, "status": "waitlisted"},
+                                       {"_id": 1}):
+            # People are already waiting: they may rank ahead, so everyone queues first.
+            self._insert_enrolments(programme, [(p, r, "waitlisted") for p, r in applications],
+                                    now)
+            self.fill_seats(programme)
+            return
+        free = iter(self._free_seats(programme))
+        decided, contested = [], False
+        for participant_id, priority in sorted(applications, key=lambda a: a[1]):
+            seat = None if contested else next(free, None)
+            if seat is not None and not self._take_seat(programme, participant_id, seat):
+                contested = True  # a concurrent writer took it: let fill_seats sort it out
+                seat = None
+            decided.append((participant_id, priority,
+                            "enrolled" if seat is not None else "waitlisted"))
+        self._insert_enrolments(programme, decided, now)
+        if contested:
+            self.fill_seats(programme)
+
+    def _insert_enrolments(self, programme: Programme, decided: list[tuple[str, str, str]],
+                           now: datetime) -> None:
         docs = [{"_id": enrolment_id(programme.id, pid), "programme_id": programme.id,
-                 "participant_id": pid, "status": "waitlisted", "priority": priority,
-                 "applied_at": now, "attended": []} for pid, priority in applications]
+                 "participant_id": pid, "status": status, "priority": priority,
+                 "applied_at": now, "attended": []} for pid, priority, status in decided]
         try:
             self.db.enrolments.insert_many(docs, ordered=False)
-        except BulkWriteError:
-            pass  # applied meanwhile: the existing application stands
+        except BulkWriteError as exc:
+            # Applied before: the existing application stands, and so must its seat.
+            for error in exc.details["writeErrors"]:
+                repeat = docs[error["index"]]
+                if repeat["status"] == "enrolled" and self.db.enrolments.find_one(
+                        {"_id": repeat["_id"], "status": {"$ne": "enrolled"}}, {"_id": 1}):
+                    self.db.seats.delete_one({"_id": repeat["_id"]})
+
+    def _free_seats(self, programme: Programme) -> list[int]:
+        taken = {d["seat"] for d in self.db.seats.find({"programme_id": programme.id},
+                                                       {"seat": 1})}
+        return [n for n in range(1, programme.capacity + 1) if n not in taken]
+
+    def _take_seat(self, programme: Programme, participant_id: str, seat: int) -> bool:
+        """The unique (programme_id, seat) index is the guard against overbooking; the _id
+        (the enrolment's) keeps one person from holding two seats."""
+        try:
+            self.db.seats.insert_one({"_id": enrolment_id(programme.id, participant_id),
+                                      "programme_id": programme.id,
+                                      "participant_id": participant_id, "seat": seat})
+            return True
+        except DuplicateKeyError:
+            return self.db.seats.find_one(
+                {"_id": enrolment_id(programme.id, participant_id)}, {"_id": 1}) is not None
 
     def enrolment_history(self, participant_ids: list[str], programme_id: str) -> dict:
         """Per participant: active applications elsewhere, completed programmes, and the status
@@ -184,36 +220,21 @@ class Repository:
                                                    "status": "completed"})
 
     def fill_seats(self, programme: Programme) -> list[str]:
-        """Give free seats to the waitlist in priority order; the promoted participant ids.
-
-        A seat is a document in `seats` whose unique (programme_id, seat) index is the real
-        guard against overbooking; its _id is the enrolment's, so nobody holds two."""
+        """Give free seats to the waitlist in priority order; the promoted participant ids."""
         promoted = []
         while True:
-            taken = {d["seat"] for d in self.db.seats.find({"programme_id": programme.id},
-                                                           {"seat": 1})}
-            free = [n for n in range(1, programme.capacity + 1) if n not in taken]
+            free = self._free_seats(programme)
             waiting = list(self.db.enrolments.find(
                 {"programme_id": programme.id, "status": "waitlisted"},
                 {"participant_id": 1}).sort("priority").limit(len(free))) if free else []
-            seated, contested = [], False
+            contested = False
             for doc, seat in zip(waiting, free, strict=False):
-                try:
-                    self.db.seats.insert_one({"_id": doc["_id"], "programme_id": programme.id,
-                                              "participant_id": doc["participant_id"],
-                                              "seat": seat})
-                    seated.append(doc)
-                except DuplicateKeyError:
-                    if self.db.seats.find_one({"_id": doc["_id"]}, {"_id": 1}):
-                        seated.append(doc)  # seated by a concurrent fill
-                    else:
-                        contested = True  # the seat went to someone else: look again
-                        break
-            if seated:
-                self.db.enrolments.update_many(
-                    {"_id": {"$in": [d["_id"] for d in seated]}, "status": "waitlisted"},
-                    {"$set": {"status": "enrolled"}})
-                promoted += [d["participant_id"] for d in seated]
+                if not self._take_seat(programme, doc["participant_id"], seat):
+                    contested = True  # the seat went to someone else: look again
+                    break
+                self.db.enrolments.update_one({"_id": doc["_id"], "status": "waitlisted"},
+                                              {"$set": {"status": "enrolled"}})
+                promoted.append(doc["participant_id"])
             if not contested:
                 return promoted
 
