@@ -85,10 +85,6 @@ class Repository:
         return self._participant(self.db.participants.find_one({"_id": participant_id}),
                                  participant_id)
 
-    def participant_by_nik(self, nik_digest: str) -> Participant | None:
-        doc = self.db.participants.find_one({"nik_digest": nik_digest})
-        return self._participant(doc, "") if doc else None
-
     def participants_by_nik(self, digests: list[str]) -> dict[str, Participant]:
         docs = self.db.participants.find({"nik_digest": {"$in": digests}})
         return {doc["nik_digest"]: self._participant(doc, "") for doc in docs}

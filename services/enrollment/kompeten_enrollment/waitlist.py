@@ -27,7 +27,3 @@ def priority_key(applicant: Applicant, criteria: tuple[str, ...] | list[str],
     ranks = [min(CRITERIA[name][1](applicant), 9999) for name in criteria]
     return "".join(f"{rank:04d}." for rank in ranks) + applied_at.astimezone(UTC).isoformat()
 
-
-def order(applications: list[tuple[str, str]]) -> list[str]:
-    """[(key, participant_id)] -> participant ids in seat order."""
-    return [pid for _, pid in sorted(applications)]

@@ -282,3 +282,36 @@ def test_an_import_request_itself_must_be_well_formed(call, new_programme, db):
         assert call("POST", f"/programmes/{programme['id']}/imports", body,
                     expect=400)["error"]["code"] in ("validation_failed", "malformed_json")
     assert snapshot(db) == before
+
+
+@pytest.mark.parametrize("method, path, body, status, code", [
+    ("POST", "/targets", {"name": "Target", "organiser": "Disnaker", "year": 2026,
+                          "goals": {}}, 400, "validation_failed"),
+    ("POST", "/targets", {"name": "Target", "organiser": "Disnaker", "year": 2026,
+                          "goals": {"certified": 10}, "parent_id": "nope"}, 404,
+     "target_not_found"),
+    ("POST", "/programmes", {"title": "Kursus", "organiser": "Disnaker", "scheme_code": "GAR",
+                             "venue": "Balai", "region_code": "3204",
+                             "start_date": "2026-12-01", "end_date": "2026-12-30",
+                             "capacity": 5, "target_id": "nope"}, 404, "target_not_found"),
+    ("POST", "/programmes", {"title": "Kursus", "organiser": "Disnaker", "scheme_code": "GAR",
+                             "venue": "Balai", "region_code": "3204", "kind": "webinar",
+                             "start_date": "2026-12-01", "end_date": "2026-12-30",
+                             "capacity": 5, "priority": ["richest"]}, 400,
+     "validation_failed"),
+    ("POST", "/programmes/{id}/enrolments/{pid}/leave", {}, 400, "validation_failed"),
+    ("POST", "/programmes/{id}/enrolments/nobody/leave", {"reason": "pindah"}, 404,
+     "enrolment_not_found"),
+    ("GET", "/participants/nobody", None, 404, "participant_not_found"),
+    ("GET", "/programmes/nope/waitlist", None, 404, "programme_not_found"),
+])
+def test_hostile_requests_to_the_new_routes_change_nothing(call, new_programme, new_person, db,
+                                                          method, path, body, status, code):
+    programme = new_programme()
+    person = new_person(1)
+    apply(call, programme, person)
+    before = snapshot(db)
+    error = call(method, path.format(id=programme["id"], pid=person["participant_id"]), body,
+                 expect=status)["error"]
+    assert error["code"] == code
+    assert snapshot(db) == before

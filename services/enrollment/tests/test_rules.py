@@ -10,7 +10,7 @@ from kompeten_enrollment.eligibility import Applicant, Eligibility
 from kompeten_enrollment.participant import Consent, Participant
 from kompeten_enrollment.programme import Programme, leaving_status
 from kompeten_enrollment.target import Target, progress
-from kompeten_enrollment.waitlist import order, priority_key
+from kompeten_enrollment.waitlist import priority_key
 from kompeten_shared.errors import DomainError
 from kompeten_shared.events import PROGRAMME_KINDS
 
@@ -58,8 +58,9 @@ times = st.datetimes(min_value=datetime(2026, 1, 1), max_value=datetime(2027, 1,
 
 @given(st.lists(st.tuples(applicants, times), min_size=1, max_size=30, unique_by=lambda x: x[1]))
 def test_first_timers_come_first_then_the_earliest(pool):
-    keyed = [(priority_key(a, ["first_timers"], t), str(i)) for i, (a, t) in enumerate(pool)]
-    ranked = [pool[int(pid)] for pid in order(keyed)]
+    # the repository seats the waitlist sorted by this key
+    keyed = sorted((priority_key(a, ["first_timers"], t), i) for i, (a, t) in enumerate(pool))
+    ranked = [pool[i] for _, i in keyed]
     ranks = [(0 if a.previous_trainings == 0 else 1, t) for a, t in ranked]
     assert ranks == sorted(ranks)
 
