@@ -65,6 +65,13 @@ def main(context, url):
     context.obj = Api(url)
 
 
+def _create_from(api, path: str, file: str, what: str) -> None:
+    created = api("POST", path, _json_file(file))
+    label = created.get("title") or created.get("name")
+    console.print(f"created {what} [bold]{created['id']}[/]: {label}")
+    click.echo(created["id"])
+
+
 def _json_file(path: str) -> dict:
     try:
         return json.loads(Path(path).read_text())
@@ -82,9 +89,7 @@ def programme():
 @click.pass_obj
 def programme_create(api, file):
     """Create a programme from a JSON file (the fields of POST /programmes)."""
-    created = api("POST", "/programmes", _json_file(file))
-    console.print(f"created programme [bold]{created['id']}[/]: {created['title']}")
-    click.echo(created["id"])
+    _create_from(api, "/programmes", file, "programme")
 
 
 @programme.command("show")
@@ -105,9 +110,7 @@ def programme_show(api, programme_id):
 @click.pass_obj
 def target_create(api, file):
     """Create a target from a JSON file (name, organiser, year, goals, parent_id)."""
-    created = api("POST", "/targets", _json_file(file))
-    console.print(f"created target [bold]{created['id']}[/]: {created['name']}")
-    click.echo(created["id"])
+    _create_from(api, "/targets", file, "target")
 
 
 @main.command("progress")

@@ -102,3 +102,30 @@ def test_an_absent_service_is_a_clear_message(tmp_path):
     result = CliRunner().invoke(main, ["--url", "http://127.0.0.1:9", "programme", "create",
                                        str(path)])
     assert result.exit_code == 1 and "does not answer" in result.output
+
+
+@pytest.mark.integration
+def test_programmes_and_targets_from_json_files(cli, tmp_path):
+    import json
+
+    target_file = tmp_path / "target.json"
+    target_file.write_text(json.dumps({"name": "Kab. Bandung 2026", "organiser": "Disnaker",
+                                       "year": 2026, "goals": {"certified": 100}}))
+    result = cli("target", str(target_file))
+    assert result.exit_code == 0, result.output
+    target_id = result.output.strip().splitlines()[-1]
+    programme_file = tmp_path / "programme.json"
+    programme_file.write_text(json.dumps({
+        "title": "Menjahit Pakaian", "organiser": "Disnaker", "scheme_code": "GAR-OMP",
+        "venue": "Balai Desa", "region_code": "3204", "start_date": "2026-12-01",
+        "end_date": "2026-12-30", "capacity": 16, "target_id": target_id}))
+    result = cli("programme", "create", str(programme_file))
+    assert result.exit_code == 0, result.output
+    programme_id = result.output.strip().splitlines()[-1]
+    shown = cli("programme", "show", programme_id)
+    assert shown.exit_code == 0 and '"session_days": 30' in shown.output
+    programme_file.write_text(json.dumps({"title": "x"}))
+    refused = cli("programme", "create", str(programme_file))
+    assert refused.exit_code == 1 and "validation_failed" in refused.output
+    programme_file.write_text("{not json")
+    assert "programme.json" in cli("programme", "create", str(programme_file)).output
