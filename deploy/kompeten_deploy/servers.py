@@ -157,6 +157,20 @@ def mongo_answers(uri: str) -> bool:
         client.close()
 
 
+def mongo_write_problem(uri: str) -> str | None:
+    """A server can answer pings yet fail writes (FerretDB whose data folder was deleted)."""
+    from pymongo import MongoClient
+    client = MongoClient(uri, serverSelectionTimeoutMS=3000)
+    try:
+        client.kompeten_probe.probe.insert_one({"probe": True})
+        client.drop_database("kompeten_probe")
+        return None
+    except Exception as exc:
+        return type(exc).__name__
+    finally:
+        client.close()
+
+
 def ensure_mongo() -> str:
     if os.environ.get("MONGO_URI"):
         uri = os.environ["MONGO_URI"]
@@ -167,6 +181,10 @@ def ensure_mongo() -> str:
     if port_open("127.0.0.1", MONGO_PORT):
         if not mongo_answers(uri):
             raise ServerUnavailable(f"something on port {MONGO_PORT} is not a MongoDB server")
+        problem = mongo_write_problem(uri)
+        if problem:
+            raise ServerUnavailable(f"the MongoDB-wire server on port {MONGO_PORT} answers but "
+                                    f"cannot write ({problem}); stop it and run again")
         say(f"MongoDB-wire server already listening on {MONGO_PORT}")
         return uri
     if shutil.which("mongod"):
