@@ -17,6 +17,7 @@ from .participant import Consent, Participant
 from .programme import Outcome, Programme, leaving_status
 from .repository import Repository
 from .schemas import ImportRow
+from .target import Target, progress
 from .waitlist import priority_key
 
 Publish = Callable[..., dict]
@@ -181,6 +182,18 @@ def _publish_not_completed(publish, programme: Programme, participant_id: str,
         "required_rate": programme.attendance_threshold if programme.has_attendance else 0.0,
         "reason": reason,
     }, subject=participant_id, event_id=event_id)
+
+
+def target_progress(repo: Repository, target: Target) -> dict:
+    """A target's progress over its own programmes and all its sub-targets', with each
+    sub-target's own report nested."""
+    children = [target_progress(repo, child) for child in repo.subtargets(target.id)]
+    ids = [target.id] + [node["target_id"] for node in _descendants(children)]
+    return {**progress(target, repo.counts(ids)), "subtargets": children}
+
+
+def _descendants(children: list[dict]) -> list[dict]:
+    return [node for child in children for node in [child, *_descendants(child["subtargets"])]]
 
 
 # -- bulk import ---------------------------------------------------------------------------------

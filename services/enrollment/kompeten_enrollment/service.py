@@ -28,7 +28,7 @@ from .schemas import (
     ProgrammeRequest,
     TargetRequest,
 )
-from .target import Target, progress
+from .target import Target
 
 PERSON_FIELDS = ("nik", "name", "sex", "birth_date", "phone", "employment_status",
                  "domicile_regency_code", "previous_trainings")
@@ -107,12 +107,7 @@ class EnrollmentService(StandardEndpoints):
         """Progress against a target and each sub-target, counted from enrolments and from
         the certificate and placement services' events."""
         repo = Repository(self.db)
-        return self._progress(repo, repo.target(target_id))
-
-    def _progress(self, repo: Repository, target: Target) -> dict:
-        children = [self._progress(repo, child) for child in repo.subtargets(target.id)]
-        ids = [target.id] + [c["target_id"] for c in _flatten(children)]
-        return {**progress(target, repo.counts(ids)), "subtargets": children}
+        return handlers.target_progress(repo, repo.target(target_id))
 
     # participants and consent ----------------------------------------------------------------
     @api("POST", "/participants", body=ParticipantRequest)
@@ -227,8 +222,3 @@ class EnrollmentService(StandardEndpoints):
                                                "kind": data["kind"],
                                                "employer_id": data["employer_id"],
                                                "start_date": data["start_date"].isoformat()})
-
-
-def _flatten(children: list[dict]) -> list[dict]:
-    return [node for child in children for node in [child, *_flatten(child["subtargets"])]]
-
