@@ -61,23 +61,25 @@ def main(rows: int = 10_000) -> int:
     work.mkdir(parents=True, exist_ok=True)
     sheet = work / f"import-{rows}.csv"
     write_csv(sheet, rows)
-    stack = Stack(found, database_prefix=prefix, log_dir=work)
-    try:
-        stack.start("enrollment")
-        api = Api(stack.url("enrollment"))
-        today = date.today()
-        programme = api("POST", "/programmes", {
-            "title": "Benchmark intake", "kind": "certification_only", "organiser": "Disnaker",
-            "scheme_code": "GAR-OMP", "venue": "BLKI", "region_code": "3204",
-            "start_date": today.isoformat(), "end_date": today.isoformat(), "capacity": rows})
-        started = time.perf_counter()
-        results = import_file(api, sheet, programme["id"], wording=WORDING)
-        elapsed = time.perf_counter() - started
-    finally:
-        stack.stop()
-        client = MongoClient(found.mongo_uri)
-        client.drop_database(stack.database("enrollment"))
-        client.close()
+    with servers.isolated_vhost(found, "kompeten-bench") as amqp_uri:
+        stack = Stack(found, database_prefix=prefix, log_dir=work, amqp_uri=amqp_uri)
+        try:
+            stack.start("enrollment")
+            api = Api(stack.url("enrollment"))
+            today = date.today()
+            programme = api("POST", "/programmes", {
+                "title": "Benchmark intake", "kind": "certification_only",
+                "organiser": "Disnaker", "scheme_code": "GAR-OMP", "venue": "BLKI",
+                "region_code": "3204", "start_date": today.isoformat(),
+                "end_date": today.isoformat(), "capacity": rows})
+            started = time.perf_counter()
+            results = import_file(api, sheet, programme["id"], wording=WORDING)
+            elapsed = time.perf_counter() - started
+        finally:
+            stack.stop()
+            client = MongoClient(found.mongo_uri)
+            client.drop_database(stack.database("enrollment"))
+            client.close()
     enrolled = sum(r.get("enrolment") == "enrolled" for r in results)
     if enrolled != rows:
         print(f"only {enrolled} of {rows} rows enrolled", file=sys.stderr)

@@ -23,7 +23,8 @@ def main() -> int:
         client.drop_database(f"{PREFIX}_{name}")
     client.close()
     print("starting the four services as separate processes ...")
-    with Stack(found, database_prefix=PREFIX) as stack:
+    with servers.isolated_vhost(found, "kompeten-demo") as amqp_uri, \
+            Stack(found, database_prefix=PREFIX, amqp_uri=amqp_uri) as stack:
         for name in SERVICES:
             print(f"  {name:<12} {stack.url(name)}  (log: {stack.log_path(name)})")
         rows = scenario.run({name: stack.url(name) for name in SERVICES},

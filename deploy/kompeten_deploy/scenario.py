@@ -15,11 +15,13 @@ from datetime import date, timedelta
 import requests
 
 SCHEME = "GAR-OMP"
-ASESOR = "MET.000.004213 2023"
+# Two asesor of the LSP share the cohort: one may assess at most 10 asesi a day.
+ASESORS = ("MET.000.004213 2023", "MET.000.007781 2022")
+TUK = "TUK-GNI-SOR"
 PLENARY_MEMBER = "PLENO-GNI-01"
 WEAK_UNIT = "C.14GAR02.015.1"
 REGENCY = "3204"  # Kabupaten Bandung, Jawa Barat
-METHODS = {"C.14GAR02.001.1": "interview", "C.14GAR02.007.1": "demonstration",
+METHODS = {"C.14GAR02.001.1": "observation", "C.14GAR02.007.1": "demonstration",
            "C.14GAR02.015.1": "demonstration", "C.14GAR02.024.1": "observation"}
 WOMEN = ["Siti", "Dewi", "Rina", "Nur", "Wulan", "Ayu", "Lestari", "Yuni", "Fitri", "Intan",
          "Ratna", "Euis", "Neneng", "Tati"]
@@ -194,9 +196,12 @@ def run(urls: dict[str, str], size: int = 16, seed: int | None = None,
 
     wait_until("cases opened", lambda: len(cases()), completed, progress)
     by_participant = {p.participant_id: p for p in people}
-    for case in cases():
+    for n, case in enumerate(cases()):
         person = by_participant[case["participant_id"]]
-        assessment.call("POST", f"/cases/{case['id']}/results", {"asesor": ASESOR, "units": [
+        asesor = ASESORS[n % len(ASESORS)]
+        assessment.call("POST", f"/cases/{case['id']}/assignment", {
+            "asesor": asesor, "tuk": TUK, "assigned_by": "Admin LSP Garmen Nusantara"})
+        assessment.call("POST", f"/cases/{case['id']}/results", {"asesor": asesor, "units": [
             {"code": u["code"], "method": METHODS[u["code"]],
              "result": "BK" if u["code"] == person.weak_unit else "K"} for u in case["units"]]})
         assessment.call("POST", f"/cases/{case['id']}/decision",

@@ -19,6 +19,8 @@ import socket
 import subprocess
 import sys
 import time
+import uuid
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlparse
@@ -253,6 +255,27 @@ def _safe(uri: str) -> str:
     if parsed.password:
         return uri.replace(f":{parsed.password}@", ":***@")
     return uri
+
+
+@contextmanager
+def isolated_vhost(found: Servers, prefix: str):
+    """A RabbitMQ virtual host of its own for one run (the demo, a benchmark, a test), deleted
+    afterwards, so no run inherits another's queues or backlog. Yields the AMQP URI."""
+    import requests
+
+    api = urlparse(found.rabbit_api_uri)
+    base = f"{api.scheme}://{api.hostname}:{api.port or RABBIT_API_PORT}/api"
+    auth = (api.username or "guest", api.password or "guest")
+    amqp = urlparse(found.amqp_uri)
+    vhost = f"{prefix}-{uuid.uuid4().hex[:8]}"
+    requests.put(f"{base}/vhosts/{vhost}", auth=auth, timeout=30).raise_for_status()
+    requests.put(f"{base}/permissions/{vhost}/{amqp.username or 'guest'}", auth=auth,
+                 json={"configure": ".*", "write": ".*", "read": ".*"},
+                 timeout=30).raise_for_status()
+    try:
+        yield f"{amqp.scheme}://{amqp.netloc}/{vhost}"
+    finally:
+        requests.delete(f"{base}/vhosts/{vhost}", auth=auth, timeout=30)
 
 
 def ensure() -> Servers:

@@ -107,9 +107,11 @@ class Organisation(Contract):
 
 
 class AssessmentDecided(Contract):
-    """The LSP's plenary (rapat pleno) decided a case: K/BK per unit and overall."""
+    """The LSP's plenary (rapat pleno) decided a case: K/BK per unit and overall. A case decided
+    again after an upheld appeal (banding) publishes its next decision_number."""
 
     case_id = _ident()
+    decision_number = fields.Integer(required=True, strict=True, validate=validate.Range(1, 99))
     participant_id = _ident()
     programme_id = fields.String(load_default=None, allow_none=True)
     scheme_code = _ident()

@@ -5,7 +5,8 @@ from kompeten_shared.envelope import InvalidEvent
 from kompeten_shared.events import EVENTS, dump_data, load_data
 
 DECIDED = {
-    "case_id": "c-1", "participant_id": "p-1", "programme_id": "g-1", "scheme_code": "GAR-OMP",
+    "case_id": "c-1", "decision_number": 1, "participant_id": "p-1", "programme_id": "g-1",
+    "scheme_code": "GAR-OMP",
     "scheme_title": "Operator Menjahit Pakaian", "lsp": {"code": "LSP-GNI", "name": "LSP GNI"},
     "assessor_reg": "MET.000.004213 2023",
     "units": [{"code": "U1", "title": "Unit 1", "result": "K"},

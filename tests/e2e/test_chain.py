@@ -3,11 +3,11 @@
 import json
 import uuid
 from datetime import UTC, date, datetime
-from urllib.parse import urlparse
 
 import pytest
 import requests
 from kompeten_deploy import scenario
+from kompeten_deploy.servers import isolated_vhost
 from kompeten_deploy.stack import SERVICES, Stack
 from kompeten_shared import envelope
 from kompeten_shared.events import EVENTS, dump_data
@@ -16,21 +16,15 @@ pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture(scope="module")
-def stack(servers, rabbit_manager, mongo, tmp_path_factory):
-    vhost = f"e2e_{uuid.uuid4().hex[:8]}"
-    user = urlparse(servers.amqp_uri).username
-    rabbit_manager.create_vhost(vhost)
-    rabbit_manager.set_vhost_permissions(vhost, user, ".*", ".*", ".*")
-    base = urlparse(servers.amqp_uri)
-    amqp_uri = f"{base.scheme}://{base.netloc}/{vhost}"
+def stack(servers, mongo, tmp_path_factory):
     prefix = f"e2e_{uuid.uuid4().hex[:8]}"
-    running = Stack(servers, database_prefix=prefix, amqp_uri=amqp_uri,
-                    log_dir=tmp_path_factory.mktemp("logs"))
-    with running:
-        yield running
+    with isolated_vhost(servers, "e2e") as amqp_uri:
+        running = Stack(servers, database_prefix=prefix, amqp_uri=amqp_uri,
+                        log_dir=tmp_path_factory.mktemp("logs"))
+        with running:
+            yield running
     for name in SERVICES:
         mongo.drop_database(running.database(name))
-    rabbit_manager.delete_vhost(vhost)
 
 
 @pytest.fixture(scope="module")
@@ -73,7 +67,8 @@ def test_no_nik_ever_reaches_the_broker_or_another_service(stack, cohort, mongo)
 
 
 def decided_event(participant_id: str, case_id: str) -> dict:
-    data = {"case_id": case_id, "participant_id": participant_id, "programme_id": None,
+    data = {"case_id": case_id, "decision_number": 1, "participant_id": participant_id,
+            "programme_id": None,
             "scheme_code": "GAR-OMP", "scheme_title": "Operator Menjahit Pakaian",
             "lsp": {"code": "LSP-GNI", "name": "LSP Garmen Nusantara Indonesia"},
             "assessor_reg": "MET.000.004213 2023",

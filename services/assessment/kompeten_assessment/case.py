@@ -1,18 +1,28 @@
-"""The assessment case of one asesi for one scheme. Pure domain code.
+"""The assessment case of one asesi for one scheme, as a BNSP-licensed LSP runs it. Pure domain
+code.
 
-open -> per-unit results recorded by an asesor (K/BK with the method used) -> decided by a
-plenary committee member who is not the asesor. Nothing changes after the decision.
+open -> assigned to an asesor at a TUK -> evidence reviewed per unit against VATM (valid, asli,
+terkini, memadai) -> K/BK per unit with the method used -> plenary decision (rapat pleno) by a
+committee member who is not the asesor -> within the appeal window a BK decision may be appealed
+(banding); an upheld appeal reopens the BK units only, the K units stand.
+
+Every action appends to an audit trail; decisions are appended, never edited.
 """
 
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from kompeten_shared.errors import Conflict, DomainError, InvalidInput
 
-from .registry import Asesor, Scheme
+from .registry import Asesor, Lsp, Scheme, Tuk
 
 METHODS = ("portfolio", "observation", "demonstration", "interview", "written")
+# Documentary evidence that meets VATM is confirmed by interview; otherwise the asesi shows it.
+CONFIRMING_METHODS = ("interview",)
+PRACTICAL_METHODS = ("demonstration", "observation")
+VATM = ("valid", "authentic", "current", "sufficient")
+APPEAL_DAYS = 14
 CASE_NAMESPACE = uuid.UUID("6f1d2d4e-5b4a-4c53-9d0c-4b6f7a0e2c11")
 
 
@@ -30,6 +40,34 @@ class UnitResult:
 
 
 @dataclass
+class Evidence:
+    id: str
+    sha256: str
+    size: int
+    type: str
+    title: str
+    issued_on: str | None
+    submitted_at: datetime
+
+
+@dataclass
+class Review:
+    """The asesor's judgement of the evidence for one unit."""
+
+    asesor: str
+    evidence_ids: list[str]
+    valid: bool
+    authentic: bool
+    current: bool
+    sufficient: bool
+    reviewed_at: datetime
+
+    @property
+    def satisfied(self) -> bool:
+        return all(getattr(self, rule) for rule in VATM)
+
+
+@dataclass
 class Case:
     id: str
     participant_id: str
@@ -38,29 +76,120 @@ class Case:
     asesi_name: str
     opened_at: datetime
     status: str = "open"
+    lsp_code: str | None = None
+    asesor: str | None = None
+    tuk_code: str | None = None
+    assigned_on: str | None = None
+    evidence: list[Evidence] = field(default_factory=list)
+    reviews: dict[str, Review] = field(default_factory=dict)
     results: dict[str, UnitResult] = field(default_factory=dict)
-    decision: dict | None = None
+    decisions: list[dict] = field(default_factory=list)
+    appeal: dict | None = None
     withdrawn_at: datetime | None = None  # the asesi withdrew certification consent
+    audit: list[dict] = field(default_factory=list)
 
-    def record(self, scheme: Scheme, asesor: Asesor, unit_results: list[dict],
-               now: datetime) -> None:
-        self._require_open()
-        asesor.check_may_assess(scheme, now.date())
-        unknown = [r["code"] for r in unit_results if r["code"] not in scheme.unit_codes]
-        if unknown:
-            raise InvalidInput(f"units not in scheme {scheme.code}", code="unknown_unit",
-                               details={"units": unknown})
-        others = {r.asesor for r in self.results.values()} - {asesor.registration_number}
-        if others:
-            raise Conflict("another asesor is assessing this case", code="asesor_conflict")
-        for r in unit_results:
-            self.results[r["code"]] = UnitResult(r["result"], r["method"],
-                                                 asesor.registration_number, now)
+    @property
+    def decision(self) -> dict | None:
+        return self.decisions[-1] if self.decisions else None
+
+    def _log(self, actor: str, action: str, at: datetime, **details) -> None:
+        self.audit.append({"at": at, "actor": actor, "action": action, **details})
 
     def _require_open(self) -> None:
         if self.status != "open":
             raise Conflict(f"the case is {self.status}; nothing can change",
                            code=f"case_{self.status}")
+
+    def _require_assigned(self, asesor: str) -> None:
+        if self.asesor is None:
+            raise DomainError("no asesor is assigned to this case yet", code="not_assigned")
+        if asesor != self.asesor:
+            raise DomainError(f"the case is assigned to {self.asesor}",
+                              code="asesor_not_assigned")
+
+    # assignment --------------------------------------------------------------------------------
+    def assign(self, scheme: Scheme, lsp: Lsp, asesor: Asesor, tuk: Tuk, at: datetime,
+               assigned_today: int, actor: str) -> None:
+        """Licensed LSP and asesor, same LSP, a TUK of that LSP, no conflict of interest, and
+        within the asesor's daily load."""
+        self._require_open()
+        if self.results:
+            raise Conflict("results are recorded; the asesor cannot change now",
+                           code="assessment_started")
+        lsp.check_licensed(scheme.code, at.date())
+        asesor.check_may_assess(scheme, at.date(), lsp.code)
+        asesor.check_no_conflict(self.programme_id)
+        if tuk.lsp_code != lsp.code:
+            raise DomainError(f"{tuk.code} is not a TUK of {lsp.code}", code="tuk_other_lsp")
+        if assigned_today >= asesor.daily_limit:
+            raise DomainError(f"asesor {asesor.registration_number} already has "
+                              f"{assigned_today} asesi on {at.date()}",
+                              code="asesor_daily_limit")
+        self.lsp_code, self.asesor, self.tuk_code = lsp.code, asesor.registration_number, tuk.code
+        self.assigned_on = at.date().isoformat()
+        self._log(actor, "assigned", at, asesor=self.asesor, tuk=tuk.code, lsp=lsp.code)
+
+    # evidence --------------------------------------------------------------------------------
+    def add_evidence(self, evidence: Evidence, actor: str) -> None:
+        self._require_open()
+        self.evidence.append(evidence)
+        self._log(actor, "evidence_added", evidence.submitted_at, evidence_id=evidence.id,
+                  sha256=evidence.sha256, type=evidence.type)
+
+    def review(self, scheme: Scheme, unit_code: str, review: Review) -> None:
+        self._require_open()
+        self._require_assigned(review.asesor)
+        if unit_code not in scheme.unit_codes:
+            raise InvalidInput(f"unit {unit_code} is not in scheme {scheme.code}",
+                               code="unknown_unit", details={"units": [unit_code]})
+        known = {e.id for e in self.evidence}
+        unknown = [e for e in review.evidence_ids if e not in known]
+        if unknown:
+            raise InvalidInput("evidence not in this case's portfolio",
+                               code="unknown_evidence", details={"evidence_ids": unknown})
+        self.reviews[unit_code] = review
+        self._log(review.asesor, "evidence_reviewed", review.reviewed_at, unit=unit_code,
+                  **{rule: getattr(review, rule) for rule in VATM})
+
+    # results and decisions ---------------------------------------------------------------------
+    def kept_units(self) -> set[str]:
+        """Units found K by the previous decision stand through a re-assessment."""
+        if not self.decision:
+            return set()
+        return {u["code"] for u in self.decision["units"] if u["result"] == "K"}
+
+    def record(self, scheme: Scheme, asesor: Asesor, unit_results: list[dict],
+               now: datetime) -> None:
+        self._require_open()
+        self._require_assigned(asesor.registration_number)
+        asesor.check_may_assess(scheme, now.date(), self.lsp_code)
+        unknown = [r["code"] for r in unit_results if r["code"] not in scheme.unit_codes]
+        if unknown:
+            raise InvalidInput(f"units not in scheme {scheme.code}", code="unknown_unit",
+                               details={"units": unknown})
+        kept = [r["code"] for r in unit_results if r["code"] in self.kept_units()]
+        if kept:
+            raise Conflict("these units were found K and stand", code="unit_already_competent",
+                           details={"units": kept})
+        for r in unit_results:
+            self._check_method(r["code"], r["method"])
+        for r in unit_results:
+            self.results[r["code"]] = UnitResult(r["result"], r["method"],
+                                                 asesor.registration_number, now)
+            self._log(asesor.registration_number, "unit_assessed", now, unit=r["code"],
+                      result=r["result"], method=r["method"])
+
+    def _check_method(self, unit_code: str, method: str) -> None:
+        review = self.reviews.get(unit_code)
+        if review is not None and review.satisfied:
+            if method not in CONFIRMING_METHODS:
+                raise DomainError(f"evidence for {unit_code} meets VATM: confirm it by "
+                                  "interview", code="interview_required",
+                                  details={"units": [unit_code]})
+        elif method not in PRACTICAL_METHODS:
+            raise DomainError(f"without sufficient evidence {unit_code} needs a practical "
+                              "demonstration or observation", code="demonstration_required",
+                              details={"units": [unit_code]})
 
     def overall(self, scheme: Scheme) -> str:
         return "K" if all(self.results[c].result == "K" for c in scheme.unit_codes) else "BK"
@@ -74,22 +203,64 @@ class Case:
         if member_id in {r.asesor for r in self.results.values()}:
             raise DomainError("the asesor may not decide their own case",
                               code="plenary_not_independent")
+        self.decisions.append({
+            "number": len(self.decisions) + 1, "overall": self.overall(scheme),
+            # a list, not a mapping: unit codes have dots, which cannot be field names
+            "units": [{"code": code, "result": self.results[code].result}
+                      for code in scheme.unit_codes],
+            "decided_by": member_id, "decided_at": now, "asesor": self.asesor})
         self.status = "decided"
-        self.decision = {"overall": self.overall(scheme), "decided_by": member_id,
-                         "decided_at": now}
+        self._log(member_id, "decided", now, number=len(self.decisions),
+                  overall=self.decision["overall"])
 
-    def decided_event(self, scheme: Scheme, lsp) -> dict:
-        assert self.decision is not None
-        asesors = sorted({r.asesor for r in self.results.values()})
+    # appeal (banding) ------------------------------------------------------------------------
+    def file_appeal(self, reason: str, at: datetime, actor: str) -> None:
+        if self.status != "decided":
+            raise Conflict(f"only a decided case can be appealed (it is {self.status})",
+                           code=f"case_{self.status}")
+        if self.decision["overall"] != "BK":
+            raise DomainError("only a BK decision can be appealed", code="nothing_to_appeal")
+        deadline = self.decision["decided_at"] + timedelta(days=APPEAL_DAYS)
+        if at > deadline:
+            raise DomainError(f"the appeal window closed on {deadline.date()}",
+                              code="appeal_window_closed")
+        self.appeal = {"filed_at": at, "reason": reason, "decision": self.decision["number"],
+                       "outcome": None}
+        self.status = "appealed"
+        self._log(actor, "appeal_filed", at, reason=reason)
+
+    def decide_appeal(self, member_id: str, outcome: str, reason: str, at: datetime) -> None:
+        """Upheld: the BK units are assessed again, the K units stand. Rejected: the decision
+        is final."""
+        if self.status != "appealed":
+            raise Conflict(f"no appeal is pending (the case is {self.status})",
+                           code=f"case_{self.status}")
+        if member_id == self.decision["asesor"]:
+            raise DomainError("the asesor may not decide the appeal",
+                              code="plenary_not_independent")
+        self.appeal = {**self.appeal, "outcome": outcome, "decided_by": member_id,
+                       "decided_at": at, "outcome_reason": reason}
+        if outcome == "upheld":
+            kept = self.kept_units()
+            self.results = {code: r for code, r in self.results.items() if code in kept}
+            self.status = "open"
+        else:
+            self.status = "decided"
+        self._log(member_id, f"appeal_{outcome}", at, reason=reason)
+
+    def decided_event(self, scheme: Scheme, lsp: Lsp) -> dict:
+        decision = self.decision
+        assert decision is not None
+        results = {u["code"]: u["result"] for u in decision["units"]}
         return {
-            "case_id": self.id, "participant_id": self.participant_id,
-            "programme_id": self.programme_id, "scheme_code": scheme.code,
-            "scheme_title": scheme.title, "lsp": {"code": lsp.code, "name": lsp.name},
-            "assessor_reg": ", ".join(asesors),
-            "units": [{"code": code, "title": title, "result": self.results[code].result}
+            "case_id": self.id, "decision_number": decision["number"],
+            "participant_id": self.participant_id, "programme_id": self.programme_id,
+            "scheme_code": scheme.code, "scheme_title": scheme.title,
+            "lsp": {"code": lsp.code, "name": lsp.name}, "assessor_reg": decision["asesor"],
+            "units": [{"code": code, "title": title, "result": results[code]}
                       for code, title in scheme.units],
-            "overall": self.decision["overall"], "decided_at": self.decision["decided_at"],
-            "decided_by": self.decision["decided_by"], "holder_name": self.asesi_name,
+            "overall": decision["overall"], "decided_at": decision["decided_at"],
+            "decided_by": decision["decided_by"], "holder_name": self.asesi_name,
         }
 
 

@@ -1,10 +1,13 @@
-"""Request schemas for the asesor and the plenary committee."""
+"""Request schemas for asesor, LSP staff and the plenary committee."""
 
 from kompeten_shared.events import RESULTS
 from kompeten_shared.web import Request
 from marshmallow import ValidationError, fields, validate, validates_schema
 
 from .case import METHODS
+
+EVIDENCE_TYPES = ("certificate", "award", "work_sample", "photo", "reference_letter", "other")
+MAX_EVIDENCE_BYTES = 1_000_000
 
 
 class UnitResultRequest(Request):
@@ -27,3 +30,38 @@ class ResultsRequest(Request):
 
 class DecisionRequest(Request):
     decided_by = fields.String(required=True, metadata={"description": "plenary member id"})
+
+
+class AssignmentRequest(Request):
+    asesor = fields.String(required=True, metadata={"description": "registration number"})
+    tuk = fields.String(required=True, metadata={"description": "TUK code"})
+    assigned_by = fields.String(required=True, validate=validate.Length(min=2, max=200))
+
+
+class EvidenceRequest(Request):
+    type = fields.String(required=True, validate=validate.OneOf(EVIDENCE_TYPES))
+    title = fields.String(required=True, validate=validate.Length(min=2, max=300))
+    issued_on = fields.Date(load_default=None, allow_none=True)
+    content = fields.String(required=True, metadata={"description": "the file, base64",
+                                                     "contentEncoding": "base64"})
+    submitted_by = fields.String(required=True, validate=validate.Length(min=2, max=200))
+
+
+class ReviewRequest(Request):
+    asesor = fields.String(required=True)
+    evidence_ids = fields.List(fields.String(), required=True, validate=validate.Length(min=1))
+    valid = fields.Boolean(required=True)
+    authentic = fields.Boolean(required=True, metadata={"description": "asli"})
+    current = fields.Boolean(required=True, metadata={"description": "terkini"})
+    sufficient = fields.Boolean(required=True, metadata={"description": "memadai"})
+
+
+class AppealRequest(Request):
+    reason = fields.String(required=True, validate=validate.Length(min=10, max=4000))
+    filed_by = fields.String(required=True, validate=validate.Length(min=2, max=200))
+
+
+class AppealDecisionRequest(Request):
+    decided_by = fields.String(required=True)
+    outcome = fields.String(required=True, validate=validate.OneOf(("upheld", "rejected")))
+    reason = fields.String(required=True, validate=validate.Length(min=5, max=4000))

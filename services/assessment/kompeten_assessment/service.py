@@ -1,21 +1,40 @@
-"""The assessment service: opens a case per completed trainee, records the asesor's per-unit
-K/BK and the plenary decision, publishes assessment.decided.
+"""The assessment service: an LSP's competency test (uji kompetensi). Opens a case per
+completed trainee; the LSP assigns an asesor at a TUK; the asesor reviews the evidence and
+records K/BK per unit; the plenary decides; a BK decision may be appealed.
 
     nameko run --config config.yaml kompeten_assessment.service:AssessmentService
 """
 
+import base64
+import binascii
+import hashlib
+import uuid
 from datetime import UTC, datetime
 
 from kompeten_shared.consuming import consume
 from kompeten_shared.endpoints import StandardEndpoints
+from kompeten_shared.errors import InvalidInput
 from kompeten_shared.mongo import Database
 from kompeten_shared.publishing import EventPublisher
 from kompeten_shared.web import api, query
 
 from . import registry, repository
-from .case import Case, case_id_for
+from .case import Case, Evidence, Review, case_id_for
 from .repository import Repository
-from .schemas import DecisionRequest, ResultsRequest
+from .schemas import (
+    MAX_EVIDENCE_BYTES,
+    AppealDecisionRequest,
+    AppealRequest,
+    AssignmentRequest,
+    DecisionRequest,
+    EvidenceRequest,
+    ResultsRequest,
+    ReviewRequest,
+)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
 
 
 def case_view(case: Case) -> dict:
@@ -23,38 +42,51 @@ def case_view(case: Case) -> dict:
     return {
         "id": case.id, "participant_id": case.participant_id,
         "programme_id": case.programme_id, "scheme_code": case.scheme_code,
-        "status": case.status, "opened_at": case.opened_at,
+        "status": case.status, "opened_at": case.opened_at, "lsp": case.lsp_code,
+        "asesor": case.asesor, "tuk": case.tuk_code, "assigned_on": case.assigned_on,
         "units": [{"code": code, "title": title,
                    "result": case.results[code].result if code in case.results else None,
-                   "method": case.results[code].method if code in case.results else None}
+                   "method": case.results[code].method if code in case.results else None,
+                   "evidence_meets_vatm": case.reviews[code].satisfied
+                   if code in case.reviews else None}
                   for code, title in scheme.units],
-        "decision": case.decision,
+        "evidence": [{"id": e.id, "type": e.type, "title": e.title, "sha256": e.sha256,
+                      "size": e.size, "issued_on": e.issued_on} for e in case.evidence],
+        "decision": case.decision, "decisions": len(case.decisions), "appeal": case.appeal,
     }
 
 
 def scheme_view(scheme: registry.Scheme) -> dict:
     return {"code": scheme.code, "title": scheme.title, "kind": scheme.kind,
-            "lsp": scheme.lsp_code,
+            "lsps": sorted(lsp.code for lsp in registry.LSPS.values()
+                           if scheme.code in lsp.schemes),
             "units": [{"code": code, "title": title} for code, title in scheme.units]}
 
 
 class AssessmentService(StandardEndpoints):
+    """Cases, asesor assignment, evidence and VATM review, per-unit K/BK, the plenary decision
+    and appeals (banding), each step on the case's audit trail."""
+
     name = "assessment"
 
     db = Database(prepare=repository.prepare)
     publish = EventPublisher()
 
+    # events in ---------------------------------------------------------------------------------
     @consume("enrollment", "training.completed")
     def on_training_completed(self, event):
         data = event.data
         if data["programme_kind"] == "apprenticeship_intake":
             return  # apprentices are assessed when their apprenticeship ends, not at intake
         registry.scheme(data["scheme_code"])  # an unknown scheme is refused and dead-lettered
-        Repository(self.db).open(Case(
-            id=case_id_for(data["programme_id"], data["participant_id"]),
-            participant_id=data["participant_id"], programme_id=data["programme_id"],
-            scheme_code=data["scheme_code"], asesi_name=data["asesi_name"],
-            opened_at=datetime.now(UTC)))
+        now = _now()
+        case = Case(id=case_id_for(data["programme_id"], data["participant_id"]),
+                    participant_id=data["participant_id"], programme_id=data["programme_id"],
+                    scheme_code=data["scheme_code"], asesi_name=data["asesi_name"],
+                    opened_at=now)
+        case.audit.append({"at": now, "actor": "enrollment", "action": "opened",
+                           "event_id": event.id})
+        Repository(self.db).open(case)
 
     @consume("enrollment", "participant.consent_changed")
     def on_consent_changed(self, event):
@@ -63,44 +95,144 @@ class AssessmentService(StandardEndpoints):
         if data["purpose"] == "certification" and not data["granted"]:
             Repository(self.db).withdraw_open_cases(data["participant_id"], data["recorded_at"])
 
+    # the registry ------------------------------------------------------------------------------
     @api("GET", "/schemes")
     def list_schemes(self, request):
+        """Certification schemes and their units of competency."""
         return [scheme_view(s) for s in registry.SCHEMES.values()]
 
     @api("GET", "/schemes/<code>")
     def get_scheme(self, request, code):
+        """One scheme."""
         return scheme_view(registry.scheme(code))
 
+    @api("GET", "/lsps")
+    def list_lsps(self, request):
+        """LSPs with their BNSP licence and the schemes it covers."""
+        return [{"code": x.code, "name": x.name, "licence_number": x.licence_number,
+                 "licence_valid_until": x.licence_valid_until, "schemes": sorted(x.schemes)}
+                for x in registry.LSPS.values()]
+
+    @api("GET", "/asesors")
+    def list_asesors(self, request):
+        """Registered asesor, their LSP and schemes."""
+        return [{"registration_number": a.registration_number, "name": a.name,
+                 "lsp": a.lsp_code, "schemes": sorted(a.schemes), "valid_until": a.valid_until,
+                 "active": a.active, "daily_limit": a.daily_limit}
+                for a in registry.ASESORS.values()]
+
+    @api("GET", "/tuks")
+    def list_tuks(self, request):
+        """Test sites (TUK)."""
+        return [t.__dict__ for t in registry.TUKS.values()]
+
+    # cases -----------------------------------------------------------------------------------
     @api("GET", "/cases")
     def list_cases(self, request):
-        filters = query(request, "programme_id", "participant_id", "status")
+        """Cases, filtered by programme_id, participant_id, status or asesor."""
+        filters = query(request, "programme_id", "participant_id", "status", "asesor")
         return [case_view(c) for c in Repository(self.db).find(**filters)]
 
     @api("GET", "/cases/<case_id>")
     def get_case(self, request, case_id):
+        """One case."""
         return case_view(Repository(self.db).get(case_id))
+
+    @api("GET", "/cases/<case_id>/audit")
+    def audit(self, request, case_id):
+        """Who did what, when."""
+        return Repository(self.db).get(case_id).audit
+
+    @api("POST", "/cases/<case_id>/assignment", body=AssignmentRequest)
+    def assign(self, request, case_id, body):
+        """Assign an asesor and a TUK: licences, same LSP, no conflict of interest, daily load."""
+        repo, now = Repository(self.db), _now()
+        case = repo.get(case_id)
+        asesor = registry.asesor(body["asesor"])
+        tuk = registry.tuk(body["tuk"])
+        case.assign(registry.scheme(case.scheme_code), registry.lsp(asesor.lsp_code), asesor,
+                    tuk, now, repo.assigned_on(asesor.registration_number, now.date()),
+                    body["assigned_by"])
+        repo.save(case, "open")
+        return case_view(case)
+
+    @api("POST", "/cases/<case_id>/evidence", body=EvidenceRequest)
+    def add_evidence(self, request, case_id, body):
+        """Add a document to the portfolio (APL-02); it is kept by its SHA-256 hash."""
+        try:
+            content = base64.b64decode(body["content"], validate=True)
+        except (binascii.Error, ValueError):
+            raise InvalidInput("content is not base64", code="validation_failed",
+                               details={"content": ["not base64"]}) from None
+        if not content or len(content) > MAX_EVIDENCE_BYTES:
+            raise InvalidInput(f"a file must have 1 to {MAX_EVIDENCE_BYTES} bytes",
+                               code="validation_failed", details={"content": ["size"]})
+        repo = Repository(self.db)
+        case = repo.get(case_id)
+        sha256 = hashlib.sha256(content).hexdigest()
+        evidence = Evidence(id=str(uuid.uuid4()), sha256=sha256, size=len(content),
+                            type=body["type"], title=body["title"],
+                            issued_on=body["issued_on"].isoformat() if body["issued_on"] else None,
+                            submitted_at=_now())
+        case.add_evidence(evidence, body["submitted_by"])
+        repo.store_file(sha256, content)
+        repo.save(case, "open")
+        return 201, case_view(case)
+
+    @api("POST", "/cases/<case_id>/units/<unit_code>/review", body=ReviewRequest)
+    def review(self, request, case_id, unit_code, body):
+        """The asesor's VATM judgement of a unit's evidence: valid, asli, terkini, memadai."""
+        repo = Repository(self.db)
+        case = repo.get(case_id)
+        case.review(registry.scheme(case.scheme_code), unit_code,
+                    Review(reviewed_at=_now(), **body))
+        repo.save(case, "open")
+        return case_view(case)
 
     @api("POST", "/cases/<case_id>/results", body=ResultsRequest)
     def record_results(self, request, case_id, body):
+        """K/BK per unit with the method used: interview where the evidence meets VATM, a
+        demonstration or observation where it does not."""
         repo = Repository(self.db)
         case = repo.get(case_id)
         case.record(registry.scheme(case.scheme_code), registry.asesor(body["asesor"]),
-                    body["units"], datetime.now(UTC))
-        repo.save(case)
+                    body["units"], _now())
+        repo.save(case, "open")
         return case_view(case)
 
     @api("POST", "/cases/<case_id>/decision", body=DecisionRequest)
     def decide(self, request, case_id, body):
+        """The plenary decision; publishes assessment.decided."""
         registry.plenary_member(body["decided_by"])
         repo = Repository(self.db)
         case = repo.get(case_id)
         scheme = registry.scheme(case.scheme_code)
         if case.status != "decided":
-            case.decide(scheme, body["decided_by"], datetime.now(UTC))
-            repo.save(case)
-        # Publishing again for a decided case re-sends the same event id: a crash between the
-        # write and the publish is repaired by repeating the request, and consumers skip repeats.
-        self.publish("assessment.decided",
-                     case.decided_event(scheme, registry.LSPS[scheme.lsp_code]),
-                     subject=case.participant_id, event_id=f"{case.id}:decided")
+            status = case.status
+            case.decide(scheme, body["decided_by"], _now())
+            repo.save(case, status)
+        # Repeating the request re-sends the same event id: a crash between the write and the
+        # publish is repaired by asking again, and consumers skip repeats.
+        self.publish("assessment.decided", case.decided_event(scheme, registry.lsp(
+            case.lsp_code)), subject=case.participant_id,
+            event_id=f"{case.id}:decided:{case.decision['number']}")
+        return case_view(case)
+
+    @api("POST", "/cases/<case_id>/appeal", body=AppealRequest)
+    def appeal(self, request, case_id, body):
+        """File an appeal (banding) against a BK decision within the appeal window."""
+        repo = Repository(self.db)
+        case = repo.get(case_id)
+        case.file_appeal(body["reason"], _now(), body["filed_by"])
+        repo.save(case, "decided")
+        return case_view(case)
+
+    @api("POST", "/cases/<case_id>/appeal/decision", body=AppealDecisionRequest)
+    def decide_appeal(self, request, case_id, body):
+        """Upheld: the BK units are assessed again, the K units stand. Rejected: final."""
+        registry.plenary_member(body["decided_by"])
+        repo = Repository(self.db)
+        case = repo.get(case_id)
+        case.decide_appeal(body["decided_by"], body["outcome"], body["reason"], _now())
+        repo.save(case, "appealed")
         return case_view(case)

@@ -1,48 +1,139 @@
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from kompeten_assessment import registry
-from kompeten_assessment.case import Case, case_id_for
+from kompeten_assessment.case import Case, Evidence, Review, case_id_for
 from kompeten_shared.errors import Conflict, DomainError, InvalidInput, NotFound
 
 NOW = datetime(2026, 11, 24, 9, tzinfo=UTC)
 SCHEME = registry.scheme("GAR-OMP")
+LSP = registry.lsp("LSP-GNI")
 SITI = registry.asesor("MET.000.004213 2023")
 BUDI = registry.asesor("MET.000.007781 2022")
+TUK = registry.tuk("TUK-GNI-SOR")
+WEAK = "C.14GAR02.015.1"
 
 
-def case() -> Case:
-    return Case(id="c", participant_id="p", programme_id="g", scheme_code="GAR-OMP",
+def case(programme_id="g") -> Case:
+    return Case(id="c", participant_id="p", programme_id=programme_id, scheme_code="GAR-OMP",
                 asesi_name="Dewi", opened_at=NOW)
 
 
-def results(**overrides):
-    return [{"code": code, "result": overrides.get(code, "K"), "method": "demonstration"}
+def assigned(asesor=SITI) -> Case:
+    c = case()
+    c.assign(SCHEME, LSP, asesor, TUK, NOW, 0, "admin LSP")
+    return c
+
+
+def results(method="demonstration", **overrides):
+    return [{"code": code, "result": overrides.get(code, "K"), "method": method}
             for code in SCHEME.unit_codes]
+
+
+def decided(**overrides) -> Case:
+    c = assigned()
+    c.record(SCHEME, SITI, results(**overrides), NOW)
+    c.decide(SCHEME, "PLENO-GNI-01", NOW)
+    return c
 
 
 def test_case_ids_are_stable_per_asesi_and_programme():
     assert case_id_for("g", "p") == case_id_for("g", "p") != case_id_for("g", "q")
 
 
-def test_all_units_k_is_overall_k():
+@pytest.mark.parametrize("asesor, tuk, load, code", [
+    (registry.asesor("MET.000.002001 2019"), TUK, 0, "asesor_expired"),
+    (registry.asesor("MET.000.009120 2024"), TUK, 0, "asesor_other_lsp"),
+    (registry.Asesor("MET.X", "X", "LSP-GNI", frozenset({"OTHER"})), TUK, 0,
+     "asesor_not_licensed"),
+    (registry.Asesor("MET.Y", "Y", "LSP-GNI", frozenset({"GAR-OMP"}), active=False), TUK, 0,
+     "asesor_inactive"),
+    (registry.Asesor("MET.Z", "Z", "LSP-GNI", frozenset({"GAR-OMP"}),
+                     trained_programmes=frozenset({"g"})), TUK, 0, "conflict_of_interest"),
+    (SITI, registry.tuk("TUK-KRI-PKL"), 0, "tuk_other_lsp"),
+    (SITI, TUK, 10, "asesor_daily_limit"),
+])
+def test_assignment_rules(asesor, tuk, load, code):
     c = case()
-    c.record(SCHEME, SITI, results(), NOW)
-    c.decide(SCHEME, "PLENO-GNI-01", NOW)
-    assert c.decision["overall"] == "K" and c.status == "decided"
+    with pytest.raises(DomainError) as caught:
+        c.assign(SCHEME, LSP, asesor, tuk, NOW, load, "admin LSP")
+    assert caught.value.code == code
+    assert c.asesor is None and c.audit == []
 
 
-def test_one_bk_unit_is_overall_bk_and_shows_in_the_event():
-    c = case()
-    c.record(SCHEME, SITI, results(**{"C.14GAR02.015.1": "BK"}), NOW)
-    c.decide(SCHEME, "PLENO-GNI-01", NOW)
-    event = c.decided_event(SCHEME, registry.LSPS["LSP-GNI"])
-    assert event["overall"] == "BK"
+def test_an_lsp_must_hold_a_valid_licence_for_the_scheme():
+    with pytest.raises(DomainError) as caught:
+        case().assign(SCHEME, registry.lsp("LSP-KRI"), SITI, TUK, NOW, 0, "x")
+    assert caught.value.code == "lsp_not_licensed"
+    expired = registry.Lsp("LSP-GNI", "x", "y", date(2020, 1, 1), frozenset({"GAR-OMP"}))
+    with pytest.raises(DomainError) as caught:
+        case().assign(SCHEME, expired, SITI, TUK, NOW, 0, "x")
+    assert caught.value.code == "lsp_licence_expired"
+
+
+def test_only_the_assigned_asesor_records_and_only_after_assignment():
+    with pytest.raises(DomainError) as caught:
+        case().record(SCHEME, SITI, results(), NOW)
+    assert caught.value.code == "not_assigned"
+    with pytest.raises(DomainError) as caught:
+        assigned().record(SCHEME, BUDI, results(), NOW)
+    assert caught.value.code == "asesor_not_assigned"
+
+
+def evidence(n=1) -> Evidence:
+    return Evidence(id=f"e{n}", sha256="0" * 64, size=10, type="certificate",
+                    title="Sertifikat pelatihan", issued_on="2024-01-01", submitted_at=NOW)
+
+
+def review(**vatm) -> Review:
+    rules = {"valid": True, "authentic": True, "current": True, "sufficient": True, **vatm}
+    return Review(asesor=SITI.registration_number, evidence_ids=["e1"], reviewed_at=NOW,
+                  **rules)
+
+
+def test_evidence_meeting_vatm_is_confirmed_by_interview_otherwise_demonstrated():
+    c = assigned()
+    c.add_evidence(evidence(), "asesi")
+    c.review(SCHEME, "C.14GAR02.001.1", review())
+    c.review(SCHEME, "C.14GAR02.007.1", review(current=False))
+    with pytest.raises(DomainError) as caught:
+        c.record(SCHEME, SITI, [{"code": "C.14GAR02.001.1", "result": "K",
+                                 "method": "demonstration"}], NOW)
+    assert caught.value.code == "interview_required"
+    with pytest.raises(DomainError) as caught:
+        c.record(SCHEME, SITI, [{"code": "C.14GAR02.007.1", "result": "K",
+                                 "method": "interview"}], NOW)
+    assert caught.value.code == "demonstration_required"
+    c.record(SCHEME, SITI, [{"code": "C.14GAR02.001.1", "result": "K", "method": "interview"},
+                            {"code": "C.14GAR02.007.1", "result": "K",
+                             "method": "demonstration"}], NOW)
+    assert set(c.results) == {"C.14GAR02.001.1", "C.14GAR02.007.1"}
+
+
+def test_a_review_names_known_units_and_evidence_only():
+    c = assigned()
+    c.add_evidence(evidence(), "asesi")
+    with pytest.raises(InvalidInput) as caught:
+        c.review(SCHEME, "X.1", review())
+    assert caught.value.code == "unknown_unit"
+    with pytest.raises(InvalidInput) as caught:
+        c.review(SCHEME, SCHEME.unit_codes[0], Review(
+            asesor=SITI.registration_number, evidence_ids=["nope"], valid=True, authentic=True,
+            current=True, sufficient=True, reviewed_at=NOW))
+    assert caught.value.code == "unknown_evidence"
+
+
+def test_all_units_k_is_overall_k_and_a_bk_unit_makes_it_bk():
+    assert decided().decision["overall"] == "K"
+    c = decided(**{WEAK: "BK"})
+    assert c.decision["overall"] == "BK" and c.decision["number"] == 1
+    event = c.decided_event(SCHEME, LSP)
     assert [u["result"] for u in event["units"]] == ["K", "K", "BK", "K"]
+    assert event["decision_number"] == 1
 
 
 def test_every_unit_needs_a_result_before_the_decision():
-    c = case()
+    c = assigned()
     c.record(SCHEME, SITI, results()[:2], NOW)
     with pytest.raises(DomainError) as caught:
         c.decide(SCHEME, "PLENO-GNI-01", NOW)
@@ -51,7 +142,7 @@ def test_every_unit_needs_a_result_before_the_decision():
 
 
 def test_the_asesor_may_not_decide_their_own_case():
-    c = case()
+    c = assigned()
     c.record(SCHEME, SITI, results(), NOW)
     with pytest.raises(DomainError) as caught:
         c.decide(SCHEME, SITI.registration_number, NOW)
@@ -59,34 +150,67 @@ def test_the_asesor_may_not_decide_their_own_case():
 
 
 def test_nothing_changes_after_the_decision():
-    c = case()
-    c.record(SCHEME, SITI, results(), NOW)
-    c.decide(SCHEME, "PLENO-GNI-01", NOW)
+    c = decided()
     with pytest.raises(Conflict):
-        c.record(SCHEME, SITI, results(**{"C.14GAR02.001.1": "BK"}), NOW)
+        c.record(SCHEME, SITI, results(), NOW)
     with pytest.raises(Conflict):
         c.decide(SCHEME, "PLENO-GNI-02", NOW)
-
-
-def test_units_outside_the_scheme_and_a_second_asesor_are_refused():
-    c = case()
-    with pytest.raises(InvalidInput) as caught:
-        c.record(SCHEME, SITI, [{"code": "X.1", "result": "K", "method": "interview"}], NOW)
-    assert caught.value.details == {"units": ["X.1"]}
-    c.record(SCHEME, SITI, results()[:1], NOW)
     with pytest.raises(Conflict):
-        c.record(SCHEME, BUDI, results()[1:], NOW)
+        c.add_evidence(evidence(2), "asesi")
 
 
-def test_an_asesor_must_be_licensed_for_the_scheme():
-    outsider = registry.Asesor("MET.9", "X", "LSP-GNI", frozenset({"OTHER"}))
+def test_an_upheld_appeal_reassesses_the_bk_units_only():
+    c = decided(**{WEAK: "BK"})
+    c.file_appeal("penilaian unit menjahit tidak sesuai", NOW + timedelta(days=3), "asesi")
+    assert c.status == "appealed"
+    c.decide_appeal("PLENO-GNI-02", "upheld", "asesor tidak mengamati seluruh proses",
+                    NOW + timedelta(days=5))
+    assert c.status == "open" and set(c.results) == set(SCHEME.unit_codes) - {WEAK}
+    with pytest.raises(Conflict) as caught:
+        c.record(SCHEME, SITI, results(), NOW + timedelta(days=6))
+    assert caught.value.code == "unit_already_competent"
+    c.record(SCHEME, SITI, [{"code": WEAK, "result": "K", "method": "demonstration"}],
+             NOW + timedelta(days=6))
+    c.decide(SCHEME, "PLENO-GNI-01", NOW + timedelta(days=7))
+    assert [d["overall"] for d in c.decisions] == ["BK", "K"]
+    assert c.decided_event(SCHEME, LSP)["decision_number"] == 2
+    actions = [entry["action"] for entry in c.audit]
+    assert actions[0] == "assigned" and actions[-1] == "decided"
+    assert "appeal_upheld" in actions
+
+
+def test_appeal_rules():
     with pytest.raises(DomainError) as caught:
-        case().record(SCHEME, outsider, results(), NOW)
-    assert caught.value.code == "asesor_not_licensed"
+        decided().file_appeal("tidak setuju dengan hasil", NOW, "asesi")
+    assert caught.value.code == "nothing_to_appeal"
+    late = decided(**{WEAK: "BK"})
+    with pytest.raises(DomainError) as caught:
+        late.file_appeal("tidak setuju dengan hasil", NOW + timedelta(days=15), "asesi")
+    assert caught.value.code == "appeal_window_closed"
+    rejected = decided(**{WEAK: "BK"})
+    rejected.file_appeal("tidak setuju dengan hasil", NOW, "asesi")
+    with pytest.raises(DomainError) as caught:
+        rejected.decide_appeal(SITI.registration_number, "upheld", "x", NOW)
+    assert caught.value.code == "plenary_not_independent"
+    rejected.decide_appeal("PLENO-GNI-02", "rejected", "bukti tidak cukup", NOW)
+    assert rejected.status == "decided" and rejected.appeal["outcome"] == "rejected"
+    with pytest.raises(Conflict):
+        rejected.decide_appeal("PLENO-GNI-02", "upheld", "again", NOW)
 
 
 def test_registry_lookups_fail_with_codes():
-    with pytest.raises(NotFound):
-        registry.scheme("NOPE")
+    for lookup in (registry.scheme, registry.asesor, registry.tuk, registry.lsp):
+        with pytest.raises(NotFound):
+            lookup("NOPE")
     with pytest.raises(DomainError):
         registry.plenary_member(SITI.registration_number)
+
+
+def test_every_seeded_asesor_and_tuk_belongs_to_an_lsp_licensed_for_their_schemes():
+    for asesor in registry.ASESORS.values():
+        assert asesor.schemes <= registry.lsp(asesor.lsp_code).schemes
+    for tuk in registry.TUKS.values():
+        registry.lsp(tuk.lsp_code)
+    for lsp in registry.LSPS.values():
+        for code in lsp.schemes:
+            registry.scheme(code)

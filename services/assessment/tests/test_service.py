@@ -44,10 +44,19 @@ def open_case(service, bus, api, event=None):
 UNITS = ["C.14GAR02.001.1", "C.14GAR02.007.1", "C.14GAR02.015.1", "C.14GAR02.024.1"]
 
 
+SITI = "MET.000.004213 2023"
+
+
 def results(weak=None):
-    return {"asesor": "MET.000.004213 2023", "units": [
+    return {"asesor": SITI, "units": [
         {"code": u, "result": "BK" if u == weak else "K", "method": "demonstration"}
         for u in UNITS]}
+
+
+def assign(api, case, asesor=SITI, expect=200):
+    return api("POST", f"/cases/{case['id']}/assignment",
+               {"asesor": asesor, "tuk": "TUK-GNI-SOR", "assigned_by": "Admin LSP-GNI"},
+               expect=expect)
 
 
 def test_training_completed_opens_one_case_even_when_redelivered(service, bus, api):
@@ -69,13 +78,15 @@ def test_an_unknown_scheme_is_dead_lettered_and_opens_nothing(service, bus, api)
 
 def test_results_then_plenary_decision_publish_assessment_decided(service, bus, api):
     case = open_case(service, bus, api)
+    assign(api, case)
     api("POST", f"/cases/{case['id']}/results", results(weak="C.14GAR02.015.1"))
     listener = bus.listen("assessment.events", "assessment.decided")
     decided = api("POST", f"/cases/{case['id']}/decision", {"decided_by": "PLENO-GNI-01"})
     assert decided["decision"]["overall"] == "BK"
     [event] = listener.events(1)
     assert event["data"]["overall"] == "BK" and event["data"]["holder_name"] == "Dewi"
-    assert event["id"] == f"{case['id']}:decided"
+    assert event["id"] == f"{case['id']}:decided:1"
+    assert event["data"]["decision_number"] == 1
     # Repeating the request re-sends the same event (repair after a crash), changes nothing.
     api("POST", f"/cases/{case['id']}/decision", {"decided_by": "PLENO-GNI-02"})
     [again] = listener.events(1)
@@ -92,14 +103,14 @@ def test_results_then_plenary_decision_publish_assessment_decided(service, bus, 
     ({"asesor": "MET.000.004213 2023", "units": []}, 400, "validation_failed"),
 ])
 def test_bad_results_are_refused_and_change_nothing(service, bus, api, body, status, code):
-    case = open_case(service, bus, api)
+    case = assign(api, open_case(service, bus, api))
     assert api("POST", f"/cases/{case['id']}/results", body, expect=status)["error"][
         "code"] == code
     assert api("GET", f"/cases/{case['id']}") == case
 
 
 def test_decisions_need_every_unit_and_a_plenary_member(service, bus, api):
-    case = open_case(service, bus, api)
+    case = assign(api, open_case(service, bus, api))
     api("POST", f"/cases/{case['id']}/results", {**results(), "units": results()["units"][:3]})
     error = api("POST", f"/cases/{case['id']}/decision", {"decided_by": "PLENO-GNI-01"},
                 expect=422)["error"]
@@ -113,9 +124,10 @@ def test_decisions_need_every_unit_and_a_plenary_member(service, bus, api):
 
 
 def test_schemes_are_listed_and_an_unknown_one_is_a_404(api):
-    [scheme] = api("GET", "/schemes")
-    assert scheme["code"] == "GAR-OMP" and len(scheme["units"]) == 4
-    assert api("GET", "/schemes/GAR-OMP") == scheme
+    schemes = {s["code"]: s for s in api("GET", "/schemes")}
+    assert set(schemes) == {"GAR-OMP", "BTK-PBT", "BTK-CTG", "MUA-PRS", "RJT-PRJ"}
+    assert len(schemes["GAR-OMP"]["units"]) == 4 and schemes["GAR-OMP"]["lsps"] == ["LSP-GNI"]
+    assert api("GET", "/schemes/GAR-OMP") == schemes["GAR-OMP"]
     assert api("GET", "/schemes/NOPE", expect=404)["error"]["code"] == "scheme_not_found"
 
 
@@ -148,5 +160,116 @@ def test_withdrawn_certification_consent_stops_open_cases_not_decided_ones(servi
     with entrypoint_waiter(service, "on_consent_changed"):
         bus.publish_event(withdrawal)
     assert api("GET", f"/cases/{case['id']}")["status"] == "withdrawn"
+    error = api("POST", f"/cases/{case['id']}/assignment",
+                {"asesor": SITI, "tuk": "TUK-GNI-SOR", "assigned_by": "Admin"}, expect=409)
+    assert error["error"]["code"] == "case_withdrawn"
+
+
+def test_assignment_refusals_and_the_daily_load(service, bus, api):
+    case = open_case(service, bus, api)
+    error = assign(api, case, asesor="MET.000.009120 2024", expect=422)["error"]
+    assert error["code"] == "lsp_not_licensed"  # her LSP is not licensed for sewing
+    error = api("POST", f"/cases/{case['id']}/assignment",
+                {"asesor": SITI, "tuk": "TUK-KRI-PKL", "assigned_by": "Admin"}, expect=422)
+    assert error["error"]["code"] == "tuk_other_lsp"
+    assert api("GET", f"/cases/{case['id']}")["asesor"] is None
+    for _ in range(10):
+        assign(api, open_case(service, bus, api))
+    assert assign(api, case, expect=422)["error"]["code"] == "asesor_daily_limit"
+    assert assign(api, case, asesor="MET.000.007781 2022")["asesor"] == "MET.000.007781 2022"
+
+
+def test_evidence_is_kept_by_hash_and_vatm_decides_the_method(service, bus, api, database):
+    import base64
+    import hashlib
+
+    case = assign(api, open_case(service, bus, api))
+    content = b"%PDF-1.4 sertifikat pelatihan menjahit 2023"
+    added = api("POST", f"/cases/{case['id']}/evidence", {
+        "type": "certificate", "title": "Sertifikat pelatihan BLK 2023",
+        "issued_on": "2023-06-01", "content": base64.b64encode(content).decode(),
+        "submitted_by": "asesi"}, expect=201)
+    [evidence] = added["evidence"]
+    assert evidence["sha256"] == hashlib.sha256(content).hexdigest()
+    stored = database("assessment").evidence_files.find_one({"_id": evidence["sha256"]})
+    assert bytes(stored["content"]) == content
+    unit = "C.14GAR02.001.1"
+    reviewed = api("POST", f"/cases/{case['id']}/units/{unit}/review", {
+        "asesor": SITI, "evidence_ids": [evidence["id"]], "valid": True, "authentic": True,
+        "current": True, "sufficient": True})
+    assert reviewed["units"][0]["evidence_meets_vatm"] is True
+    error = api("POST", f"/cases/{case['id']}/results", {"asesor": SITI, "units": [
+        {"code": unit, "result": "K", "method": "demonstration"}]}, expect=422)["error"]
+    assert error["code"] == "interview_required"
+    api("POST", f"/cases/{case['id']}/results", {"asesor": SITI, "units": [
+        {"code": unit, "result": "K", "method": "interview"}]})
+    actions = [e["action"] for e in api("GET", f"/cases/{case['id']}/audit")]
+    assert actions == ["opened", "assigned", "evidence_added", "evidence_reviewed",
+                       "unit_assessed"]
+
+
+@pytest.mark.parametrize("body, code", [
+    ({"type": "certificate", "title": "x1", "content": "not base64!", "submitted_by": "asesi"},
+     "validation_failed"),
+    ({"type": "selfie", "title": "x1", "content": "aGVsbG8=", "submitted_by": "asesi"},
+     "validation_failed"),
+    ({"type": "certificate", "title": "x1", "content": "", "submitted_by": "asesi"},
+     "validation_failed"),
+])
+def test_bad_evidence_is_refused_and_nothing_is_stored(service, bus, api, database, body,
+                                                       code):
+    case = assign(api, open_case(service, bus, api))
+    assert api("POST", f"/cases/{case['id']}/evidence", body, expect=400)["error"][
+        "code"] == code
+    assert api("GET", f"/cases/{case['id']}")["evidence"] == []
+    assert database("assessment").evidence_files.count_documents({}) == 0
+
+
+def test_an_upheld_appeal_leads_to_a_second_decision_event(service, bus, api):
+    case = assign(api, open_case(service, bus, api))
+    weak = "C.14GAR02.015.1"
+    api("POST", f"/cases/{case['id']}/results", results(weak=weak))
+    listener = bus.listen("assessment.events", "assessment.decided")
+    api("POST", f"/cases/{case['id']}/decision", {"decided_by": "PLENO-GNI-01"})
+    appealed = api("POST", f"/cases/{case['id']}/appeal", {
+        "reason": "Asesor tidak mengamati seluruh proses menjahit", "filed_by": "asesi"})
+    assert appealed["status"] == "appealed"
+    api("POST", f"/cases/{case['id']}/appeal/decision", {
+        "decided_by": "PLENO-GNI-02", "outcome": "upheld", "reason": "observasi tidak lengkap"})
     error = api("POST", f"/cases/{case['id']}/results", results(), expect=409)["error"]
-    assert error["code"] == "case_withdrawn"
+    assert error["code"] == "unit_already_competent"
+    api("POST", f"/cases/{case['id']}/results", {"asesor": SITI, "units": [
+        {"code": weak, "result": "K", "method": "demonstration"}]})
+    final = api("POST", f"/cases/{case['id']}/decision", {"decided_by": "PLENO-GNI-01"})
+    assert final["decision"]["overall"] == "K" and final["decisions"] == 2
+    first, second = listener.events(2)
+    assert (first["data"]["overall"], second["data"]["overall"]) == ("BK", "K")
+    assert second["id"] == f"{case['id']}:decided:2"
+
+
+@pytest.mark.parametrize("path, body, status, code", [
+    ("/cases/{id}/appeal", {"reason": "short", "filed_by": "asesi"}, 400, "validation_failed"),
+    ("/cases/{id}/appeal", {"reason": "tidak setuju dengan hasil", "filed_by": "asesi"}, 409,
+     "case_open"),
+    ("/cases/{id}/appeal/decision", {"decided_by": "PLENO-GNI-01", "outcome": "maybe",
+                                     "reason": "x" * 10}, 400, "validation_failed"),
+    ("/cases/{id}/appeal/decision", {"decided_by": "PLENO-GNI-01", "outcome": "upheld",
+                                     "reason": "x" * 10}, 409, "case_open"),
+    ("/cases/{id}/units/X.1/review", {"asesor": SITI, "evidence_ids": ["e"], "valid": True,
+                                      "authentic": True, "current": True, "sufficient": True},
+     400, "unknown_unit"),
+    ("/cases/{id}/assignment", {"asesor": SITI}, 400, "validation_failed"),
+    ("/cases/nope/assignment", {"asesor": SITI, "tuk": "TUK-GNI-SOR", "assigned_by": "Admin"}, 404,
+     "case_not_found"),
+])
+def test_hostile_case_requests_change_nothing(service, bus, api, path, body, status, code):
+    case = assign(api, open_case(service, bus, api))
+    before = api("GET", f"/cases/{case['id']}/audit")
+    assert api("POST", path.format(id=case["id"]), body, expect=status)["error"]["code"] == code
+    assert api("GET", f"/cases/{case['id']}/audit") == before
+
+
+def test_the_registry_lists_lsps_asesors_and_tuks(api):
+    assert {x["code"] for x in api("GET", "/lsps")} == {"LSP-GNI", "LSP-KRI", "LSP-KEC"}
+    assert any(a["registration_number"] == SITI for a in api("GET", "/asesors"))
+    assert {t["lsp_code"] for t in api("GET", "/tuks")} == {"LSP-GNI", "LSP-KRI", "LSP-KEC"}

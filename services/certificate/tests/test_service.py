@@ -15,7 +15,8 @@ pytestmark = pytest.mark.integration
 def decided(overall="K", case_id=None, event_id=None):
     units = [{"code": "C.14GAR02.001.1", "title": "K3", "result": "K"},
              {"code": "C.14GAR02.015.1", "title": "Menjahit", "result": overall}]
-    data = {"case_id": case_id or str(uuid.uuid4()), "participant_id": str(uuid.uuid4()),
+    data = {"case_id": case_id or str(uuid.uuid4()), "decision_number": 1,
+            "participant_id": str(uuid.uuid4()),
             "programme_id": "prog-1", "scheme_code": "GAR-OMP",
             "scheme_title": "Operator Menjahit Pakaian",
             "lsp": {"code": "LSP-GNI", "name": "LSP Garmen Nusantara Indonesia"},
