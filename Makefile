@@ -3,11 +3,12 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 PACKAGES := -e shared -e services/enrollment -e services/assessment -e services/certificate \
+	-e plugins/lsp-reference \
 	-e services/placement -e '.[dev]'
 
 .PHONY: demo test unit servers catalogue lint clean bench-import
 
-$(BIN)/.installed: pyproject.toml shared/pyproject.toml services/*/pyproject.toml deploy/constraints.txt
+$(BIN)/.installed: pyproject.toml shared/pyproject.toml services/*/pyproject.toml plugins/*/pyproject.toml deploy/constraints.txt
 	$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "Kompeten needs Python 3.11"'
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
@@ -30,7 +31,7 @@ catalogue: $(BIN)/.installed
 	$(BIN)/python -m kompeten_shared.catalogue write
 
 lint: $(BIN)/.installed
-	$(BIN)/ruff check shared services deploy tests
+	$(BIN)/ruff check shared services plugins deploy tests conftest.py
 
 clean:
 	rm -rf $(VENV)

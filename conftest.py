@@ -67,7 +67,8 @@ def service_config(rabbit_config, web_config, servers, database_prefix):
             "MONGO_URI": servers.mongo_uri,
             "MONGO_DATABASE": f"{database_prefix}_{service}",
             "NIK_HASH_KEY": "test-key", "PUBLIC_URL": "http://verify.test",
-            "VALIDITY_YEARS": 3, **extra,
+            "VALIDITY_YEARS": 3, "LSP_KEYS": "LSP-RJT=test-lsp-key",
+            "LSP_SIGNING_KEY": "test-lsp-key", **extra,
         }
 
     return make

@@ -28,7 +28,7 @@ from pymongo.errors import ConnectionFailure, DuplicateKeyError
 from . import envelope
 from .envelope import InvalidEvent
 from .errors import DomainError
-from .events import load_data
+from .events import FAMILIES, load_data
 from .mongo import MongoConnection
 
 log = logging.getLogger(__name__)
@@ -62,8 +62,13 @@ class EventConsumer(EventHandler):
     queue_consumer = DeadLetteringQueueConsumer()
     connection = MongoConnection()
 
-    def __init__(self, source_service: str, event_type: str, **kwargs):
-        super().__init__(source_service, event_type, handler_type=SERVICE_POOL,
+    def __init__(self, source_service: str, event_type: str, routing_key: str | None = None,
+                 **kwargs):
+        """`routing_key` binds more narrowly than the type, e.g. `assessment.requested.LSP-RJT`
+        for one LSP's requests; the envelope's type must still be `event_type`. A source that
+        names a family (`lsp`) accepts its members (`lsp-rjt`)."""
+        self.contract_type = event_type
+        super().__init__(source_service, routing_key or event_type, handler_type=SERVICE_POOL,
                          reliable_delivery=True, requeue_on_error=False,
                          expected_exceptions=(DomainError,), **kwargs)
 
@@ -134,14 +139,16 @@ class EventConsumer(EventHandler):
 
     def _validated(self, body) -> envelope.CloudEvent:
         event = envelope.parse(body)
-        if event.type != self.event_type:
+        if event.type != self.contract_type:
             raise InvalidEvent(f"event type {event.type!r} arrived on the {self.event_type!r} "
                                "routing key")
-        if event.producer != self.source_service:
+        member = self.source_service in FAMILIES and \
+            event.producer.startswith(f"{self.source_service}-")
+        if event.producer != self.source_service and not member:
             raise InvalidEvent(f"{event.type} must come from {self.source_service}, "
                                f"not {event.source!r}")
         data = load_data(event.type, event.data, event.dataschema)
-        return envelope.CloudEvent(**{**event.__dict__, "data": data})
+        return envelope.CloudEvent(**{**event.__dict__, "data": data, "raw_data": event.data})
 
     def _key(self, event_id: str) -> str:
         return f"{self.consumer_name}:{event_id}"

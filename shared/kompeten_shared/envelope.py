@@ -54,6 +54,7 @@ class CloudEvent:
     subject: str | None
     dataschema: str
     data: dict
+    raw_data: dict | None = None  # the data as it came over the wire, for signatures
 
     @property
     def producer(self) -> str:

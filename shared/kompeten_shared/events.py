@@ -19,6 +19,9 @@ RESULTS = ("K", "BK")
 CONSENT_PURPOSES = ("certification", "partner_sharing", "follow_up")
 PLACEMENT_KINDS = ("job", "apprenticeship")
 PROGRAMME_KINDS = ("training", "certification_only", "apprenticeship_intake")
+# Producers that are a family of services: external LSPs run as `lsp-<code>` and all publish on
+# the `lsp.events` exchange.
+FAMILIES = ("lsp",)
 
 _id = validate.Length(min=1, max=100)
 _regency = validate.Regexp(r"^\d{4}$", error="must be a 4-digit regency code")
@@ -133,6 +136,31 @@ class AssessmentDecided(Contract):
             raise ValidationError(f"overall must be {expected} for these unit results", "overall")
 
 
+class AssessmentRequested(Contract):
+    """A case for a scheme held by an external LSP, routed to it with the routing key
+    assessment.requested.<LSP code>. The LSP answers with assessment.decision_submitted."""
+
+    case_id = _ident()
+    participant_id = _ident()
+    programme_id = fields.String(load_default=None, allow_none=True)
+    scheme_code = _ident()
+    scheme_title = fields.String(required=True)
+    lsp_code = _ident()
+    units = fields.List(fields.Nested(Unit), required=True, validate=validate.Length(min=1))
+    asesi_name = fields.String(required=True, metadata={**PERSONAL, "description":
+                                                        "for the LSP's asesor"})
+    requested_at = fields.AwareDateTime(required=True)
+
+
+class DecisionSubmitted(AssessmentDecided):
+    """An external LSP's plenary decision, in the assessment.decided shape plus a signature:
+    HMAC-SHA256 (hex) of the canonical JSON of all other data fields (sorted keys, no spaces),
+    keyed with the LSP's secret. Kompeten checks the LSP, the case, the licence and the
+    signature, then publishes it as assessment.decided; what fails is dead-lettered."""
+
+    signature = fields.String(required=True, validate=validate.Regexp(r"^[0-9a-f]{64}$"))
+
+
 class CertificateIssued(Contract):
     """A certificate was issued. Carries no name: anyone may verify it by number."""
 
@@ -190,6 +218,7 @@ class EventType:
     version: int
     producer: str
     schema: type[Contract]
+    routing_key: str | None = None  # a narrower key than the type, with {field} placeholders
 
     @property
     def dataschema(self) -> str:
@@ -205,6 +234,9 @@ EVENTS: dict[str, EventType] = {e.type: e for e in (
     EventType("training.completed", 1, "enrollment", TrainingCompleted),
     EventType("training.not_completed", 1, "enrollment", TrainingNotCompleted),
     EventType("assessment.decided", 1, "assessment", AssessmentDecided),
+    EventType("assessment.requested", 1, "assessment", AssessmentRequested,
+              routing_key="assessment.requested.{lsp_code}"),
+    EventType("assessment.decision_submitted", 1, "lsp", DecisionSubmitted),
     EventType("certificate.issued", 1, "certificate", CertificateIssued),
     EventType("offer.made", 1, "placement", OfferMade),
     EventType("offer.declined", 1, "placement", OfferDeclined),

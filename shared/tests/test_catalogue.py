@@ -21,7 +21,7 @@ def test_catalogue_is_an_asyncapi_3_document_covering_every_event():
     for name, spec in EVENTS.items():
         binding = document["channels"][name]["bindings"]["amqp"]
         assert binding["exchange"]["name"] == f"{spec.producer}.events"
-        assert document["channels"][name]["address"] == name
+        assert document["channels"][name]["address"] == (spec.routing_key or name)
         payload = document["components"]["messages"][name]["payload"]["allOf"][1]
         assert payload["properties"]["dataschema"]["const"] == spec.dataschema
 

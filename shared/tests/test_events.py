@@ -19,7 +19,7 @@ DECIDED = {
 def test_every_event_type_has_a_versioned_dataschema_and_a_producer():
     for name, spec in EVENTS.items():
         assert spec.dataschema == f"urn:kompeten:schema:{name}:{spec.version}"
-        assert spec.producer in {"enrollment", "assessment", "certificate", "placement"}
+        assert spec.producer in {"enrollment", "assessment", "certificate", "placement", "lsp"}
         assert spec.summary
 
 

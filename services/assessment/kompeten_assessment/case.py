@@ -129,6 +129,40 @@ class Case:
         self.assigned_on = at.date().isoformat()
         self._log(actor, "assigned", at, asesor=self.asesor, tuk=tuk.code, lsp=lsp.code)
 
+    # an external LSP -------------------------------------------------------------------------
+    def route_to(self, lsp: Lsp, at: datetime) -> None:
+        """The scheme is held by an LSP with its own system: the case waits for its decision."""
+        self.lsp_code, self.status = lsp.code, "requested"
+        self._log("assessment", "requested", at, lsp=lsp.code)
+
+    def accept_external_decision(self, scheme: Scheme, lsp: Lsp, decision: dict,
+                                 at: datetime) -> None:
+        """Record an external LSP's decision once its origin and signature were checked."""
+        lsp.check_licensed(scheme.code, at.date())
+        if self.lsp_code != lsp.code:
+            raise DomainError(f"the case was routed to {self.lsp_code}, not {lsp.code}",
+                              code="wrong_lsp")
+        if self.status != "requested":
+            raise Conflict(f"the case is {self.status}, not awaiting an LSP decision",
+                           code=f"case_{self.status}")
+        if decision["scheme_code"] != scheme.code or \
+                [u["code"] for u in decision["units"]] != scheme.unit_codes:
+            raise DomainError(f"the decision's units are not those of {scheme.code}",
+                              code="units_mismatch")
+        if decision["participant_id"] != self.participant_id:
+            raise DomainError("the decision names another asesi", code="asesi_mismatch")
+        for unit in decision["units"]:
+            self.results[unit["code"]] = UnitResult(unit["result"], "external",
+                                                    decision["assessor_reg"], at)
+        self.decisions.append({
+            "number": len(self.decisions) + 1, "overall": decision["overall"],
+            "units": [{"code": u["code"], "result": u["result"]} for u in decision["units"]],
+            "decided_by": decision["decided_by"], "decided_at": decision["decided_at"],
+            "asesor": decision["assessor_reg"]})
+        self.status = "decided"
+        self._log(lsp.code, "decided_externally", at, overall=decision["overall"],
+                  decided_by=decision["decided_by"])
+
     # evidence --------------------------------------------------------------------------------
     def add_evidence(self, evidence: Evidence, actor: str) -> None:
         self._require_open()

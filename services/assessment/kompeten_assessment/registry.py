@@ -18,6 +18,12 @@ class Lsp:
     licence_number: str
     licence_valid_until: date
     schemes: frozenset[str]
+    external: bool = False  # runs its own assessment service (plugins/lsp-reference)
+
+    @property
+    def service_name(self) -> str:
+        """An external LSP's service: `lsp-<code>`, publishing on the lsp.events exchange."""
+        return self.code.lower()
 
     def check_licensed(self, scheme_code: str, on: date) -> None:
         if on > self.licence_valid_until:
@@ -87,7 +93,9 @@ LSPS = {lsp.code: lsp for lsp in (
     Lsp("LSP-GNI", "LSP Garmen Nusantara Indonesia", "BNSP-LSP-1234-ID", date(2028, 6, 30),
         frozenset({"GAR-OMP"})),
     Lsp("LSP-KRI", "LSP Kriya Nusantara", "BNSP-LSP-2345-ID", date(2029, 3, 31),
-        frozenset({"BTK-PBT", "BTK-CTG", "RJT-PRJ"})),
+        frozenset({"BTK-PBT", "BTK-CTG"})),
+    Lsp("LSP-RJT", "LSP Rajut Nusantara", "BNSP-LSP-4567-ID", date(2028, 9, 30),
+        frozenset({"RJT-PRJ"}), external=True),
     Lsp("LSP-KEC", "LSP Kecantikan Indonesia", "BNSP-LSP-3456-ID", date(2027, 12, 31),
         frozenset({"MUA-PRS"})),
 )}
@@ -127,7 +135,7 @@ ASESORS = {a.registration_number: a for a in (
     Asesor("MET.000.004213 2023", "Siti Rahmawati", "LSP-GNI", frozenset({"GAR-OMP"})),
     Asesor("MET.000.007781 2022", "Budi Santoso", "LSP-GNI", frozenset({"GAR-OMP"})),
     Asesor("MET.000.009120 2024", "Endang Kusumawati", "LSP-KRI",
-           frozenset({"BTK-PBT", "BTK-CTG", "RJT-PRJ"})),
+           frozenset({"BTK-PBT", "BTK-CTG"})),
     Asesor("MET.000.011532 2021", "Maya Anggraini", "LSP-KEC", frozenset({"MUA-PRS"})),
     Asesor("MET.000.002001 2019", "Hartono", "LSP-GNI", frozenset({"GAR-OMP"}),
            valid_until=date(2022, 12, 31)),
@@ -167,6 +175,11 @@ def tuk(code: str) -> Tuk:
 
 def lsp(code: str) -> Lsp:
     return _lookup(LSPS, code, "lsp")
+
+
+def lsp_for(scheme_code: str) -> Lsp | None:
+    """The LSP licensed for a scheme: the seed has one per scheme."""
+    return next((x for x in LSPS.values() if scheme_code in x.schemes), None)
 
 
 def plenary_member(member_id: str) -> str:

@@ -11,12 +11,14 @@ import hashlib
 import uuid
 from datetime import UTC, datetime
 
+from kompeten_shared import signing
 from kompeten_shared.consuming import consume
 from kompeten_shared.endpoints import StandardEndpoints
-from kompeten_shared.errors import InvalidInput
+from kompeten_shared.errors import DomainError, InvalidInput
 from kompeten_shared.mongo import Database
 from kompeten_shared.publishing import EventPublisher
 from kompeten_shared.web import api, query
+from nameko.dependency_providers import Config
 
 from . import registry, repository
 from .case import Case, Evidence, Review, case_id_for
@@ -63,6 +65,12 @@ def scheme_view(scheme: registry.Scheme) -> dict:
             "units": [{"code": code, "title": title} for code, title in scheme.units]}
 
 
+def lsp_keys(setting: str) -> dict[str, str]:
+    """LSP_KEYS is `CODE=secret,CODE=secret`: each external LSP's signing secret."""
+    pairs = (item.split("=", 1) for item in setting.split(",") if "=" in item)
+    return {code.strip(): secret.strip() for code, secret in pairs}
+
+
 class AssessmentService(StandardEndpoints):
     """Cases, asesor assignment, evidence and VATM review, per-unit K/BK, the plenary decision
     and appeals (banding), each step on the case's audit trail."""
@@ -71,6 +79,7 @@ class AssessmentService(StandardEndpoints):
 
     db = Database(prepare=repository.prepare)
     publish = EventPublisher()
+    config = Config()
 
     # events in ---------------------------------------------------------------------------------
     @consume("enrollment", "training.completed")
@@ -86,7 +95,45 @@ class AssessmentService(StandardEndpoints):
                     opened_at=now)
         case.audit.append({"at": now, "actor": "enrollment", "action": "opened",
                            "event_id": event.id})
-        Repository(self.db).open(case)
+        lsp = registry.lsp_for(case.scheme_code)
+        if lsp is not None and lsp.external:
+            case.route_to(lsp, now)
+        if Repository(self.db).open(case) and case.status == "requested":
+            self._request(case, lsp)
+
+    def _request(self, case: Case, lsp: registry.Lsp) -> None:
+        scheme = registry.scheme(case.scheme_code)
+        self.publish("assessment.requested", {
+            "case_id": case.id, "participant_id": case.participant_id,
+            "programme_id": case.programme_id, "scheme_code": scheme.code,
+            "scheme_title": scheme.title, "lsp_code": lsp.code, "asesi_name": case.asesi_name,
+            "units": [{"code": code, "title": title} for code, title in scheme.units],
+            "requested_at": case.opened_at,
+        }, subject=case.participant_id, event_id=f"{case.id}:requested",
+            routing_key=f"assessment.requested.{lsp.code}")
+
+    @consume("lsp", "assessment.decision_submitted")
+    def on_decision_submitted(self, event):
+        """An external LSP's decision: accepted only from the LSP the case was routed to, for a
+        scheme it is licensed for, with a valid signature; then published as
+        assessment.decided. Anything else is refused with its reason (dead-lettered) and never
+        reaches the certificate service."""
+        data = event.data
+        lsp = registry.lsp(data["lsp"]["code"])
+        if not lsp.external or event.producer != lsp.service_name:
+            raise DomainError(f"{event.producer} may not submit decisions for {lsp.code}",
+                              code="wrong_lsp")
+        key = lsp_keys(self.config["LSP_KEYS"]).get(lsp.code)
+        if key is None or not signing.verify(event.raw_data, key):
+            raise DomainError("the signature does not verify", code="bad_signature")
+        repo = Repository(self.db)
+        case = repo.get(data["case_id"])
+        scheme = registry.scheme(case.scheme_code)
+        case.accept_external_decision(scheme, lsp, data, _now())
+        repo.save(case, "requested")
+        self.publish("assessment.decided", case.decided_event(scheme, lsp),
+                     subject=case.participant_id,
+                     event_id=f"{case.id}:decided:{case.decision['number']}")
 
     @consume("enrollment", "participant.consent_changed")
     def on_consent_changed(self, event):
@@ -110,7 +157,8 @@ class AssessmentService(StandardEndpoints):
     def list_lsps(self, request):
         """LSPs with their BNSP licence and the schemes it covers."""
         return [{"code": x.code, "name": x.name, "licence_number": x.licence_number,
-                 "licence_valid_until": x.licence_valid_until, "schemes": sorted(x.schemes)}
+                 "licence_valid_until": x.licence_valid_until, "schemes": sorted(x.schemes),
+                 "external": x.external}
                 for x in registry.LSPS.values()]
 
     @api("GET", "/asesors")

@@ -270,6 +270,7 @@ def test_hostile_case_requests_change_nothing(service, bus, api, path, body, sta
 
 
 def test_the_registry_lists_lsps_asesors_and_tuks(api):
-    assert {x["code"] for x in api("GET", "/lsps")} == {"LSP-GNI", "LSP-KRI", "LSP-KEC"}
+    lsps = {x["code"]: x for x in api("GET", "/lsps")}
+    assert set(lsps) == {"LSP-GNI", "LSP-KRI", "LSP-KEC", "LSP-RJT"}
     assert any(a["registration_number"] == SITI for a in api("GET", "/asesors"))
     assert {t["lsp_code"] for t in api("GET", "/tuks")} == {"LSP-GNI", "LSP-KRI", "LSP-KEC"}

@@ -10,6 +10,7 @@ Data schemas are converted by apispec's marshmallow plugin (OpenAPI 3.1 schemas 
 
 import copy
 import json
+import re
 import sys
 from functools import cache
 from pathlib import Path
@@ -80,9 +81,11 @@ def build() -> dict:
                 }},
             ]},
         }
+        address = spec_type.routing_key or name
         channels[name] = {
-            "address": name,
-            "description": f"Routing key {name} on the topic exchange {spec_type.producer}.events.",
+            "address": address,
+            "description": f"Routing key {address} on the topic exchange "
+                           f"{spec_type.producer}.events.",
             "messages": {name: {"$ref": f"#/components/messages/{name}"}},
             "bindings": {"amqp": {
                 "is": "routingKey",
@@ -91,6 +94,10 @@ def build() -> dict:
                 "bindingVersion": "0.3.0",
             }},
         }
+        if spec_type.routing_key:
+            channels[name]["parameters"] = {
+                param: {"description": f"the {param} of the event's data"}
+                for param in re.findall(r"{(\w+)}", spec_type.routing_key)}
         operations[f"{spec_type.producer}.publishes.{name}"] = {
             "action": "send",
             "summary": f"The {spec_type.producer} service publishes {name}.",

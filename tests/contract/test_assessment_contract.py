@@ -1,0 +1,143 @@
+"""The assessment contract, run against the built-in service and against an external LSP's
+own service (plugins/lsp-reference): both must end in the same assessment.decided, and a forged
+decision must never become one."""
+
+import uuid
+from datetime import UTC, date, datetime
+
+import pytest
+import requests
+from kompeten_assessment.service import AssessmentService
+from kompeten_deploy.stack import free_port
+from kompeten_lsp_reference.service import LspReferenceService
+from kompeten_shared import envelope, signing
+from kompeten_shared.events import EVENTS, dump_data, load_data
+from nameko.testing.services import entrypoint_waiter
+
+pytestmark = pytest.mark.integration
+
+
+def training_completed(scheme_code: str) -> dict:
+    data = {"participant_id": str(uuid.uuid4()), "programme_id": str(uuid.uuid4()),
+            "programme_kind": "training", "scheme_code": scheme_code, "organiser": "Dispar",
+            "region_code": "3204", "attendance_rate": 1.0, "completed_on": date.today(),
+            "asesi_name": "Wulan Sari"}
+    return envelope.build(service="enrollment", type="training.completed",
+                          data=dump_data("training.completed", data),
+                          dataschema=EVENTS["training.completed"].dataschema)
+
+
+@pytest.fixture
+def assessment(run_service):
+    return run_service(AssessmentService)
+
+
+@pytest.fixture
+def lsp(container_factory, service_config):
+    port = free_port()
+    container = container_factory(LspReferenceService, service_config(
+        "lsp-rjt", WEB_SERVER_ADDRESS=f"127.0.0.1:{port}", LSP_CODE="LSP-RJT",
+        LSP_NAME="LSP Rajut Nusantara"))
+    container.start()
+    container.url = f"http://127.0.0.1:{port}"
+    return container
+
+
+def assert_the_contract(event: dict, participant_id: str, scheme_code: str, lsp_code: str):
+    data = load_data("assessment.decided", event["data"], event["dataschema"])
+    assert event["source"] == "/kompeten/assessment"
+    assert data["participant_id"] == participant_id and data["scheme_code"] == scheme_code
+    assert data["lsp"]["code"] == lsp_code
+    assert event["id"] == f"{data['case_id']}:decided:{data['decision_number']}"
+    assert data["overall"] == ("K" if all(u["result"] == "K" for u in data["units"]) else "BK")
+    assert data["holder_name"] == "Wulan Sari"
+
+
+def test_the_built_in_service_fulfils_the_contract(assessment, bus, call):
+    listener = bus.listen("assessment.events", "assessment.decided")
+    opened = training_completed("GAR-OMP")
+    with entrypoint_waiter(assessment, "on_training_completed"):
+        bus.publish_event(opened)
+    participant = opened["data"]["participant_id"]
+    [case] = call("GET", f"/cases?participant_id={participant}")
+    asesor = "MET.000.004213 2023"
+    call("POST", f"/cases/{case['id']}/assignment",
+         {"asesor": asesor, "tuk": "TUK-GNI-SOR", "assigned_by": "Admin LSP"})
+    call("POST", f"/cases/{case['id']}/results", {"asesor": asesor, "units": [
+        {"code": u["code"], "result": "K", "method": "demonstration"} for u in case["units"]]})
+    call("POST", f"/cases/{case['id']}/decision", {"decided_by": "PLENO-GNI-01"})
+    [event] = listener.events(1)
+    assert_the_contract(event, participant, "GAR-OMP", "LSP-GNI")
+
+
+def route_to_lsp(assessment, lsp, bus) -> tuple[dict, dict]:
+    opened = training_completed("RJT-PRJ")
+    with entrypoint_waiter(lsp, "on_requested"), \
+            entrypoint_waiter(assessment, "on_training_completed"):
+        bus.publish_event(opened)
+    [request] = requests.get(lsp.url + "/requests", timeout=10).json()
+    return opened, request
+
+
+def test_an_external_lsp_service_fulfils_the_same_contract(assessment, lsp, bus, call):
+    opened, request = route_to_lsp(assessment, lsp, bus)
+    participant = opened["data"]["participant_id"]
+    assert request["participant_id"] == participant and request["lsp_code"] == "LSP-RJT"
+    assert call("GET", f"/cases/{request['case_id']}")["status"] == "requested"
+    listener = bus.listen("assessment.events", "assessment.decided")
+    with entrypoint_waiter(assessment, "on_decision_submitted"):
+        submitted = requests.post(f"{lsp.url}/requests/{request['case_id']}/decision", json={
+            "assessor_reg": "MET.RJT.000123", "decided_by": "PLENO-RJT-01",
+            "units": [{"code": u["code"], "result": "K"} for u in request["units"]]},
+            timeout=10)
+    assert submitted.status_code == 200, submitted.text
+    [event] = listener.events(1)
+    assert_the_contract(event, participant, "RJT-PRJ", "LSP-RJT")
+    case = call("GET", f"/cases/{request['case_id']}")
+    assert case["status"] == "decided" and case["decision"]["decided_by"] == "PLENO-RJT-01"
+    assert [e["action"] for e in call("GET", f"/cases/{request['case_id']}/audit")] == [
+        "opened", "requested", "decided_externally"]
+
+
+def submission(case_id: str, participant_id: str, *, lsp_code="LSP-RJT", scheme="RJT-PRJ",
+               key="test-lsp-key", producer="lsp-rjt") -> dict:
+    units = [{"code": c, "title": c, "result": "K"}
+             for c in ("C.13RJT00.002.1", "C.13RJT00.005.1", "C.13RJT00.009.1")]
+    decision = dump_data("assessment.decided", {
+        "case_id": case_id, "decision_number": 1, "participant_id": participant_id,
+        "programme_id": None, "scheme_code": scheme, "scheme_title": "Perajut",
+        "lsp": {"code": lsp_code, "name": "x"}, "assessor_reg": "MET.RJT.1", "units": units,
+        "overall": "K", "decided_at": datetime.now(UTC), "decided_by": "PLENO-RJT-01",
+        "holder_name": "Wulan Sari"})
+    data = {**decision, "signature": signing.sign(decision, key)}
+    return envelope.build(service=producer, type="assessment.decision_submitted", data=data,
+                          dataschema=EVENTS["assessment.decision_submitted"].dataschema)
+
+
+@pytest.mark.parametrize("forge, reason", [
+    (dict(key="guessed-secret"), "bad_signature: the signature does not verify"),
+    (dict(producer="lsp-evil"), "wrong_lsp: lsp-evil may not submit decisions for LSP-RJT"),
+    (dict(lsp_code="LSP-GNI", producer="lsp-gni"), "wrong_lsp: lsp-gni may not submit "
+                                                  "decisions for LSP-GNI"),
+    (dict(unknown_case=True), "case_not_found"),
+    (dict(sewing_case=True), "lsp_not_licensed: LSP-RJT is not licensed for GAR-OMP"),
+])
+def test_forged_decisions_are_dead_lettered_and_never_become_decisions(
+        assessment, lsp, bus, call, forge, reason):
+    opened, request = route_to_lsp(assessment, lsp, bus)
+    case_id, participant = request["case_id"], request["participant_id"]
+    if forge.pop("unknown_case", False):
+        case_id = str(uuid.uuid4())
+    if forge.pop("sewing_case", False):
+        sewing = training_completed("GAR-OMP")
+        with entrypoint_waiter(assessment, "on_training_completed"):
+            bus.publish_event(sewing)
+        [case] = call("GET", f"/cases?participant_id={sewing['data']['participant_id']}")
+        case_id, participant = case["id"], sewing["data"]["participant_id"]
+    listener = bus.listen("assessment.events", "assessment.decided")
+    forged = submission(case_id, participant, **forge)
+    bus.publish_raw("lsp.events", "assessment.decision_submitted", forged)
+    [(_, headers)] = bus.dead_letters("assessment")
+    assert headers["x-kompeten-reason"].startswith(reason)
+    assert listener.events(1, timeout=1) == []
+    assert call("GET", f"/cases/{request['case_id']}")["status"] == "requested"
