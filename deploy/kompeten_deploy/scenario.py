@@ -199,6 +199,9 @@ def run(urls: dict[str, str], size: int = 16, seed: int | None = None,
     for n, case in enumerate(cases()):
         person = by_participant[case["participant_id"]]
         asesor = ASESORS[n % len(ASESORS)]
+        assessment.call("POST", f"/cases/{case['id']}/self-assessment", {  # APL-02
+            "submitted_by": person.name, "units": [
+                {"code": u["code"], "competent": True} for u in case["units"]]})
         assessment.call("POST", f"/cases/{case['id']}/assignment", {
             "asesor": asesor, "tuk": TUK, "assigned_by": "Admin LSP Garmen Nusantara"})
         assessment.call("POST", f"/cases/{case['id']}/results", {"asesor": asesor, "units": [

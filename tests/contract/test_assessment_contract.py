@@ -61,6 +61,8 @@ def test_the_built_in_service_fulfils_the_contract(assessment, bus, call):
     participant = opened["data"]["participant_id"]
     [case] = call("GET", f"/cases?participant_id={participant}")
     asesor = "MET.000.004213 2023"
+    call("POST", f"/cases/{case['id']}/self-assessment", {"submitted_by": "asesi", "units": [
+        {"code": u["code"], "competent": True} for u in case["units"]]})
     call("POST", f"/cases/{case['id']}/assignment",
          {"asesor": asesor, "tuk": "TUK-GNI-SOR", "assigned_by": "Admin LSP"})
     call("POST", f"/cases/{case['id']}/results", {"asesor": asesor, "units": [

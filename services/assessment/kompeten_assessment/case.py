@@ -85,6 +85,7 @@ class Case:
     results: dict[str, UnitResult] = field(default_factory=dict)
     decisions: list[dict] = field(default_factory=list)
     appeal: dict | None = None
+    self_assessment: list[dict] = field(default_factory=list)  # APL-02, one entry per unit
     withdrawn_at: datetime | None = None  # the asesi withdrew certification consent
     audit: list[dict] = field(default_factory=list)
 
@@ -170,6 +171,28 @@ class Case:
         self._log(actor, "evidence_added", evidence.submitted_at, evidence_id=evidence.id,
                   sha256=evidence.sha256, type=evidence.type)
 
+    def assess_self(self, scheme: Scheme, answers: list[dict], at: datetime,
+                    actor: str) -> None:
+        """APL-02: the asesi says, unit by unit, whether they are competent and which of their
+        evidence shows it. Once, for every unit, before the asesor assesses."""
+        self._require_open()
+        if self.self_assessment:
+            raise Conflict("the self-assessment is already recorded",
+                           code="self_assessment_recorded")
+        codes = [a["code"] for a in answers]
+        if sorted(codes) != sorted(scheme.unit_codes):
+            raise InvalidInput("answer every unit of the scheme once", code="units_mismatch",
+                               details={"units": scheme.unit_codes})
+        known = {e.id for e in self.evidence}
+        unknown = sorted({e for a in answers for e in a["evidence_ids"]} - known)
+        if unknown:
+            raise InvalidInput("evidence not in this case's portfolio",
+                               code="unknown_evidence", details={"evidence_ids": unknown})
+        self.self_assessment = [{"code": a["code"], "competent": a["competent"],
+                                 "evidence_ids": a["evidence_ids"]} for a in answers]
+        self._log(actor, "self_assessed", at,
+                  claimed=sum(a["competent"] for a in answers))
+
     def review(self, scheme: Scheme, unit_code: str, review: Review) -> None:
         self._require_open()
         self._require_assigned(review.asesor)
@@ -196,6 +219,9 @@ class Case:
                now: datetime) -> None:
         self._require_open()
         self._require_assigned(asesor.registration_number)
+        if not self.self_assessment:
+            raise DomainError("the asesi's self-assessment (APL-02) comes first",
+                              code="self_assessment_missing")
         asesor.check_may_assess(scheme, now.date(), self.lsp_code)
         unknown = [r["code"] for r in unit_results if r["code"] not in scheme.unit_codes]
         if unknown:

@@ -56,6 +56,20 @@ class ReviewRequest(Request):
     sufficient = fields.Boolean(required=True, metadata={"description": "memadai"})
 
 
+class SelfAssessmentUnit(Request):
+    code = fields.String(required=True)
+    competent = fields.Boolean(required=True)
+    evidence_ids = fields.List(fields.String(), load_default=list)
+
+
+class SelfAssessmentRequest(Request):
+    """APL-02: the asesi's own judgement per unit."""
+
+    units = fields.List(fields.Nested(SelfAssessmentUnit), required=True,
+                        validate=validate.Length(min=1))
+    submitted_by = fields.String(required=True, validate=validate.Length(min=2, max=200))
+
+
 class AppealRequest(Request):
     reason = fields.String(required=True, validate=validate.Length(min=10, max=4000))
     filed_by = fields.String(required=True, validate=validate.Length(min=2, max=200))

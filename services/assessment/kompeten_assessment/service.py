@@ -32,6 +32,7 @@ from .schemas import (
     EvidenceRequest,
     ResultsRequest,
     ReviewRequest,
+    SelfAssessmentRequest,
 )
 
 
@@ -54,6 +55,7 @@ def case_view(case: Case) -> dict:
                   for code, title in scheme.units],
         "evidence": [{"id": e.id, "type": e.type, "title": e.title, "sha256": e.sha256,
                       "size": e.size, "issued_on": e.issued_on} for e in case.evidence],
+        "self_assessment": case.self_assessment,
         "decision": case.decision, "decisions": len(case.decisions), "appeal": case.appeal,
     }
 
@@ -226,6 +228,16 @@ class AssessmentService(StandardEndpoints):
         repo.store_file(sha256, content)
         repo.save(case, "open")
         return 201, case_view(case)
+
+    @api("POST", "/cases/<case_id>/self-assessment", body=SelfAssessmentRequest)
+    def self_assessment(self, request, case_id, body):
+        """APL-02: the asesi's self-assessment per unit, with references to their evidence."""
+        repo = Repository(self.db)
+        case = repo.get(case_id)
+        case.assess_self(registry.scheme(case.scheme_code), body["units"], _now(),
+                         body["submitted_by"])
+        repo.save(case, "open")
+        return case_view(case)
 
     @api("POST", "/cases/<case_id>/units/<unit_code>/review", body=ReviewRequest)
     def review(self, request, case_id, unit_code, body):

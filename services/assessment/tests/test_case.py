@@ -21,6 +21,8 @@ def case(programme_id="g") -> Case:
 
 def assigned(asesor=SITI) -> Case:
     c = case()
+    c.assess_self(SCHEME, [{"code": code, "competent": True, "evidence_ids": []}
+                           for code in SCHEME.unit_codes], NOW, "asesi")
     c.assign(SCHEME, LSP, asesor, TUK, NOW, 0, "admin LSP")
     return c
 
@@ -69,6 +71,29 @@ def test_an_lsp_must_hold_a_valid_licence_for_the_scheme():
     with pytest.raises(DomainError) as caught:
         case().assign(SCHEME, expired, SITI, TUK, NOW, 0, "x")
     assert caught.value.code == "lsp_licence_expired"
+
+
+def test_the_self_assessment_comes_first_covers_every_unit_and_is_given_once():
+    c = case()
+    c.assign(SCHEME, LSP, SITI, TUK, NOW, 0, "admin LSP")
+    with pytest.raises(DomainError) as caught:
+        c.record(SCHEME, SITI, results(), NOW)
+    assert caught.value.code == "self_assessment_missing"
+    with pytest.raises(InvalidInput) as caught:
+        c.assess_self(SCHEME, [{"code": SCHEME.unit_codes[0], "competent": True,
+                                "evidence_ids": []}], NOW, "asesi")
+    assert caught.value.code == "units_mismatch"
+    with pytest.raises(InvalidInput) as caught:
+        c.assess_self(SCHEME, [{"code": code, "competent": True, "evidence_ids": ["e9"]}
+                               for code in SCHEME.unit_codes], NOW, "asesi")
+    assert caught.value.code == "unknown_evidence"
+    answers = [{"code": code, "competent": code != WEAK, "evidence_ids": []}
+               for code in SCHEME.unit_codes]
+    c.assess_self(SCHEME, answers, NOW, "asesi")
+    with pytest.raises(Conflict):
+        c.assess_self(SCHEME, answers, NOW, "asesi")
+    assert c.audit[-1] == {"at": NOW, "actor": "asesi", "action": "self_assessed",
+                           "claimed": 3}
 
 
 def test_only_the_assigned_asesor_records_and_only_after_assignment():
@@ -175,7 +200,7 @@ def test_an_upheld_appeal_reassesses_the_bk_units_only():
     assert [d["overall"] for d in c.decisions] == ["BK", "K"]
     assert c.decided_event(SCHEME, LSP)["decision_number"] == 2
     actions = [entry["action"] for entry in c.audit]
-    assert actions[0] == "assigned" and actions[-1] == "decided"
+    assert actions[:2] == ["self_assessed", "assigned"] and actions[-1] == "decided"
     assert "appeal_upheld" in actions
 
 

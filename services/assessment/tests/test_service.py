@@ -33,11 +33,16 @@ def api(service, call):
     return call
 
 
-def open_case(service, bus, api, event=None):
+def open_case(service, bus, api, event=None, self_assess=True):
+    """A case opened from training.completed, with the asesi's APL-02 unless told not to."""
     event = event or completed()
     with entrypoint_waiter(service, "on_training_completed"):
         bus.publish_event(event)
     [case] = api("GET", f"/cases?participant_id={event['data']['participant_id']}")
+    if self_assess:
+        case = api("POST", f"/cases/{case['id']}/self-assessment", {
+            "submitted_by": "asesi", "units": [
+                {"code": u["code"], "competent": True} for u in case["units"]]})
     return case
 
 
@@ -61,7 +66,7 @@ def assign(api, case, asesor=SITI, expect=200):
 
 def test_training_completed_opens_one_case_even_when_redelivered(service, bus, api):
     event = completed()
-    case = open_case(service, bus, api, event)
+    case = open_case(service, bus, api, event, self_assess=False)
     assert case["status"] == "open" and [u["code"] for u in case["units"]] == UNITS
     again = {**event, "id": str(uuid.uuid4())}  # same facts, new event id
     with entrypoint_waiter(service, "on_training_completed"):
@@ -204,8 +209,8 @@ def test_evidence_is_kept_by_hash_and_vatm_decides_the_method(service, bus, api,
     api("POST", f"/cases/{case['id']}/results", {"asesor": SITI, "units": [
         {"code": unit, "result": "K", "method": "interview"}]})
     actions = [e["action"] for e in api("GET", f"/cases/{case['id']}/audit")]
-    assert actions == ["opened", "assigned", "evidence_added", "evidence_reviewed",
-                       "unit_assessed"]
+    assert actions == ["opened", "self_assessed", "assigned", "evidence_added",
+                       "evidence_reviewed", "unit_assessed"]
 
 
 @pytest.mark.parametrize("body, code", [
@@ -259,6 +264,10 @@ def test_an_upheld_appeal_leads_to_a_second_decision_event(service, bus, api):
                                       "authentic": True, "current": True, "sufficient": True},
      400, "unknown_unit"),
     ("/cases/{id}/assignment", {"asesor": SITI}, 400, "validation_failed"),
+    ("/cases/{id}/self-assessment", {"submitted_by": "asesi", "units": []}, 400,
+     "validation_failed"),
+    ("/cases/{id}/self-assessment", {"submitted_by": "asesi", "units": [
+        {"code": "C.14GAR02.001.1", "competent": True}]}, 409, "self_assessment_recorded"),
     ("/cases/nope/assignment", {"asesor": SITI, "tuk": "TUK-GNI-SOR", "assigned_by": "Admin"}, 404,
      "case_not_found"),
 ])
