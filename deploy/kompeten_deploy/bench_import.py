@@ -53,7 +53,7 @@ def baseline(mongo_uri: str, database: str, rows: int) -> float:
 
 
 def main(rows: int = 10_000) -> int:
-    from kompeten_enrollment.cli import Api, import_file
+    from kompeten_enrollment.cli import enrollment_api, import_file
 
     found = servers.ensure()
     prefix = f"bench_{uuid.uuid4().hex[:8]}"
@@ -65,7 +65,7 @@ def main(rows: int = 10_000) -> int:
         stack = Stack(found, database_prefix=prefix, log_dir=work, amqp_uri=amqp_uri)
         try:
             stack.start("enrollment")
-            api = Api(stack.url("enrollment"))
+            api = enrollment_api(stack.url("enrollment"))
             today = date.today()
             programme = api("POST", "/programmes", {
                 "title": "Benchmark intake", "kind": "certification_only",

@@ -15,7 +15,7 @@ from collections import defaultdict
 from pathlib import Path
 
 import click
-import requests
+from kompeten_shared import client
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
@@ -35,25 +35,8 @@ WORDING = {
 }
 
 
-class Api:
-    def __init__(self, url: str):
-        self.url = url.rstrip("/")
-        self.session = requests.Session()
-
-    def __call__(self, method: str, path: str, body=None):
-        try:
-            response = self.session.request(method, self.url + path, json=body, timeout=300)
-        except requests.ConnectionError:
-            raise click.ClickException(
-                f"the enrollment service does not answer at {self.url}") from None
-        if response.status_code >= 400:
-            error = response.json().get("error", {}) if response.headers.get(
-                "content-type", "").startswith("application/json") else {}
-            details = f"\n{json.dumps(error['details'], indent=2)}" if error.get("details") else ""
-            raise click.ClickException(
-                f"{error.get('code', response.status_code)}: "
-                f"{error.get('message', response.text)}{details}")
-        return response.json()
+def enrollment_api(url: str) -> client.Api:
+    return client.Api(url, "enrollment", error=click.ClickException)
 
 
 @click.group()
@@ -62,7 +45,7 @@ class Api:
 @click.pass_context
 def main(context, url):
     """Kompeten enrollment: programmes, participants, attendance, targets."""
-    context.obj = Api(url)
+    context.obj = enrollment_api(url)
 
 
 def _create_from(api, path: str, file: str, what: str) -> None:
@@ -134,7 +117,7 @@ def progress_show(api, target_id):
     Console().print(table)
 
 
-def import_file(api: Api, path: Path, programme_id: str, source: str | None = None,
+def import_file(api: client.Api, path: Path, programme_id: str, source: str | None = None,
                 wording: dict | None = None, show_progress: bool = True) -> list[dict]:
     """Send a spreadsheet in batches; every row's result, in row order."""
     rows = list(read_rows(path))
