@@ -1,0 +1,170 @@
+"""`kompeten-assessment`: the command line for LSP staff, asesor and the plenary committee,
+over the service's HTTP API.
+
+    kompeten-assessment cases --status open
+    kompeten-assessment assign CASE --asesor "MET.000.004213 2023" --tuk TUK-GNI-SOR --by "Admin"
+    kompeten-assessment evidence CASE sertifikat.pdf --type certificate --title "..." --by asesi
+    kompeten-assessment results CASE --asesor "MET..." C.14GAR02.001.1=K:observation ...
+    kompeten-assessment decide CASE --by PLENO-GNI-01
+    kompeten-assessment audit CASE
+
+ASSESSMENT_URL (default http://localhost:8002) says where the service is.
+"""
+
+import base64
+import json
+from pathlib import Path
+
+import click
+from kompeten_shared import client
+from rich.console import Console
+from rich.table import Table
+
+console = Console()
+
+
+@click.group()
+@click.option("--url", envvar="ASSESSMENT_URL", default="http://localhost:8002",
+              show_default=True, help="the assessment service")
+@click.pass_context
+def main(context, url):
+    """Kompeten assessment: cases, assignment, evidence, results, decisions, appeals."""
+    context.obj = client.Api(url, "assessment", error=click.ClickException)
+
+
+def _show(case: dict) -> None:
+    table = Table("unit", "title", "K/BK", "method", "VATM", title=(
+        f"case {case['id']}: {case['scheme_code']}, {case['status']}, asesor "
+        f"{case['asesor'] or '-'} at {case['tuk'] or '-'}"))
+    for unit in case["units"]:
+        vatm = unit["evidence_meets_vatm"]
+        table.add_row(unit["code"], unit["title"], unit["result"] or "", unit["method"] or "",
+                      "" if vatm is None else ("met" if vatm else "not met"))
+    console.print(table)
+    if case["decision"]:
+        console.print(f"decision {case['decision']['number']}: {case['decision']['overall']} "
+                      f"by {case['decision']['decided_by']}")
+
+
+@main.command()
+@click.option("--programme", "programme_id")
+@click.option("--status")
+@click.option("--asesor")
+@click.pass_obj
+def cases(api, programme_id, status, asesor):
+    """List cases."""
+    params = {"programme_id": programme_id, "status": status, "asesor": asesor}
+    query = "&".join(f"{k}={v}" for k, v in params.items() if v)
+    table = Table("case", "participant", "scheme", "status", "asesor", "decision")
+    for case in api("GET", f"/cases?{query}"):
+        decision = case["decision"]["overall"] if case["decision"] else ""
+        table.add_row(case["id"], case["participant_id"], case["scheme_code"], case["status"],
+                      case["asesor"] or "", decision)
+    console.print(table)
+
+
+@main.command()
+@click.argument("case_id")
+@click.pass_obj
+def show(api, case_id):
+    """One case, unit by unit."""
+    _show(api("GET", f"/cases/{case_id}"))
+
+
+@main.command()
+@click.argument("case_id")
+@click.option("--asesor", required=True, help="registration number")
+@click.option("--tuk", required=True, help="TUK code")
+@click.option("--by", "assigned_by", required=True, help="who assigns")
+@click.pass_obj
+def assign(api, case_id, asesor, tuk, assigned_by):
+    """Assign an asesor and a TUK."""
+    _show(api("POST", f"/cases/{case_id}/assignment",
+              {"asesor": asesor, "tuk": tuk, "assigned_by": assigned_by}))
+
+
+@main.command()
+@click.argument("case_id")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--type", "type_", required=True, help="certificate, award, work_sample, ...")
+@click.option("--title", required=True)
+@click.option("--issued-on", help="YYYY-MM-DD")
+@click.option("--by", "submitted_by", required=True)
+@click.pass_obj
+def evidence(api, case_id, file, type_, title, issued_on, submitted_by):
+    """Add a document to the asesi's portfolio."""
+    case = api("POST", f"/cases/{case_id}/evidence", {
+        "type": type_, "title": title, "issued_on": issued_on, "submitted_by": submitted_by,
+        "content": base64.b64encode(file.read_bytes()).decode()})
+    added = case["evidence"][-1]
+    console.print(f"evidence {added['id']} sha256 {added['sha256']}")
+
+
+def _unit_results(specs: tuple[str, ...]) -> list[dict]:
+    """'C.14GAR02.001.1=K:observation' -> {"code", "result", "method"}"""
+    units = []
+    for spec in specs:
+        code, _, outcome = spec.partition("=")
+        result, _, method = outcome.partition(":")
+        if not (code and result and method):
+            raise click.BadParameter(f"{spec!r}: write UNIT=K:method or UNIT=BK:method")
+        units.append({"code": code, "result": result, "method": method})
+    return units
+
+
+@main.command()
+@click.argument("case_id")
+@click.argument("units", nargs=-1, required=True)
+@click.option("--asesor", required=True)
+@click.pass_obj
+def results(api, case_id, units, asesor):
+    """Record K/BK per unit: UNIT=K:method (interview where the evidence met VATM,
+    demonstration or observation otherwise)."""
+    _show(api("POST", f"/cases/{case_id}/results",
+              {"asesor": asesor, "units": _unit_results(units)}))
+
+
+@main.command()
+@click.argument("case_id")
+@click.option("--by", "decided_by", required=True, help="plenary member")
+@click.pass_obj
+def decide(api, case_id, decided_by):
+    """The plenary decision."""
+    _show(api("POST", f"/cases/{case_id}/decision", {"decided_by": decided_by}))
+
+
+@main.command()
+@click.argument("case_id")
+@click.option("--reason", required=True)
+@click.option("--by", "filed_by", required=True)
+@click.pass_obj
+def appeal(api, case_id, reason, filed_by):
+    """File an appeal (banding) against a BK decision."""
+    _show(api("POST", f"/cases/{case_id}/appeal", {"reason": reason, "filed_by": filed_by}))
+
+
+@main.command("appeal-decision")
+@click.argument("case_id")
+@click.argument("outcome", type=click.Choice(["upheld", "rejected"]))
+@click.option("--reason", required=True)
+@click.option("--by", "decided_by", required=True)
+@click.pass_obj
+def appeal_decision(api, case_id, outcome, reason, decided_by):
+    """Decide an appeal: upheld reopens the BK units."""
+    _show(api("POST", f"/cases/{case_id}/appeal/decision",
+              {"decided_by": decided_by, "outcome": outcome, "reason": reason}))
+
+
+@main.command()
+@click.argument("case_id")
+@click.pass_obj
+def audit(api, case_id):
+    """Who did what, when."""
+    for entry in api("GET", f"/cases/{case_id}/audit"):
+        details = {k: v for k, v in entry.items() if k not in ("at", "actor", "action")}
+        console.print(f"{entry['at']}  {entry['actor']:<24} {entry['action']:<18} "
+                      f"{json.dumps(details, ensure_ascii=False)}")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()
