@@ -1,12 +1,13 @@
 """LSPs, schemes (skema sertifikasi) with their units of competency, asesor, test sites (TUK)
-and the plenary committee. Seed data for the demo trades: sewing, batik (with the canting-only
-occupation scheme), make-up artist and knitting. Unit codes follow the SKKNI pattern but are
-illustrative, so an LSP replaces them with its registered scheme."""
+and the plenary committee: the rules each one carries, and the seed data a new installation
+starts with (the demo trades: sewing, batik with the canting-only occupation scheme, make-up
+artist, knitting). Unit codes follow the SKKNI pattern but are illustrative, so an LSP replaces
+them with its registered scheme. The live registry is in the database (repository.Registry)."""
 
 from dataclasses import dataclass, field
 from datetime import date
 
-from kompeten_shared.errors import DomainError, NotFound
+from kompeten_shared.errors import DomainError
 
 DAILY_LIMIT = 10  # asesi one asesor may assess in a day
 
@@ -152,38 +153,3 @@ TUKS = {t.code: t for t in (
 # Members of each LSP's plenary committee (rapat pleno) who sign decisions and appeals.
 PLENARY = {"PLENO-GNI-01": "Dra. Retno Wulandari", "PLENO-GNI-02": "Agus Prasetyo, S.T.",
            "PLENO-KRI-01": "Sri Handayani, M.Sn.", "PLENO-KEC-01": "Ni Luh Putu Ayu, S.E."}
-
-
-def _lookup(table: dict, key: str, what: str):
-    try:
-        return table[key]
-    except KeyError:
-        raise NotFound(f"no {what} {key}", code=f"{what}_not_found") from None
-
-
-def scheme(code: str) -> Scheme:
-    return _lookup(SCHEMES, code, "scheme")
-
-
-def asesor(registration_number: str) -> Asesor:
-    return _lookup(ASESORS, registration_number, "asesor")
-
-
-def tuk(code: str) -> Tuk:
-    return _lookup(TUKS, code, "tuk")
-
-
-def lsp(code: str) -> Lsp:
-    return _lookup(LSPS, code, "lsp")
-
-
-def lsp_for(scheme_code: str) -> Lsp | None:
-    """The LSP licensed for a scheme: the seed has one per scheme."""
-    return next((x for x in LSPS.values() if scheme_code in x.schemes), None)
-
-
-def plenary_member(member_id: str) -> str:
-    if member_id not in PLENARY:
-        raise DomainError(f"{member_id} is not on the plenary committee",
-                          code="not_plenary_member")
-    return PLENARY[member_id]

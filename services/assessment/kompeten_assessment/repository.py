@@ -3,15 +3,17 @@
 from dataclasses import asdict
 from datetime import date
 
-from kompeten_shared.errors import Conflict, NotFound
+from kompeten_shared.errors import Conflict, DomainError, NotFound
 from pymongo import ASCENDING
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 
 from .case import Case, Evidence, Review, UnitResult
+from .registry import ASESORS, LSPS, PLENARY, SCHEMES, TUKS, Asesor, Lsp, Scheme, Tuk
 
 
 def prepare(db: Database) -> None:
+    seed(db)
     db.cases.create_index([("programme_id", ASCENDING)])
     db.cases.create_index([("participant_id", ASCENDING)])
     db.cases.create_index([("asesor", ASCENDING), ("assigned_on", ASCENDING)])
@@ -81,3 +83,134 @@ class Repository:
                                                "size": len(content)})
         except DuplicateKeyError:
             pass
+
+
+# -- the registry ---------------------------------------------------------------------------------
+
+def _registry_doc(item) -> dict:
+    doc = {}
+    for key, value in asdict(item).items():
+        if isinstance(value, frozenset):
+            value = sorted(value)
+        elif isinstance(value, date):
+            value = value.isoformat()
+        elif key == "units":
+            value = [{"code": code, "title": title} for code, title in value]
+        doc[key] = value
+    return doc
+
+
+def _lsp(doc: dict) -> Lsp:
+    return Lsp(code=doc["code"], name=doc["name"], licence_number=doc["licence_number"],
+               licence_valid_until=date.fromisoformat(doc["licence_valid_until"]),
+               schemes=frozenset(doc["schemes"]), external=doc["external"])
+
+
+def _scheme(doc: dict) -> Scheme:
+    return Scheme(code=doc["code"], title=doc["title"], kind=doc["kind"],
+                  units=tuple((u["code"], u["title"]) for u in doc["units"]))
+
+
+def _asesor(doc: dict) -> Asesor:
+    return Asesor(registration_number=doc["registration_number"], name=doc["name"],
+                  lsp_code=doc["lsp_code"], schemes=frozenset(doc["schemes"]),
+                  valid_until=date.fromisoformat(doc["valid_until"]), active=doc["active"],
+                  daily_limit=doc["daily_limit"],
+                  trained_programmes=frozenset(doc["trained_programmes"]))
+
+
+def _tuk(doc: dict) -> Tuk:
+    return Tuk(**{key: doc[key] for key in ("code", "name", "lsp_code", "kind", "region_code")})
+
+
+COLLECTIONS = {  # kind: (collection, key field, from_doc)
+    "lsp": ("lsps", "code", _lsp),
+    "scheme": ("schemes", "code", _scheme),
+    "asesor": ("asesors", "registration_number", _asesor),
+    "tuk": ("tuks", "code", _tuk),
+}
+
+
+def seed(db: Database) -> None:
+    """A new installation starts with the seed registry; what is stored is never overwritten."""
+    for kind, items in (("scheme", SCHEMES), ("lsp", LSPS), ("asesor", ASESORS),
+                        ("tuk", TUKS)):
+        collection, key, _ = COLLECTIONS[kind]
+        for item in items.values():
+            doc = _registry_doc(item)
+            try:
+                db[collection].insert_one({"_id": doc[key], **doc})
+            except DuplicateKeyError:
+                pass
+    for member_id, name in PLENARY.items():
+        try:
+            db.plenary.insert_one({"_id": member_id, "name": name})
+        except DuplicateKeyError:
+            pass
+
+
+class Registry:
+    """The LSP registry as stored: lookups raise NotFound with a code, additions Conflict."""
+
+    def __init__(self, db: Database):
+        self.db = db
+
+    def _get(self, kind: str, key: str):
+        collection, _, from_doc = COLLECTIONS[kind]
+        doc = self.db[collection].find_one({"_id": key})
+        if doc is None:
+            raise NotFound(f"no {kind} {key}", code=f"{kind}_not_found")
+        return from_doc(doc)
+
+    def _all(self, kind: str) -> list:
+        collection, _, from_doc = COLLECTIONS[kind]
+        return [from_doc(doc) for doc in self.db[collection].find().sort("_id")]
+
+    def add(self, kind: str, item) -> None:
+        collection, key, _ = COLLECTIONS[kind]
+        doc = _registry_doc(item)
+        try:
+            self.db[collection].insert_one({"_id": doc[key], **doc})
+        except DuplicateKeyError:
+            raise Conflict(f"{kind} {doc[key]} is already registered",
+                           code=f"{kind}_exists") from None
+
+    def lsp(self, code: str) -> Lsp:
+        return self._get("lsp", code)
+
+    def scheme(self, code: str) -> Scheme:
+        return self._get("scheme", code)
+
+    def asesor(self, registration_number: str) -> Asesor:
+        return self._get("asesor", registration_number)
+
+    def tuk(self, code: str) -> Tuk:
+        return self._get("tuk", code)
+
+    def lsps(self) -> list[Lsp]:
+        return self._all("lsp")
+
+    def schemes(self) -> list[Scheme]:
+        return self._all("scheme")
+
+    def asesors(self) -> list[Asesor]:
+        return self._all("asesor")
+
+    def tuks(self) -> list[Tuk]:
+        return self._all("tuk")
+
+    def lsp_for(self, scheme_code: str) -> Lsp | None:
+        doc = self.db.lsps.find_one({"schemes": scheme_code})
+        return _lsp(doc) if doc else None
+
+    def set_active(self, registration_number: str, active: bool) -> Asesor:
+        self.asesor(registration_number)
+        self.db.asesors.update_one({"_id": registration_number}, {"$set": {"active": active}})
+        return self.asesor(registration_number)
+
+    def plenary_member(self, member_id: str) -> str:
+        doc = self.db.plenary.find_one({"_id": member_id})
+        if doc is None:
+            raise DomainError(f"{member_id} is not on the plenary committee",
+                              code="not_plenary_member")
+        return doc["name"]

@@ -79,3 +79,52 @@ class AppealDecisionRequest(Request):
     decided_by = fields.String(required=True)
     outcome = fields.String(required=True, validate=validate.OneOf(("upheld", "rejected")))
     reason = fields.String(required=True, validate=validate.Length(min=5, max=4000))
+
+
+_code = validate.Regexp(r"^[A-Z0-9][A-Z0-9.\-]{1,39}$", error="upper-case letters, digits, . and -")
+
+
+class UnitRequest(Request):
+    code = fields.String(required=True, validate=validate.Length(min=3, max=40))
+    title = fields.String(required=True, validate=validate.Length(min=3, max=300))
+
+
+class SchemeRequest(Request):
+    code = fields.String(required=True, validate=_code)
+    title = fields.String(required=True, validate=validate.Length(min=3, max=300))
+    kind = fields.String(required=True, validate=validate.OneOf(("okupasi", "klaster", "kkni")))
+    units = fields.List(fields.Nested(UnitRequest), required=True,
+                        validate=validate.Length(min=1, max=100))
+
+
+class LspRequest(Request):
+    code = fields.String(required=True, validate=_code)
+    name = fields.String(required=True, validate=validate.Length(min=3, max=200))
+    licence_number = fields.String(required=True, validate=validate.Length(min=3, max=100))
+    licence_valid_until = fields.Date(required=True)
+    schemes = fields.List(fields.String(), required=True, validate=validate.Length(min=1))
+    external = fields.Boolean(load_default=False)
+
+
+class AsesorRequest(Request):
+    registration_number = fields.String(required=True, validate=validate.Length(min=5, max=40))
+    name = fields.String(required=True, validate=validate.Length(min=2, max=200))
+    lsp_code = fields.String(required=True)
+    schemes = fields.List(fields.String(), required=True, validate=validate.Length(min=1))
+    valid_until = fields.Date(required=True)
+    daily_limit = fields.Integer(load_default=10, strict=True, validate=validate.Range(1, 50))
+    trained_programmes = fields.List(fields.String(), load_default=list)
+
+
+class AsesorStatusRequest(Request):
+    active = fields.Boolean(required=True)
+
+
+class TukRequest(Request):
+    code = fields.String(required=True, validate=_code)
+    name = fields.String(required=True, validate=validate.Length(min=3, max=200))
+    lsp_code = fields.String(required=True)
+    kind = fields.String(required=True, validate=validate.OneOf(
+        ("sewaktu", "tempat kerja", "mandiri")))
+    region_code = fields.String(required=True, validate=validate.Regexp(
+        r"^\d{4}$", error="must be a 4-digit regency code"))

@@ -11,7 +11,7 @@ import hashlib
 import uuid
 from datetime import UTC, datetime
 
-from kompeten_shared import signing
+from kompeten_shared import regions, signing
 from kompeten_shared.consuming import consume
 from kompeten_shared.endpoints import StandardEndpoints
 from kompeten_shared.errors import DomainError, InvalidInput
@@ -20,19 +20,25 @@ from kompeten_shared.publishing import EventPublisher
 from kompeten_shared.web import api, query
 from nameko.dependency_providers import Config
 
-from . import registry, repository
+from . import repository
 from .case import Case, Evidence, Review, case_id_for
-from .repository import Repository
+from .registry import Asesor, Lsp, Scheme, Tuk
+from .repository import Registry, Repository
 from .schemas import (
     MAX_EVIDENCE_BYTES,
     AppealDecisionRequest,
     AppealRequest,
+    AsesorRequest,
+    AsesorStatusRequest,
     AssignmentRequest,
     DecisionRequest,
     EvidenceRequest,
+    LspRequest,
     ResultsRequest,
     ReviewRequest,
+    SchemeRequest,
     SelfAssessmentRequest,
+    TukRequest,
 )
 
 
@@ -40,8 +46,7 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def case_view(case: Case) -> dict:
-    scheme = registry.scheme(case.scheme_code)
+def case_view(case: Case, scheme: Scheme) -> dict:
     return {
         "id": case.id, "participant_id": case.participant_id,
         "programme_id": case.programme_id, "scheme_code": case.scheme_code,
@@ -60,10 +65,9 @@ def case_view(case: Case) -> dict:
     }
 
 
-def scheme_view(scheme: registry.Scheme) -> dict:
+def scheme_view(scheme: Scheme, lsps: list[Lsp]) -> dict:
     return {"code": scheme.code, "title": scheme.title, "kind": scheme.kind,
-            "lsps": sorted(lsp.code for lsp in registry.LSPS.values()
-                           if scheme.code in lsp.schemes),
+            "lsps": sorted(lsp.code for lsp in lsps if scheme.code in lsp.schemes),
             "units": [{"code": code, "title": title} for code, title in scheme.units]}
 
 
@@ -83,13 +87,20 @@ class AssessmentService(StandardEndpoints):
     publish = EventPublisher()
     config = Config()
 
+    @property
+    def registry(self) -> Registry:
+        return Registry(self.db)
+
+    def _view(self, case: Case) -> dict:
+        return case_view(case, self.registry.scheme(case.scheme_code))
+
     # events in ---------------------------------------------------------------------------------
     @consume("enrollment", "training.completed")
     def on_training_completed(self, event):
         data = event.data
         if data["programme_kind"] == "apprenticeship_intake":
             return  # apprentices are assessed when their apprenticeship ends, not at intake
-        registry.scheme(data["scheme_code"])  # an unknown scheme is refused and dead-lettered
+        self.registry.scheme(data["scheme_code"])  # an unknown scheme is refused and dead-lettered
         now = _now()
         case = Case(id=case_id_for(data["programme_id"], data["participant_id"]),
                     participant_id=data["participant_id"], programme_id=data["programme_id"],
@@ -97,14 +108,14 @@ class AssessmentService(StandardEndpoints):
                     opened_at=now)
         case.audit.append({"at": now, "actor": "enrollment", "action": "opened",
                            "event_id": event.id})
-        lsp = registry.lsp_for(case.scheme_code)
+        lsp = self.registry.lsp_for(case.scheme_code)
         if lsp is not None and lsp.external:
             case.route_to(lsp, now)
         if Repository(self.db).open(case) and case.status == "requested":
             self._request(case, lsp)
 
-    def _request(self, case: Case, lsp: registry.Lsp) -> None:
-        scheme = registry.scheme(case.scheme_code)
+    def _request(self, case: Case, lsp: Lsp) -> None:
+        scheme = self.registry.scheme(case.scheme_code)
         self.publish("assessment.requested", {
             "case_id": case.id, "participant_id": case.participant_id,
             "programme_id": case.programme_id, "scheme_code": scheme.code,
@@ -121,7 +132,7 @@ class AssessmentService(StandardEndpoints):
         assessment.decided. Anything else is refused with its reason (dead-lettered) and never
         reaches the certificate service."""
         data = event.data
-        lsp = registry.lsp(data["lsp"]["code"])
+        lsp = self.registry.lsp(data["lsp"]["code"])
         if not lsp.external or event.producer != lsp.service_name:
             raise DomainError(f"{event.producer} may not submit decisions for {lsp.code}",
                               code="wrong_lsp")
@@ -130,7 +141,7 @@ class AssessmentService(StandardEndpoints):
             raise DomainError("the signature does not verify", code="bad_signature")
         repo = Repository(self.db)
         case = repo.get(data["case_id"])
-        scheme = registry.scheme(case.scheme_code)
+        scheme = self.registry.scheme(case.scheme_code)
         case.accept_external_decision(scheme, lsp, data, _now())
         repo.save(case, "requested")
         self.publish("assessment.decided", case.decided_event(scheme, lsp),
@@ -148,12 +159,13 @@ class AssessmentService(StandardEndpoints):
     @api("GET", "/schemes")
     def list_schemes(self, request):
         """Certification schemes and their units of competency."""
-        return [scheme_view(s) for s in registry.SCHEMES.values()]
+        lsps = self.registry.lsps()
+        return [scheme_view(s, lsps) for s in self.registry.schemes()]
 
     @api("GET", "/schemes/<code>")
     def get_scheme(self, request, code):
         """One scheme."""
-        return scheme_view(registry.scheme(code))
+        return scheme_view(self.registry.scheme(code), self.registry.lsps())
 
     @api("GET", "/lsps")
     def list_lsps(self, request):
@@ -161,7 +173,7 @@ class AssessmentService(StandardEndpoints):
         return [{"code": x.code, "name": x.name, "licence_number": x.licence_number,
                  "licence_valid_until": x.licence_valid_until, "schemes": sorted(x.schemes),
                  "external": x.external}
-                for x in registry.LSPS.values()]
+                for x in self.registry.lsps()]
 
     @api("GET", "/asesors")
     def list_asesors(self, request):
@@ -169,24 +181,72 @@ class AssessmentService(StandardEndpoints):
         return [{"registration_number": a.registration_number, "name": a.name,
                  "lsp": a.lsp_code, "schemes": sorted(a.schemes), "valid_until": a.valid_until,
                  "active": a.active, "daily_limit": a.daily_limit}
-                for a in registry.ASESORS.values()]
+                for a in self.registry.asesors()]
 
     @api("GET", "/tuks")
     def list_tuks(self, request):
         """Test sites (TUK)."""
-        return [t.__dict__ for t in registry.TUKS.values()]
+        return [t.__dict__ for t in self.registry.tuks()]
+
+    @api("POST", "/schemes", body=SchemeRequest)
+    def add_scheme(self, request, body):
+        """Register a scheme with its units of competency."""
+        scheme = Scheme(code=body["code"], title=body["title"], kind=body["kind"],
+                        units=tuple((u["code"], u["title"]) for u in body["units"]))
+        if len(set(scheme.unit_codes)) != len(scheme.unit_codes):
+            raise InvalidInput("a unit is listed twice", code="validation_failed",
+                               details={"units": ["a unit is listed twice"]})
+        self.registry.add("scheme", scheme)
+        return 201, scheme_view(scheme, self.registry.lsps())
+
+    @api("POST", "/lsps", body=LspRequest)
+    def add_lsp(self, request, body):
+        """Register an LSP with its BNSP licence and the schemes it covers."""
+        for code in body["schemes"]:
+            self.registry.scheme(code)
+        self.registry.add("lsp", Lsp(**{**body, "schemes": frozenset(body["schemes"])}))
+        return 201, body
+
+    @api("POST", "/asesors", body=AsesorRequest)
+    def add_asesor(self, request, body):
+        """Register an asesor of an LSP, for schemes that LSP holds."""
+        lsp = self.registry.lsp(body["lsp_code"])
+        outside = sorted(set(body["schemes"]) - lsp.schemes)
+        if outside:
+            raise DomainError(f"{lsp.code} does not hold these schemes",
+                              code="scheme_not_held_by_lsp", details={"schemes": outside})
+        self.registry.add("asesor", Asesor(**{
+            **body, "schemes": frozenset(body["schemes"]),
+            "trained_programmes": frozenset(body["trained_programmes"])}))
+        return 201, body
+
+    @api("POST", "/asesors/<registration_number>/status", body=AsesorStatusRequest)
+    def set_asesor_status(self, request, registration_number, body):
+        """Activate or deactivate an asesor; a deactivated one cannot be assigned."""
+        asesor = self.registry.set_active(registration_number, body["active"])
+        return {"registration_number": asesor.registration_number, "active": asesor.active}
+
+    @api("POST", "/tuks", body=TukRequest)
+    def add_tuk(self, request, body):
+        """Register a test site (TUK) of an LSP."""
+        self.registry.lsp(body["lsp_code"])
+        if not regions.exists(body["region_code"]):
+            raise InvalidInput("unknown regency code", code="validation_failed",
+                               details={"region_code": ["unknown regency code"]})
+        self.registry.add("tuk", Tuk(**body))
+        return 201, body
 
     # cases -----------------------------------------------------------------------------------
     @api("GET", "/cases")
     def list_cases(self, request):
         """Cases, filtered by programme_id, participant_id, status or asesor."""
         filters = query(request, "programme_id", "participant_id", "status", "asesor")
-        return [case_view(c) for c in Repository(self.db).find(**filters)]
+        return [self._view(c) for c in Repository(self.db).find(**filters)]
 
     @api("GET", "/cases/<case_id>")
     def get_case(self, request, case_id):
         """One case."""
-        return case_view(Repository(self.db).get(case_id))
+        return self._view(Repository(self.db).get(case_id))
 
     @api("GET", "/cases/<case_id>/audit")
     def audit(self, request, case_id):
@@ -198,13 +258,13 @@ class AssessmentService(StandardEndpoints):
         """Assign an asesor and a TUK: licences, same LSP, no conflict of interest, daily load."""
         repo, now = Repository(self.db), _now()
         case = repo.get(case_id)
+        registry = self.registry
         asesor = registry.asesor(body["asesor"])
-        tuk = registry.tuk(body["tuk"])
         case.assign(registry.scheme(case.scheme_code), registry.lsp(asesor.lsp_code), asesor,
-                    tuk, now, repo.assigned_on(asesor.registration_number, now.date()),
-                    body["assigned_by"])
+                    registry.tuk(body["tuk"]), now,
+                    repo.assigned_on(asesor.registration_number, now.date()), body["assigned_by"])
         repo.save(case, "open")
-        return case_view(case)
+        return self._view(case)
 
     @api("POST", "/cases/<case_id>/evidence", body=EvidenceRequest)
     def add_evidence(self, request, case_id, body):
@@ -227,27 +287,27 @@ class AssessmentService(StandardEndpoints):
         case.add_evidence(evidence, body["submitted_by"])
         repo.store_file(sha256, content)
         repo.save(case, "open")
-        return 201, case_view(case)
+        return 201, self._view(case)
 
     @api("POST", "/cases/<case_id>/self-assessment", body=SelfAssessmentRequest)
     def self_assessment(self, request, case_id, body):
         """APL-02: the asesi's self-assessment per unit, with references to their evidence."""
         repo = Repository(self.db)
         case = repo.get(case_id)
-        case.assess_self(registry.scheme(case.scheme_code), body["units"], _now(),
+        case.assess_self(self.registry.scheme(case.scheme_code), body["units"], _now(),
                          body["submitted_by"])
         repo.save(case, "open")
-        return case_view(case)
+        return self._view(case)
 
     @api("POST", "/cases/<case_id>/units/<unit_code>/review", body=ReviewRequest)
     def review(self, request, case_id, unit_code, body):
         """The asesor's VATM judgement of a unit's evidence: valid, asli, terkini, memadai."""
         repo = Repository(self.db)
         case = repo.get(case_id)
-        case.review(registry.scheme(case.scheme_code), unit_code,
+        case.review(self.registry.scheme(case.scheme_code), unit_code,
                     Review(reviewed_at=_now(), **body))
         repo.save(case, "open")
-        return case_view(case)
+        return self._view(case)
 
     @api("POST", "/cases/<case_id>/results", body=ResultsRequest)
     def record_results(self, request, case_id, body):
@@ -255,28 +315,28 @@ class AssessmentService(StandardEndpoints):
         demonstration or observation where it does not."""
         repo = Repository(self.db)
         case = repo.get(case_id)
-        case.record(registry.scheme(case.scheme_code), registry.asesor(body["asesor"]),
+        case.record(self.registry.scheme(case.scheme_code), self.registry.asesor(body["asesor"]),
                     body["units"], _now())
         repo.save(case, "open")
-        return case_view(case)
+        return self._view(case)
 
     @api("POST", "/cases/<case_id>/decision", body=DecisionRequest)
     def decide(self, request, case_id, body):
         """The plenary decision; publishes assessment.decided."""
-        registry.plenary_member(body["decided_by"])
+        self.registry.plenary_member(body["decided_by"])
         repo = Repository(self.db)
         case = repo.get(case_id)
-        scheme = registry.scheme(case.scheme_code)
+        scheme = self.registry.scheme(case.scheme_code)
         if case.status != "decided":
             status = case.status
             case.decide(scheme, body["decided_by"], _now())
             repo.save(case, status)
         # Repeating the request re-sends the same event id: a crash between the write and the
         # publish is repaired by asking again, and consumers skip repeats.
-        self.publish("assessment.decided", case.decided_event(scheme, registry.lsp(
+        self.publish("assessment.decided", case.decided_event(scheme, self.registry.lsp(
             case.lsp_code)), subject=case.participant_id,
             event_id=f"{case.id}:decided:{case.decision['number']}")
-        return case_view(case)
+        return self._view(case)
 
     @api("POST", "/cases/<case_id>/appeal", body=AppealRequest)
     def appeal(self, request, case_id, body):
@@ -285,14 +345,14 @@ class AssessmentService(StandardEndpoints):
         case = repo.get(case_id)
         case.file_appeal(body["reason"], _now(), body["filed_by"])
         repo.save(case, "decided")
-        return case_view(case)
+        return self._view(case)
 
     @api("POST", "/cases/<case_id>/appeal/decision", body=AppealDecisionRequest)
     def decide_appeal(self, request, case_id, body):
         """Upheld: the BK units are assessed again, the K units stand. Rejected: final."""
-        registry.plenary_member(body["decided_by"])
+        self.registry.plenary_member(body["decided_by"])
         repo = Repository(self.db)
         case = repo.get(case_id)
         case.decide_appeal(body["decided_by"], body["outcome"], body["reason"], _now())
         repo.save(case, "appealed")
-        return case_view(case)
+        return self._view(case)

@@ -3,14 +3,14 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from kompeten_assessment import registry
 from kompeten_assessment.case import Case, Evidence, Review, case_id_for
-from kompeten_shared.errors import Conflict, DomainError, InvalidInput, NotFound
+from kompeten_shared.errors import Conflict, DomainError, InvalidInput
 
 NOW = datetime(2026, 11, 24, 9, tzinfo=UTC)
-SCHEME = registry.scheme("GAR-OMP")
-LSP = registry.lsp("LSP-GNI")
-SITI = registry.asesor("MET.000.004213 2023")
-BUDI = registry.asesor("MET.000.007781 2022")
-TUK = registry.tuk("TUK-GNI-SOR")
+SCHEME = registry.SCHEMES["GAR-OMP"]
+LSP = registry.LSPS["LSP-GNI"]
+SITI = registry.ASESORS["MET.000.004213 2023"]
+BUDI = registry.ASESORS["MET.000.007781 2022"]
+TUK = registry.TUKS["TUK-GNI-SOR"]
 WEAK = "C.14GAR02.015.1"
 
 
@@ -44,15 +44,15 @@ def test_case_ids_are_stable_per_asesi_and_programme():
 
 
 @pytest.mark.parametrize("asesor, tuk, load, code", [
-    (registry.asesor("MET.000.002001 2019"), TUK, 0, "asesor_expired"),
-    (registry.asesor("MET.000.009120 2024"), TUK, 0, "asesor_other_lsp"),
+    (registry.ASESORS["MET.000.002001 2019"], TUK, 0, "asesor_expired"),
+    (registry.ASESORS["MET.000.009120 2024"], TUK, 0, "asesor_other_lsp"),
     (registry.Asesor("MET.X", "X", "LSP-GNI", frozenset({"OTHER"})), TUK, 0,
      "asesor_not_licensed"),
     (registry.Asesor("MET.Y", "Y", "LSP-GNI", frozenset({"GAR-OMP"}), active=False), TUK, 0,
      "asesor_inactive"),
     (registry.Asesor("MET.Z", "Z", "LSP-GNI", frozenset({"GAR-OMP"}),
                      trained_programmes=frozenset({"g"})), TUK, 0, "conflict_of_interest"),
-    (SITI, registry.tuk("TUK-KRI-PKL"), 0, "tuk_other_lsp"),
+    (SITI, registry.TUKS["TUK-KRI-PKL"], 0, "tuk_other_lsp"),
     (SITI, TUK, 10, "asesor_daily_limit"),
 ])
 def test_assignment_rules(asesor, tuk, load, code):
@@ -65,7 +65,7 @@ def test_assignment_rules(asesor, tuk, load, code):
 
 def test_an_lsp_must_hold_a_valid_licence_for_the_scheme():
     with pytest.raises(DomainError) as caught:
-        case().assign(SCHEME, registry.lsp("LSP-KRI"), SITI, TUK, NOW, 0, "x")
+        case().assign(SCHEME, registry.LSPS["LSP-KRI"], SITI, TUK, NOW, 0, "x")
     assert caught.value.code == "lsp_not_licensed"
     expired = registry.Lsp("LSP-GNI", "x", "y", date(2020, 1, 1), frozenset({"GAR-OMP"}))
     with pytest.raises(DomainError) as caught:
@@ -223,19 +223,10 @@ def test_appeal_rules():
         rejected.decide_appeal("PLENO-GNI-02", "upheld", "again", NOW)
 
 
-def test_registry_lookups_fail_with_codes():
-    for lookup in (registry.scheme, registry.asesor, registry.tuk, registry.lsp):
-        with pytest.raises(NotFound):
-            lookup("NOPE")
-    with pytest.raises(DomainError):
-        registry.plenary_member(SITI.registration_number)
-
-
 def test_every_seeded_asesor_and_tuk_belongs_to_an_lsp_licensed_for_their_schemes():
     for asesor in registry.ASESORS.values():
-        assert asesor.schemes <= registry.lsp(asesor.lsp_code).schemes
+        assert asesor.schemes <= registry.LSPS[asesor.lsp_code].schemes
     for tuk in registry.TUKS.values():
-        registry.lsp(tuk.lsp_code)
+        assert tuk.lsp_code in registry.LSPS
     for lsp in registry.LSPS.values():
-        for code in lsp.schemes:
-            registry.scheme(code)
+        assert lsp.schemes <= set(registry.SCHEMES)

@@ -283,3 +283,59 @@ def test_the_registry_lists_lsps_asesors_and_tuks(api):
     assert set(lsps) == {"LSP-GNI", "LSP-KRI", "LSP-KEC", "LSP-RJT"}
     assert any(a["registration_number"] == SITI for a in api("GET", "/asesors"))
     assert {t["lsp_code"] for t in api("GET", "/tuks")} == {"LSP-GNI", "LSP-KRI", "LSP-KEC"}
+
+
+def test_lsp_staff_register_a_scheme_an_lsp_an_asesor_and_a_tuk_and_use_them(service, bus,
+                                                                              api):
+    api("POST", "/schemes", {"code": "BTK-CAP", "title": "Pembatik Cap", "kind": "okupasi",
+                             "units": [{"code": "C.13BTK00.020.1", "title": "Mengecap Kain"},
+                                       {"code": "C.13BTK00.021.1", "title": "Mewarnai"}]},
+        expect=201)
+    api("POST", "/lsps", {"code": "LSP-BCP", "name": "LSP Batik Cap Pekalongan",
+                          "licence_number": "BNSP-LSP-9999-ID",
+                          "licence_valid_until": "2029-12-31", "schemes": ["BTK-CAP"]},
+        expect=201)
+    asesor = "MET.000.123456 2026"
+    api("POST", "/asesors", {"registration_number": asesor, "name": "Rahayu",
+                             "lsp_code": "LSP-BCP", "schemes": ["BTK-CAP"],
+                             "valid_until": "2029-12-31"}, expect=201)
+    api("POST", "/tuks", {"code": "TUK-BCP-01", "name": "TUK Sanggar Cap", "lsp_code": "LSP-BCP",
+                          "kind": "mandiri", "region_code": "3375"}, expect=201)
+    case = open_case(service, bus, api, completed(scheme_code="BTK-CAP"))
+    assigned = api("POST", f"/cases/{case['id']}/assignment",
+                   {"asesor": asesor, "tuk": "TUK-BCP-01", "assigned_by": "Admin LSP-BCP"})
+    assert assigned["lsp"] == "LSP-BCP"
+    assert api("POST", f"/asesors/{asesor}/status", {"active": False}) == {
+        "registration_number": asesor, "active": False}
+    other = open_case(service, bus, api, completed(scheme_code="BTK-CAP"))
+    error = api("POST", f"/cases/{other['id']}/assignment",
+                {"asesor": asesor, "tuk": "TUK-BCP-01", "assigned_by": "Admin"}, expect=422)
+    assert error["error"]["code"] == "asesor_inactive"
+
+
+@pytest.mark.parametrize("path, body, status, code", [
+    ("/schemes", {"code": "GAR-OMP", "title": "Dup", "kind": "okupasi",
+                  "units": [{"code": "U.1.1", "title": "Unit"}]}, 409, "scheme_exists"),
+    ("/schemes", {"code": "lower case", "title": "Bad", "kind": "okupasi", "units": []}, 400,
+     "validation_failed"),
+    ("/schemes", {"code": "DUP-UNIT", "title": "Dup units", "kind": "okupasi",
+                  "units": [{"code": "U.1.1", "title": "Unit"}] * 2}, 400,
+     "validation_failed"),
+    ("/lsps", {"code": "LSP-NEW", "name": "LSP Baru", "licence_number": "BNSP-1",
+               "licence_valid_until": "2029-01-01", "schemes": ["NOPE"]}, 404,
+     "scheme_not_found"),
+    ("/asesors", {"registration_number": "MET.NEW.1", "name": "Baru", "lsp_code": "LSP-GNI",
+                  "schemes": ["MUA-PRS"], "valid_until": "2029-01-01"}, 422,
+     "scheme_not_held_by_lsp"),
+    ("/asesors", {"registration_number": SITI, "name": "Siti", "lsp_code": "LSP-GNI",
+                  "schemes": ["GAR-OMP"], "valid_until": "2029-01-01"}, 409, "asesor_exists"),
+    ("/asesors/MET.nobody/status", {"active": True}, 404, "asesor_not_found"),
+    ("/tuks", {"code": "TUK-X", "name": "TUK X", "lsp_code": "LSP-NOPE", "kind": "mandiri",
+               "region_code": "3204"}, 404, "lsp_not_found"),
+    ("/tuks", {"code": "TUK-X", "name": "TUK X", "lsp_code": "LSP-GNI", "kind": "mandiri",
+               "region_code": "9999"}, 400, "validation_failed"),
+])
+def test_bad_registry_entries_are_refused_and_change_nothing(api, path, body, status, code):
+    before = [api("GET", f"/{kind}") for kind in ("schemes", "lsps", "asesors", "tuks")]
+    assert api("POST", path, body, expect=status)["error"]["code"] == code
+    assert [api("GET", f"/{kind}") for kind in ("schemes", "lsps", "asesors", "tuks")] == before
