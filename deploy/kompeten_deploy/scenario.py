@@ -207,6 +207,7 @@ def run(urls: dict[str, str], size: int = 16, seed: int | None = None,
         assessment.call("POST", f"/cases/{case['id']}/results", {"asesor": asesor, "units": [
             {"code": u["code"], "method": METHODS[u["code"]],
              "result": "BK" if u["code"] == person.weak_unit else "K"} for u in case["units"]]})
+        assessment.call("POST", f"/cases/{case['id']}/recommendation", {"asesor": asesor})
         assessment.call("POST", f"/cases/{case['id']}/decision",
                         {"decided_by": PLENARY_MEMBER})
     decisions = {c["participant_id"]: c["decision"]["overall"] for c in cases()}

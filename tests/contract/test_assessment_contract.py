@@ -67,6 +67,7 @@ def test_the_built_in_service_fulfils_the_contract(assessment, bus, call):
          {"asesor": asesor, "tuk": "TUK-GNI-SOR", "assigned_by": "Admin LSP"})
     call("POST", f"/cases/{case['id']}/results", {"asesor": asesor, "units": [
         {"code": u["code"], "result": "K", "method": "demonstration"} for u in case["units"]]})
+    call("POST", f"/cases/{case['id']}/recommendation", {"asesor": asesor})
     call("POST", f"/cases/{case['id']}/decision", {"decided_by": "PLENO-GNI-01"})
     [event] = listener.events(1)
     assert_the_contract(event, participant, "GAR-OMP", "LSP-GNI")

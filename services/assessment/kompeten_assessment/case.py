@@ -86,6 +86,7 @@ class Case:
     decisions: list[dict] = field(default_factory=list)
     appeal: dict | None = None
     self_assessment: list[dict] = field(default_factory=list)  # APL-02, one entry per unit
+    recommendation: dict | None = None  # the asesor's overall K/BK, for the plenary
     withdrawn_at: datetime | None = None  # the asesi withdrew certification consent
     audit: list[dict] = field(default_factory=list)
 
@@ -233,6 +234,7 @@ class Case:
                            details={"units": kept})
         for r in unit_results:
             self._check_method(r["code"], r["method"])
+        self.recommendation = None  # results changed: the asesor recommends again
         for r in unit_results:
             self.results[r["code"]] = UnitResult(r["result"], r["method"],
                                                  asesor.registration_number, now)
@@ -254,12 +256,22 @@ class Case:
     def overall(self, scheme: Scheme) -> str:
         return "K" if all(self.results[c].result == "K" for c in scheme.unit_codes) else "BK"
 
-    def decide(self, scheme: Scheme, member_id: str, now: datetime) -> None:
+    def recommend(self, scheme: Scheme, asesor: str, now: datetime) -> None:
+        """The asesor's overall recommendation, once every unit has a result and a method."""
         self._require_open()
+        self._require_assigned(asesor)
         missing = [code for code in scheme.unit_codes if code not in self.results]
         if missing:
             raise DomainError("every unit needs a recorded result and method first",
                               code="units_not_assessed", details={"units": missing})
+        self.recommendation = {"overall": self.overall(scheme), "asesor": asesor, "at": now}
+        self._log(asesor, "recommended", now, overall=self.recommendation["overall"])
+
+    def decide(self, scheme: Scheme, member_id: str, now: datetime) -> None:
+        self._require_open()
+        if self.recommendation is None:
+            raise DomainError("the asesor's recommendation comes first",
+                              code="no_recommendation")
         if member_id in {r.asesor for r in self.results.values()}:
             raise DomainError("the asesor may not decide their own case",
                               code="plenary_not_independent")
@@ -303,6 +315,7 @@ class Case:
         if outcome == "upheld":
             kept = self.kept_units()
             self.results = {code: r for code, r in self.results.items() if code in kept}
+            self.recommendation = None
             self.status = "open"
         else:
             self.status = "decided"

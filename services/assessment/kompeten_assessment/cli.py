@@ -126,6 +126,15 @@ def results(api, case_id, units, asesor):
 
 @main.command()
 @click.argument("case_id")
+@click.option("--asesor", required=True)
+@click.pass_obj
+def recommend(api, case_id, asesor):
+    """The asesor's overall recommendation for the plenary."""
+    _show(api("POST", f"/cases/{case_id}/recommendation", {"asesor": asesor}))
+
+
+@main.command()
+@click.argument("case_id")
 @click.option("--by", "decided_by", required=True, help="plenary member")
 @click.pass_obj
 def decide(api, case_id, decided_by):
@@ -164,6 +173,31 @@ def audit(api, case_id):
         details = {k: v for k, v in entry.items() if k not in ("at", "actor", "action")}
         console.print(f"{entry['at']}  {entry['actor']:<24} {entry['action']:<18} "
                       f"{json.dumps(details, ensure_ascii=False)}")
+
+
+@main.command()
+@click.argument("kind", type=click.Choice(["scheme", "lsp", "asesor", "tuk"]))
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.pass_obj
+def register(api, kind, file):
+    """Register a scheme, LSP, asesor or TUK from a JSON file (the fields of POST /<kind>s)."""
+    try:
+        body = json.loads(file.read_text())
+    except ValueError as exc:
+        raise click.ClickException(f"{file}: {exc}") from exc
+    api("POST", f"/{kind}s", body)
+    console.print(f"registered {kind} {body.get('code') or body.get('registration_number')}")
+
+
+@main.command()
+@click.argument("registration_number")
+@click.option("--active/--inactive", required=True)
+@click.pass_obj
+def asesor(api, registration_number, active):
+    """Activate or deactivate an asesor."""
+    answer = api("POST", f"/asesors/{registration_number}/status", {"active": active})
+    state = "active" if answer["active"] else "inactive"
+    console.print(f"{answer['registration_number']}: {state}")
 
 
 if __name__ == "__main__":  # pragma: no cover

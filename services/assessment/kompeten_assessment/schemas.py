@@ -28,6 +28,10 @@ class ResultsRequest(Request):
             raise ValidationError("a unit is listed twice", "units")
 
 
+class RecommendationRequest(Request):
+    asesor = fields.String(required=True, metadata={"description": "registration number"})
+
+
 class DecisionRequest(Request):
     decided_by = fields.String(required=True, metadata={"description": "plenary member id"})
 

@@ -34,6 +34,7 @@ from .schemas import (
     DecisionRequest,
     EvidenceRequest,
     LspRequest,
+    RecommendationRequest,
     ResultsRequest,
     ReviewRequest,
     SchemeRequest,
@@ -60,7 +61,7 @@ def case_view(case: Case, scheme: Scheme) -> dict:
                   for code, title in scheme.units],
         "evidence": [{"id": e.id, "type": e.type, "title": e.title, "sha256": e.sha256,
                       "size": e.size, "issued_on": e.issued_on} for e in case.evidence],
-        "self_assessment": case.self_assessment,
+        "self_assessment": case.self_assessment, "recommendation": case.recommendation,
         "decision": case.decision, "decisions": len(case.decisions), "appeal": case.appeal,
     }
 
@@ -317,6 +318,15 @@ class AssessmentService(StandardEndpoints):
         case = repo.get(case_id)
         case.record(self.registry.scheme(case.scheme_code), self.registry.asesor(body["asesor"]),
                     body["units"], _now())
+        repo.save(case, "open")
+        return self._view(case)
+
+    @api("POST", "/cases/<case_id>/recommendation", body=RecommendationRequest)
+    def recommend(self, request, case_id, body):
+        """The asesor's overall recommendation (K/BK) for the plenary."""
+        repo = Repository(self.db)
+        case = repo.get(case_id)
+        case.recommend(self.registry.scheme(case.scheme_code), body["asesor"], _now())
         repo.save(case, "open")
         return self._view(case)
 

@@ -35,6 +35,7 @@ def results(method="demonstration", **overrides):
 def decided(**overrides) -> Case:
     c = assigned()
     c.record(SCHEME, SITI, results(**overrides), NOW)
+    c.recommend(SCHEME, SITI.registration_number, NOW)
     c.decide(SCHEME, "PLENO-GNI-01", NOW)
     return c
 
@@ -157,18 +158,27 @@ def test_all_units_k_is_overall_k_and_a_bk_unit_makes_it_bk():
     assert event["decision_number"] == 1
 
 
-def test_every_unit_needs_a_result_before_the_decision():
+def test_every_unit_needs_a_result_before_the_recommendation_and_it_before_the_decision():
     c = assigned()
     c.record(SCHEME, SITI, results()[:2], NOW)
     with pytest.raises(DomainError) as caught:
-        c.decide(SCHEME, "PLENO-GNI-01", NOW)
+        c.recommend(SCHEME, SITI.registration_number, NOW)
     assert caught.value.code == "units_not_assessed"
     assert caught.value.details["units"] == SCHEME.unit_codes[2:]
+    with pytest.raises(DomainError) as caught:
+        c.decide(SCHEME, "PLENO-GNI-01", NOW)
+    assert caught.value.code == "no_recommendation"
+    c.record(SCHEME, SITI, results()[2:], NOW)
+    c.recommend(SCHEME, SITI.registration_number, NOW)
+    assert c.recommendation["overall"] == "K"
+    c.record(SCHEME, SITI, [{"code": WEAK, "result": "BK", "method": "demonstration"}], NOW)
+    assert c.recommendation is None  # changed results need a new recommendation
 
 
 def test_the_asesor_may_not_decide_their_own_case():
     c = assigned()
     c.record(SCHEME, SITI, results(), NOW)
+    c.recommend(SCHEME, SITI.registration_number, NOW)
     with pytest.raises(DomainError) as caught:
         c.decide(SCHEME, SITI.registration_number, NOW)
     assert caught.value.code == "plenary_not_independent"
@@ -196,6 +206,7 @@ def test_an_upheld_appeal_reassesses_the_bk_units_only():
     assert caught.value.code == "unit_already_competent"
     c.record(SCHEME, SITI, [{"code": WEAK, "result": "K", "method": "demonstration"}],
              NOW + timedelta(days=6))
+    c.recommend(SCHEME, SITI.registration_number, NOW + timedelta(days=6))
     c.decide(SCHEME, "PLENO-GNI-01", NOW + timedelta(days=7))
     assert [d["overall"] for d in c.decisions] == ["BK", "K"]
     assert c.decided_event(SCHEME, LSP)["decision_number"] == 2

@@ -43,6 +43,7 @@ def test_a_case_from_assignment_to_appeal_on_the_command_line(service, bus, call
     assert added.exit_code == 0 and "sha256" in added.output
     specs = [f"{u}={'BK' if u == UNITS[2] else 'K'}:demonstration" for u in UNITS]
     assert cli("results", case["id"], *specs, "--asesor", SITI).exit_code == 0
+    assert cli("recommend", case["id"], "--asesor", SITI).exit_code == 0
     decided = cli("decide", case["id"], "--by", "PLENO-GNI-01")
     assert decided.exit_code == 0 and "decision 1: BK" in decided.output
     assert cli("appeal", case["id"], "--reason", "observasi tidak lengkap",
@@ -52,12 +53,12 @@ def test_a_case_from_assignment_to_appeal_on_the_command_line(service, bus, call
     assert upheld.exit_code == 0
     audit = cli("audit", case["id"])
     assert all(action in audit.output for action in (
-        "self_assessed", "assigned", "evidence_added", "unit_assessed", "decided",
+        "self_assessed", "assigned", "evidence_added", "unit_assessed", "recommended", "decided",
         "appeal_filed", "appeal_upheld"))
     listed = cli("cases", "--status", "open")
     assert case["id"][:8] in listed.output
     refused = cli("decide", case["id"], "--by", "PLENO-GNI-01")
-    assert refused.exit_code == 1 and "units_not_assessed" in refused.output
+    assert refused.exit_code == 1 and "no_recommendation" in refused.output
 
 
 def test_unit_results_are_parsed_or_refused():
@@ -65,3 +66,19 @@ def test_unit_results_are_parsed_or_refused():
         {"code": "C.1", "result": "K", "method": "interview"}]
     with pytest.raises(Exception, match="UNIT=K:method"):
         _unit_results(("C.1=K",))
+
+
+def test_lsp_staff_register_and_deactivate_on_the_command_line(cli, tmp_path):
+    import json
+
+    entry = tmp_path / "asesor.json"
+    entry.write_text(json.dumps({"registration_number": "MET.000.777777 2026", "name": "Yanti",
+                                 "lsp_code": "LSP-GNI", "schemes": ["GAR-OMP"],
+                                 "valid_until": "2029-12-31"}))
+    assert "registered asesor MET.000.777777 2026" in cli("register", "asesor",
+                                                          str(entry)).output
+    again = cli("register", "asesor", str(entry))
+    assert again.exit_code == 1 and "asesor_exists" in again.output
+    assert "inactive" in cli("asesor", "MET.000.777777 2026", "--inactive").output
+    entry.write_text("{broken")
+    assert cli("register", "tuk", str(entry)).exit_code == 1

@@ -85,6 +85,7 @@ def test_results_then_plenary_decision_publish_assessment_decided(service, bus, 
     case = open_case(service, bus, api)
     assign(api, case)
     api("POST", f"/cases/{case['id']}/results", results(weak="C.14GAR02.015.1"))
+    api("POST", f"/cases/{case['id']}/recommendation", {"asesor": SITI})
     listener = bus.listen("assessment.events", "assessment.decided")
     decided = api("POST", f"/cases/{case['id']}/decision", {"decided_by": "PLENO-GNI-01"})
     assert decided["decision"]["overall"] == "BK"
@@ -117,9 +118,12 @@ def test_bad_results_are_refused_and_change_nothing(service, bus, api, body, sta
 def test_decisions_need_every_unit_and_a_plenary_member(service, bus, api):
     case = assign(api, open_case(service, bus, api))
     api("POST", f"/cases/{case['id']}/results", {**results(), "units": results()["units"][:3]})
-    error = api("POST", f"/cases/{case['id']}/decision", {"decided_by": "PLENO-GNI-01"},
+    error = api("POST", f"/cases/{case['id']}/recommendation", {"asesor": SITI},
                 expect=422)["error"]
     assert error["code"] == "units_not_assessed"
+    error = api("POST", f"/cases/{case['id']}/decision", {"decided_by": "PLENO-GNI-01"},
+                expect=422)["error"]
+    assert error["code"] == "no_recommendation"
     error = api("POST", f"/cases/{case['id']}/decision", {"decided_by": "MET.000.004213 2023"},
                 expect=422)["error"]
     assert error["code"] == "not_plenary_member"
@@ -235,6 +239,7 @@ def test_an_upheld_appeal_leads_to_a_second_decision_event(service, bus, api):
     weak = "C.14GAR02.015.1"
     api("POST", f"/cases/{case['id']}/results", results(weak=weak))
     listener = bus.listen("assessment.events", "assessment.decided")
+    api("POST", f"/cases/{case['id']}/recommendation", {"asesor": SITI})
     api("POST", f"/cases/{case['id']}/decision", {"decided_by": "PLENO-GNI-01"})
     appealed = api("POST", f"/cases/{case['id']}/appeal", {
         "reason": "Asesor tidak mengamati seluruh proses menjahit", "filed_by": "asesi"})
@@ -245,6 +250,7 @@ def test_an_upheld_appeal_leads_to_a_second_decision_event(service, bus, api):
     assert error["code"] == "unit_already_competent"
     api("POST", f"/cases/{case['id']}/results", {"asesor": SITI, "units": [
         {"code": weak, "result": "K", "method": "demonstration"}]})
+    api("POST", f"/cases/{case['id']}/recommendation", {"asesor": SITI})
     final = api("POST", f"/cases/{case['id']}/decision", {"decided_by": "PLENO-GNI-01"})
     assert final["decision"]["overall"] == "K" and final["decisions"] == 2
     first, second = listener.events(2)
@@ -264,6 +270,9 @@ def test_an_upheld_appeal_leads_to_a_second_decision_event(service, bus, api):
                                       "authentic": True, "current": True, "sufficient": True},
      400, "unknown_unit"),
     ("/cases/{id}/assignment", {"asesor": SITI}, 400, "validation_failed"),
+    ("/cases/{id}/recommendation", {}, 400, "validation_failed"),
+    ("/cases/{id}/recommendation", {"asesor": "MET.000.007781 2022"}, 422,
+     "asesor_not_assigned"),
     ("/cases/{id}/self-assessment", {"submitted_by": "asesi", "units": []}, 400,
      "validation_failed"),
     ("/cases/{id}/self-assessment", {"submitted_by": "asesi", "units": [
