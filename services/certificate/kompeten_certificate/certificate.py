@@ -48,6 +48,7 @@ class Certificate:
     issuer: dict
     issued_on: date
     valid_until: date
+    credential: str | None = None  # the signed VC (VC-JOSE compact JWS)
 
     def status(self, today: date) -> str:
         return "valid" if today <= self.valid_until else "expired"

@@ -2,7 +2,7 @@
 
 from collections.abc import Callable
 from dataclasses import asdict
-from datetime import date
+from datetime import UTC, date, datetime
 
 from kompeten_shared.errors import NotFound
 from pymongo import ASCENDING, DESCENDING
@@ -11,9 +11,12 @@ from pymongo.errors import DuplicateKeyError
 
 from . import certificate
 from .certificate import Certificate
+from .signing import SigningKey
 
 
 def prepare(db: Database) -> None:
+    if db.signing_keys.find_one({}, {"_id": 1}) is None:
+        add_key(db, SigningKey.generate(datetime.now(UTC)))
     # The guard against issuing twice for one decision, whatever the redelivery or the number
     # of service instances: one certificate per assessment case.
     db.certificates.create_index([("case_id", ASCENDING)], unique=True)
@@ -36,6 +39,14 @@ def _from_doc(doc: dict) -> Certificate:
     doc["issued_on"] = date.fromisoformat(doc["issued_on"])
     doc["valid_until"] = date.fromisoformat(doc["valid_until"])
     return Certificate(**doc)
+
+
+def add_key(db: Database, key: SigningKey) -> None:
+    db.signing_keys.insert_one({"_id": key.kid, **asdict(key)})
+
+
+def _key(doc: dict) -> SigningKey:
+    return SigningKey(**{k: v for k, v in doc.items() if k != "_id"})
 
 
 class Repository:
@@ -63,6 +74,18 @@ class Repository:
                 if existing is not None:
                     return existing  # another instance issued it for this decision
         raise RuntimeError(f"no free certificate number in {series} after {attempts} tries")
+
+    def signing_key(self) -> SigningKey:
+        """The newest key signs; older ones stay published so their certificates verify."""
+        return _key(self.db.signing_keys.find_one({}, sort=[("created_at", DESCENDING)]))
+
+    def signing_keys(self) -> list[SigningKey]:
+        return [_key(d) for d in self.db.signing_keys.find().sort("created_at")]
+
+    def rotate_key(self, now: datetime) -> SigningKey:
+        key = SigningKey.generate(now)
+        add_key(self.db, key)
+        return key
 
     def for_case(self, case_id: str) -> Certificate | None:
         doc = self.db.certificates.find_one({"case_id": case_id})

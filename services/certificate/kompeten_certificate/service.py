@@ -4,7 +4,7 @@ it by number.
     nameko run --config config.yaml kompeten_certificate.service:CertificateService
 """
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 from kompeten_shared.consuming import consume
 from kompeten_shared.endpoints import StandardEndpoints
@@ -13,8 +13,9 @@ from kompeten_shared.mongo import Database
 from kompeten_shared.publishing import EventPublisher
 from kompeten_shared.web import api
 from nameko.dependency_providers import Config
+from werkzeug.wrappers import Response
 
-from . import certificate, repository
+from . import certificate, credential, repository, signing
 from .repository import Repository
 
 
@@ -39,8 +40,14 @@ class CertificateService(StandardEndpoints):
             issued_on, years = date.today(), int(self.config["VALIDITY_YEARS"])
             series = certificate.series(decision["lsp"]["code"], decision["scheme_code"],
                                         issued_on.year)
-            cert = repo.issue(decision["case_id"], series, lambda sequence: (
-                certificate.from_decision(decision, sequence, issued_on, years)))
+            key = repo.signing_key()
+
+            def make(sequence: int) -> certificate.Certificate:
+                cert = certificate.from_decision(decision, sequence, issued_on, years)
+                cert.credential = key.sign(credential.build(cert, self.config["PUBLIC_URL"]))
+                return cert
+
+            cert = repo.issue(decision["case_id"], series, make)
         # Also sent again when the certificate already exists: if an earlier attempt stored it
         # but died before publishing, this repairs it; the stable id lets consumers skip repeats.
         self.publish("certificate.issued", cert.issued_event(self._verification_url(cert.number)),
@@ -50,6 +57,24 @@ class CertificateService(StandardEndpoints):
     def verify(self, request, number):
         cert = Repository(self.db).get(number)
         return cert.public_view(date.today(), self._verification_url(cert.number))
+
+    @api("GET", "/certificates/<number>/credential")
+    def get_credential(self, request, number):
+        """The signed credential (VC 2.0, Open Badges 3.0, VC-JOSE with Ed25519) to keep and
+        show; verify it with the keys at /.well-known/jwks.json."""
+        cert = Repository(self.db).get(number)
+        return Response(cert.credential, mimetype=signing.MEDIA_TYPE)
+
+    @api("GET", "/.well-known/jwks.json")
+    def jwks(self, request):
+        """Every public key the issuer ever signed with, by kid."""
+        return signing.jwks(Repository(self.db).signing_keys())
+
+    @api("POST", "/keys/rotate")
+    def rotate_key(self, request):
+        """Start signing with a new key; the old keys stay published."""
+        key = Repository(self.db).rotate_key(datetime.now(UTC))
+        return 201, key.public_jwk
 
     @api("GET", "/certificates")
     def list_for_participant(self, request):

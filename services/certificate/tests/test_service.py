@@ -1,5 +1,6 @@
 """The certificate service on the real broker and database."""
 
+import json
 import uuid
 from datetime import UTC, date, datetime
 
@@ -117,3 +118,36 @@ def test_a_forged_decision_is_dead_lettered_and_issues_nothing(service, bus, db)
     [(_, headers)] = bus.dead_letters("certificate")
     assert headers["x-kompeten-reason"] == "invalid assessment.decided data"
     assert db.certificates.count_documents({}) == 0
+
+
+def test_issued_certificates_carry_a_credential_that_verifies_offline(service, bus, web_session,
+                                                                      tmp_path):
+    from click.testing import CliRunner
+    from kompeten_certificate.verify import main as verify_cli
+
+    listener = bus.listen("certificate.events", "certificate.issued")
+    deliver(service, bus, decided())
+    number = listener.events(1)[0]["data"]["certificate_number"]
+    response = web_session.get(f"/certificates/{number}/credential")
+    assert response.headers["content-type"].startswith("application/vc+jwt")
+    token = tmp_path / "credential.jwt"
+    token.write_text(response.text)
+    keys = tmp_path / "jwks.json"
+    keys.write_text(web_session.get("/.well-known/jwks.json").text)
+    result = CliRunner().invoke(verify_cli, [str(token), "--jwks", str(keys)])
+    assert result.exit_code == 0 and "VALID: Operator Menjahit Pakaian" in result.output
+
+    rotated = web_session.post("/keys/rotate")
+    assert rotated.status_code == 201
+    listener2 = bus.listen("certificate.events", "certificate.issued")
+    deliver(service, bus, decided())
+    second = listener2.events(1)[0]["data"]["certificate_number"]
+    newer = web_session.get(f"/certificates/{second}/credential").text
+    keys.write_text(web_session.get("/.well-known/jwks.json").text)
+    assert len(json.loads(keys.read_text())["keys"]) == 2
+    token.write_text(newer)
+    assert CliRunner().invoke(verify_cli, [str(token), "--jwks", str(keys)]).exit_code == 0
+    token.write_text(response.text.replace(".", ".x", 1))
+    refused = CliRunner().invoke(verify_cli, [str(token), "--jwks", str(keys)])
+    assert refused.exit_code == 1 and "NOT VALID" in refused.output
+    assert web_session.get("/certificates/nope/credential").status_code == 404
