@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 import requests
+from kompeten_certificate.verify import verify as verify_credential
 
 SCHEME = "GAR-OMP"
 # Two asesor of the LSP share the cohort: one may assess at most 10 asesi a day.
@@ -228,10 +229,16 @@ def run(urls: dict[str, str], size: int = 16, seed: int | None = None,
         return len(certificates)
 
     wait_until("certificates issued", issued, len(competent), progress)
-    for cert in certificates.values():  # the public check a QR scan makes
-        verified = requests.get(cert["verification_url"], timeout=10).json()
+    keys = requests.get(urls["certificate"] + "/.well-known/jwks.json", timeout=10).json()
+    for cert in certificates.values():
+        verified = requests.get(cert["verification_url"], timeout=10).json()  # a QR scan
         if verified["status"] != "valid":
             raise RuntimeError(f"{cert['number']} does not verify: {verified}")
+        # what an employer does with the credential the graduate hands over, offline
+        token = requests.get(f"{urls['certificate']}/certificates/{cert['number']}/credential",
+                             timeout=10).text
+        verify_credential(token, keys["keys"])
+    progress(f"  {len(certificates)} signed credentials verified against the issuer's keys")
 
     progress("5/6 placement: the partner sees consenting graduates and makes offers")
     sharing = [p for p in competent if p.shares_data]
