@@ -178,6 +178,17 @@ class CertificateIssued(Contract):
     verification_url = fields.Url(required=True, require_tld=False)
 
 
+class CertificateStatusChanged(Contract):
+    """A certificate was revoked (for good), suspended (until reinstated) or reinstated; the
+    published status lists say the same to every verifier."""
+
+    certificate_number = _ident()
+    participant_id = _ident()
+    reason = fields.String(load_default=None, allow_none=True)
+    by = fields.String(required=True)
+    at = fields.AwareDateTime(required=True)
+
+
 class OfferFacts(Contract):
     """Which offer, for which vacancy of which employer, to whom."""
 
@@ -238,6 +249,9 @@ EVENTS: dict[str, EventType] = {e.type: e for e in (
               routing_key="assessment.requested.{lsp_code}"),
     EventType("assessment.decision_submitted", 1, "lsp", DecisionSubmitted),
     EventType("certificate.issued", 1, "certificate", CertificateIssued),
+    EventType("certificate.revoked", 1, "certificate", CertificateStatusChanged),
+    EventType("certificate.suspended", 1, "certificate", CertificateStatusChanged),
+    EventType("certificate.reinstated", 1, "certificate", CertificateStatusChanged),
     EventType("offer.made", 1, "placement", OfferMade),
     EventType("offer.declined", 1, "placement", OfferDeclined),
     EventType("graduate.placed", 1, "placement", GraduatePlaced),

@@ -1,7 +1,9 @@
 """Certificates: numbering, validity, status and the public view. Pure domain code."""
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
+
+from kompeten_shared.errors import Conflict
 
 
 def series(issuer_code: str, scheme_code: str, year: int) -> str:
@@ -49,9 +51,38 @@ class Certificate:
     issued_on: date
     valid_until: date
     credential: str | None = None  # the signed VC (VC-JOSE compact JWS)
+    status_index: int | None = None  # its bit in the revocation and suspension lists
+    revocation: dict | None = None  # {reason, by, at}: final
+    suspension: dict | None = None  # {reason, by, at}: until reinstated
 
     def status(self, today: date) -> str:
+        if self.revocation:
+            return "revoked"
+        if self.suspension:
+            return "suspended"
         return "valid" if today <= self.valid_until else "expired"
+
+    def revoke(self, reason: str, by: str, at: datetime) -> None:
+        """For good, e.g. after a fraud finding."""
+        if self.revocation:
+            raise Conflict("the certificate is already revoked", code="certificate_revoked")
+        self.revocation = {"reason": reason, "by": by, "at": at}
+
+    def suspend(self, reason: str, by: str, at: datetime) -> None:
+        """Until reinstated, e.g. after a failed surveillance."""
+        if self.revocation:
+            raise Conflict("the certificate is revoked", code="certificate_revoked")
+        if self.suspension:
+            raise Conflict("the certificate is already suspended",
+                           code="certificate_suspended")
+        self.suspension = {"reason": reason, "by": by, "at": at}
+
+    def reinstate(self) -> None:
+        if self.revocation:
+            raise Conflict("a revoked certificate stays revoked", code="certificate_revoked")
+        if not self.suspension:
+            raise Conflict("the certificate is not suspended", code="certificate_not_suspended")
+        self.suspension = None
 
     def issued_event(self, verification_url: str) -> dict:
         return {"certificate_number": self.number, "participant_id": self.participant_id,
@@ -62,14 +93,17 @@ class Certificate:
                 "verification_url": verification_url}
 
     def public_view(self, today: date, verification_url: str) -> dict:
+        ended = self.revocation or self.suspension
         return {"number": self.number, "status": self.status(today),
+                "status_reason": ended["reason"] if ended else None,
                 "holder": mask_name(self.holder_name), "scheme_code": self.scheme_code,
                 "scheme_title": self.scheme_title, "units": self.units, "issuer": self.issuer,
                 "issued_on": self.issued_on, "valid_until": self.valid_until,
                 "verification_url": verification_url}
 
 
-def from_decision(decision: dict, sequence: int, issued_on: date, years: int) -> Certificate:
+def from_decision(decision: dict, sequence: int, issued_on: date, years: int,
+                  status_index: int | None = None) -> Certificate:
     return Certificate(
         number=number(decision["lsp"]["code"], decision["scheme_code"], issued_on.year,
                       sequence),
@@ -78,4 +112,4 @@ def from_decision(decision: dict, sequence: int, issued_on: date, years: int) ->
         scheme_code=decision["scheme_code"], scheme_title=decision["scheme_title"],
         units=[{"code": u["code"], "title": u["title"]} for u in decision["units"]],
         issuer=dict(decision["lsp"]), issued_on=issued_on,
-        valid_until=valid_until(issued_on, years))
+        valid_until=valid_until(issued_on, years), status_index=status_index)

@@ -5,6 +5,7 @@ The credential is what the holder keeps and shows; anyone verifies it with the i
 published keys (JWKS), online or offline.
 """
 
+from . import status_list
 from .certificate import Certificate
 
 CONTEXT = ["https://www.w3.org/ns/credentials/v2",
@@ -12,6 +13,7 @@ CONTEXT = ["https://www.w3.org/ns/credentials/v2",
 
 
 def build(cert: Certificate, public_url: str) -> dict:
+    assert cert.status_index is not None, "a credential needs its place in the status lists"
     base = public_url.rstrip("/")
     return {
         "@context": CONTEXT,
@@ -40,4 +42,5 @@ def build(cert: Certificate, public_url: str) -> dict:
                                "targetType": "Competency"} for unit in cert.units],
             },
         },
+        "credentialStatus": status_list.entries(base, cert.status_index),
     }

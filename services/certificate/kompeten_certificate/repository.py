@@ -22,6 +22,7 @@ def prepare(db: Database) -> None:
     db.certificates.create_index([("case_id", ASCENDING)], unique=True)
     db.certificates.create_index([("series", ASCENDING), ("sequence", DESCENDING)])
     db.certificates.create_index([("participant_id", ASCENDING)])
+    db.certificates.create_index([("status_index", ASCENDING)], unique=True)
 
 
 def _to_doc(cert: Certificate) -> dict:
@@ -53,7 +54,7 @@ class Repository:
     def __init__(self, db: Database):
         self.db = db
 
-    def issue(self, case_id: str, series: str, make: Callable[[int], Certificate],
+    def issue(self, case_id: str, series: str, make: Callable[[int, int], Certificate],
               attempts: int = 1000) -> Certificate:
         """Store the certificate for a case under the next free number of its series, or return
         the one already stored for the case.
@@ -65,7 +66,11 @@ class Repository:
         for _ in range(attempts):
             last = self.db.certificates.find_one({"series": series}, {"sequence": 1},
                                                  sort=[("sequence", DESCENDING)])
-            cert = make((last["sequence"] if last else 0) + 1)
+            # Its bit in the status lists is claimed the same way, across all series.
+            highest = self.db.certificates.find_one({}, {"status_index": 1},
+                                                    sort=[("status_index", DESCENDING)])
+            cert = make((last["sequence"] if last else 0) + 1,
+                        highest["status_index"] + 1 if highest else 0)
             try:
                 self.db.certificates.insert_one(_to_doc(cert))
                 return cert
@@ -96,6 +101,15 @@ class Repository:
         if doc is None:
             raise NotFound(f"no certificate {number}", code="certificate_not_found")
         return _from_doc(doc)
+
+    def save_status(self, cert: Certificate) -> None:
+        self.db.certificates.update_one({"_id": cert.number}, {"$set": {
+            "revocation": cert.revocation, "suspension": cert.suspension}})
+
+    def status_indices(self, purpose: str) -> set[int]:
+        field = {"revocation": "revocation", "suspension": "suspension"}[purpose]
+        return {d["status_index"] for d in self.db.certificates.find(
+            {field: {"$ne": None}}, {"status_index": 1})}
 
     def for_participant(self, participant_id: str) -> list[Certificate]:
         return [_from_doc(d) for d in self.db.certificates.find(

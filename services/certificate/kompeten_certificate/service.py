@@ -8,15 +8,16 @@ from datetime import UTC, date, datetime
 
 from kompeten_shared.consuming import consume
 from kompeten_shared.endpoints import StandardEndpoints
-from kompeten_shared.errors import InvalidInput
+from kompeten_shared.errors import InvalidInput, NotFound
 from kompeten_shared.mongo import Database
 from kompeten_shared.publishing import EventPublisher
 from kompeten_shared.web import api
 from nameko.dependency_providers import Config
 from werkzeug.wrappers import Response
 
-from . import certificate, credential, repository, signing
+from . import certificate, credential, repository, signing, status_list
 from .repository import Repository
+from .schemas import StatusChangeRequest
 
 
 class CertificateService(StandardEndpoints):
@@ -42,8 +43,9 @@ class CertificateService(StandardEndpoints):
                                         issued_on.year)
             key = repo.signing_key()
 
-            def make(sequence: int) -> certificate.Certificate:
-                cert = certificate.from_decision(decision, sequence, issued_on, years)
+            def make(sequence: int, status_index: int) -> certificate.Certificate:
+                cert = certificate.from_decision(decision, sequence, issued_on, years,
+                                                 status_index)
                 cert.credential = key.sign(credential.build(cert, self.config["PUBLIC_URL"]))
                 return cert
 
@@ -75,6 +77,46 @@ class CertificateService(StandardEndpoints):
         """Start signing with a new key; the old keys stay published."""
         key = Repository(self.db).rotate_key(datetime.now(UTC))
         return 201, key.public_jwk
+
+    @api("GET", "/status/<purpose>")
+    def status_list(self, request, purpose):
+        """The signed Bitstring Status List for revocation or suspension."""
+        if purpose not in status_list.PURPOSES:
+            raise NotFound(f"no status list {purpose}", code="status_list_not_found")
+        repo = Repository(self.db)
+        listed = status_list.list_credential(
+            self.config["PUBLIC_URL"], purpose, repo.status_indices(purpose),
+            datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"))
+        return Response(repo.signing_key().sign(listed), mimetype=signing.MEDIA_TYPE)
+
+    @api("POST", "/certificates/<number>/revoke", body=StatusChangeRequest)
+    def revoke(self, request, number, body):
+        """Revoke for good, with the reason (a fraud finding, say)."""
+        return self._change_status(number, "revoke", "certificate.revoked", body)
+
+    @api("POST", "/certificates/<number>/suspend", body=StatusChangeRequest)
+    def suspend(self, request, number, body):
+        """Suspend until reinstated, with the reason (a failed surveillance, say)."""
+        return self._change_status(number, "suspend", "certificate.suspended", body)
+
+    @api("POST", "/certificates/<number>/reinstate", body=StatusChangeRequest)
+    def reinstate(self, request, number, body):
+        """Lift a suspension."""
+        return self._change_status(number, "reinstate", "certificate.reinstated", body)
+
+    def _change_status(self, number: str, action: str, event_type: str, body: dict) -> dict:
+        repo, now = Repository(self.db), datetime.now(UTC)
+        cert = repo.get(number)
+        if action == "reinstate":
+            cert.reinstate()
+        else:
+            getattr(cert, action)(body["reason"], body["by"], now)
+        repo.save_status(cert)
+        self.publish(event_type, {"certificate_number": cert.number,
+                                  "participant_id": cert.participant_id,
+                                  "reason": body["reason"], "by": body["by"], "at": now},
+                     subject=cert.participant_id)
+        return cert.public_view(date.today(), self._verification_url(cert.number))
 
     @api("GET", "/certificates")
     def list_for_participant(self, request):

@@ -22,7 +22,7 @@ KEY = SigningKey.generate(NOW)
 
 
 def signed(key=KEY) -> tuple[dict, str]:
-    cert = certificate.from_decision(DECISION, 7, date(2026, 11, 24), 3)
+    cert = certificate.from_decision(DECISION, 7, date(2026, 11, 24), 3, status_index=41)
     vc = credential.build(cert, "https://sertifikat.example")
     return vc, key.sign(vc)
 
@@ -83,3 +83,15 @@ def test_outside_its_validity_or_malformed_is_not_valid():
         verify(token, jwks([KEY])["keys"], datetime(2030, 1, 1, tzinfo=UTC))
     with pytest.raises(NotValid, match="compact JWS"):
         verify("not-a-jws", jwks([KEY])["keys"], NOW)
+
+
+def test_the_status_list_sets_exactly_the_listed_bits():
+    from kompeten_certificate import status_list
+
+    encoded = status_list.encode({0, 7, 8, 131_071})
+    assert encoded.startswith("u")
+    assert [status_list.is_set(encoded, i) for i in (0, 1, 7, 8, 9, 131_071)] == [
+        True, False, True, True, False, True]
+    vc, _ = signed()
+    assert [e["statusPurpose"] for e in vc["credentialStatus"]] == ["revocation", "suspension"]
+    assert {e["statusListIndex"] for e in vc["credentialStatus"]} == {"41"}

@@ -1,6 +1,5 @@
 """The certificate service on the real broker and database."""
 
-import json
 import uuid
 from datetime import UTC, date, datetime
 
@@ -125,29 +124,69 @@ def test_issued_certificates_carry_a_credential_that_verifies_offline(service, b
     from click.testing import CliRunner
     from kompeten_certificate.verify import main as verify_cli
 
+    def save(name, path):
+        target = tmp_path / name
+        target.write_text(web_session.get(path).text)
+        return str(target)
+
+    def check(number):
+        args = [save("credential.jwt", f"/certificates/{number}/credential"),
+                "--jwks", save("jwks.json", "/.well-known/jwks.json"),
+                "--status", save("revocation.jwt", "/status/revocation"),
+                "--status", save("suspension.jwt", "/status/suspension")]
+        return CliRunner().invoke(verify_cli, args)
+
+    listener = bus.listen("certificate.events", "certificate.*")
+    deliver(service, bus, decided())
+    first = listener.events(1)[0]["data"]["certificate_number"]
+    response = web_session.get(f"/certificates/{first}/credential")
+    assert response.headers["content-type"].startswith("application/vc+jwt")
+    result = check(first)
+    assert result.exit_code == 0 and "VALID: Operator Menjahit Pakaian" in result.output
+
+    assert web_session.post("/keys/rotate").status_code == 201
+    deliver(service, bus, decided())
+    second = listener.events(1)[0]["data"]["certificate_number"]
+    assert len(web_session.get("/.well-known/jwks.json").json()["keys"]) == 2
+    assert check(first).exit_code == 0 and check(second).exit_code == 0
+
+    revoked = web_session.post(f"/certificates/{first}/revoke",
+                               json={"reason": "temuan pemalsuan dokumen", "by": "LSP-GNI"})
+    assert revoked.json()["status"] == "revoked"
+    result = check(first)
+    assert result.exit_code == 1 and "revoked" in result.output
+    web_session.post(f"/certificates/{second}/suspend",
+                     json={"reason": "surveilans tidak lulus", "by": "LSP-GNI"})
+    assert "suspended" in check(second).output
+    web_session.post(f"/certificates/{second}/reinstate",
+                     json={"reason": "surveilans ulang lulus", "by": "LSP-GNI"})
+    assert check(second).exit_code == 0
+    types = [e["type"] for e in listener.events(3)]
+    assert types == ["certificate.revoked", "certificate.suspended", "certificate.reinstated"]
+    assert web_session.get(f"/certificates/{first}").json()["status_reason"] == \
+        "temuan pemalsuan dokumen"
+
+    tampered = tmp_path / "credential.jwt"
+    tampered.write_text(response.text.replace(".", ".x", 1))
+    refused = CliRunner().invoke(verify_cli, [str(tampered), "--jwks",
+                                              str(tmp_path / "jwks.json")])
+    assert refused.exit_code == 1 and "NOT VALID" in refused.output
+    assert web_session.get("/certificates/nope/credential").status_code == 404
+
+
+@pytest.mark.parametrize("path, body, status, code", [
+    ("/certificates/{n}/revoke", {"reason": "x", "by": "LSP"}, 400, "validation_failed"),
+    ("/certificates/{n}/reinstate", {"reason": "tidak ditangguhkan", "by": "LSP"}, 409,
+     "certificate_not_suspended"),
+    ("/certificates/nope/suspend", {"reason": "surveilans", "by": "LSP"}, 404,
+     "certificate_not_found"),
+])
+def test_bad_status_changes_are_refused_and_change_nothing(service, bus, web_session, path,
+                                                           body, status, code):
     listener = bus.listen("certificate.events", "certificate.issued")
     deliver(service, bus, decided())
     number = listener.events(1)[0]["data"]["certificate_number"]
-    response = web_session.get(f"/certificates/{number}/credential")
-    assert response.headers["content-type"].startswith("application/vc+jwt")
-    token = tmp_path / "credential.jwt"
-    token.write_text(response.text)
-    keys = tmp_path / "jwks.json"
-    keys.write_text(web_session.get("/.well-known/jwks.json").text)
-    result = CliRunner().invoke(verify_cli, [str(token), "--jwks", str(keys)])
-    assert result.exit_code == 0 and "VALID: Operator Menjahit Pakaian" in result.output
-
-    rotated = web_session.post("/keys/rotate")
-    assert rotated.status_code == 201
-    listener2 = bus.listen("certificate.events", "certificate.issued")
-    deliver(service, bus, decided())
-    second = listener2.events(1)[0]["data"]["certificate_number"]
-    newer = web_session.get(f"/certificates/{second}/credential").text
-    keys.write_text(web_session.get("/.well-known/jwks.json").text)
-    assert len(json.loads(keys.read_text())["keys"]) == 2
-    token.write_text(newer)
-    assert CliRunner().invoke(verify_cli, [str(token), "--jwks", str(keys)]).exit_code == 0
-    token.write_text(response.text.replace(".", ".x", 1))
-    refused = CliRunner().invoke(verify_cli, [str(token), "--jwks", str(keys)])
-    assert refused.exit_code == 1 and "NOT VALID" in refused.output
-    assert web_session.get("/certificates/nope/credential").status_code == 404
+    response = web_session.post(path.format(n=number), json=body)
+    assert response.status_code == status and response.json()["error"]["code"] == code
+    assert web_session.get(f"/certificates/{number}").json()["status"] == "valid"
+    assert web_session.get("/status/everything").status_code == 404

@@ -56,8 +56,8 @@ def _schema_name(schema) -> str:
 def _data_schemas() -> dict:
     spec = APISpec("kompeten", CATALOGUE_VERSION, "3.1.0",
                    plugins=[MarshmallowPlugin(schema_name_resolver=_schema_name)])
-    for spec_type in EVENTS.values():
-        spec.components.schema(_schema_name(spec_type.schema), schema=spec_type.schema)
+    for schema in dict.fromkeys(spec_type.schema for spec_type in EVENTS.values()):
+        spec.components.schema(_schema_name(schema), schema=schema)  # types may share one
     return spec.to_dict()["components"]["schemas"]
 
 
