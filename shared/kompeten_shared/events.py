@@ -127,6 +127,9 @@ class AssessmentDecided(Contract):
     decided_by = fields.String(required=True)
     holder_name = fields.String(required=True, metadata={**PERSONAL, "description":
                                                          "printed on the certificate"})
+    validity_years = fields.Integer(load_default=None, allow_none=True,
+                                    validate=validate.Range(1, 10),
+                                    metadata={"description": "the scheme's certificate validity"})
 
     @validates_schema
     def _overall_follows_units(self, data, **kwargs):
@@ -187,6 +190,17 @@ class CertificateStatusChanged(Contract):
     reason = fields.String(load_default=None, allow_none=True)
     by = fields.String(required=True)
     at = fields.AwareDateTime(required=True)
+
+
+class CertificateExpiring(Contract):
+    """A certificate ends soon (90 days ahead by default): time to invite the holder to
+    re-certification."""
+
+    certificate_number = _ident()
+    participant_id = _ident()
+    scheme_code = _ident()
+    valid_until = fields.Date(required=True)
+    days_left = fields.Integer(required=True, validate=validate.Range(0, 3660))
 
 
 class OfferFacts(Contract):
@@ -252,6 +266,7 @@ EVENTS: dict[str, EventType] = {e.type: e for e in (
     EventType("certificate.revoked", 1, "certificate", CertificateStatusChanged),
     EventType("certificate.suspended", 1, "certificate", CertificateStatusChanged),
     EventType("certificate.reinstated", 1, "certificate", CertificateStatusChanged),
+    EventType("certificate.expiring", 1, "certificate", CertificateExpiring),
     EventType("offer.made", 1, "placement", OfferMade),
     EventType("offer.declined", 1, "placement", OfferDeclined),
     EventType("graduate.placed", 1, "placement", GraduatePlaced),

@@ -12,7 +12,7 @@ DECIDED = {
     "units": [{"code": "U1", "title": "Unit 1", "result": "K"},
               {"code": "U2", "title": "Unit 2", "result": "K"}],
     "overall": "K", "decided_at": datetime(2026, 11, 24, tzinfo=UTC), "decided_by": "PLENO-1",
-    "holder_name": "Siti Rahmawati",
+    "holder_name": "Siti Rahmawati", "validity_years": 3,
 }
 
 

@@ -334,6 +334,7 @@ class Case:
                       for code, title in scheme.units],
             "overall": decision["overall"], "decided_at": decision["decided_at"],
             "decided_by": decision["decided_by"], "holder_name": self.asesi_name,
+            "validity_years": scheme.validity_years,
         }
 
 

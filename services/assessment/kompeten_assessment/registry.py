@@ -41,6 +41,7 @@ class Scheme:
     title: str
     kind: str  # okupasi, klaster or KKNI level
     units: tuple[tuple[str, str], ...]  # (unit code, title)
+    validity_years: int = 3  # 3 is usual; some schemes certify for 5
 
     @property
     def unit_codes(self) -> list[str]:
@@ -114,7 +115,7 @@ SCHEMES = {scheme.code: scheme for scheme in (
         ("C.13BTK00.007.1", "Membatik dengan Canting"),
         ("C.13BTK00.010.1", "Mewarnai Kain Batik"),
         ("C.13BTK00.013.1", "Melorod (Menghilangkan Malam)"),
-    )),
+    ), validity_years=5),
     Scheme("BTK-CTG", "Pembatik Tulis Canting (Hand-drawn Batik, Canting Only)", "okupasi", (
         ("C.13BTK00.001.1", "Menyiapkan Kain dan Bahan Batik"),
         ("C.13BTK00.007.1", "Membatik dengan Canting"),

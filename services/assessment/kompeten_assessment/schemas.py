@@ -97,6 +97,7 @@ class SchemeRequest(Request):
     code = fields.String(required=True, validate=_code)
     title = fields.String(required=True, validate=validate.Length(min=3, max=300))
     kind = fields.String(required=True, validate=validate.OneOf(("okupasi", "klaster", "kkni")))
+    validity_years = fields.Integer(load_default=3, strict=True, validate=validate.Range(1, 10))
     units = fields.List(fields.Nested(UnitRequest), required=True,
                         validate=validate.Length(min=1, max=100))
 

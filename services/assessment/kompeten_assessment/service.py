@@ -68,6 +68,7 @@ def case_view(case: Case, scheme: Scheme) -> dict:
 
 def scheme_view(scheme: Scheme, lsps: list[Lsp]) -> dict:
     return {"code": scheme.code, "title": scheme.title, "kind": scheme.kind,
+            "validity_years": scheme.validity_years,
             "lsps": sorted(lsp.code for lsp in lsps if scheme.code in lsp.schemes),
             "units": [{"code": code, "title": title} for code, title in scheme.units]}
 
@@ -193,7 +194,8 @@ class AssessmentService(StandardEndpoints):
     def add_scheme(self, request, body):
         """Register a scheme with its units of competency."""
         scheme = Scheme(code=body["code"], title=body["title"], kind=body["kind"],
-                        units=tuple((u["code"], u["title"]) for u in body["units"]))
+                        units=tuple((u["code"], u["title"]) for u in body["units"]),
+                        validity_years=body["validity_years"])
         if len(set(scheme.unit_codes)) != len(scheme.unit_codes):
             raise InvalidInput("a unit is listed twice", code="validation_failed",
                                details={"units": ["a unit is listed twice"]})

@@ -234,6 +234,11 @@ def test_appeal_rules():
         rejected.decide_appeal("PLENO-GNI-02", "upheld", "again", NOW)
 
 
+def test_schemes_carry_their_validity():
+    assert registry.SCHEMES["BTK-PBT"].validity_years == 5
+    assert decided().decided_event(SCHEME, LSP)["validity_years"] == 3
+
+
 def test_every_seeded_asesor_and_tuk_belongs_to_an_lsp_licensed_for_their_schemes():
     for asesor in registry.ASESORS.values():
         assert asesor.schemes <= registry.LSPS[asesor.lsp_code].schemes

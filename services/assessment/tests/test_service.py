@@ -91,6 +91,7 @@ def test_results_then_plenary_decision_publish_assessment_decided(service, bus, 
     assert decided["decision"]["overall"] == "BK"
     [event] = listener.events(1)
     assert event["data"]["overall"] == "BK" and event["data"]["holder_name"] == "Dewi"
+    assert event["data"]["validity_years"] == 3  # the scheme's; batik BTK-PBT certifies for 5
     assert event["id"] == f"{case['id']}:decided:1"
     assert event["data"]["decision_number"] == 1
     # Repeating the request re-sends the same event (repair after a crash), changes nothing.

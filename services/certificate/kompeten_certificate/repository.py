@@ -35,7 +35,8 @@ def _to_doc(cert: Certificate) -> dict:
 
 
 def _from_doc(doc: dict) -> Certificate:
-    doc = {key: value for key, value in doc.items() if key not in ("series", "sequence")}
+    doc = {key: value for key, value in doc.items()
+           if key not in ("series", "sequence", "expiry_notified_at")}
     doc["number"] = doc.pop("_id")
     doc["issued_on"] = date.fromisoformat(doc["issued_on"])
     doc["valid_until"] = date.fromisoformat(doc["valid_until"])
@@ -101,6 +102,15 @@ class Repository:
         if doc is None:
             raise NotFound(f"no certificate {number}", code="certificate_not_found")
         return _from_doc(doc)
+
+    def expiring(self, today: date, until: date) -> list[Certificate]:
+        """Valid certificates ending by `until` whose holders were not told yet."""
+        return [_from_doc(d) for d in self.db.certificates.find({
+            "valid_until": {"$gte": today.isoformat(), "$lte": until.isoformat()},
+            "revocation": None, "expiry_notified_at": None})]
+
+    def mark_expiry_notified(self, number: str, at: datetime) -> None:
+        self.db.certificates.update_one({"_id": number}, {"$set": {"expiry_notified_at": at}})
 
     def save_status(self, cert: Certificate) -> None:
         self.db.certificates.update_one({"_id": cert.number}, {"$set": {

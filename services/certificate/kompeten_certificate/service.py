@@ -4,7 +4,7 @@ it by number.
     nameko run --config config.yaml kompeten_certificate.service:CertificateService
 """
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 from kompeten_shared.consuming import consume
 from kompeten_shared.endpoints import StandardEndpoints
@@ -13,11 +13,14 @@ from kompeten_shared.mongo import Database
 from kompeten_shared.publishing import EventPublisher
 from kompeten_shared.web import api
 from nameko.dependency_providers import Config
+from nameko.timer import timer
 from werkzeug.wrappers import Response
 
 from . import certificate, credential, repository, signing, status_list
 from .repository import Repository
 from .schemas import StatusChangeRequest
+
+EXPIRY_CHECK_SECONDS = 3600
 
 
 class CertificateService(StandardEndpoints):
@@ -38,7 +41,8 @@ class CertificateService(StandardEndpoints):
         repo = Repository(self.db)
         cert = repo.for_case(decision["case_id"])
         if cert is None:
-            issued_on, years = date.today(), int(self.config["VALIDITY_YEARS"])
+            issued_on = date.today()
+            years = decision["validity_years"] or int(self.config["VALIDITY_YEARS"])
             series = certificate.series(decision["lsp"]["code"], decision["scheme_code"],
                                         issued_on.year)
             key = repo.signing_key()
@@ -54,6 +58,21 @@ class CertificateService(StandardEndpoints):
         # but died before publishing, this repairs it; the stable id lets consumers skip repeats.
         self.publish("certificate.issued", cert.issued_event(self._verification_url(cert.number)),
                      subject=cert.participant_id, event_id=f"{cert.number}:issued")
+
+    @timer(interval=EXPIRY_CHECK_SECONDS)
+    def notify_expiring(self):
+        """certificate.expiring once per certificate, EXPIRING_NOTICE_DAYS (90) ahead, so the
+        holder can be invited to re-certification."""
+        today = date.today()
+        repo = Repository(self.db)
+        notice = int(self.config.get("EXPIRING_NOTICE_DAYS", 90))
+        for cert in repo.expiring(today, today + timedelta(days=notice)):
+            self.publish("certificate.expiring", {
+                "certificate_number": cert.number, "participant_id": cert.participant_id,
+                "scheme_code": cert.scheme_code, "valid_until": cert.valid_until,
+                "days_left": (cert.valid_until - today).days},
+                subject=cert.participant_id, event_id=f"{cert.number}:expiring")
+            repo.mark_expiry_notified(cert.number, datetime.now(UTC))
 
     @api("GET", "/certificates/<number>")
     def verify(self, request, number):

@@ -1,7 +1,7 @@
 """The certificate service on the real broker and database."""
 
 import uuid
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from kompeten_certificate.service import CertificateService
@@ -190,3 +190,30 @@ def test_bad_status_changes_are_refused_and_change_nothing(service, bus, web_ses
     assert response.status_code == status and response.json()["error"]["code"] == code
     assert web_session.get(f"/certificates/{number}").json()["status"] == "valid"
     assert web_session.get("/status/everything").status_code == 404
+
+
+def test_the_schemes_validity_sets_the_certificates(service, bus, db):
+    event = decided()
+    event["data"]["validity_years"] = 5
+    deliver(service, bus, event)
+    cert = db.certificates.find_one()
+    issued = date.fromisoformat(cert["issued_on"])
+    assert cert["valid_until"] == (issued.replace(year=issued.year + 5)
+                                   - timedelta(days=1)).isoformat()
+
+
+def test_expiring_certificates_are_announced_once(service, bus, db):
+    from nameko.testing.services import entrypoint_hook
+
+    soon, later = decided(), decided()
+    deliver(service, bus, soon)
+    deliver(service, bus, later)
+    near = (date.today() + timedelta(days=30)).isoformat()
+    db.certificates.update_one({"case_id": soon["data"]["case_id"]},
+                               {"$set": {"valid_until": near}})
+    listener = bus.listen("certificate.events", "certificate.expiring")
+    with entrypoint_hook(service, "notify_expiring") as notify:
+        notify()
+        notify()
+    [event] = listener.events(2, timeout=2)
+    assert event["data"]["days_left"] == 30 and event["data"]["valid_until"] == near
