@@ -244,7 +244,8 @@ class AssessmentService(StandardEndpoints):
     def list_cases(self, request):
         """Cases, filtered by programme_id, participant_id, status or asesor."""
         filters = query(request, "programme_id", "participant_id", "status", "asesor")
-        return [self._view(c) for c in Repository(self.db).find(**filters)]
+        schemes = {scheme.code: scheme for scheme in self.registry.schemes()}  # one query
+        return [case_view(c, schemes[c.scheme_code]) for c in Repository(self.db).find(**filters)]
 
     @api("GET", "/cases/<case_id>")
     def get_case(self, request, case_id):
