@@ -46,6 +46,8 @@ class TrainingCompleted(Contract):
     participant_id = _ident()
     programme_id = _ident()
     programme_kind = fields.String(required=True, validate=validate.OneOf(PROGRAMME_KINDS))
+    programme_title = fields.String(required=True, validate=validate.Length(min=1, max=200),
+                                    metadata={"description": "printed on a training certificate"})
     scheme_code = _ident()
     organiser = fields.String(required=True)
     region_code = fields.String(required=True, validate=_regency)
@@ -165,11 +167,17 @@ class DecisionSubmitted(AssessmentDecided):
 
 
 class CertificateIssued(Contract):
-    """A certificate was issued. Carries no name: anyone may verify it by number."""
+    """A certificate was issued: a certification by an LSP after a K decision, or a training
+    certificate by the labour office that ran the training. A renewal names the certificate it
+    renews. Carries no name: anyone may verify it by number."""
 
     certificate_number = _ident()
+    kind = fields.String(required=True, validate=validate.OneOf(("certification", "training")))
+    renews = fields.String(load_default=None, allow_none=True,
+                           metadata={"description": "the earlier certificate it renews"})
     participant_id = _ident()
-    case_id = _ident()
+    case_id = fields.String(required=True, allow_none=True,
+                            metadata={"description": "the assessment case; null for training"})
     programme_id = fields.String(load_default=None, allow_none=True,
                                  metadata={"description": "the programme that led to it"})
     scheme_code = _ident()
@@ -177,7 +185,8 @@ class CertificateIssued(Contract):
     units = fields.List(fields.Nested(Unit), required=True)
     issuer = fields.Nested(Organisation, required=True)
     issued_on = fields.Date(required=True)
-    valid_until = fields.Date(required=True)
+    valid_until = fields.Date(required=True, allow_none=True,
+                              metadata={"description": "null: does not expire (training)"})
     verification_url = fields.Url(required=True, require_tld=False)
 
 

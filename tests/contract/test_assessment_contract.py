@@ -19,7 +19,8 @@ pytestmark = pytest.mark.integration
 
 def training_completed(scheme_code: str) -> dict:
     data = {"participant_id": str(uuid.uuid4()), "programme_id": str(uuid.uuid4()),
-            "programme_kind": "training", "scheme_code": scheme_code, "organiser": "Dispar",
+            "programme_kind": "training", "programme_title": "Menjahit Dasar",
+            "scheme_code": scheme_code, "organiser": "Dispar",
             "region_code": "3204", "attendance_rate": 1.0, "completed_on": date.today(),
             "asesi_name": "Wulan Sari"}
     return envelope.build(service="enrollment", type="training.completed",

@@ -15,7 +15,7 @@ pytestmark = pytest.mark.integration
 
 def completed(participant_id=None, scheme_code="GAR-OMP"):
     data = {"participant_id": participant_id or str(uuid.uuid4()), "programme_id": "prog-1",
-            "programme_kind": "training",
+            "programme_kind": "training", "programme_title": "Menjahit Dasar",
             "scheme_code": scheme_code, "organiser": "Disnaker", "region_code": "3204",
             "attendance_rate": 0.9, "completed_on": date(2026, 11, 1), "asesi_name": "Dewi"}
     return envelope.build(service="enrollment", type="training.completed",

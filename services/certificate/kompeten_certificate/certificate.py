@@ -37,11 +37,24 @@ def mask_name(name: str) -> str:
     return first if not rest else f"{first} {rest[0]}{'*' * (len(rest) - 1)}"
 
 
+KINDS = ("certification", "training")
+
+
+def training_issuer(organiser: str, region_code: str) -> dict:
+    """A labour office issues its own training certificates under the code DISNAKER-<regency>."""
+    return {"code": f"DISNAKER-{region_code}", "name": organiser}
+
+
+def training_source(completion: dict) -> str:
+    return f"training:{completion['programme_id']}:{completion['participant_id']}"
+
+
 @dataclass
 class Certificate:
     number: str
     participant_id: str
-    case_id: str
+    source: str  # what it certifies, at most one certificate each: the case, or the completion
+    case_id: str | None
     programme_id: str | None
     holder_name: str
     scheme_code: str
@@ -49,7 +62,10 @@ class Certificate:
     units: list[dict]
     issuer: dict
     issued_on: date
-    valid_until: date
+    valid_until: date | None  # None: does not expire (training certificates)
+    kind: str = "certification"  # by an LSP after a K decision, or "training" by a labour office
+    renews: str | None = None  # the earlier certificate of the same scheme it renews
+    renewed_by: str | None = None
     credential: str | None = None  # the signed VC (VC-JOSE compact JWS)
     status_index: int | None = None  # its bit in the revocation and suspension lists
     revocation: dict | None = None  # {reason, by, at}: final
@@ -60,7 +76,7 @@ class Certificate:
             return "revoked"
         if self.suspension:
             return "suspended"
-        return "valid" if today <= self.valid_until else "expired"
+        return "valid" if self.valid_until is None or today <= self.valid_until else "expired"
 
     def revoke(self, reason: str, by: str, at: datetime) -> None:
         """For good, e.g. after a fraud finding."""
@@ -85,8 +101,9 @@ class Certificate:
         self.suspension = None
 
     def issued_event(self, verification_url: str) -> dict:
-        return {"certificate_number": self.number, "participant_id": self.participant_id,
-                "case_id": self.case_id, "programme_id": self.programme_id,
+        return {"certificate_number": self.number, "kind": self.kind, "renews": self.renews,
+                "participant_id": self.participant_id, "case_id": self.case_id,
+                "programme_id": self.programme_id,
                 "scheme_code": self.scheme_code,
                 "scheme_title": self.scheme_title, "units": self.units, "issuer": self.issuer,
                 "issued_on": self.issued_on, "valid_until": self.valid_until,
@@ -94,11 +111,12 @@ class Certificate:
 
     def public_view(self, today: date, verification_url: str) -> dict:
         ended = self.revocation or self.suspension
-        return {"number": self.number, "status": self.status(today),
+        return {"number": self.number, "kind": self.kind, "status": self.status(today),
                 "status_reason": ended["reason"] if ended else None,
                 "holder": mask_name(self.holder_name), "scheme_code": self.scheme_code,
                 "scheme_title": self.scheme_title, "units": self.units, "issuer": self.issuer,
                 "issued_on": self.issued_on, "valid_until": self.valid_until,
+                "renews": self.renews, "renewed_by": self.renewed_by,
                 "verification_url": verification_url}
 
 
@@ -107,9 +125,25 @@ def from_decision(decision: dict, sequence: int, issued_on: date, years: int,
     return Certificate(
         number=number(decision["lsp"]["code"], decision["scheme_code"], issued_on.year,
                       sequence),
-        participant_id=decision["participant_id"], case_id=decision["case_id"],
+        participant_id=decision["participant_id"], source=decision["case_id"],
+        case_id=decision["case_id"],
         programme_id=decision.get("programme_id"), holder_name=decision["holder_name"],
         scheme_code=decision["scheme_code"], scheme_title=decision["scheme_title"],
         units=[{"code": u["code"], "title": u["title"]} for u in decision["units"]],
         issuer=dict(decision["lsp"]), issued_on=issued_on,
         valid_until=valid_until(issued_on, years), status_index=status_index)
+
+
+def from_training(completion: dict, sequence: int, issued_on: date,
+                  status_index: int | None = None) -> Certificate:
+    """A labour office's certificate that a participant completed its training programme. It
+    attests a past fact, so it does not expire."""
+    issuer = training_issuer(completion["organiser"], completion["region_code"])
+    return Certificate(
+        number=number(issuer["code"], completion["scheme_code"], issued_on.year, sequence),
+        participant_id=completion["participant_id"],
+        source=training_source(completion),
+        case_id=None, programme_id=completion["programme_id"],
+        holder_name=completion["asesi_name"], scheme_code=completion["scheme_code"],
+        scheme_title=completion["programme_title"], units=[], issuer=issuer,
+        issued_on=issued_on, valid_until=None, kind="training", status_index=status_index)

@@ -18,10 +18,10 @@ def prepare(db: Database) -> None:
     if db.signing_keys.find_one({}, {"_id": 1}) is None:
         add_key(db, SigningKey.generate(datetime.now(UTC)))
     # The guard against issuing twice for one decision, whatever the redelivery or the number
-    # of service instances: one certificate per assessment case.
-    db.certificates.create_index([("case_id", ASCENDING)], unique=True)
+    # of service instances: one certificate per assessment case or training completion.
+    db.certificates.create_index([("source", ASCENDING)], unique=True)
     db.certificates.create_index([("series", ASCENDING), ("sequence", DESCENDING)])
-    db.certificates.create_index([("participant_id", ASCENDING)])
+    db.certificates.create_index([("participant_id", ASCENDING), ("scheme_code", ASCENDING)])
     db.certificates.create_index([("status_index", ASCENDING)], unique=True)
 
 
@@ -30,7 +30,7 @@ def _to_doc(cert: Certificate) -> dict:
     doc["_id"] = doc.pop("number")
     doc["series"], doc["sequence"] = certificate.series_of(cert.number)
     doc["issued_on"] = cert.issued_on.isoformat()
-    doc["valid_until"] = cert.valid_until.isoformat()
+    doc["valid_until"] = cert.valid_until and cert.valid_until.isoformat()
     return doc
 
 
@@ -39,7 +39,7 @@ def _from_doc(doc: dict) -> Certificate:
            if key not in ("series", "sequence", "expiry_notified_at")}
     doc["number"] = doc.pop("_id")
     doc["issued_on"] = date.fromisoformat(doc["issued_on"])
-    doc["valid_until"] = date.fromisoformat(doc["valid_until"])
+    doc["valid_until"] = doc["valid_until"] and date.fromisoformat(doc["valid_until"])
     return Certificate(**doc)
 
 
@@ -55,10 +55,10 @@ class Repository:
     def __init__(self, db: Database):
         self.db = db
 
-    def issue(self, case_id: str, series: str, make: Callable[[int, int], Certificate],
+    def issue(self, source: str, series: str, make: Callable[[int, int], Certificate],
               attempts: int = 1000) -> Certificate:
-        """Store the certificate for a case under the next free number of its series, or return
-        the one already stored for the case.
+        """Store the certificate for a source (a case, a training completion) under the next
+        free number of its series, or return the one already stored for the source.
 
         Numbers are gap-free and unique under any number of concurrent issuers because the
         number is the document's _id: an insert either takes the next number or collides and
@@ -76,7 +76,7 @@ class Repository:
                 self.db.certificates.insert_one(_to_doc(cert))
                 return cert
             except DuplicateKeyError:
-                existing = self.for_case(case_id)
+                existing = self.for_source(source)
                 if existing is not None:
                     return existing  # another instance issued it for this decision
         raise RuntimeError(f"no free certificate number in {series} after {attempts} tries")
@@ -93,9 +93,21 @@ class Repository:
         add_key(self.db, key)
         return key
 
-    def for_case(self, case_id: str) -> Certificate | None:
-        doc = self.db.certificates.find_one({"case_id": case_id})
+    def for_source(self, source: str) -> Certificate | None:
+        doc = self.db.certificates.find_one({"source": source})
         return _from_doc(doc) if doc else None
+
+    def renewable(self, participant_id: str, scheme_code: str) -> Certificate | None:
+        """The holder's latest certification of the scheme that a new one would renew: not
+        revoked and not renewed already."""
+        docs = self.db.certificates.find({
+            "participant_id": participant_id, "scheme_code": scheme_code,
+            "kind": "certification", "revocation": None, "renewed_by": None,
+        }).sort("issued_on", DESCENDING).limit(1)
+        return next((_from_doc(d) for d in docs), None)
+
+    def mark_renewed(self, number: str, by: str) -> None:
+        self.db.certificates.update_one({"_id": number}, {"$set": {"renewed_by": by}})
 
     def get(self, number: str) -> Certificate:
         doc = self.db.certificates.find_one({"_id": number})
@@ -107,7 +119,7 @@ class Repository:
         """Valid certificates ending by `until` whose holders were not told yet."""
         return [_from_doc(d) for d in self.db.certificates.find({
             "valid_until": {"$gte": today.isoformat(), "$lte": until.isoformat()},
-            "revocation": None, "expiry_notified_at": None})]
+            "revocation": None, "renewed_by": None, "expiry_notified_at": None})]
 
     def mark_expiry_notified(self, number: str, at: datetime) -> None:
         self.db.certificates.update_one({"_id": number}, {"$set": {"expiry_notified_at": at}})

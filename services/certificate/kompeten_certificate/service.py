@@ -16,7 +16,7 @@ from nameko.dependency_providers import Config
 from nameko.timer import timer
 from werkzeug.wrappers import Response
 
-from . import certificate, credential, repository, signing, status_list
+from . import certificate, issuing, repository, signing, status_list
 from .repository import Repository
 from .schemas import StatusChangeRequest
 
@@ -35,25 +35,25 @@ class CertificateService(StandardEndpoints):
 
     @consume("assessment", "assessment.decided")
     def on_assessment_decided(self, event):
-        decision = event.data
-        if decision["overall"] != "K":
+        if event.data["overall"] != "K":
             return
         repo = Repository(self.db)
-        cert = repo.for_case(decision["case_id"])
-        if cert is None:
-            issued_on = date.today()
-            years = decision["validity_years"] or int(self.config["VALIDITY_YEARS"])
-            series = certificate.series(decision["lsp"]["code"], decision["scheme_code"],
-                                        issued_on.year)
-            key = repo.signing_key()
+        cert = issuing.certify(repo, repo.signing_key(), event.data, date.today(),
+                               int(self.config["VALIDITY_YEARS"]), self.config["PUBLIC_URL"])
+        self._announce(cert)
 
-            def make(sequence: int, status_index: int) -> certificate.Certificate:
-                cert = certificate.from_decision(decision, sequence, issued_on, years,
-                                                 status_index)
-                cert.credential = key.sign(credential.build(cert, self.config["PUBLIC_URL"]))
-                return cert
+    @consume("enrollment", "training.completed")
+    def on_training_completed(self, event):
+        """Certification-only programmes and apprenticeship intakes train nobody: only a
+        completed training earns the labour office's certificate."""
+        if event.data["programme_kind"] != "training":
+            return
+        repo = Repository(self.db)
+        cert = issuing.certify_training(repo, repo.signing_key(), event.data, date.today(),
+                                        self.config["PUBLIC_URL"])
+        self._announce(cert)
 
-            cert = repo.issue(decision["case_id"], series, make)
+    def _announce(self, cert: certificate.Certificate) -> None:
         # Also sent again when the certificate already exists: if an earlier attempt stored it
         # but died before publishing, this repairs it; the stable id lets consumers skip repeats.
         self.publish("certificate.issued", cert.issued_event(self._verification_url(cert.number)),

@@ -95,3 +95,16 @@ def test_the_status_list_sets_exactly_the_listed_bits():
     vc, _ = signed()
     assert [e["statusPurpose"] for e in vc["credentialStatus"]] == ["revocation", "suspension"]
     assert {e["statusListIndex"] for e in vc["credentialStatus"]} == {"41"}
+
+
+def test_a_training_certificate_is_a_completion_that_does_not_expire():
+    completion = {"participant_id": "p-2", "programme_id": "g-7", "scheme_code": "GAR-OMP",
+                  "programme_title": "Pelatihan Menjahit Dasar", "organiser": "Disnaker Bandung",
+                  "region_code": "3204", "asesi_name": "Wulan Sari"}
+    cert = certificate.from_training(completion, 3, date(2026, 11, 24), status_index=5)
+    assert cert.number == "DISNAKER-3204.GAR-OMP.2026.000003"
+    assert cert.status(date(2099, 1, 1)) == "valid"
+    vc = credential.build(cert, "https://sertifikat.example")
+    assert "validUntil" not in vc
+    assert vc["credentialSubject"]["achievement"]["achievementType"] == "CertificateOfCompletion"
+    assert verify(KEY.sign(vc), jwks([KEY])["keys"], datetime(2099, 1, 1, tzinfo=UTC)) == vc

@@ -12,11 +12,11 @@ from nameko.testing.services import entrypoint_waiter
 pytestmark = pytest.mark.integration
 
 
-def decided(overall="K", case_id=None, event_id=None):
+def decided(overall="K", case_id=None, event_id=None, participant_id=None):
     units = [{"code": "C.14GAR02.001.1", "title": "K3", "result": "K"},
              {"code": "C.14GAR02.015.1", "title": "Menjahit", "result": overall}]
     data = {"case_id": case_id or str(uuid.uuid4()), "decision_number": 1,
-            "participant_id": str(uuid.uuid4()),
+            "participant_id": participant_id or str(uuid.uuid4()),
             "programme_id": "prog-1", "scheme_code": "GAR-OMP",
             "scheme_title": "Operator Menjahit Pakaian",
             "lsp": {"code": "LSP-GNI", "name": "LSP Garmen Nusantara Indonesia"},
@@ -217,3 +217,48 @@ def test_expiring_certificates_are_announced_once(service, bus, db):
         notify()
     [event] = listener.events(2, timeout=2)
     assert event["data"]["days_left"] == 30 and event["data"]["valid_until"] == near
+
+
+def completed(kind="training"):
+    data = {"participant_id": str(uuid.uuid4()), "programme_id": "prog-7",
+            "programme_kind": kind, "programme_title": "Pelatihan Menjahit Dasar",
+            "scheme_code": "GAR-OMP", "organiser": "Dinas Tenaga Kerja Kabupaten Bandung",
+            "region_code": "3204", "attendance_rate": 0.95, "completed_on": date.today(),
+            "asesi_name": "Wulan Sari"}
+    return envelope.build(service="enrollment", type="training.completed",
+                          data=dump_data("training.completed", data),
+                          dataschema=EVENTS["training.completed"].dataschema)
+
+
+def test_a_completed_training_earns_the_labour_offices_certificate(service, bus, db,
+                                                                   web_session):
+    listener = bus.listen("certificate.events", "certificate.issued")
+    event = completed()
+    for _ in range(2):  # redelivered under a new id: still one certificate
+        with entrypoint_waiter(service, "on_training_completed"):
+            bus.publish_event({**event, "id": str(uuid.uuid4())})
+    with entrypoint_waiter(service, "on_training_completed"):
+        bus.publish_event(completed(kind="certification_only"))  # trained nobody
+    [issued] = listener.events(2, timeout=2)[:1]
+    data = issued["data"]
+    assert data["kind"] == "training" and data["case_id"] is None
+    assert data["issuer"] == {"code": "DISNAKER-3204",
+                              "name": "Dinas Tenaga Kerja Kabupaten Bandung"}
+    assert data["certificate_number"] == f"DISNAKER-3204.GAR-OMP.{date.today().year}.000001"
+    assert data["valid_until"] is None and data["units"] == []
+    assert db.certificates.count_documents({}) == 1
+    public = web_session.get(f"/certificates/{data['certificate_number']}").json()
+    assert public["status"] == "valid" and public["scheme_title"] == "Pelatihan Menjahit Dasar"
+
+
+def test_a_second_certification_in_the_scheme_renews_the_first(service, bus, web_session):
+    listener = bus.listen("certificate.events", "certificate.issued")
+    holder = str(uuid.uuid4())
+    deliver(service, bus, decided(participant_id=holder))
+    deliver(service, bus, decided())  # someone else's: not part of this holder's chain
+    deliver(service, bus, decided(participant_id=holder))
+    first, other, renewal = (e["data"] for e in listener.events(3))
+    assert first["renews"] is None and other["renews"] is None
+    assert renewal["renews"] == first["certificate_number"]
+    old = web_session.get(f"/certificates/{first['certificate_number']}").json()
+    assert old["renewed_by"] == renewal["certificate_number"] and old["status"] == "valid"

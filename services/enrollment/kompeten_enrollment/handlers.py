@@ -167,7 +167,8 @@ def _publish_completed(publish, programme: Programme, participant: Participant,
                        outcome: Outcome, event_id: str) -> None:
     publish("training.completed", {
         "participant_id": participant.id, "programme_id": programme.id,
-        "programme_kind": programme.kind, "scheme_code": programme.scheme_code,
+        "programme_kind": programme.kind, "programme_title": programme.title,
+        "scheme_code": programme.scheme_code,
         "organiser": programme.organiser, "region_code": programme.region_code,
         "attendance_rate": outcome.rate, "completed_on": programme.end_date,
         "asesi_name": participant.name,
