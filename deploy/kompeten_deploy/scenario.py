@@ -215,20 +215,26 @@ def run(urls: dict[str, str], size: int = 16, seed: int | None = None,
     progress(f"  decided: {sum(v == 'K' for v in decisions.values())} K, "
              f"{sum(v == 'BK' for v in decisions.values())} BK")
 
-    progress("4/6 certificates from assessment.decided")
+    progress("4/6 certificates: the LSP's from assessment.decided, the labour office's training "
+             "certificates from training.completed")
     competent = [p for p in people if decisions.get(p.participant_id) == "K"]
-    certificates = {}
+    certificates, trained = {}, {}
 
-    def issued() -> int:
-        for p in competent:
-            if p.participant_id not in certificates:
-                found = certificate.call("GET", "/certificates",
-                                         params={"participant_id": p.participant_id})
+    def issued(kind: str, holders: list, into: dict) -> int:
+        for p in holders:
+            if p.participant_id not in into:
+                found = certificate.call("GET", "/certificates", params={
+                    "participant_id": p.participant_id, "kind": kind})
                 if found:
-                    certificates[p.participant_id] = found[0]
-        return len(certificates)
+                    into[p.participant_id] = found[0]
+        return len(into)
 
-    wait_until("certificates issued", issued, len(competent), progress)
+    wait_until("certifications issued", lambda: issued("certification", competent, certificates),
+               len(competent), progress)
+    graduates = [p for p in people if statuses[p.participant_id] == "completed"]
+    wait_until("training certificates issued", lambda: issued("training", graduates, trained),
+               len(graduates), progress)
+    progress(f"  {len(trained)} training certificates, {len(certificates)} certifications")
     keys = requests.get(urls["certificate"] + "/.well-known/jwks.json", timeout=10).json()
     for cert in certificates.values():
         verified = requests.get(cert["verification_url"], timeout=10).json()  # a QR scan

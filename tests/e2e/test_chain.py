@@ -114,6 +114,7 @@ def test_a_malformed_event_is_dead_lettered_and_the_chain_keeps_working(stack, s
     good = envelope.build(service="enrollment", type="training.completed", data=dump_data(
         "training.completed", {"participant_id": participant, "programme_id": "walk-in",
                                "programme_kind": "certification_only",
+                               "programme_title": "Uji Kompetensi",
                                "scheme_code": "GAR-OMP", "organiser": "Disnaker",
                                "region_code": "3204", "attendance_rate": 1.0,
                                "completed_on": date.today(), "asesi_name": "Ujang Hidayat"}),

@@ -139,9 +139,14 @@ class CertificateService(StandardEndpoints):
 
     @api("GET", "/certificates")
     def list_for_participant(self, request):
-        participant_id = request.args.get("participant_id")
+        """A participant's certificates (?participant_id=), optionally of one kind (?kind=)."""
+        participant_id, kind = request.args.get("participant_id"), request.args.get("kind")
         if not participant_id:
             raise InvalidInput("participant_id is required", code="missing_parameter",
                                details={"field": "participant_id"})
+        if kind is not None and kind not in certificate.KINDS:
+            raise InvalidInput(f"kind must be one of {', '.join(certificate.KINDS)}",
+                               code="invalid_parameter", details={"field": "kind"})
         return [c.public_view(date.today(), self._verification_url(c.number))
-                for c in Repository(self.db).for_participant(participant_id)]
+                for c in Repository(self.db).for_participant(participant_id)
+                if kind in (None, c.kind)]

@@ -208,7 +208,11 @@ class EnrollmentService(StandardEndpoints):
     # outcomes from other services -------------------------------------------------------------
     @consume("certificate", "certificate.issued")
     def on_certificate_issued(self, event):
+        """Certifications count towards targets; a training certificate only restates the
+        completion recorded here already."""
         data = event.data
+        if data["kind"] != "certification":
+            return
         Repository(self.db).record_outcome(data["participant_id"], data["programme_id"],
                                            "certificate", {
                                                "number": data["certificate_number"],

@@ -187,7 +187,7 @@ def outcome_event(type_, participant_id, programme_id, **data):
     number = f"LSP-GNI.GAR-OMP.2026.{uuid.uuid4().int % 10**6:06d}"
     payload = {
         "certificate.issued": {
-            "certificate_number": number, "participant_id": participant_id,
+            "certificate_number": number, "kind": "certification", "participant_id": participant_id,
             "case_id": str(uuid.uuid4()), "programme_id": programme_id, "scheme_code": "GAR-OMP",
             "scheme_title": "Operator Menjahit Pakaian", "units": [{"code": "U", "title": "T"}],
             "issuer": {"code": "LSP-GNI", "name": "L"}, "issued_on": TODAY,

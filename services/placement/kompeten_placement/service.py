@@ -47,7 +47,10 @@ class PlacementService(StandardEndpoints):
 
     @consume("certificate", "certificate.issued")
     def on_certificate_issued(self, event):
+        """Employers match on proven competency: certifications, not training certificates."""
         data = event.data
+        if data["kind"] != "certification":
+            return
         Repository(self.db).add_certificate(data["participant_id"], {
             "number": data["certificate_number"], "scheme_code": data["scheme_code"],
             "programme_id": data["programme_id"],

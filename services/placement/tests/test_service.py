@@ -28,7 +28,8 @@ def consent(pid, granted=True, at=None):
 def issued(pid, scheme="GAR-OMP"):
     number = f"LSP-GNI.{scheme}.2026.{uuid.uuid4().int % 10**6:06d}"
     return event("certificate.issued", {
-        "certificate_number": number, "participant_id": pid, "case_id": str(uuid.uuid4()),
+        "certificate_number": number, "kind": "certification", "participant_id": pid,
+        "case_id": str(uuid.uuid4()),
         "scheme_code": scheme, "scheme_title": "Operator Menjahit Pakaian",
         "units": [{"code": "U1", "title": "Unit"}], "issuer": {"code": "LSP-GNI", "name": "L"},
         "issued_on": date(2026, 11, 24), "valid_until": date(2029, 11, 23),
