@@ -6,7 +6,7 @@ PACKAGES := -e shared -e services/enrollment -e services/assessment -e services/
 	-e plugins/lsp-reference \
 	-e services/placement -e '.[dev]'
 
-.PHONY: demo test unit servers catalogue lint clean bench-import
+.PHONY: demo test unit servers browser catalogue lint clean bench-import
 
 $(BIN)/.installed: pyproject.toml shared/pyproject.toml services/*/pyproject.toml plugins/*/pyproject.toml deploy/constraints.txt
 	$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "Kompeten needs Python 3.11"'
@@ -26,6 +26,12 @@ unit: $(BIN)/.installed
 
 servers: $(BIN)/.installed
 	$(BIN)/python -m kompeten_deploy.servers
+
+# Debian's Chromium and ChromeDriver for the verification page's browser test.
+browser:
+	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || { \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+		apt-get install -y -qq chromium chromium-driver; }
 
 catalogue: $(BIN)/.installed
 	$(BIN)/python -m kompeten_shared.catalogue write

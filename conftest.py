@@ -5,9 +5,14 @@ by AMQP_URI / MONGO_URI, else local ones, started or installed if need be, else 
 Unit tests of pure domain code need none of this and never trigger it.
 """
 
+import os
+
 import eventlet
 
 eventlet.monkey_patch()  # nameko's runtime; before anything else imports socket or threading
+# Hypothesis would load trio's plugin (installed with Selenium), and trio cannot import over
+# eventlet's sockets; no test here uses trio.
+os.environ.setdefault("HYPOTHESIS_NO_PLUGINS", "1")
 
 import json  # noqa: E402
 import time  # noqa: E402
@@ -208,3 +213,34 @@ def web_session(web_config_port):
 
     with Session() as session:
         yield session
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Headless Chromium through ChromeDriver (Debian's chromium and chromium-driver, installed
+    by `make browser`). Without them the browser tests skip, unless KOMPETEN_REQUIRE_BROWSER is
+    set, as CI sets it: then they fail."""
+    import shutil
+    import tempfile
+
+    chromium, driver = shutil.which("chromium"), shutil.which("chromedriver")
+    if not (chromium and driver):
+        message = "browser tests need chromium and chromedriver: run `make browser`"
+        if os.environ.get("KOMPETEN_REQUIRE_BROWSER"):
+            pytest.fail(message)
+        pytest.skip(message)
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = chromium
+    # No network but localhost here: without the background-networking flags Chromium keeps
+    # trying Google's hosts.
+    for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                 "--no-first-run", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--window-size=412,915",
+                 f"--user-data-dir={tempfile.mkdtemp(prefix='kompeten-chromium-')}"):
+        options.add_argument(flag)
+    session = webdriver.Chrome(options=options, service=Service(driver))
+    yield session
+    session.quit()

@@ -14,7 +14,8 @@ from nameko.testing.services import dummy, entrypoint_hook, entrypoint_waiter
 pytestmark = pytest.mark.integration
 
 ISSUED = {
-    "certificate_number": "LSP-GNI.GAR-OMP.2026.000001", "participant_id": "p-1",
+    "certificate_number": "LSP-GNI.GAR-OMP.2026.000001", "kind": "certification",
+    "participant_id": "p-1",
     "case_id": "c-1", "scheme_code": "GAR-OMP", "scheme_title": "Operator Menjahit Pakaian",
     "units": [{"code": "U1", "title": "Unit 1"}], "issuer": {"code": "LSP-GNI", "name": "LSP"},
     "issued_on": "2026-11-24", "valid_until": "2029-11-23",

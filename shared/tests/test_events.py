@@ -76,7 +76,8 @@ def test_the_profile_travels_only_with_a_sharing_grant():
 
 def test_dates_load_as_dates():
     data = load_data("certificate.issued", {
-        "certificate_number": "N-1", "participant_id": "p", "case_id": "c",
+        "certificate_number": "N-1", "kind": "certification", "participant_id": "p",
+        "case_id": "c",
         "scheme_code": "S", "scheme_title": "T", "units": [{"code": "U", "title": "T"}],
         "issuer": {"code": "L", "name": "N"}, "issued_on": "2026-11-24",
         "valid_until": "2029-11-23", "verification_url": "http://localhost:8003/x"})

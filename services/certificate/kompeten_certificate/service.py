@@ -16,7 +16,7 @@ from nameko.dependency_providers import Config
 from nameko.timer import timer
 from werkzeug.wrappers import Response
 
-from . import certificate, issuing, repository, signing, status_list
+from . import certificate, issuing, page, printing, repository, signing, status_list
 from .repository import Repository
 from .schemas import StatusChangeRequest
 
@@ -76,8 +76,30 @@ class CertificateService(StandardEndpoints):
 
     @api("GET", "/certificates/<number>")
     def verify(self, request, number):
+        """Public verification, the QR code's target: JSON for programs, the bilingual page for
+        a browser (by its Accept header)."""
+        browser = request.accept_mimetypes.best_match(
+            ["application/json", "text/html"]) == "text/html"
+        try:
+            cert = Repository(self.db).get(number)
+        except NotFound:
+            if not browser:
+                raise
+            return Response(page.not_found_page(number), status=404, mimetype="text/html")
+        view = cert.public_view(date.today(), self._verification_url(cert.number))
+        if browser:
+            return Response(page.certificate_page(view), mimetype="text/html",
+                            headers={"Cache-Control": "no-store"})  # the status can change
+        return view
+
+    @api("GET", "/certificates/<number>/pdf")
+    def get_pdf(self, request, number):
+        """The printable certificate, with the holder's full name: an operator route, to print
+        for the holder, not to publish."""
         cert = Repository(self.db).get(number)
-        return cert.public_view(date.today(), self._verification_url(cert.number))
+        return Response(printing.render(cert, self._verification_url(cert.number)),
+                        mimetype="application/pdf", headers={
+                            "Content-Disposition": f'inline; filename="{cert.number}.pdf"'})
 
     @api("GET", "/certificates/<number>/credential")
     def get_credential(self, request, number):

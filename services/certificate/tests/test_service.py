@@ -262,3 +262,55 @@ def test_a_second_certification_in_the_scheme_renews_the_first(service, bus, web
     assert renewal["renews"] == first["certificate_number"]
     old = web_session.get(f"/certificates/{first['certificate_number']}").json()
     assert old["renewed_by"] == renewal["certificate_number"] and old["status"] == "valid"
+
+
+def test_the_verification_page_in_a_real_browser(service, bus, web_session, web_config_port,
+                                                 browser):
+    """What a phone shows after scanning the QR code: the status, the masked holder, the
+    scheme, the units, the issuer and the dates; and what changes when it is revoked."""
+    from selenium.webdriver.common.by import By
+
+    listener = bus.listen("certificate.events", "certificate.issued")
+    deliver(service, bus, decided())
+    number = listener.events(1)[0]["data"]["certificate_number"]
+    url = f"http://127.0.0.1:{web_config_port}/certificates/{number}"
+
+    def text(element_id):
+        return browser.find_element(By.ID, element_id).text
+
+    browser.get(url)
+    assert text("status") == "BERLAKU / VALID"
+    assert browser.find_element(By.ID, "status").value_of_css_property(
+        "background-color") == "rgba(27, 127, 59, 1)"  # green
+    assert text("number") == number and text("holder") == "Siti R********"
+    assert "Siti Rahmawati" not in browser.page_source
+    assert text("scheme") == "Operator Menjahit Pakaian (GAR-OMP)"
+    assert text("issuer") == "LSP Garmen Nusantara Indonesia (LSP-GNI)"
+    assert [li.text for li in browser.find_elements(By.CSS_SELECTOR, "#units li")] == [
+        "C.14GAR02.001.1 K3", "C.14GAR02.015.1 Menjahit"]
+    assert text("issued") == date.today().isoformat()
+
+    web_session.post(f"/certificates/{number}/revoke",
+                     json={"reason": "temuan pemalsuan dokumen", "by": "LSP-GNI"})
+    browser.get(url)
+    assert text("status") == "DICABUT / REVOKED"
+    assert text("reason").endswith("temuan pemalsuan dokumen")
+
+    browser.get(url.rpartition("/")[0] + "/LSP-GNI.GAR-OMP.2026.999999")
+    assert text("status") == "TIDAK DITEMUKAN / NOT FOUND"
+    # Programs still get JSON from the same address.
+    assert web_session.get(f"/certificates/{number}").json()["status"] == "revoked"
+
+
+def test_the_printable_pdf_carries_a_qr_code_to_the_verification_page(service, bus, web_session,
+                                                                       read_pdf):
+    listener = bus.listen("certificate.events", "certificate.issued")
+    deliver(service, bus, decided())
+    issued = listener.events(1)[0]["data"]
+    response = web_session.get(f"/certificates/{issued['certificate_number']}/pdf")
+    assert response.headers["content-type"] == "application/pdf"
+    pages, text, codes = read_pdf(response.content)
+    assert pages == 1 and codes == [issued["verification_url"]]
+    assert issued["certificate_number"] in text and "Siti Rahmawati" in text
+    assert web_session.get("/certificates/nope/pdf").json()["error"]["code"] == \
+        "certificate_not_found"

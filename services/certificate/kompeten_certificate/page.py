@@ -1,0 +1,33 @@
+"""The human verification page, the target of the QR code on every printed certificate:
+bilingual (Indonesian first), readable on a phone, with the holder's name shown only partially.
+Rendered from the public view, never from the full record."""
+
+from functools import cache
+
+from jinja2 import Environment, PackageLoader, select_autoescape
+
+STATUS = {  # status -> (Indonesian, English)
+    "valid": ("BERLAKU", "VALID"),
+    "expired": ("KEDALUWARSA", "EXPIRED"),
+    "suspended": ("DIBEKUKAN", "SUSPENDED"),
+    "revoked": ("DICABUT", "REVOKED"),
+}
+KIND = {
+    "certification": ("Sertifikat Kompetensi", "Certificate of Competency"),
+    "training": ("Sertifikat Pelatihan", "Training Certificate"),
+}
+
+
+@cache
+def _templates() -> Environment:
+    return Environment(loader=PackageLoader("kompeten_certificate"),
+                       autoescape=select_autoescape(default=True))
+
+
+def certificate_page(view: dict) -> str:
+    return _templates().get_template("certificate.html").render(
+        c=view, status=STATUS[view["status"]], kind=KIND[view["kind"]])
+
+
+def not_found_page(number: str) -> str:
+    return _templates().get_template("not_found.html").render(number=number)

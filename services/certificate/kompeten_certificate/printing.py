@@ -1,0 +1,102 @@
+"""The printable certificate: one A4 page, bilingual (Indonesian first, English in italics),
+with the number, the holder's full name, the units of competency and a QR code that opens the
+verification page. Drawn with ReportLab; the QR code is ReportLab's own widget."""
+
+from datetime import date
+from io import BytesIO
+
+from reportlab.graphics import renderPDF
+from reportlab.graphics.barcode.qr import QrCodeWidget
+from reportlab.graphics.shapes import Drawing
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.units import mm
+from reportlab.pdfbase.pdfmetrics import stringWidth
+from reportlab.pdfgen.canvas import Canvas
+
+from .certificate import Certificate
+
+TITLE = {
+    "certification": ("SERTIFIKAT KOMPETENSI", "Certificate of Competency"),
+    "training": ("SERTIFIKAT PELATIHAN", "Training Certificate"),
+}
+MONTHS = ("Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus",
+          "September", "Oktober", "November", "Desember")
+QR_SIZE = 40 * mm
+
+
+def _id_date(day: date) -> str:
+    return f"{day.day} {MONTHS[day.month - 1]} {day.year}"
+
+
+def _fit(text: str, size: float, room: float = 160 * mm) -> str:
+    while stringWidth(text, "Helvetica", size) > room:
+        text = text[:-2] + "…"
+    return text
+
+
+def render(cert: Certificate, verification_url: str) -> bytes:
+    out = BytesIO()
+    pdf = Canvas(out, pagesize=A4, pageCompression=1)
+    pdf.setTitle(f"{TITLE[cert.kind][1]} {cert.number}")
+    pdf.setAuthor(cert.issuer["name"])
+    width, height = A4
+    centre = width / 2
+
+    def pair(y: float, indonesian: str, english: str, size: int = 11) -> float:
+        pdf.setFont("Helvetica-Bold", size)
+        pdf.drawCentredString(centre, y, indonesian)
+        pdf.setFont("Helvetica-Oblique", size - 2)
+        pdf.drawCentredString(centre, y - size - 1, english)
+        return y - 2 * size - 10
+
+    y = pair(height - 35 * mm, *TITLE[cert.kind], size=22)
+    pdf.setFont("Helvetica", 11)
+    pdf.drawCentredString(centre, y, f"Nomor / Number: {cert.number}")
+    y = pair(y - 14 * mm, "Diberikan kepada", "Awarded to", size=11)
+    pdf.setFont("Helvetica-Bold", 18)
+    pdf.drawCentredString(centre, y, cert.holder_name)
+    if cert.kind == "training":
+        y = pair(y - 12 * mm, "telah menyelesaikan pelatihan", "has completed the training",
+                 size=11)
+    else:
+        y = pair(y - 12 * mm, "dinyatakan KOMPETEN pada skema sertifikasi",
+                 "has been found COMPETENT in the certification scheme", size=11)
+    pdf.setFont("Helvetica-Bold", 14)
+    pdf.drawCentredString(centre, y, f"{cert.scheme_title} ({cert.scheme_code})")
+    y -= 12 * mm
+    if cert.units:
+        pdf.setFont("Helvetica-Bold", 10)
+        pdf.drawString(25 * mm, y, "Unit Kompetensi / Units of competency")
+        y -= 6 * mm
+        step = min(5 * mm, (y - 85 * mm) / len(cert.units))  # long schemes print smaller
+        size = max(5, min(9, step / mm * 1.8))
+        pdf.setFont("Helvetica", size)
+        for n, unit in enumerate(cert.units, 1):
+            pdf.drawString(25 * mm, y, _fit(f"{n}. {unit['code']}  {unit['title']}", size))
+            y -= step
+    y -= 6 * mm
+    pdf.setFont("Helvetica", 10)
+    pdf.drawString(25 * mm, y, f"Terbit / Issued: {_id_date(cert.issued_on)}")
+    until = (_id_date(cert.valid_until) if cert.valid_until
+             else "tidak kedaluwarsa / does not expire")
+    pdf.drawString(25 * mm, y - 5 * mm, f"Berlaku sampai / Valid until: {until}")
+    on_behalf = ", atas nama BNSP / on behalf of BNSP" if cert.kind == "certification" else ""
+    pdf.drawString(25 * mm, y - 10 * mm, f"Penerbit / Issuer: {cert.issuer['name']}{on_behalf}")
+    if cert.renews:
+        pdf.drawString(25 * mm, y - 15 * mm, f"Memperbarui / Renews: {cert.renews}")
+
+    qr = QrCodeWidget(verification_url, barLevel="M")
+    left, bottom, right, top = qr.getBounds()
+    drawing = Drawing(QR_SIZE, QR_SIZE,
+                      transform=[QR_SIZE / (right - left), 0, 0, QR_SIZE / (top - bottom), 0, 0])
+    drawing.add(qr)
+    renderPDF.draw(drawing, pdf, width - 25 * mm - QR_SIZE, 25 * mm)
+    pdf.setFont("Helvetica", 8)
+    pdf.drawString(25 * mm, 30 * mm, "Pindai kode QR untuk memeriksa keaslian dan status.")
+    pdf.setFont("Helvetica-Oblique", 8)
+    pdf.drawString(25 * mm, 26 * mm, "Scan the QR code to check authenticity and status:")
+    pdf.setFont("Helvetica", 8)
+    pdf.drawString(25 * mm, 22 * mm, verification_url)
+    pdf.showPage()
+    pdf.save()
+    return out.getvalue()
