@@ -54,6 +54,25 @@ class NoFreeSlot(Exception):
     pass
 
 
+def first_free(taken: Callable[[int], bool], after: int = 0) -> int:
+    """The lowest number above `after` that is not taken, where the taken numbers are always
+    1..k for some k (each is claimed only once all below it are) and `after` is 0 or taken.
+
+    Galloping then bisecting: about 2*log2(distance) probes. A probe should be a lookup by _id,
+    the only query every MongoDB-wire server answers without a scan."""
+    low, step = after, 1
+    while taken(low + step):
+        low, step = low + step, step * 2
+    high = low + step  # low is taken (or 0), high is free
+    while high - low > 1:
+        middle = (low + high) // 2
+        if taken(middle):
+            low = middle
+        else:
+            high = middle
+    return high
+
+
 def insert_into_free_slot(collection: Collection, doc: dict, scope: dict, slot_field: str,
                           capacity: int) -> int:
     """Insert `doc` under a free slot number 1..capacity within `scope`: the next after the

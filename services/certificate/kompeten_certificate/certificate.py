@@ -13,7 +13,11 @@ def series(issuer_code: str, scheme_code: str, year: int) -> str:
 def number(issuer_code: str, scheme_code: str, year: int, sequence: int) -> str:
     """<issuer>.<scheme>.<year>.<6-digit sequence>, e.g. LSP-GNI.GAR-OMP.2026.000014: sequential
     per issuer, scheme and year, and safe in a URL path."""
-    return f"{series(issuer_code, scheme_code, year)}.{sequence:06d}"
+    return number_in(series(issuer_code, scheme_code, year), sequence)
+
+
+def number_in(series: str, sequence: int) -> str:
+    return f"{series}.{sequence:06d}"
 
 
 def series_of(number: str) -> tuple[str, int]:

@@ -30,6 +30,7 @@ def certify(repo: Repository, key: SigningKey, decision: dict, today: date,
                                          today.year), make)
     if cert.renews:
         repo.mark_renewed(cert.renews, cert.number)
+    repo.set_latest(cert)
     return cert
 
 

@@ -5,6 +5,7 @@ from dataclasses import asdict
 from datetime import UTC, date, datetime
 
 from kompeten_shared.errors import NotFound
+from kompeten_shared.mongo import first_free
 from pymongo import ASCENDING, DESCENDING
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
@@ -20,7 +21,6 @@ def prepare(db: Database) -> None:
     # The guard against issuing twice for one decision, whatever the redelivery or the number
     # of service instances: one certificate per assessment case or training completion.
     db.certificates.create_index([("source", ASCENDING)], unique=True)
-    db.certificates.create_index([("series", ASCENDING), ("sequence", DESCENDING)])
     db.certificates.create_index([("participant_id", ASCENDING), ("scheme_code", ASCENDING)])
     db.certificates.create_index([("status_index", ASCENDING)], unique=True)
 
@@ -55,31 +55,85 @@ class Repository:
     def __init__(self, db: Database):
         self.db = db
 
+    # The last number known taken, per database and series (and for the status lists): only
+    # where the search for the next free one starts, shared by an instance's workers.
+    _hints: dict[tuple[str, str], int] = {}
+
     def issue(self, source: str, series: str, make: Callable[[int, int], Certificate],
               attempts: int = 1000) -> Certificate:
         """Store the certificate for a source (a case, a training completion) under the next
         free number of its series, or return the one already stored for the source.
 
         Numbers are gap-free and unique under any number of concurrent issuers because the
-        number is the document's _id: an insert either takes the next number or collides and
-        tries the one after. Only single inserts are relied on, not an atomic counter update
-        (FerretDB's findAndModify is not atomic under concurrency)."""
+        number is the document's _id: an insert either takes the first free number or collides
+        and searches again; the unique index on `source` refuses a second certificate for the
+        same source. Only single inserts and lookups by _id are relied on: no atomic counter
+        (FerretDB's findAndModify is not atomic under concurrency) and no query that scans."""
+        existing = self.for_source(source)
+        if existing is not None:
+            return existing
+        status_index = self._claim_status_index()
+        hint = (self.db.name, series)
+        sequence = self._hint(hint, lambda n: self._exists(certificate.number_in(series, n)))
         for _ in range(attempts):
-            last = self.db.certificates.find_one({"series": series}, {"sequence": 1},
-                                                 sort=[("sequence", DESCENDING)])
-            # Its bit in the status lists is claimed the same way, across all series.
-            highest = self.db.certificates.find_one({}, {"status_index": 1},
-                                                    sort=[("status_index", DESCENDING)])
-            cert = make((last["sequence"] if last else 0) + 1,
-                        highest["status_index"] + 1 if highest else 0)
+            sequence = first_free(lambda n: self._exists(certificate.number_in(series, n)),
+                                  sequence)
+            cert = make(sequence, status_index)
             try:
                 self.db.certificates.insert_one(_to_doc(cert))
-                return cert
             except DuplicateKeyError:
-                existing = self.for_source(source)
-                if existing is not None:
-                    return existing  # another instance issued it for this decision
+                taken = self.db.certificates.find_one({"_id": cert.number}, {"source": 1})
+                if taken is None:  # the number is free: the source was issued meanwhile
+                    return self._repair_pointer(source)
+                if taken["source"] == source:
+                    return self.get(cert.number)
+                continue  # another issuer took the number: search on from it
+            self._hints[hint] = max(self._hints.get(hint, 0), sequence)
+            self._point(source, cert.number)
+            return cert
         raise RuntimeError(f"no free certificate number in {series} after {attempts} tries")
+
+    def _hint(self, key: tuple[str, str], taken: Callable[[int], bool]) -> int:
+        """A start for the search that is surely taken (a database recreated under the same
+        name would make a remembered one wrong)."""
+        hint = self._hints.get(key, 0)
+        return hint if hint and taken(hint) else 0
+
+    def _exists(self, number: str) -> bool:
+        return self.db.certificates.find_one({"_id": number}, {"_id": 1}) is not None
+
+    def _claim_status_index(self) -> int:
+        """Each certificate's bit in the status lists (from 1; bit 0 stays unused), claimed by
+        inserting {_id: "<index>"} (a string: FerretDB looks up only string _ids by index). A
+        claim whose certificate was never stored (a crash, a duplicate) leaves an unused bit,
+        which verifiers read as not revoked."""
+        hint = (self.db.name, "status lists")
+
+        def taken(n: int) -> bool:
+            return self.db.status_slots.find_one({"_id": str(n)}, {"_id": 1}) is not None
+
+        index = self._hint(hint, taken)
+        while True:
+            index = first_free(taken, index)
+            try:
+                self.db.status_slots.insert_one({"_id": str(index)})
+            except DuplicateKeyError:
+                continue  # claimed meanwhile: search on from it
+            self._hints[hint] = max(self._hints.get(hint, 0), index)
+            return index
+
+    def _point(self, source: str, number: str) -> None:
+        try:
+            self.db.certificate_sources.insert_one({"_id": source, "number": number})
+        except DuplicateKeyError:
+            pass
+
+    def _repair_pointer(self, source: str) -> Certificate:
+        """The certificate is there but its pointer is not (a crash between the two inserts,
+        or an instance that is writing it now): the one query by a field, on a rare path."""
+        cert = _from_doc(self.db.certificates.find_one({"source": source}))
+        self._point(source, cert.number)
+        return cert
 
     def signing_key(self) -> SigningKey:
         """The newest key signs; older ones stay published so their certificates verify."""
@@ -94,17 +148,22 @@ class Repository:
         return key
 
     def for_source(self, source: str) -> Certificate | None:
-        doc = self.db.certificates.find_one({"source": source})
-        return _from_doc(doc) if doc else None
+        pointer = self.db.certificate_sources.find_one({"_id": source})
+        return self.get(pointer["number"]) if pointer else None
 
     def renewable(self, participant_id: str, scheme_code: str) -> Certificate | None:
         """The holder's latest certification of the scheme that a new one would renew: not
-        revoked and not renewed already."""
-        docs = self.db.certificates.find({
-            "participant_id": participant_id, "scheme_code": scheme_code,
-            "kind": "certification", "revocation": None, "renewed_by": None,
-        }).sort("issued_on", DESCENDING).limit(1)
-        return next((_from_doc(d) for d in docs), None)
+        revoked and not renewed already. Found through a pointer kept by _id, not a query."""
+        pointer = self.db.latest_certifications.find_one({"_id": f"{participant_id}:{scheme_code}"})
+        if pointer is None:
+            return None
+        cert = self.get(pointer["number"])
+        return None if cert.revocation or cert.renewed_by else cert
+
+    def set_latest(self, cert: Certificate) -> None:
+        self.db.latest_certifications.update_one(
+            {"_id": f"{cert.participant_id}:{cert.scheme_code}"},
+            {"$set": {"number": cert.number}}, upsert=True)
 
     def mark_renewed(self, number: str, by: str) -> None:
         self.db.certificates.update_one({"_id": number}, {"$set": {"renewed_by": by}})

@@ -1,0 +1,182 @@
+"""`make bench-certificates`: certificate issuance from a burst of decisions, and verification
+over HTTP, on the real servers, each next to a baseline measured in the same run.
+
+- Issuance: DECISIONS assessment.decided events (K) published at once; the clock runs until the
+  last certificate.issued comes back. Baseline: the same number of messages of the same size
+  published and consumed with raw kombu on the same broker, nothing else done.
+- Verification: GET /certificates/<number> (JSON, a random issued number per request) from
+  CLIENTS threads. Baseline: GET /health/live on the same service, the cheapest request its
+  web server answers.
+
+The ratios are the figures to compare across machines; raw rates vary with the machine's load.
+Also checked: one certificate per decision, numbers 1..N without a gap.
+
+    python -m kompeten_deploy.bench_certificates [DECISIONS] [VERIFICATIONS]
+"""
+
+import json
+import random
+import sys
+import threading
+import time
+import uuid
+from datetime import UTC, datetime
+
+import requests
+from kombu import Connection, Exchange, Queue
+from kompeten_shared import envelope
+from kompeten_shared.events import EVENTS, dump_data
+from pymongo import MongoClient
+
+from . import servers
+from .stack import Stack
+
+CLIENTS = 8
+
+
+def decision() -> dict:
+    units = [{"code": f"C.14GAR02.{n:03d}.1", "title": f"Unit {n}", "result": "K"}
+             for n in range(1, 6)]
+    data = {"case_id": str(uuid.uuid4()), "decision_number": 1,
+            "participant_id": str(uuid.uuid4()), "programme_id": "bench",
+            "scheme_code": "GAR-OMP", "scheme_title": "Operator Menjahit Pakaian",
+            "lsp": {"code": "LSP-GNI", "name": "LSP Garmen Nusantara Indonesia"},
+            "assessor_reg": "MET.000.004213 2023", "units": units, "overall": "K",
+            "decided_at": datetime.now(UTC), "decided_by": "PLENO-GNI-01",
+            "holder_name": "Peserta Benchmark", "validity_years": 3}
+    return envelope.build(service="assessment", type="assessment.decided",
+                          data=dump_data("assessment.decided", data),
+                          dataschema=EVENTS["assessment.decided"].dataschema)
+
+
+def raw_broker_rate(amqp_uri: str, bodies: list[str]) -> float:
+    """Messages per second through the broker alone: publish all, consume and ack all."""
+    exchange = Exchange("bench.raw", type="topic", durable=True)
+    queue = Queue(f"bench.raw.{uuid.uuid4().hex[:6]}", exchange, routing_key="#", durable=True)
+    received = 0
+    with Connection(amqp_uri) as conn:
+        queue(conn).declare()
+        started = time.perf_counter()
+        producer = conn.Producer()
+        for body in bodies:
+            producer.publish(body, exchange=exchange, routing_key="assessment.decided",
+                             content_type="application/json", content_encoding="utf-8",
+                             delivery_mode=2)
+
+        def on_message(body, message):
+            nonlocal received
+            received += 1
+            message.ack()
+
+        with conn.Consumer(queue, callbacks=[on_message], accept=["json"], prefetch_count=10):
+            while received < len(bodies):
+                conn.drain_events(timeout=30)
+        elapsed = time.perf_counter() - started
+        queue(conn).delete()
+    return len(bodies) / elapsed
+
+
+def issue_burst(stack: Stack, events: list[dict]) -> tuple[float, list[str]]:
+    """Seconds from the first decision published to the last certificate.issued received."""
+    exchange = Exchange("certificate.events", type="topic", durable=True)
+    issued = Queue(f"bench.issued.{uuid.uuid4().hex[:6]}", exchange,
+                   routing_key="certificate.issued", exclusive=True)
+    numbers = []
+    with Connection(stack.amqp_uri) as conn:
+        issued(conn).declare()
+        decisions = Exchange("assessment.events", type="topic", durable=True)
+        started = time.perf_counter()
+        producer = conn.Producer()
+        for event in events:
+            producer.publish(json.dumps(event), exchange=decisions, routing_key=event["type"],
+                             content_type="application/json", content_encoding="utf-8",
+                             delivery_mode=2, declare=[decisions])
+
+        def on_message(body, message):
+            numbers.append(body["data"]["certificate_number"])
+            message.ack()
+
+        with conn.Consumer(issued, callbacks=[on_message], accept=["json"], prefetch_count=100):
+            while len(numbers) < len(events):
+                conn.drain_events(timeout=120)
+        return time.perf_counter() - started, numbers
+
+
+def http_rate(url_for, requests_total: int) -> float:
+    """Requests per second from CLIENTS threads, each with its own keep-alive session."""
+    per_client = requests_total // CLIENTS
+    failures = []
+
+    def client():
+        with requests.Session() as session:
+            for _ in range(per_client):
+                response = session.get(url_for(), timeout=30)
+                if response.status_code != 200:
+                    failures.append(response.status_code)
+
+    threads = [threading.Thread(target=client) for _ in range(CLIENTS)]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    elapsed = time.perf_counter() - started
+    if failures:
+        raise RuntimeError(f"{len(failures)} requests failed, e.g. {failures[0]}")
+    return per_client * CLIENTS / elapsed
+
+
+def main(decisions: int = 10_000, verifications: int = 4_000) -> int:
+    found = servers.ensure()
+    prefix = f"bench_{uuid.uuid4().hex[:8]}"
+    work = servers.STATE / "bench"
+    work.mkdir(parents=True, exist_ok=True)
+    events = [decision() for _ in range(decisions)]
+    with servers.isolated_vhost(found, "kompeten-bench") as amqp_uri:
+        stack = Stack(found, database_prefix=prefix, log_dir=work, amqp_uri=amqp_uri)
+        try:
+            stack.start("certificate")
+            seconds, numbers = issue_burst(stack, events)
+            base = stack.url("certificate")
+            verify_rate = http_rate(
+                lambda: f"{base}/certificates/{random.choice(numbers)}", verifications)
+            health_rate = http_rate(lambda: f"{base}/health/live", verifications)
+            client = MongoClient(found.mongo_uri)
+            stored = client[stack.database("certificate")].certificates
+            count = stored.count_documents({})
+            sequences = sorted(d["sequence"] for d in stored.find({}, {"sequence": 1}))
+        finally:
+            stack.stop()
+            client = MongoClient(found.mongo_uri)
+            client.drop_database(stack.database("certificate"))
+            client.close()
+        broker_rate = raw_broker_rate(amqp_uri, [json.dumps(e) for e in events])
+    if count != decisions or sequences != list(range(1, decisions + 1)):
+        print(f"{count} certificates for {decisions} decisions; numbers not 1..N",
+              file=sys.stderr)
+        return 1
+    issue_rate = decisions / seconds
+    figures = {
+        "decisions": decisions, "issue_seconds": round(seconds, 2),
+        "certificates_per_second": round(issue_rate, 1),
+        "raw_broker_messages_per_second": round(broker_rate, 1),
+        "issue_ratio_to_broker": round(issue_rate / broker_rate, 4),
+        "clients": CLIENTS, "verifications": verifications,
+        "verifications_per_second": round(verify_rate, 1),
+        "health_requests_per_second": round(health_rate, 1),
+        "verify_ratio_to_health": round(verify_rate / health_rate, 4),
+    }
+    print(f"issuance: {decisions} decisions -> {decisions} certificates in {seconds:.1f} s "
+          f"= {issue_rate:.0f} certificates/s")
+    print(f"baseline (raw kombu publish+consume, same broker, same messages): "
+          f"{broker_rate:.0f} messages/s")
+    print(f"ratio issuance/broker: {issue_rate / broker_rate:.4f}")
+    print(f"verification over HTTP ({CLIENTS} clients): {verify_rate:.0f} verifications/s")
+    print(f"baseline (GET /health/live, same service): {health_rate:.0f} requests/s")
+    print(f"ratio verification/health: {verify_rate / health_rate:.3f}")
+    (work / "certificates.json").write_text(json.dumps(figures, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(*(int(a) for a in sys.argv[1:3])))
