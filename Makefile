@@ -6,7 +6,7 @@ PACKAGES := -e shared -e services/enrollment -e services/assessment -e services/
 	-e plugins/lsp-reference \
 	-e services/placement -e '.[dev]'
 
-.PHONY: demo test unit servers browser catalogue lint clean bench-import
+.PHONY: demo test unit servers browser catalogue lint clean bench-import bench-certificates
 
 $(BIN)/.installed: pyproject.toml shared/pyproject.toml services/*/pyproject.toml plugins/*/pyproject.toml deploy/constraints.txt
 	$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "Kompeten needs Python 3.11"'
@@ -44,3 +44,6 @@ clean:
 
 bench-import: $(BIN)/.installed
 	$(BIN)/python -m kompeten_deploy.bench_import
+
+bench-certificates: $(BIN)/.installed
+	$(BIN)/python -m kompeten_deploy.bench_certificates

@@ -63,8 +63,9 @@ def database_prefix(mongo):
 
 
 @pytest.fixture
-def service_config(rabbit_config, web_config, servers, database_prefix):
-    """nameko config for one service under test: its own vhost, database and HTTP port."""
+def service_config(rabbit_config, web_config, servers, database_prefix, tmp_path):
+    """nameko config for one service under test: its own vhost, database, HTTP port and key
+    directory."""
 
     def make(service: str, **extra) -> dict:
         return {
@@ -73,7 +74,8 @@ def service_config(rabbit_config, web_config, servers, database_prefix):
             "MONGO_DATABASE": f"{database_prefix}_{service}",
             "NIK_HASH_KEY": "test-key", "PUBLIC_URL": "http://verify.test",
             "VALIDITY_YEARS": 3, "LSP_KEYS": "LSP-RJT=test-lsp-key",
-            "LSP_SIGNING_KEY": "test-lsp-key", **extra,
+            "LSP_SIGNING_KEY": "test-lsp-key",
+            "SIGNING_KEYS_DIR": str(tmp_path / f"{service}-keys"), **extra,
         }
 
     return make

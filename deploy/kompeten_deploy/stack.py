@@ -35,6 +35,11 @@ class Stack:
         self.log_dir = log_dir or STATE / "logs"
         self.processes: dict[str, subprocess.Popen] = {}
 
+    @property
+    def keys_dir(self) -> Path:
+        """The certificate service's signing keys for this stack, outside its database."""
+        return STATE / "keys" / self.database_prefix
+
     def url(self, service: str) -> str:
         return f"http://127.0.0.1:{self.ports[service]}"
 
@@ -43,7 +48,8 @@ class Stack:
 
     def environ(self) -> dict[str, str]:
         env = {**os.environ, **self.servers.environ(), "AMQP_URI": self.amqp_uri,
-               "CERTIFICATE_PUBLIC_URL": self.url("certificate"), "PYTHONUNBUFFERED": "1"}
+               "CERTIFICATE_PUBLIC_URL": self.url("certificate"), "PYTHONUNBUFFERED": "1",
+               "CERTIFICATE_KEYS_DIR": str(self.keys_dir)}
         for name in SERVICES:
             env[f"{name.upper()}_DATABASE"] = self.database(name)
             env[f"{name.upper()}_HTTP"] = f"127.0.0.1:{self.ports[name]}"

@@ -2,22 +2,19 @@
 
 from collections.abc import Callable
 from dataclasses import asdict
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 
 from kompeten_shared.errors import NotFound
 from kompeten_shared.mongo import first_free
-from pymongo import ASCENDING, DESCENDING
+from pymongo import ASCENDING
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 
 from . import certificate
 from .certificate import Certificate
-from .signing import SigningKey
 
 
 def prepare(db: Database) -> None:
-    if db.signing_keys.find_one({}, {"_id": 1}) is None:
-        add_key(db, SigningKey.generate(datetime.now(UTC)))
     # The guard against issuing twice for one decision, whatever the redelivery or the number
     # of service instances: one certificate per assessment case or training completion.
     db.certificates.create_index([("source", ASCENDING)], unique=True)
@@ -41,14 +38,6 @@ def _from_doc(doc: dict) -> Certificate:
     doc["issued_on"] = date.fromisoformat(doc["issued_on"])
     doc["valid_until"] = doc["valid_until"] and date.fromisoformat(doc["valid_until"])
     return Certificate(**doc)
-
-
-def add_key(db: Database, key: SigningKey) -> None:
-    db.signing_keys.insert_one({"_id": key.kid, **asdict(key)})
-
-
-def _key(doc: dict) -> SigningKey:
-    return SigningKey(**{k: v for k, v in doc.items() if k != "_id"})
 
 
 class Repository:
@@ -135,18 +124,6 @@ class Repository:
         self._point(source, cert.number)
         return cert
 
-    def signing_key(self) -> SigningKey:
-        """The newest key signs; older ones stay published so their certificates verify."""
-        return _key(self.db.signing_keys.find_one({}, sort=[("created_at", DESCENDING)]))
-
-    def signing_keys(self) -> list[SigningKey]:
-        return [_key(d) for d in self.db.signing_keys.find().sort("created_at")]
-
-    def rotate_key(self, now: datetime) -> SigningKey:
-        key = SigningKey.generate(now)
-        add_key(self.db, key)
-        return key
-
     def for_source(self, source: str) -> Certificate | None:
         pointer = self.db.certificate_sources.find_one({"_id": source})
         return self.get(pointer["number"]) if pointer else None
@@ -161,9 +138,11 @@ class Repository:
         return None if cert.revocation or cert.renewed_by else cert
 
     def set_latest(self, cert: Certificate) -> None:
-        self.db.latest_certifications.update_one(
-            {"_id": f"{cert.participant_id}:{cert.scheme_code}"},
-            {"$set": {"number": cert.number}}, upsert=True)
+        key, latest = f"{cert.participant_id}:{cert.scheme_code}", {"number": cert.number}
+        try:
+            self.db.latest_certifications.update_one({"_id": key}, {"$set": latest}, upsert=True)
+        except DuplicateKeyError:  # FerretDB's upsert is not atomic: another worker inserted
+            self.db.latest_certifications.update_one({"_id": key}, {"$set": latest})
 
     def mark_renewed(self, number: str, by: str) -> None:
         self.db.certificates.update_one({"_id": number}, {"$set": {"renewed_by": by}})

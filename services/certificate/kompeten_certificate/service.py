@@ -4,6 +4,7 @@ it by number.
     nameko run --config config.yaml kompeten_certificate.service:CertificateService
 """
 
+import logging
 from datetime import UTC, date, datetime, timedelta
 
 from kompeten_shared.consuming import consume
@@ -13,20 +14,38 @@ from kompeten_shared.mongo import Database
 from kompeten_shared.publishing import EventPublisher
 from kompeten_shared.web import api
 from nameko.dependency_providers import Config
+from nameko.extensions import DependencyProvider
 from nameko.timer import timer
 from werkzeug.wrappers import Response
 
 from . import certificate, issuing, page, printing, repository, signing, status_list
+from .keystore import KeyStore
 from .repository import Repository
 from .schemas import StatusChangeRequest
 
 EXPIRY_CHECK_SECONDS = 3600
+log = logging.getLogger(__name__)
+
+
+class SigningKeys(DependencyProvider):
+    """The issuer's KeyStore in the directory SIGNING_KEYS_DIR; a new installation gets its
+    first key there."""
+
+    def setup(self):
+        self.store = KeyStore(self.container.config["SIGNING_KEYS_DIR"])
+        created = self.store.ensure_one()
+        if created:
+            log.info("first signing key %s created in %s", created.kid, self.store.directory)
+
+    def get_dependency(self, worker_ctx):
+        return self.store
 
 
 class CertificateService(StandardEndpoints):
     name = "certificate"
 
     db = Database(prepare=repository.prepare)
+    keys = SigningKeys()
     publish = EventPublisher()
     config = Config()
 
@@ -38,7 +57,7 @@ class CertificateService(StandardEndpoints):
         if event.data["overall"] != "K":
             return
         repo = Repository(self.db)
-        cert = issuing.certify(repo, repo.signing_key(), event.data, date.today(),
+        cert = issuing.certify(repo, self.keys.signing_key(), event.data, date.today(),
                                int(self.config["VALIDITY_YEARS"]), self.config["PUBLIC_URL"])
         self._announce(cert)
 
@@ -49,7 +68,7 @@ class CertificateService(StandardEndpoints):
         if event.data["programme_kind"] != "training":
             return
         repo = Repository(self.db)
-        cert = issuing.certify_training(repo, repo.signing_key(), event.data, date.today(),
+        cert = issuing.certify_training(repo, self.keys.signing_key(), event.data, date.today(),
                                         self.config["PUBLIC_URL"])
         self._announce(cert)
 
@@ -111,13 +130,7 @@ class CertificateService(StandardEndpoints):
     @api("GET", "/.well-known/jwks.json")
     def jwks(self, request):
         """Every public key the issuer ever signed with, by kid."""
-        return signing.jwks(Repository(self.db).signing_keys())
-
-    @api("POST", "/keys/rotate")
-    def rotate_key(self, request):
-        """Start signing with a new key; the old keys stay published."""
-        key = Repository(self.db).rotate_key(datetime.now(UTC))
-        return 201, key.public_jwk
+        return {"keys": self.keys.public_jwks()}
 
     @api("GET", "/status/<purpose>")
     def status_list(self, request, purpose):
@@ -128,7 +141,7 @@ class CertificateService(StandardEndpoints):
         listed = status_list.list_credential(
             self.config["PUBLIC_URL"], purpose, repo.status_indices(purpose),
             datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"))
-        return Response(repo.signing_key().sign(listed), mimetype=signing.MEDIA_TYPE)
+        return Response(self.keys.signing_key().sign(listed), mimetype=signing.MEDIA_TYPE)
 
     @api("POST", "/certificates/<number>/revoke", body=StatusChangeRequest)
     def revoke(self, request, number, body):

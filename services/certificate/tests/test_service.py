@@ -1,7 +1,10 @@
 """The certificate service on the real broker and database."""
 
+import base64
+import json
 import uuid
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from kompeten_certificate.service import CertificateService
@@ -120,9 +123,12 @@ def test_a_forged_decision_is_dead_lettered_and_issues_nothing(service, bus, db)
 
 
 def test_issued_certificates_carry_a_credential_that_verifies_offline(service, bus, web_session,
-                                                                      tmp_path):
+                                                                      config, db, tmp_path):
     from click.testing import CliRunner
+    from kompeten_certificate.cli import main as certificate_cli
     from kompeten_certificate.verify import main as verify_cli
+
+    keys_dir = config["SIGNING_KEYS_DIR"]
 
     def save(name, path):
         target = tmp_path / name
@@ -144,11 +150,23 @@ def test_issued_certificates_carry_a_credential_that_verifies_offline(service, b
     result = check(first)
     assert result.exit_code == 0 and "VALID: Operator Menjahit Pakaian" in result.output
 
-    assert web_session.post("/keys/rotate").status_code == 201
+    rotated = CliRunner().invoke(certificate_cli, ["keys", "new", "--dir", keys_dir])
+    assert rotated.exit_code == 0, rotated.output  # while the service runs
     deliver(service, bus, decided())
     second = listener.events(1)[0]["data"]["certificate_number"]
     assert len(web_session.get("/.well-known/jwks.json").json()["keys"]) == 2
     assert check(first).exit_code == 0 and check(second).exit_code == 0
+    first_kid = json.loads(base64.urlsafe_b64decode(
+        response.text.split(".")[0] + "=="))["kid"]
+    retired = CliRunner().invoke(certificate_cli, ["keys", "retire", first_kid, "--dir",
+                                                   keys_dir])
+    assert retired.exit_code == 0, retired.output
+    assert check(first).exit_code == 0  # a retired key still verifies what it signed
+    # The private keys never reach the database.
+    secrets = [json.loads(p.read_text())["private_jwk"] for p in Path(keys_dir).glob("*.json")]
+    secrets = [key["d"] for key in secrets if key]
+    stored = str([list(db[name].find()) for name in db.list_collection_names()])
+    assert secrets and not any(secret in stored for secret in secrets)
 
     revoked = web_session.post(f"/certificates/{first}/revoke",
                                json={"reason": "temuan pemalsuan dokumen", "by": "LSP-GNI"})

@@ -283,6 +283,19 @@ class Repository:
             {"_id": enrolment_id(programme_id, participant_id)}, {"$set": {field: value}})
         return result.matched_count == 1
 
+    def add_recertification_due(self, expiring: dict) -> None:
+        self.db.recertification_due.update_one({"_id": expiring["certificate_number"]}, {"$set": {
+            "participant_id": expiring["participant_id"], "scheme_code": expiring["scheme_code"],
+            "valid_until": expiring["valid_until"].isoformat()}}, upsert=True)
+
+    def recertified(self, old_number: str) -> None:
+        self.db.recertification_due.delete_one({"_id": old_number})
+
+    def recertification_due(self, scheme_code: str | None) -> list[dict]:
+        scope = {"scheme_code": scheme_code} if scheme_code else {}
+        return [{"certificate_number": d.pop("_id"), **d}
+                for d in self.db.recertification_due.find(scope).sort("valid_until")]
+
     # targets ---------------------------------------------------------------------------------
     def add_target(self, target: Target) -> None:
         self.db.targets.insert_one(_to_doc(target))

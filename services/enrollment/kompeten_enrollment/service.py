@@ -213,10 +213,32 @@ class EnrollmentService(StandardEndpoints):
         data = event.data
         if data["kind"] != "certification":
             return
+        if data["renews"]:
+            Repository(self.db).recertified(data["renews"])
         Repository(self.db).record_outcome(data["participant_id"], data["programme_id"],
                                            "certificate", {
                                                "number": data["certificate_number"],
                                                "issued_on": data["issued_on"].isoformat()})
+
+    @consume("certificate", "certificate.expiring")
+    def on_certificate_expiring(self, event):
+        """A certification ends soon: the holder is due for re-certification."""
+        Repository(self.db).add_recertification_due(event.data)
+
+    @api("GET", "/recertification")
+    def recertification_due(self, request):
+        """Holders whose certification ends soon (?scheme_code= to narrow), soonest first, with
+        the contact details to invite them: only those who still consent to certification.
+        Enrol them in a certification-only programme; the new certificate renews the old."""
+        scheme_code = request.args.get("scheme_code")
+        repo = Repository(self.db)
+        due = []
+        for item in repo.recertification_due(scheme_code):
+            person = repo.participant(item["participant_id"])
+            if person.consented("certification"):
+                due.append({**item, "name": person.name, "phone": person.phone,
+                            "nik": person.nik_masked})
+        return due
 
     @consume("placement", "graduate.placed")
     def on_graduate_placed(self, event):

@@ -192,7 +192,11 @@ def outcome_event(type_, participant_id, programme_id, **data):
             "scheme_title": "Operator Menjahit Pakaian", "units": [{"code": "U", "title": "T"}],
             "issuer": {"code": "LSP-GNI", "name": "L"}, "issued_on": TODAY,
             "valid_until": TODAY + timedelta(days=1000),
-            "verification_url": f"http://verify.test/certificates/{number}"},
+            "verification_url": f"http://verify.test/certificates/{number}", **data},
+        "certificate.expiring": {
+            "certificate_number": number, "participant_id": participant_id,
+            "scheme_code": "GAR-OMP", "valid_until": TODAY + timedelta(days=60),
+            "days_left": 60, **data},
         "graduate.placed": {
             "placement_id": str(uuid.uuid4()), "offer_id": str(uuid.uuid4()),
             "vacancy_id": "v", "employer_id": "e", "participant_id": participant_id,
@@ -233,6 +237,32 @@ def test_targets_roll_up_programmes_and_count_certified_and_placed_from_events(
         "target_not_found"
     assert call("POST", "/targets", {"name": "x", "organiser": "y", "year": 1990,
                                      "goals": {"hired": 3}}, expect=400)["error"]["details"]
+
+
+def test_holders_of_expiring_certifications_are_listed_for_re_certification_until_renewed(
+        call, new_programme, new_person, enrollment, bus):
+    programme = new_programme(kind="certification_only")
+    people = [new_person(n) for n in (1, 2)]
+    for person in people:
+        apply(call, programme, person)
+    expiring = {}
+    for person in people:
+        event = outcome_event("certificate.expiring", person["participant_id"], None)
+        expiring[person["participant_id"]] = event["data"]["certificate_number"]
+        with entrypoint_waiter(enrollment, "on_certificate_expiring"):
+            bus.publish_event(event)
+    call("POST", f"/participants/{people[1]['participant_id']}/consents", {
+        "purpose": "certification", "granted": False, "source": "web",
+        "wording": "Saya menarik persetujuan."}, expect=201)
+    [due] = call("GET", "/recertification?scheme_code=GAR-OMP")
+    assert due["participant_id"] == people[0]["participant_id"]  # the other withdrew consent
+    assert due["certificate_number"] == expiring[people[0]["participant_id"]]
+    assert due["phone"] and due["nik"].startswith("3204****")
+    assert call("GET", "/recertification?scheme_code=BAT-TLS") == []
+    with entrypoint_waiter(enrollment, "on_certificate_issued"):
+        bus.publish_event(outcome_event("certificate.issued", people[0]["participant_id"],
+                                        programme["id"], renews=due["certificate_number"]))
+    assert call("GET", "/recertification") == []
 
 
 ROW = {"nik": "3204015708950001", "name": "Siti Aminah", "sex": "F", "birth_date": "1995-08-17",
