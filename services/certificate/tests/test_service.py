@@ -332,3 +332,20 @@ def test_the_printable_pdf_carries_a_qr_code_to_the_verification_page(service, b
     assert issued["certificate_number"] in text and "Siti Rahmawati" in text
     assert web_session.get("/certificates/nope/pdf").json()["error"]["code"] == \
         "certificate_not_found"
+
+
+def test_bad_input_to_the_newer_entrypoints_is_refused_and_stores_nothing(service, bus, db,
+                                                                          web_session):
+    broken = completed()
+    del broken["data"]["programme_title"]
+    bus.publish_event(broken)
+    [(_, headers)] = bus.dead_letters("certificate")
+    assert headers["x-kompeten-reason"] == "invalid training.completed data"
+    assert db.certificates.count_documents({}) == 0
+    response = web_session.get("/certificates", params={"participant_id": "p", "kind": "badge"})
+    assert response.status_code == 400
+    assert response.json()["error"] == {
+        "code": "invalid_parameter", "message": "kind must be one of certification, training",
+        "details": {"field": "kind"}}
+    page = web_session.get("/certificates/nope", headers={"Accept": "text/html"})
+    assert page.status_code == 404 and "TIDAK DITEMUKAN" in page.text
