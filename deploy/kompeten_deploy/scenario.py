@@ -161,7 +161,8 @@ def run(urls: dict[str, str], size: int = 16, seed: int | None = None,
         "partner_employers": ["CV Maju Jahit Sejahtera"]})
     employer = placement.call("POST", "/employers", {
         "name": "CV Maju Jahit Sejahtera", "sector": "Garmen", "region_code": REGENCY,
-        "contact": "HRD, Jl. Raya Soreang"})
+        "workforce": 85, "contact": {"person": "Ibu Ratna (HRD)", "phone": "0225891234"},
+        "programme_ids": [programme["id"]]})
     vacancy = placement.call("POST", "/vacancies", {
         "employer_id": employer["id"], "title": "Operator Jahit", "kind": "job",
         "scheme_code": SCHEME, "places": size,
@@ -250,7 +251,7 @@ def run(urls: dict[str, str], size: int = 16, seed: int | None = None,
     sharing = [p for p in competent if p.shares_data]
 
     def candidates():
-        return placement.call("GET", f"/vacancies/{vacancy['id']}/candidates")
+        return placement.call("GET", f"/vacancies/{vacancy['id']}/candidates")["candidates"]
     wait_until("graduates in the partner's pool", lambda: len(candidates()), len(sharing),
                progress)
     outcomes = {}
@@ -266,6 +267,9 @@ def run(urls: dict[str, str], size: int = 16, seed: int | None = None,
             placement.call("POST", f"/offers/{offer['id']}/accept", {})
             outcomes[person.participant_id] = "placed"
     progress(f"  offers {len(outcomes)}, placed {sum(v == 'placed' for v in outcomes.values())}")
+    absorbed = placement.call("GET", "/reports/absorption")["programmes"][programme["id"]]
+    progress(f"  absorption: {absorbed['placed']} of {absorbed['certified']} certified "
+             f"graduates placed ({absorbed['absorption_rate']:.0%})")
 
     progress("6/6 results")
     for row in rows:

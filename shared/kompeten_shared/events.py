@@ -246,6 +246,32 @@ class GraduatePlaced(OfferFacts):
     start_date = fields.Date(required=True)
 
 
+class PlacementTerminated(Contract):
+    """A placement ended before its time: the graduate left, or the employer ended it."""
+
+    placement_id = _ident()
+    participant_id = _ident()
+    employer_id = _ident()
+    programme_id = fields.String(load_default=None, allow_none=True)
+    kind = fields.String(required=True, validate=validate.OneOf(PLACEMENT_KINDS))
+    ended_on = fields.Date(required=True)
+    reason = fields.String(required=True)
+    by = fields.String(required=True)
+
+
+class FollowUpDue(Contract):
+    """A follow-up check-in after certification is due (3 and 6 months by default): ask the
+    graduate whether they work, and what stands in the way. Only for holders who consented
+    to follow-up."""
+
+    check_in_id = _ident()
+    participant_id = _ident()
+    certificate_number = _ident()
+    programme_id = fields.String(load_default=None, allow_none=True)
+    months = fields.Integer(required=True, strict=True, validate=validate.Range(1, 120))
+    due_on = fields.Date(required=True)
+
+
 @dataclass(frozen=True)
 class EventType:
     type: str
@@ -279,6 +305,8 @@ EVENTS: dict[str, EventType] = {e.type: e for e in (
     EventType("offer.made", 1, "placement", OfferMade),
     EventType("offer.declined", 1, "placement", OfferDeclined),
     EventType("graduate.placed", 1, "placement", GraduatePlaced),
+    EventType("placement.terminated", 1, "placement", PlacementTerminated),
+    EventType("follow_up.due", 1, "placement", FollowUpDue),
 )}
 
 

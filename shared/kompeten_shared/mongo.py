@@ -54,6 +54,17 @@ class NoFreeSlot(Exception):
     pass
 
 
+def upsert(collection: Collection, selector: dict, update: dict) -> None:
+    """update_one(..., upsert=True) that holds on FerretDB too, whose upsert is not atomic: when
+    two arrive at once for a new _id, one fails with DuplicateKeyError. The document exists
+    then, so the update is applied to it (or, if the selector's other conditions no longer
+    match, deliberately not at all)."""
+    try:
+        collection.update_one(selector, update, upsert=True)
+    except DuplicateKeyError:
+        collection.update_one(selector, update)
+
+
 def first_free(taken: Callable[[int], bool], after: int = 0) -> int:
     """The lowest number above `after` that is not taken, where the taken numbers are always
     1..k for some k (each is claimed only once all below it are) and `after` is 0 or taken.

@@ -5,7 +5,7 @@ from dataclasses import asdict
 from datetime import date, datetime
 
 from kompeten_shared.errors import NotFound
-from kompeten_shared.mongo import first_free
+from kompeten_shared.mongo import first_free, upsert
 from pymongo import ASCENDING
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
@@ -138,11 +138,9 @@ class Repository:
         return None if cert.revocation or cert.renewed_by else cert
 
     def set_latest(self, cert: Certificate) -> None:
-        key, latest = f"{cert.participant_id}:{cert.scheme_code}", {"number": cert.number}
-        try:
-            self.db.latest_certifications.update_one({"_id": key}, {"$set": latest}, upsert=True)
-        except DuplicateKeyError:  # FerretDB's upsert is not atomic: another worker inserted
-            self.db.latest_certifications.update_one({"_id": key}, {"$set": latest})
+        upsert(self.db.latest_certifications,
+               {"_id": f"{cert.participant_id}:{cert.scheme_code}"},
+               {"$set": {"number": cert.number}})
 
     def mark_renewed(self, number: str, by: str) -> None:
         self.db.certificates.update_one({"_id": number}, {"$set": {"renewed_by": by}})

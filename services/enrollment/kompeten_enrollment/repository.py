@@ -11,6 +11,7 @@ from dataclasses import asdict
 from datetime import date, datetime
 
 from kompeten_shared.errors import Conflict, NotFound
+from kompeten_shared.mongo import upsert
 from pymongo import ASCENDING
 from pymongo.database import Database
 from pymongo.errors import BulkWriteError, DuplicateKeyError
@@ -284,9 +285,9 @@ class Repository:
         return result.matched_count == 1
 
     def add_recertification_due(self, expiring: dict) -> None:
-        self.db.recertification_due.update_one({"_id": expiring["certificate_number"]}, {"$set": {
+        upsert(self.db.recertification_due, {"_id": expiring["certificate_number"]}, {"$set": {
             "participant_id": expiring["participant_id"], "scheme_code": expiring["scheme_code"],
-            "valid_until": expiring["valid_until"].isoformat()}}, upsert=True)
+            "valid_until": expiring["valid_until"].isoformat()}})
 
     def recertified(self, old_number: str) -> None:
         self.db.recertification_due.delete_one({"_id": old_number})

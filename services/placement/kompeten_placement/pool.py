@@ -5,9 +5,11 @@ they hold a certificate for the vacancy's scheme; a withdrawal erases the shared
 """
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 
 from kompeten_shared.errors import Conflict, DomainError
+
+from . import matching
 
 
 @dataclass
@@ -16,20 +18,29 @@ class Graduate:
     sharing: bool = False
     profile: dict | None = None
     certificates: list[dict] = field(default_factory=list)
+    open_offers: list[str] = field(default_factory=list)
+    placed_in: str | None = None  # the active placement
+    follow_up: bool = False  # consented to follow-up after certification
 
-    def certificate_for(self, scheme_code: str) -> dict | None:
-        return next((c for c in self.certificates if c["scheme_code"] == scheme_code), None)
+    @property
+    def availability(self) -> str:
+        return "placed" if self.placed_in else "offered" if self.open_offers else "free"
 
-    def candidate_for(self, vacancy: dict) -> dict:
-        """The graduate as an employer may see them for this vacancy, or a refusal."""
+    def certificate_for(self, scheme_code: str, today: date) -> dict | None:
+        return matching.valid_certificate(self.certificates, scheme_code, today)
+
+    def candidate_for(self, vacancy: dict, today: date) -> dict:
+        """The graduate as an employer may see them for this vacancy, ranked and explained,
+        or a refusal."""
         if not (self.sharing and self.profile):
             raise DomainError("graduate has not consented to share data with employers",
                               code="no_sharing_consent")
-        cert = self.certificate_for(vacancy["scheme_code"])
+        cert = self.certificate_for(vacancy["scheme_code"], today)
         if cert is None:
-            raise DomainError(f"graduate holds no {vacancy['scheme_code']} certificate",
+            raise DomainError(f"graduate holds no valid {vacancy['scheme_code']} certificate",
                               code="not_certified_for_vacancy")
-        return {"participant_id": self.participant_id, **self.profile,
+        found = matching.factors(cert, self.profile["region_code"], self.availability, vacancy)
+        return {**matching.explain(self.participant_id, found), **self.profile,
                 "certificate_number": cert["number"],
                 "verification_url": cert["verification_url"]}
 

@@ -1,21 +1,29 @@
-"""Employers, vacancies, the graduate pool, offers and placements in MongoDB."""
+"""Employers, vacancies, the graduate pool, offers, placements and follow-up check-ins in
+MongoDB."""
 
 from dataclasses import asdict
+from datetime import date, datetime
 
 from kompeten_shared.errors import Conflict, NotFound
-from kompeten_shared.mongo import NoFreeSlot, insert_into_free_slot
+from kompeten_shared.mongo import NoFreeSlot, insert_into_free_slot, upsert
 from pymongo import ASCENDING
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 
+from .follow_up import CheckIn
 from .pool import Graduate, Offer
 
 
 def prepare(db: Database) -> None:
     db.offers.create_index([("vacancy_id", ASCENDING), ("participant_id", ASCENDING)],
                            unique=True)
-    db.graduates.create_index([("certificates.scheme_code", ASCENDING)])
+    db.certificates.create_index([("scheme_code", ASCENDING)])
+    db.certificates.create_index([("participant_id", ASCENDING)])
+    db.offers.create_index([("participant_id", ASCENDING), ("status", ASCENDING)])
+    db.placements.create_index([("participant_id", ASCENDING), ("status", ASCENDING)])
     db.placements.create_index([("vacancy_id", ASCENDING), ("place", ASCENDING)], unique=True)
+    db.placements.create_index([("employer_id", ASCENDING), ("status", ASCENDING)])
+    db.check_ins.create_index([("due_on", ASCENDING)])
 
 
 def _get(collection, key: str, what: str) -> dict:
@@ -25,11 +33,25 @@ def _get(collection, key: str, what: str) -> dict:
     return doc
 
 
+def _dates(doc: dict) -> dict:
+    """Dates as ISO strings: BSON stores datetimes, not dates."""
+    return {k: v.isoformat() if isinstance(v, date) and not isinstance(v, datetime) else v
+            for k, v in doc.items()}
+
+
+def _check_in(doc: dict) -> CheckIn:
+    doc = dict(doc)
+    doc["id"] = doc.pop("_id")
+    doc["due_on"] = date.fromisoformat(doc["due_on"])
+    return CheckIn(**doc)
+
+
 class Repository:
     def __init__(self, db: Database):
         self.db = db
 
     def add(self, collection: str, doc: dict) -> dict:
+        doc = _dates(doc)
         self.db[collection].insert_one(doc)
         return doc
 
@@ -39,37 +61,79 @@ class Repository:
     def vacancy(self, vacancy_id: str) -> dict:
         return _get(self.db.vacancies, vacancy_id, "vacancy")
 
-    # the pool
-    def record_sharing(self, participant_id: str, granted: bool, profile: dict | None,
-                       recorded_at) -> None:
-        """Apply a consent change unless a newer one is already recorded (events may arrive
-        out of order)."""
-        update = {"$set": {"sharing": granted, "sharing_recorded_at": recorded_at}}
-        if granted:
-            update["$set"]["profile"] = profile
-        else:
-            update["$unset"] = {"profile": ""}
-        try:
-            self.db.graduates.update_one(
-                {"_id": participant_id, "$or": [{"sharing_recorded_at": {"$lt": recorded_at}},
-                                                {"sharing_recorded_at": None}]},
-                update, upsert=True)
-        except DuplicateKeyError:
-            pass  # a newer decision is on file
+    def vacancies(self, **query) -> list[dict]:
+        return list(self.db.vacancies.find(query).sort("start_date"))
+
+    # the pool: one document per writer, because FerretDB's updates are not atomic (two
+    # handlers updating one graduate document at once would lose one update). Consent changes
+    # write `sharing` and `follow_up_consents`, certificates are inserted one each, and
+    # availability is read from offers and placements.
+    def record_consent(self, participant_id: str, purpose: str, granted: bool,
+                       profile: dict | None, recorded_at) -> None:
+        """Apply a consent change unless a newer one for the purpose is on file (events may
+        arrive out of order). A withdrawn partner_sharing erases the shared profile."""
+        collection = {"partner_sharing": self.db.sharing,
+                      "follow_up": self.db.follow_up_consents}[purpose]
+        update = {"$set": {"granted": granted, "recorded_at": recorded_at}}
+        if purpose == "partner_sharing":
+            if granted:
+                update["$set"]["profile"] = profile
+            else:
+                update["$unset"] = {"profile": ""}
+        # A newer decision on file leaves the selector unmatched: nothing changes.
+        upsert(collection, {"_id": participant_id, "$or": [
+            {"recorded_at": {"$lt": recorded_at}}, {"recorded_at": None}]}, update)
 
     def add_certificate(self, participant_id: str, certificate: dict) -> None:
-        self.db.graduates.update_one({"_id": participant_id},
-                                     {"$addToSet": {"certificates": certificate}}, upsert=True)
+        try:
+            self.db.certificates.insert_one({"_id": certificate["number"],
+                                             "participant_id": participant_id, **certificate})
+        except DuplicateKeyError:
+            pass  # a redelivery
+
+    def _certificates(self, **query) -> dict[str, list[dict]]:
+        held: dict[str, list[dict]] = {}
+        for doc in self.db.certificates.find(query).sort("_id"):
+            held.setdefault(doc["participant_id"], []).append(doc)
+        return held
+
+    def _availability(self) -> tuple[dict[str, list[str]], dict[str, str]]:
+        offered: dict[str, list[str]] = {}
+        for doc in self.db.offers.find({"status": "made"}, {"participant_id": 1}):
+            offered.setdefault(doc["participant_id"], []).append(doc["_id"])
+        placed = {d["participant_id"]: d["_id"]
+                  for d in self.db.placements.find({"status": "active"}, {"participant_id": 1})}
+        return offered, placed
 
     def graduate(self, participant_id: str) -> Graduate:
-        doc = self.db.graduates.find_one({"_id": participant_id}) or {}
-        return Graduate(participant_id=participant_id, sharing=doc.get("sharing", False),
-                        profile=doc.get("profile"), certificates=doc.get("certificates", []))
+        sharing = self.db.sharing.find_one({"_id": participant_id}) or {}
+        follow_up = self.db.follow_up_consents.find_one({"_id": participant_id}) or {}
+        offered = [d["_id"] for d in self.db.offers.find(
+            {"participant_id": participant_id, "status": "made"}, {"_id": 1})]
+        placed = self.db.placements.find_one({"participant_id": participant_id,
+                                              "status": "active"}, {"_id": 1})
+        return Graduate(participant_id=participant_id, sharing=sharing.get("granted", False),
+                        profile=sharing.get("profile"),
+                        certificates=self._certificates(participant_id=participant_id).get(
+                            participant_id, []),
+                        open_offers=offered, placed_in=placed and placed["_id"],
+                        follow_up=follow_up.get("granted", False))
 
     def shared_graduates(self, scheme_code: str) -> list[Graduate]:
-        docs = self.db.graduates.find({"sharing": True, "certificates.scheme_code": scheme_code})
+        """Consenting holders of a certificate of the scheme, with their availability."""
+        held = self._certificates(scheme_code=scheme_code)
+        offered, placed = self._availability()
         return [Graduate(participant_id=d["_id"], sharing=True, profile=d.get("profile"),
-                         certificates=d["certificates"]) for d in docs.sort("_id")]
+                         certificates=held[d["_id"]], open_offers=offered.get(d["_id"], []),
+                         placed_in=placed.get(d["_id"]))
+                for d in self.db.sharing.find({"granted": True}).sort("_id")
+                if d["_id"] in held]
+
+    def graduates(self) -> list[Graduate]:
+        """Every certificate holder, with sharing consent, for reports."""
+        sharing = {d["_id"] for d in self.db.sharing.find({"granted": True}, {"_id": 1})}
+        return [Graduate(participant_id=pid, sharing=pid in sharing, certificates=held)
+                for pid, held in self._certificates().items()]
 
     # offers and placements
     def add_offer(self, offer: Offer) -> None:
@@ -104,6 +168,7 @@ class Repository:
     def place(self, vacancy: dict, placement: dict) -> dict:
         """Store the placement under a free place of the vacancy; never more than its places,
         however many acceptances arrive at once."""
+        placement = _dates(placement)
         try:
             placement["place"] = insert_into_free_slot(
                 self.db.placements, placement, {"vacancy_id": vacancy["_id"]}, "place",
@@ -111,3 +176,55 @@ class Repository:
         except NoFreeSlot:
             raise Conflict("all places of this vacancy are filled", code="vacancy_full") from None
         return placement
+
+    def placement(self, placement_id: str) -> dict:
+        return _get(self.db.placements, placement_id, "placement")
+
+    def placements(self, **query) -> list[dict]:
+        return list(self.db.placements.find(query).sort("start_date"))
+
+    def active_apprentices(self, employer_id: str) -> int:
+        return self.db.placements.count_documents(
+            {"employer_id": employer_id, "status": "active", "kind": "apprenticeship"})
+
+    def terminate(self, placement: dict, ended_on: date, reason: str, by: str,
+                  now: datetime) -> dict:
+        ended = {"status": "terminated", "ended_on": ended_on.isoformat(),
+                 "termination_reason": reason, "terminated_by": by, "terminated_at": now}
+        result = self.db.placements.update_one({"_id": placement["_id"], "status": "active"},
+                                               {"$set": ended})
+        if result.modified_count != 1:
+            raise Conflict("the placement has ended already", code="placement_ended")
+        return {**placement, **ended}
+
+    # follow-up
+    def schedule_check_ins(self, check_ins: list[CheckIn]) -> None:
+        for check_in in check_ins:
+            doc = _dates(asdict(check_in))
+            doc["_id"] = doc.pop("id")
+            try:
+                self.db.check_ins.insert_one(doc)
+            except DuplicateKeyError:
+                pass  # scheduled by an earlier delivery
+
+    def check_in(self, check_in_id: str) -> CheckIn:
+        return _check_in(_get(self.db.check_ins, check_in_id, "check_in"))
+
+    def check_ins(self, **query) -> list[CheckIn]:
+        return [_check_in(d) for d in self.db.check_ins.find(query).sort("due_on")]
+
+    def due_check_ins(self, today: date) -> list[CheckIn]:
+        return [_check_in(d) for d in self.db.check_ins.find(
+            {"due_on": {"$lte": today.isoformat()}, "reminded_at": None, "status": None})]
+
+    def mark_reminded(self, check_in_id: str, at: datetime) -> None:
+        self.db.check_ins.update_one({"_id": check_in_id}, {"$set": {"reminded_at": at}})
+
+    def save_check_in(self, check_in: CheckIn) -> None:
+        result = self.db.check_ins.update_one(
+            {"_id": check_in.id, "status": None},
+            {"$set": {"status": check_in.status, "obstacles": check_in.obstacles,
+                      "recorded_by": check_in.recorded_by,
+                      "recorded_at": check_in.recorded_at}})
+        if result.modified_count != 1:
+            raise Conflict("check-in was recorded meanwhile", code="check_in_recorded")

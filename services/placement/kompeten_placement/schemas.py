@@ -2,17 +2,32 @@
 
 from kompeten_shared.events import PLACEMENT_KINDS
 from kompeten_shared.web import Request
-from marshmallow import fields, validate
+from marshmallow import ValidationError, fields, validate, validates_schema
+
+from .follow_up import STATUSES
 
 _name = validate.Length(min=2, max=200)
+_text = validate.Length(min=1, max=4000)
+_regency = validate.Regexp(r"^\d{4}$", error="must be a 4-digit regency code")
+
+
+class Contact(Request):
+    person = fields.String(required=True, validate=_name)
+    phone = fields.String(load_default=None, allow_none=True,
+                          validate=validate.Regexp(r"^\+?\d{8,15}$"))
+    email = fields.Email(load_default=None, allow_none=True)
 
 
 class EmployerRequest(Request):
     name = fields.String(required=True, validate=_name)
     sector = fields.String(required=True, validate=_name)
-    region_code = fields.String(required=True, validate=validate.Regexp(
-        r"^\d{4}$", error="must be a 4-digit regency code"))
-    contact = fields.String(load_default=None, allow_none=True, validate=_name)
+    region_code = fields.String(required=True, validate=_regency)
+    workforce = fields.Integer(required=True, strict=True, validate=validate.Range(1, 1_000_000),
+                               metadata={"description": "employees; caps apprentices at 20%"})
+    contact = fields.Nested(Contact, required=True)
+    programme_ids = fields.List(fields.String(validate=validate.Length(min=1, max=100)),
+                                load_default=list,
+                                metadata={"description": "the programmes it partners with"})
 
 
 class VacancyRequest(Request):
@@ -20,8 +35,21 @@ class VacancyRequest(Request):
     title = fields.String(required=True, validate=_name)
     kind = fields.String(required=True, validate=validate.OneOf(PLACEMENT_KINDS))
     scheme_code = fields.String(required=True, validate=validate.Length(min=2, max=100))
+    required_units = fields.List(fields.String(validate=validate.Length(min=1, max=100)),
+                                 load_default=list,
+                                 metadata={"description": "unit codes; none: the whole scheme"})
+    region_code = fields.String(load_default=None, allow_none=True, validate=_regency,
+                                metadata={"description": "where the work is; the employer's "
+                                                         "region when absent"})
     places = fields.Integer(required=True, strict=True, validate=validate.Range(1, 10_000))
     start_date = fields.Date(required=True)
+    end_date = fields.Date(load_default=None, allow_none=True)
+
+    @validates_schema
+    def _dates(self, data, **kwargs):
+        if data.get("end_date") and data.get("start_date") and \
+                data["end_date"] <= data["start_date"]:
+            raise ValidationError("must be after start_date", "end_date")
 
 
 class OfferRequest(Request):
@@ -29,6 +57,43 @@ class OfferRequest(Request):
     participant_id = fields.String(required=True)
 
 
+class AgreementRequest(Request):
+    """The written apprenticeship agreement (perjanjian pemagangan), ratified by the district
+    labour office."""
+
+    apprentice_rights = fields.String(required=True, validate=_text)
+    apprentice_duties = fields.String(required=True, validate=_text)
+    company_rights = fields.String(required=True, validate=_text)
+    company_duties = fields.String(required=True, validate=_text)
+    programme = fields.String(required=True, validate=_text)
+    start_date = fields.Date(required=True)
+    end_date = fields.Date(required=True)
+    monthly_allowance = fields.Integer(required=True, strict=True,
+                                       validate=validate.Range(0, 1_000_000_000))
+    ratified_by = fields.String(load_default=None, allow_none=True, validate=_name)
+    ratified_on = fields.Date(load_default=None, allow_none=True)
+    ratification_number = fields.String(load_default=None, allow_none=True,
+                                        validate=validate.Length(min=1, max=100))
+
+
+class AcceptRequest(Request):
+    agreement = fields.Nested(AgreementRequest, load_default=None, allow_none=True,
+                              metadata={"description": "required for an apprenticeship"})
+
+
 class AnswerRequest(Request):
     reason = fields.String(load_default=None, allow_none=True,
                            validate=validate.Length(max=1000))
+
+
+class TerminationRequest(Request):
+    ended_on = fields.Date(required=True)
+    reason = fields.String(required=True, validate=validate.Length(min=3, max=1000))
+    by = fields.String(required=True, validate=_name)
+
+
+class CheckInRequest(Request):
+    status = fields.String(required=True, validate=validate.OneOf(STATUSES))
+    obstacles = fields.String(load_default=None, allow_none=True,
+                              validate=validate.Length(max=2000))
+    recorded_by = fields.String(required=True, validate=_name)

@@ -1,5 +1,5 @@
-"""The placement service: partner employers, vacancies, the consented graduate pool, offers
-and placements.
+"""The placement service: partner employers, vacancies and apprenticeships, the consented
+graduate pool and matching, offers and placements, follow-up after certification, reports.
 
     nameko run --config config.yaml kompeten_placement.service:PlacementService
 """
@@ -9,14 +9,27 @@ from datetime import UTC, date, datetime
 
 from kompeten_shared.consuming import consume
 from kompeten_shared.endpoints import StandardEndpoints
+from kompeten_shared.errors import DomainError
 from kompeten_shared.mongo import Database
 from kompeten_shared.publishing import EventPublisher
 from kompeten_shared.web import api, query
+from nameko.dependency_providers import Config
+from nameko.timer import timer
 
-from . import repository
+from . import apprenticeship, follow_up, matching, reports, repository
 from .pool import Offer
 from .repository import Repository
-from .schemas import AnswerRequest, EmployerRequest, OfferRequest, VacancyRequest
+from .schemas import (
+    AcceptRequest,
+    AnswerRequest,
+    CheckInRequest,
+    EmployerRequest,
+    OfferRequest,
+    TerminationRequest,
+    VacancyRequest,
+)
+
+FOLLOW_UP_CHECK_SECONDS = 3600
 
 
 def _new_id() -> str:
@@ -32,54 +45,103 @@ def offer_view(offer: Offer) -> dict:
     return {key: value for key, value in offer.__dict__.items()}
 
 
+def _today() -> date:
+    return date.today()
+
+
 class PlacementService(StandardEndpoints):
     name = "placement"
 
     db = Database(prepare=repository.prepare)
     publish = EventPublisher()
+    config = Config()
 
+    # what other services tell -----------------------------------------------------------------
     @consume("enrollment", "participant.consent_changed")
     def on_consent_changed(self, event):
         data = event.data
-        if data["purpose"] == "partner_sharing":
-            Repository(self.db).record_sharing(data["participant_id"], data["granted"],
-                                               data["profile"], data["recorded_at"])
+        if data["purpose"] in ("partner_sharing", "follow_up"):
+            Repository(self.db).record_consent(data["participant_id"], data["purpose"],
+                                               data["granted"], data["profile"],
+                                               data["recorded_at"])
 
     @consume("certificate", "certificate.issued")
     def on_certificate_issued(self, event):
-        """Employers match on proven competency: certifications, not training certificates."""
+        """Employers match on proven competency: certifications, not training certificates.
+        Each certification also schedules its follow-up check-ins."""
         data = event.data
         if data["kind"] != "certification":
             return
-        Repository(self.db).add_certificate(data["participant_id"], {
+        repo = Repository(self.db)
+        repo.add_certificate(data["participant_id"], {
             "number": data["certificate_number"], "scheme_code": data["scheme_code"],
+            "units": [{"code": u["code"]} for u in data["units"]],
             "programme_id": data["programme_id"],
-            "valid_until": data["valid_until"].isoformat(),
+            "valid_until": data["valid_until"] and data["valid_until"].isoformat(),
             "verification_url": data["verification_url"]})
+        months = tuple(int(m) for m in str(self.config.get("FOLLOW_UP_MONTHS", "3,6")).split(","))
+        repo.schedule_check_ins(follow_up.schedule(data, months))
 
+    # employers and vacancies ------------------------------------------------------------------
     @api("POST", "/employers", body=EmployerRequest)
     def register_employer(self, request, body):
         return 201, _view(Repository(self.db).add("employers", {"_id": _new_id(), **body}))
 
+    @api("GET", "/employers/<employer_id>")
+    def get_employer(self, request, employer_id):
+        repo = Repository(self.db)
+        employer = repo.employer(employer_id)
+        apprentices = repo.active_apprentices(employer_id)
+        return {**_view(employer), "apprentices": apprentices,
+                "apprentice_quota": apprenticeship.apprentice_quota(employer["workforce"])}
+
     @api("POST", "/vacancies", body=VacancyRequest)
     def open_vacancy(self, request, body):
+        """A job or an apprenticeship (pemagangan). An apprenticeship's places must fit the
+        employer's quota of apprentices (20% of its workforce)."""
         repo = Repository(self.db)
-        repo.employer(body["employer_id"])
-        doc = {"_id": _new_id(), **body, "start_date": body["start_date"].isoformat()}
+        employer = repo.employer(body["employer_id"])
+        if body["kind"] == "apprenticeship":
+            room = apprenticeship.apprentice_quota(employer["workforce"]) - \
+                repo.active_apprentices(employer["_id"])
+            if body["places"] > room:
+                raise DomainError(
+                    f"apprentices are at most 20% of the workforce: {employer['workforce']} "
+                    f"employees leave room for {max(room, 0)} more",
+                    code="apprenticeship_rules_broken",
+                    details={"broken": [{"rule": "at_most_20_percent",
+                                         "message": f"room for {max(room, 0)} apprentices"}]})
+        doc = {"_id": _new_id(), **body,
+               "region_code": body["region_code"] or employer["region_code"]}
         return 201, _view(repo.add("vacancies", doc))
+
+    @api("GET", "/vacancies")
+    def list_vacancies(self, request):
+        return [_view(v) for v in Repository(self.db).vacancies(
+            **query(request, "employer_id", "kind", "scheme_code"))]
 
     @api("GET", "/vacancies/<vacancy_id>/candidates")
     def candidates(self, request, vacancy_id):
-        """Graduates certified for the vacancy's scheme who agreed to share their data."""
+        """Graduates with a valid certification of the vacancy's scheme who agreed to share
+        their data, best first, each score with its factors and weights."""
         repo = Repository(self.db)
         vacancy = repo.vacancy(vacancy_id)
-        return [g.candidate_for(vacancy) for g in repo.shared_graduates(vacancy["scheme_code"])]
+        today = _today()
+        found = []
+        for graduate in repo.shared_graduates(vacancy["scheme_code"]):
+            try:
+                found.append(graduate.candidate_for(vacancy, today))
+            except DomainError:
+                continue  # an expired certificate: not a candidate
+        return {"vacancy_id": vacancy_id, "weights": matching.WEIGHTS,
+                "candidates": matching.rank(found)}
 
+    # offers and placements --------------------------------------------------------------------
     @api("POST", "/offers", body=OfferRequest)
     def make_offer(self, request, body):
         repo = Repository(self.db)
         vacancy = repo.vacancy(body["vacancy_id"])
-        repo.graduate(body["participant_id"]).candidate_for(vacancy)
+        repo.graduate(body["participant_id"]).candidate_for(vacancy, _today())
         offer = Offer(id=_new_id(), vacancy_id=vacancy["_id"],
                       employer_id=vacancy["employer_id"],
                       participant_id=body["participant_id"], kind=vacancy["kind"],
@@ -96,29 +158,45 @@ class PlacementService(StandardEndpoints):
         filters = query(request, "vacancy_id", "participant_id", "status")
         return [offer_view(o) for o in Repository(self.db).offers(**filters)]
 
-    @api("POST", "/offers/<offer_id>/accept")
-    def accept_offer(self, request, offer_id):
-        repo = Repository(self.db)
+    @api("POST", "/offers/<offer_id>/accept", body=AcceptRequest)
+    def accept_offer(self, request, offer_id, body):
+        """The graduate accepts: the placement starts. An apprenticeship needs its written
+        agreement, ratified by the district labour office, within the national rules."""
+        repo, today = Repository(self.db), _today()
         offer = repo.offer(offer_id)
         vacancy = repo.vacancy(offer.vacancy_id)
         graduate = repo.graduate(offer.participant_id)
-        graduate.candidate_for(vacancy)  # consent and certificate still stand
-        certificate = graduate.certificate_for(vacancy["scheme_code"])
+        graduate.candidate_for(vacancy, today)  # consent and certificate still stand
+        certificate = graduate.certificate_for(vacancy["scheme_code"], today)
+        agreement = None
+        if offer.kind == "apprenticeship":
+            if body["agreement"] is None:
+                raise DomainError("an apprenticeship starts only with its written agreement",
+                                  code="agreement_required")
+            agreement = apprenticeship.Agreement(**body["agreement"])
+            employer = repo.employer(offer.employer_id)
+            apprenticeship.require_valid(agreement, employer["workforce"],
+                                         repo.active_apprentices(employer["_id"]), today)
         offer.answer("accept", datetime.now(UTC))
+        start = agreement.start_date if agreement else date.fromisoformat(vacancy["start_date"])
         # One placement per offer: its id is the offer's, so a repeated accept cannot add one.
         placement = repo.place(vacancy, {
-            "_id": offer.id, "offer_id": offer.id, "employer_id": offer.employer_id,
-            "participant_id": offer.participant_id, "certificate_number": certificate["number"],
+            "_id": offer.id, "offer_id": offer.id, "vacancy_id": vacancy["_id"],
+            "employer_id": offer.employer_id, "participant_id": offer.participant_id,
+            "certificate_number": certificate["number"],
             "programme_id": certificate.get("programme_id"), "kind": offer.kind,
-            "start_date": vacancy["start_date"]})
+            "start_date": start, "end_date": agreement.end_date if agreement else None,
+            "agreement": body["agreement"] and {
+                k: v.isoformat() if isinstance(v, date) else v
+                for k, v in body["agreement"].items()},
+            "status": "active"})
         repo.save_answer(offer)
         self.publish("graduate.placed", {
             "placement_id": placement["_id"], "offer_id": offer.id,
             "vacancy_id": offer.vacancy_id, "employer_id": offer.employer_id,
             "participant_id": offer.participant_id, "certificate_number": certificate["number"],
             "programme_id": placement["programme_id"], "kind": offer.kind,
-            "start_date": date.fromisoformat(vacancy["start_date"])},
-            subject=offer.participant_id)
+            "start_date": start}, subject=offer.participant_id)
         return 201, _view(placement)
 
     @api("POST", "/offers/<offer_id>/decline", body=AnswerRequest)
@@ -133,3 +211,79 @@ class PlacementService(StandardEndpoints):
             "reason": offer.reason, "declined_at": offer.answered_at},
             subject=offer.participant_id)
         return offer_view(offer)
+
+    @api("GET", "/placements")
+    def list_placements(self, request):
+        return [_view(p) for p in Repository(self.db).placements(
+            **query(request, "employer_id", "participant_id", "programme_id", "status"))]
+
+    @api("POST", "/placements/<placement_id>/terminate", body=TerminationRequest)
+    def terminate_placement(self, request, placement_id, body):
+        """End a placement early, with the reason; the graduate is available again."""
+        repo = Repository(self.db)
+        placement = repo.placement(placement_id)
+        if body["ended_on"] < date.fromisoformat(placement["start_date"]):
+            raise DomainError("a placement cannot end before it starts",
+                              code="ends_before_start", details={"field": "ended_on"})
+        ended = repo.terminate(placement, body["ended_on"], body["reason"], body["by"],
+                               datetime.now(UTC))
+        self.publish("placement.terminated", {
+            "placement_id": placement_id, "participant_id": placement["participant_id"],
+            "employer_id": placement["employer_id"], "programme_id": placement["programme_id"],
+            "kind": placement["kind"], "ended_on": body["ended_on"], "reason": body["reason"],
+            "by": body["by"]}, subject=placement["participant_id"])
+        return _view(ended)
+
+    # follow-up after certification ------------------------------------------------------------
+    @timer(interval=FOLLOW_UP_CHECK_SECONDS)
+    def remind_follow_ups(self):
+        """follow_up.due once per due check-in, for holders who consent to follow-up."""
+        repo, now = Repository(self.db), datetime.now(UTC)
+        for check_in in repo.due_check_ins(_today()):
+            if not repo.graduate(check_in.participant_id).follow_up:
+                continue
+            self.publish("follow_up.due", {
+                "check_in_id": check_in.id, "participant_id": check_in.participant_id,
+                "certificate_number": check_in.certificate_number,
+                "programme_id": check_in.programme_id, "months": check_in.months,
+                "due_on": check_in.due_on}, subject=check_in.participant_id,
+                event_id=f"{check_in.id}:due")
+            repo.mark_reminded(check_in.id, now)
+
+    @api("GET", "/check-ins")
+    def list_check_ins(self, request):
+        return [_check_in_view(c) for c in Repository(self.db).check_ins(
+            **query(request, "participant_id", "programme_id", "certificate_number"))]
+
+    @api("POST", "/check-ins/<check_in_id>", body=CheckInRequest)
+    def record_check_in(self, request, check_in_id, body):
+        """What the graduate said: employed, self-employed, apprenticing or still looking, and
+        what stands in the way. Only with their consent to follow-up, once it is due."""
+        repo, today = Repository(self.db), _today()
+        check_in = repo.check_in(check_in_id)
+        if not repo.graduate(check_in.participant_id).follow_up:
+            raise DomainError("the graduate has not consented to follow-up",
+                              code="consent_required", details={"purpose": "follow_up"})
+        if check_in.due_on > today:
+            raise DomainError(f"the check-in is due on {check_in.due_on}", code="not_due_yet")
+        check_in.record(body["status"], body["obstacles"], body["recorded_by"],
+                        datetime.now(UTC))
+        repo.save_check_in(check_in)
+        return _check_in_view(check_in)
+
+    # reports ----------------------------------------------------------------------------------
+    @api("GET", "/reports/absorption")
+    def absorption(self, request):
+        """Certified graduates, offers and placements per programme and per partner."""
+        repo = Repository(self.db)
+        return reports.absorption(repo.graduates(), repo.placements(), repo.offers())
+
+    @api("GET", "/reports/follow-up")
+    def follow_up_report(self, request):
+        """Per programme, per check-in month: due, recorded and each status."""
+        repo = Repository(self.db)
+        return reports.follow_ups(repo.check_ins(**query(request, "programme_id")))
+
+
+def _check_in_view(check_in) -> dict:
+    return dict(check_in.__dict__)

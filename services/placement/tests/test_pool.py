@@ -1,20 +1,22 @@
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import pytest
 from kompeten_placement.pool import Graduate, Offer
 from kompeten_shared.errors import Conflict, DomainError
 
-VACANCY = {"_id": "v", "scheme_code": "GAR-OMP"}
-CERT = {"number": "N-1", "scheme_code": "GAR-OMP", "verification_url": "http://x/N-1"}
+VACANCY = {"_id": "v", "scheme_code": "GAR-OMP", "region_code": "3204"}
+CERT = {"number": "N-1", "scheme_code": "GAR-OMP", "verification_url": "http://x/N-1",
+        "units": [{"code": "U1"}], "valid_until": "2029-11-23"}
+TODAY = date(2026, 11, 24)
 PROFILE = {"name": "Dewi", "phone": "0812", "region_code": "3204"}
 NOW = datetime(2026, 11, 24, tzinfo=UTC)
 
 
 def test_a_consenting_certified_graduate_is_a_candidate():
     graduate = Graduate("p", sharing=True, profile=PROFILE, certificates=[CERT])
-    assert graduate.candidate_for(VACANCY) == {
-        "participant_id": "p", **PROFILE, "certificate_number": "N-1",
-        "verification_url": "http://x/N-1"}
+    candidate = graduate.candidate_for(VACANCY, TODAY)
+    assert candidate["score"] == 100 and candidate["certificate_number"] == "N-1"
+    assert {k: candidate[k] for k in PROFILE} == PROFILE
 
 
 @pytest.mark.parametrize("graduate, code", [
@@ -22,10 +24,12 @@ def test_a_consenting_certified_graduate_is_a_candidate():
     (Graduate("p", sharing=True, profile=PROFILE, certificates=[]), "not_certified_for_vacancy"),
     (Graduate("p", sharing=True, profile=PROFILE,
               certificates=[{**CERT, "scheme_code": "BATIK"}]), "not_certified_for_vacancy"),
+    (Graduate("p", sharing=True, profile=PROFILE,
+              certificates=[{**CERT, "valid_until": "2026-11-23"}]), "not_certified_for_vacancy"),
 ])
 def test_no_consent_or_no_matching_certificate_means_no_data(graduate, code):
     with pytest.raises(DomainError) as caught:
-        graduate.candidate_for(VACANCY)
+        graduate.candidate_for(VACANCY, TODAY)
     assert caught.value.code == code
 
 

@@ -17,22 +17,25 @@ def event(type_, data):
                           data=dump_data(type_, data), dataschema=EVENTS[type_].dataschema)
 
 
-def consent(pid, granted=True, at=None):
+def consent(pid, granted=True, at=None, purpose="partner_sharing", region="3204"):
+    sharing = purpose == "partner_sharing" and granted
     return event("participant.consent_changed", {
-        "participant_id": pid, "purpose": "partner_sharing", "granted": granted,
+        "participant_id": pid, "purpose": purpose, "granted": granted,
         "recorded_at": at or datetime.now(UTC),
-        "profile": {"name": "Dewi Lestari", "phone": "081234567890", "region_code": "3204"}
-        if granted else None})
+        "profile": {"name": "Dewi Lestari", "phone": "081234567890", "region_code": region}
+        if sharing else None})
 
 
-def issued(pid, scheme="GAR-OMP"):
+def issued(pid, scheme="GAR-OMP", units=("U1", "U2"), issued_on=date(2026, 11, 24),
+           programme_id="prog-1"):
     number = f"LSP-GNI.{scheme}.2026.{uuid.uuid4().int % 10**6:06d}"
     return event("certificate.issued", {
         "certificate_number": number, "kind": "certification", "participant_id": pid,
-        "case_id": str(uuid.uuid4()),
+        "case_id": str(uuid.uuid4()), "programme_id": programme_id,
         "scheme_code": scheme, "scheme_title": "Operator Menjahit Pakaian",
-        "units": [{"code": "U1", "title": "Unit"}], "issuer": {"code": "LSP-GNI", "name": "L"},
-        "issued_on": date(2026, 11, 24), "valid_until": date(2029, 11, 23),
+        "units": [{"code": u, "title": "Unit"} for u in units],
+        "issuer": {"code": "LSP-GNI", "name": "L"},
+        "issued_on": issued_on, "valid_until": issued_on + timedelta(days=3 * 365),
         "verification_url": f"http://verify.test/certificates/{number}"})
 
 
@@ -59,10 +62,13 @@ def deliver(service, bus, *events):
             bus.publish_event(e)
 
 
+EMPLOYER = {"name": "CV Maju Jahit Sejahtera", "sector": "Garmen", "region_code": "3204",
+            "workforce": 40, "contact": {"person": "Ibu Ratna", "phone": "0227654321"}}
+
+
 @pytest.fixture
 def vacancy(api):
-    employer = api("POST", "/employers", {"name": "CV Maju Jahit Sejahtera", "sector": "Garmen",
-                                          "region_code": "3204"}, expect=201)
+    employer = api("POST", "/employers", EMPLOYER, expect=201)
     return api("POST", "/vacancies", {
         "employer_id": employer["id"], "title": "Operator Jahit", "kind": "job",
         "scheme_code": "GAR-OMP", "places": 1,
@@ -73,7 +79,7 @@ def test_only_consenting_certified_graduates_reach_the_employer(service, bus, ap
     sharer, keeper, uncertified = (str(uuid.uuid4()) for _ in range(3))
     deliver(service, bus, consent(sharer), issued(sharer), issued(keeper),
             consent(keeper, granted=False), consent(uncertified))
-    candidates = api("GET", f"/vacancies/{vacancy['id']}/candidates")
+    candidates = api("GET", f"/vacancies/{vacancy['id']}/candidates")["candidates"]
     assert [c["participant_id"] for c in candidates] == [sharer]
     assert candidates[0]["name"] == "Dewi Lestari"
 
@@ -84,10 +90,10 @@ def test_withdrawal_erases_the_profile_and_a_stale_grant_does_not_return_it(
     granted_at = datetime.now(UTC)
     deliver(service, bus, consent(pid, at=granted_at), issued(pid),
             consent(pid, granted=False, at=granted_at + timedelta(seconds=1)))
-    assert api("GET", f"/vacancies/{vacancy['id']}/candidates") == []
-    assert "profile" not in db.graduates.find_one({"_id": pid})
+    assert api("GET", f"/vacancies/{vacancy['id']}/candidates")["candidates"] == []
+    assert "profile" not in db.sharing.find_one({"_id": pid})
     deliver(service, bus, consent(pid, at=granted_at))  # the old grant, redelivered late
-    assert api("GET", f"/vacancies/{vacancy['id']}/candidates") == []
+    assert api("GET", f"/vacancies/{vacancy['id']}/candidates")["candidates"] == []
 
 
 def test_offer_accept_and_decline_publish_events_and_respect_places(service, bus, api,
@@ -130,9 +136,11 @@ def test_an_offer_without_consent_is_refused_and_nothing_is_stored(service, bus,
 
 
 def test_bad_employers_and_vacancies_are_refused(api, db):
-    assert api("POST", "/employers", {"name": "CV", "sector": "Garmen", "region_code": "32"},
-               expect=400)["error"]["details"] == {"region_code": [
-                   "must be a 4-digit regency code"]}
+    assert api("POST", "/employers", {**EMPLOYER, "region_code": "32", "workforce": 0},
+               expect=400)["error"]["details"] == {
+                   "region_code": ["must be a 4-digit regency code"],
+                   "workforce": ["Must be greater than or equal to 1 and less than or equal to "
+                                 "1000000."]}
     assert api("POST", "/vacancies", {"employer_id": "nope", "title": "Jahit", "kind": "job",
                                       "scheme_code": "GAR-OMP", "places": 1,
                                       "start_date": "2026-12-01"},
@@ -146,7 +154,7 @@ def test_a_consent_event_with_a_profile_but_no_grant_is_dead_lettered(service, b
     bus.publish_event(forged)
     [(_, headers)] = bus.dead_letters("placement")
     assert headers["x-kompeten-reason"] == "invalid participant.consent_changed data"
-    assert db.graduates.count_documents({}) == 0
+    assert db.sharing.count_documents({}) == 0
 
 
 @pytest.mark.parametrize("method, path, code", [
@@ -157,3 +165,144 @@ def test_a_consent_event_with_a_profile_but_no_grant_is_dead_lettered(service, b
 def test_unknown_vacancies_and_offers_are_404s(api, method, path, code):
     body = {} if method == "POST" else None
     assert api(method, path, body, expect=404)["error"]["code"] == code
+
+
+def new_vacancy(api, workforce=40, **fields):
+    employer = api("POST", "/employers", {**EMPLOYER, "workforce": workforce}, expect=201)
+    body = {"employer_id": employer["id"], "title": "Operator Jahit", "kind": "job",
+            "scheme_code": "GAR-OMP", "places": 2,
+            "start_date": (date.today() + timedelta(days=7)).isoformat(), **fields}
+    return api("POST", "/vacancies", body, expect=201)
+
+
+def test_candidates_are_ranked_with_every_factor_explained(service, bus, api):
+    vacancy = new_vacancy(api, required_units=["U1", "U2"])
+    near, province, offered, partial = (str(uuid.uuid4()) for _ in range(4))
+    deliver(service, bus, consent(near), issued(near), consent(province, region="3273"),
+            issued(province), consent(offered), issued(offered), consent(partial),
+            issued(partial, units=("U1",)))
+    elsewhere = new_vacancy(api)
+    api("POST", "/offers", {"vacancy_id": elsewhere["id"], "participant_id": offered},
+        expect=201)
+    found = api("GET", f"/vacancies/{vacancy['id']}/candidates")
+    assert found["weights"] == {"competency": 50, "distance": 30, "availability": 20}
+    ranked = [(c["participant_id"], c["score"]) for c in found["candidates"]]
+    assert ranked == [(near, 100), (offered, 90), (province, 85), (partial, 75)]
+    why = {f["factor"]: f for f in found["candidates"][3]["factors"]}
+    assert why["competency"]["value"] == 0.5 and why["competency"]["points"] == 25
+    assert why["competency"]["why"].startswith("1 of 2 required units certified")
+    assert found["candidates"][2]["factors"][1]["why"].endswith(
+        "same province as the vacancy (3204)")
+
+
+AGREEMENT = {"apprentice_rights": "uang saku, jaminan sosial, sertifikat pemagangan",
+             "apprentice_duties": "menaati tata tertib, mengikuti program",
+             "company_rights": "memanfaatkan hasil kerja peserta",
+             "company_duties": "membimbing, membayar uang saku",
+             "programme": "C.14GAR02.015.1 menjahit komponen; C.14GAR02.020.1 menjahit lengkap",
+             "monthly_allowance": 1_500_000, "ratified_by": "Disnaker Kabupaten Bandung",
+             "ratification_number": "560/123/Disnaker/2026"}
+
+
+def test_apprenticeships_follow_the_national_rules(service, bus, api, db):
+    start = date.today() + timedelta(days=7)
+    dates = {"start_date": start.isoformat(),
+             "end_date": (start + timedelta(days=180)).isoformat(),
+             "ratified_on": date.today().isoformat()}
+    refused = api("POST", "/employers", {**EMPLOYER, "workforce": 10}, expect=201)
+    too_many = api("POST", "/vacancies", {
+        "employer_id": refused["id"], "title": "Magang Jahit", "kind": "apprenticeship",
+        "scheme_code": "GAR-OMP", "places": 3, "start_date": start.isoformat()}, expect=422)
+    assert too_many["error"]["details"]["broken"][0]["rule"] == "at_most_20_percent"
+
+    vacancy = new_vacancy(api, workforce=10, kind="apprenticeship")  # quota 2, two places
+    pid = str(uuid.uuid4())
+    deliver(service, bus, consent(pid), issued(pid))
+    offer = api("POST", "/offers", {"vacancy_id": vacancy["id"], "participant_id": pid},
+                expect=201)
+    accept = f"/offers/{offer['id']}/accept"
+    assert api("POST", accept, {}, expect=422)["error"]["code"] == "agreement_required"
+    bad = {**AGREEMENT, **dates, "end_date": (start + timedelta(days=540)).isoformat(),
+           "monthly_allowance": 0, "ratified_by": None}
+    error = api("POST", accept, {"agreement": bad}, expect=422)["error"]
+    assert error["code"] == "apprenticeship_rules_broken"
+    assert [b["rule"] for b in error["details"]["broken"]] == [
+        "at_most_one_year", "allowance", "ratified"]
+    assert db.placements.count_documents({}) == 0
+    assert api("GET", f"/offers?participant_id={pid}")[0]["status"] == "made"
+
+    placed = api("POST", accept, {"agreement": {**AGREEMENT, **dates}}, expect=201)
+    assert placed["kind"] == "apprenticeship" and placed["end_date"] == dates["end_date"]
+    assert placed["agreement"]["ratification_number"] == "560/123/Disnaker/2026"
+    employer = api("GET", f"/employers/{vacancy['employer_id']}")
+    assert (employer["apprentices"], employer["apprentice_quota"]) == (1, 2)
+
+
+def test_an_early_termination_frees_the_graduate_and_is_published(service, bus, api):
+    vacancy = new_vacancy(api)
+    pid = str(uuid.uuid4())
+    deliver(service, bus, consent(pid), issued(pid))
+    offer = api("POST", "/offers", {"vacancy_id": vacancy["id"], "participant_id": pid},
+                expect=201)
+    placement = api("POST", f"/offers/{offer['id']}/accept", {}, expect=201)
+    other = new_vacancy(api)
+    [candidate] = api("GET", f"/vacancies/{other['id']}/candidates")["candidates"]
+    assert candidate["factors"][2]["why"] == "placed at the moment"
+    listener = bus.listen("placement.events", "placement.terminated")
+    terminate = f"/placements/{placement['id']}/terminate"
+    early = {"ended_on": vacancy["start_date"], "reason": "pindah ke luar kota",
+             "by": "CV Maju Jahit Sejahtera"}
+    before = {**early, "ended_on": date.today().isoformat()}
+    assert api("POST", terminate, before, expect=422)["error"]["code"] == "ends_before_start"
+    ended = api("POST", terminate, early)
+    assert ended["status"] == "terminated" and ended["termination_reason"] == early["reason"]
+    [event] = listener.events(1)
+    assert event["data"]["reason"] == "pindah ke luar kota"
+    assert api("POST", terminate, early, expect=409)["error"]["code"] == "placement_ended"
+    [candidate] = api("GET", f"/vacancies/{other['id']}/candidates")["candidates"]
+    assert candidate["score"] == 100
+    report = api("GET", "/reports/absorption")
+    assert report["programmes"]["prog-1"] == {
+        "certified": 1, "sharing": 1, "offers": 1, "placed": 1, "jobs": 1,
+        "apprenticeships": 0, "terminated_early": 1, "absorption_rate": 1.0}
+    assert report["employers"][vacancy["employer_id"]]["terminated_early"] == 1
+
+
+def test_follow_up_check_ins_remind_and_record_only_with_consent(service, bus, api):
+    from nameko.testing.services import entrypoint_hook
+
+    consenting, silent = str(uuid.uuid4()), str(uuid.uuid4())
+    seven_months_ago = date.today() - timedelta(days=214)
+    deliver(service, bus, consent(consenting, purpose="follow_up"),
+            issued(consenting, issued_on=seven_months_ago),
+            issued(silent, issued_on=seven_months_ago), issued(silent, issued_on=date.today()))
+    listener = bus.listen("placement.events", "follow_up.due")
+    with entrypoint_hook(service, "remind_follow_ups") as remind:
+        remind()
+        remind()  # once per check-in
+    due = listener.events(2, timeout=2)
+    assert sorted(e["data"]["months"] for e in due) == [3, 6]
+    assert {e["data"]["participant_id"] for e in due} == {consenting}
+    three = next(e["data"]["check_in_id"] for e in due if e["data"]["months"] == 3)
+    recorded = api("POST", f"/check-ins/{three}", {
+        "status": "still_looking", "obstacles": "tidak ada lowongan dekat rumah",
+        "recorded_by": "Petugas Disnaker"})
+    assert recorded["status"] == "still_looking"
+    again = {"status": "employed", "recorded_by": "Petugas Disnaker"}
+    assert api("POST", f"/check-ins/{three}", again, expect=409)["error"]["code"] == \
+        "check_in_recorded"
+    silent_check_in = api("GET", f"/check-ins?participant_id={silent}")[0]["id"]
+    assert api("POST", f"/check-ins/{silent_check_in}", again, expect=422)["error"][
+        "code"] == "consent_required"
+    later = [c for c in api("GET", f"/check-ins?participant_id={consenting}")
+             if c["months"] == 6][0]
+    assert api("POST", f"/check-ins/{later['id']}", {"status": "hired", "recorded_by": "X"},
+               expect=400)["error"]["details"]["status"]
+    report = api("GET", "/reports/follow-up?programme_id=prog-1")["prog-1"]
+    assert report["3_months"]["still_looking"] == 1 and report["3_months"]["recorded"] == 1
+    assert report["3_months"]["scheduled"] == 3 and report["6_months"]["recorded"] == 0
+    future = [c for c in api("GET", f"/check-ins?participant_id={silent}")
+              if c["due_on"] > date.today().isoformat()][0]
+    deliver(service, bus, consent(silent, purpose="follow_up"))
+    assert api("POST", f"/check-ins/{future['id']}", again, expect=422)["error"][
+        "code"] == "not_due_yet"

@@ -1,0 +1,52 @@
+"""Absorption and follow-up reports. Pure domain code over what the repository read.
+
+Absorption: per programme, how many certified graduates there are, how many share their data
+with partners, how many got offers and placements (jobs and apprenticeships), how many ended
+early, and the share placed. Per partner employer: offers, placements, early endings. Targets
+live in enrollment: its target progress counts the same placements from graduate.placed.
+"""
+
+from collections import defaultdict
+
+from .follow_up import CheckIn, outcomes
+from .pool import Graduate, Offer
+
+
+def _counts() -> dict:
+    return {"certified": 0, "sharing": 0, "offers": 0, "placed": 0, "jobs": 0,
+            "apprenticeships": 0, "terminated_early": 0}
+
+
+def absorption(graduates: list[Graduate], placements: list[dict], offers: list[Offer]) -> dict:
+    programmes: dict = defaultdict(_counts)
+    employers: dict = defaultdict(lambda: {k: v for k, v in _counts().items()
+                                           if k not in ("certified", "sharing")})
+    programme_of: dict[str, str | None] = {}
+    for graduate in graduates:
+        for programme_id in {c.get("programme_id") for c in graduate.certificates}:
+            row = programmes[programme_id or "none"]
+            row["certified"] += 1
+            row["sharing"] += graduate.sharing
+        if graduate.certificates:
+            programme_of[graduate.participant_id] = graduate.certificates[-1].get("programme_id")
+    for offer in offers:
+        programmes[programme_of.get(offer.participant_id) or "none"]["offers"] += 1
+        employers[offer.employer_id]["offers"] += 1
+    for placement in placements:
+        for row in (programmes[placement.get("programme_id") or "none"],
+                    employers[placement["employer_id"]]):
+            row["placed"] += 1
+            row["jobs" if placement["kind"] == "job" else "apprenticeships"] += 1
+            row["terminated_early"] += placement.get("status") == "terminated"
+    for row in programmes.values():
+        row["absorption_rate"] = round(row["placed"] / row["certified"], 4) \
+            if row["certified"] else None
+    return {"programmes": dict(sorted(programmes.items())),
+            "employers": dict(sorted(employers.items()))}
+
+
+def follow_ups(check_ins: list[CheckIn]) -> dict:
+    by_programme: dict[str, list[CheckIn]] = defaultdict(list)
+    for check_in in check_ins:
+        by_programme[check_in.programme_id or "none"].append(check_in)
+    return {programme: outcomes(items) for programme, items in sorted(by_programme.items())}
