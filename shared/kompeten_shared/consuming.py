@@ -29,6 +29,7 @@ from . import envelope
 from .envelope import InvalidEvent
 from .errors import DomainError
 from .events import FAMILIES, load_data
+from .events import event_type as event_type_spec
 from .mongo import MongoConnection
 
 log = logging.getLogger(__name__)
@@ -68,7 +69,11 @@ class EventConsumer(EventHandler):
         for one LSP's requests; the envelope's type must still be `event_type`. A source that
         names a family (`lsp`) accepts its members (`lsp-rjt`)."""
         self.contract_type = event_type
-        super().__init__(source_service, routing_key or event_type, handler_type=SERVICE_POOL,
+        # An event type routed more narrowly (offer.made.<employer>) is bound with a wildcard
+        # unless one key is asked for.
+        narrower = event_type_spec(event_type).routing_key
+        routing_key = routing_key or (f"{event_type}.#" if narrower else event_type)
+        super().__init__(source_service, routing_key, handler_type=SERVICE_POOL,
                          reliable_delivery=True, requeue_on_error=False,
                          expected_exceptions=(DomainError,), **kwargs)
 

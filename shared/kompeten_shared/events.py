@@ -302,10 +302,14 @@ EVENTS: dict[str, EventType] = {e.type: e for e in (
     EventType("certificate.suspended", 1, "certificate", CertificateStatusChanged),
     EventType("certificate.reinstated", 1, "certificate", CertificateStatusChanged),
     EventType("certificate.expiring", 1, "certificate", CertificateExpiring),
-    EventType("offer.made", 1, "placement", OfferMade),
-    EventType("offer.declined", 1, "placement", OfferDeclined),
-    EventType("graduate.placed", 1, "placement", GraduatePlaced),
-    EventType("placement.terminated", 1, "placement", PlacementTerminated),
+    EventType("offer.made", 1, "placement", OfferMade,
+              routing_key="offer.made.{employer_id}"),
+    EventType("offer.declined", 1, "placement", OfferDeclined,
+              routing_key="offer.declined.{employer_id}"),
+    EventType("graduate.placed", 1, "placement", GraduatePlaced,
+              routing_key="graduate.placed.{employer_id}"),
+    EventType("placement.terminated", 1, "placement", PlacementTerminated,
+              routing_key="placement.terminated.{employer_id}"),
     EventType("follow_up.due", 1, "placement", FollowUpDue),
 )}
 

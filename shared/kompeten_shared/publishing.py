@@ -33,17 +33,16 @@ class EventPublisher(EventDispatcher):
         service = self.container.service_name
 
         def publish(type_: str, data: dict, subject: str | None = None,
-                    event_id: str | None = None, routing_key: str | None = None) -> dict:
-            """`routing_key` narrows delivery below the type, e.g. by LSP code; it must start
-            with the type so a binding to the type's pattern still sees it."""
+                    event_id: str | None = None) -> dict:
+            """Published with the type as routing key, or the narrower key the event type
+            declares (`assessment.requested.{lsp_code}`, `offer.made.{employer_id}`), filled
+            from the data, so a partner's queue can be bound to its own events only."""
             spec = event_type(type_)
             if spec.producer not in (service, self.family):
                 raise ValueError(f"{service} may not publish {type_}; {spec.producer} owns it")
-            if routing_key is not None and not routing_key.startswith(f"{type_}."):
-                raise ValueError(f"routing key {routing_key!r} must start with {type_}.")
             event = envelope.build(service=service, type=type_, data=dump_data(type_, data),
                                    dataschema=spec.dataschema, subject=subject, id=event_id)
-            dispatch(routing_key or type_, event)
+            dispatch(spec.routing_key.format(**data) if spec.routing_key else type_, event)
             return event
 
         return publish

@@ -124,8 +124,7 @@ class AssessmentService(StandardEndpoints):
             "scheme_title": scheme.title, "lsp_code": lsp.code, "asesi_name": case.asesi_name,
             "units": [{"code": code, "title": title} for code, title in scheme.units],
             "requested_at": case.opened_at,
-        }, subject=case.participant_id, event_id=f"{case.id}:requested",
-            routing_key=f"assessment.requested.{lsp.code}")
+        }, subject=case.participant_id, event_id=f"{case.id}:requested")
 
     @consume("lsp", "assessment.decision_submitted")
     def on_decision_submitted(self, event):

@@ -248,7 +248,7 @@ def test_an_early_termination_frees_the_graduate_and_is_published(service, bus, 
     other = new_vacancy(api)
     [candidate] = api("GET", f"/vacancies/{other['id']}/candidates")["candidates"]
     assert candidate["factors"][2]["why"] == "placed at the moment"
-    listener = bus.listen("placement.events", "placement.terminated")
+    listener = bus.listen("placement.events", "placement.terminated.#")
     terminate = f"/placements/{placement['id']}/terminate"
     early = {"ended_on": vacancy["start_date"], "reason": "pindah ke luar kota",
              "by": "CV Maju Jahit Sejahtera"}
