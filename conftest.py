@@ -220,7 +220,7 @@ def web_session(web_config_port):
 @pytest.fixture(scope="session")
 def browser():
     """Headless Chromium through ChromeDriver (Debian's chromium and chromium-driver, installed
-    by `make browser`). Without them the browser tests skip, unless KOMPETEN_REQUIRE_BROWSER is
+    by `make browser`). Without them the browser tests skip, unless KOMPETEN_STRICT is
     set, as CI sets it: then they fail."""
     import shutil
     import tempfile
@@ -228,7 +228,7 @@ def browser():
     chromium, driver = shutil.which("chromium"), shutil.which("chromedriver")
     if not (chromium and driver):
         message = "browser tests need chromium and chromedriver: run `make browser`"
-        if os.environ.get("KOMPETEN_REQUIRE_BROWSER"):
+        if os.environ.get("KOMPETEN_STRICT"):
             pytest.fail(message)
         pytest.skip(message)
     from selenium import webdriver
