@@ -3,7 +3,7 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 PACKAGES := -e shared -e services/enrollment -e services/assessment -e services/certificate \
-	-e plugins/lsp-reference -e plugins/partner-garment \
+	-e plugins/lsp-reference -e plugins/partner-garment -e plugins/webhook-bridge \
 	-e services/placement -e '.[dev]'
 
 .PHONY: demo test unit servers browser catalogue lint clean bench-import bench-certificates

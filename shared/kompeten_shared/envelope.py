@@ -61,6 +61,14 @@ class CloudEvent:
         """The producing service's name, taken from the source attribute."""
         return self.source.removeprefix(SOURCE_PREFIX)
 
+    def wire(self) -> dict:
+        """The JSON envelope with the data as it came over the wire, to pass the event on."""
+        return {"specversion": SPECVERSION, "id": self.id, "source": self.source,
+                "type": self.type,
+                "time": self.time.isoformat().replace("+00:00", "Z"), "subject": self.subject,
+                "datacontenttype": CONTENT_TYPE, "dataschema": self.dataschema,
+                "data": self.raw_data if self.raw_data is not None else self.data}
+
 
 _envelope = EnvelopeSchema()
 
