@@ -157,13 +157,17 @@ def test_a_consent_event_with_a_profile_but_no_grant_is_dead_lettered(service, b
     assert db.sharing.count_documents({}) == 0
 
 
-@pytest.mark.parametrize("method, path, code", [
-    ("GET", "/vacancies/nope/candidates", "vacancy_not_found"),
-    ("POST", "/offers/nope/accept", "offer_not_found"),
-    ("POST", "/offers/nope/decline", "offer_not_found"),
+@pytest.mark.parametrize("method, path, body, code", [
+    ("GET", "/vacancies/nope/candidates", None, "vacancy_not_found"),
+    ("POST", "/offers/nope/accept", {}, "offer_not_found"),
+    ("POST", "/offers/nope/decline", {}, "offer_not_found"),
+    ("GET", "/employers/nope", None, "employer_not_found"),
+    ("POST", "/placements/nope/terminate",
+     {"ended_on": "2026-12-01", "reason": "pindah", "by": "HRD"}, "placement_not_found"),
+    ("POST", "/check-ins/nope", {"status": "employed", "recorded_by": "Petugas"},
+     "check_in_not_found"),
 ])
-def test_unknown_vacancies_and_offers_are_404s(api, method, path, code):
-    body = {} if method == "POST" else None
+def test_unknown_vacancies_and_offers_are_404s(api, method, path, body, code):
     assert api(method, path, body, expect=404)["error"]["code"] == code
 
 
@@ -306,3 +310,31 @@ def test_follow_up_check_ins_remind_and_record_only_with_consent(service, bus, a
     deliver(service, bus, consent(silent, purpose="follow_up"))
     assert api("POST", f"/check-ins/{future['id']}", again, expect=422)["error"][
         "code"] == "not_due_yet"
+
+
+def test_bad_vacancies_and_apprenticeship_agreements_are_refused_field_by_field(api, db):
+    vacancy = new_vacancy(api, kind="apprenticeship", places=1)
+    bad = api("POST", "/vacancies", {
+        "employer_id": vacancy["employer_id"], "title": "Magang", "kind": "internship",
+        "scheme_code": "GAR-OMP", "places": 0, "start_date": "2026-12-10",
+        "end_date": "2026-12-01", "region_code": "32"}, expect=400)["error"]["details"]
+    assert set(bad) == {"kind", "places", "region_code"}
+    backwards = api("POST", "/vacancies", {
+        "employer_id": vacancy["employer_id"], "title": "Magang", "kind": "job",
+        "scheme_code": "GAR-OMP", "places": 1, "start_date": "2026-12-10",
+        "end_date": "2026-12-01"}, expect=400)["error"]["details"]
+    assert backwards == {"end_date": ["must be after start_date"]}
+    offer_body = {"agreement": {**AGREEMENT, "start_date": "2026-12-01",
+                                "end_date": "soon", "monthly_allowance": "1,5 juta"}}
+    assert api("POST", "/offers/nope/accept", offer_body, expect=400)["error"]["details"] == {
+        "agreement": {"end_date": ["Not a valid date."],
+                      "monthly_allowance": ["Not a valid integer."]}}
+    assert db.vacancies.count_documents({}) == 1 and db.placements.count_documents({}) == 0
+
+
+def test_the_openapi_document_lists_every_route(api):
+    paths = api("GET", "/openapi.json")["paths"]
+    for path in ("/employers", "/vacancies", "/vacancies/{vacancy_id}/candidates",
+                 "/offers/{offer_id}/accept", "/placements/{placement_id}/terminate",
+                 "/check-ins/{check_in_id}", "/reports/absorption", "/reports/follow-up"):
+        assert path in paths, path
