@@ -119,19 +119,19 @@ class Bus:
         self.amqp_uri = amqp_uri
 
     def publish_raw(self, exchange: str, routing_key: str, body,
-                    content_type: str = "application/json") -> None:
+                    content_type: str = "application/json", headers: dict | None = None) -> None:
         if not isinstance(body, (bytes, str)):
             body = json.dumps(body)
         with Connection(self.amqp_uri) as conn:
             producer = conn.Producer()
             producer.publish(body, exchange=Exchange(exchange, type="topic", durable=True),
                              routing_key=routing_key, content_type=content_type,
-                             content_encoding="utf-8", declare=[
+                             content_encoding="utf-8", headers=headers or {}, declare=[
                                  Exchange(exchange, type="topic", durable=True)])
 
-    def publish_event(self, event: dict) -> None:
+    def publish_event(self, event: dict, headers: dict | None = None) -> None:
         producer = event["source"].removeprefix("/kompeten/")
-        self.publish_raw(f"{producer}.events", event["type"], event)
+        self.publish_raw(f"{producer}.events", event["type"], event, headers=headers)
 
     def listen(self, exchange: str, routing_key: str = "#") -> "Listener":
         return Listener(self.amqp_uri, exchange, routing_key)
@@ -156,8 +156,11 @@ class Listener:
                   routing_key=routing_key, durable=False, auto_delete=False)(conn).declare()
 
     def events(self, expect: int, timeout: float = 10) -> list[dict]:
-        return [json.loads(body) for body, _ in drain(self.amqp_uri, self.name, expect,
-                                                      timeout)]
+        return [json.loads(body) for body, _ in self.messages(expect, timeout)]
+
+    def messages(self, expect: int, timeout: float = 10) -> list[tuple[bytes, dict]]:
+        """(body, headers) of each."""
+        return drain(self.amqp_uri, self.name, expect, timeout)
 
 
 def drain(amqp_uri: str, queue: str, expect: int, timeout: float) -> list:

@@ -65,11 +65,12 @@ class Letter:
 
 
 class Operations:
-    def __init__(self, amqp_uri: str, rabbit_api_uri: str, mongo_uri: str):
+    def __init__(self, amqp_uri: str, rabbit_api_uri: str, mongo_uri: str,
+                 audit_database: str = AUDIT_DATABASE):
         self.amqp_uri = amqp_uri
         self.api = urlparse(rabbit_api_uri)
         self.vhost = urlparse(amqp_uri).path.lstrip("/") or "/"
-        self.audit = MongoClient(mongo_uri)[AUDIT_DATABASE].dead_letter_audit
+        self.audit = MongoClient(mongo_uri)[audit_database].dead_letter_audit
 
     def queues(self) -> list[tuple[str, int]]:
         """Every dead-letter queue of the virtual host and how many messages it holds."""
@@ -145,10 +146,12 @@ def _bytes(body) -> bytes:
 @click.option("--rabbit-api-uri", envvar="RABBIT_API_URI",
               default="http://guest:guest@localhost:15672")
 @click.option("--mongo-uri", envvar="MONGO_URI", default="mongodb://localhost:27017/")
+@click.option("--audit-database", envvar="KOMPETEN_AUDIT_DATABASE", default=AUDIT_DATABASE,
+              show_default=True)
 @click.pass_context
-def main(context, amqp_uri, rabbit_api_uri, mongo_uri):
+def main(context, amqp_uri, rabbit_api_uri, mongo_uri, audit_database):
     """Dead-lettered messages: list, show, replay after a fix, discard with a record."""
-    context.obj = Operations(amqp_uri, rabbit_api_uri, mongo_uri)
+    context.obj = Operations(amqp_uri, rabbit_api_uri, mongo_uri, audit_database)
 
 
 @main.command("list")

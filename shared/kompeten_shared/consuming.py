@@ -13,6 +13,7 @@ On top of nameko's reliable, service-pooled event handler it:
 
 import json
 import logging
+import time
 from datetime import UTC, datetime
 from functools import partial
 
@@ -31,6 +32,7 @@ from .errors import DomainError
 from .events import FAMILIES, load_data
 from .events import event_type as event_type_spec
 from .mongo import MongoConnection
+from .observability import HANDLED, LATENCY
 
 log = logging.getLogger(__name__)
 
@@ -105,6 +107,7 @@ class EventConsumer(EventHandler):
             if self._processed(event.id):
                 log.info("skipping already processed event %s in %s", event.id,
                          self.consumer_name)
+                self._count(event.type, "skipped")
                 self.queue_consumer.ack_message(message)
                 return
         except TRANSIENT as exc:
@@ -114,12 +117,15 @@ class EventConsumer(EventHandler):
         try:
             self.container.spawn_worker(
                 self, (event,), {}, context_data=context_data,
-                handle_result=partial(self.handle_result, message, event),
+                handle_result=partial(self.handle_result, message, event,
+                                      time.perf_counter()),
             )
         except ContainerBeingKilled:
             self.queue_consumer.requeue_message(message)
 
-    def handle_result(self, message, event, worker_ctx, result=None, exc_info=None):
+    def handle_result(self, message, event, started, worker_ctx, result=None, exc_info=None):
+        LATENCY.labels(self.container.service_name, self.consumer_name, event.type).observe(
+            time.perf_counter() - started)
         if exc_info is None:
             try:
                 self.connection.db[PROCESSED].insert_one({
@@ -130,6 +136,7 @@ class EventConsumer(EventHandler):
             except TRANSIENT:
                 # The handler's own writes are idempotent; a redelivery would only redo them.
                 log.warning("could not record %s as processed", event.id)
+            self._count(event.type, "processed")
             self.queue_consumer.ack_message(message)
         elif isinstance(exc_info[1], TRANSIENT):
             self._retry_later(message, exc_info[1])
@@ -162,8 +169,12 @@ class EventConsumer(EventHandler):
         return self.connection.db[PROCESSED].find_one({"_id": self._key(event_id)},
                                                       {"_id": 1}) is not None
 
+    def _count(self, type_: str, outcome: str) -> None:
+        HANDLED.labels(self.container.service_name, self.consumer_name, type_, outcome).inc()
+
     def _retry_later(self, message, exc):
         log.warning("transient failure in %s, requeueing: %s", self.consumer_name, exc)
+        self._count(self.contract_type, "requeued")
         eventlet.sleep(RETRY_DELAY)
         self.queue_consumer.requeue_message(message)
 
@@ -193,6 +204,7 @@ class EventConsumer(EventHandler):
             return
         log.warning("dead-lettered %s in %s: %s", event_id or "a message", self.consumer_name,
                     reason)
+        self._count(self.contract_type, "dead_lettered")
         self.queue_consumer.ack_message(message)
 
 

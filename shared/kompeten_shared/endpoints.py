@@ -3,13 +3,17 @@
 GET /health/live answers while the process serves HTTP; GET /health/ready answers 200 only once
 every event consumer is subscribed and the database answers, so a launcher (or Kubernetes) knows
 no event published from now on can be missed. GET /openapi.json describes the service's HTTP API.
+GET /metrics serves Prometheus metrics (see observability.py).
 """
 
 from nameko.extensions import DependencyProvider
 from nameko.messaging import QueueConsumer
+from prometheus_client import CONTENT_TYPE_LATEST
+from werkzeug.wrappers import Response
 
 from . import openapi
 from .mongo import MongoConnection
+from .observability import Metrics, WorkerContext
 from .web import api, error_response
 
 
@@ -45,6 +49,8 @@ class ApiDocument(DependencyProvider):
 class StandardEndpoints:
     readiness = Readiness()
     api_document = ApiDocument()
+    worker_context = WorkerContext()
+    metrics = Metrics()
 
     @api("GET", "/health/live")
     def live(self, request):
@@ -63,3 +69,10 @@ class StandardEndpoints:
     def openapi(self, request):
         """This document."""
         return self.api_document
+
+    @api("GET", "/metrics")
+    def prometheus(self, request):
+        """Prometheus metrics: events handled by outcome, handler latency, events published,
+        queue depths."""
+        return Response(self.metrics(), mimetype=CONTENT_TYPE_LATEST.split(";")[0],
+                        headers={"Content-Type": CONTENT_TYPE_LATEST})

@@ -11,6 +11,7 @@ from nameko.standalone.events import get_event_exchange
 
 from . import envelope
 from .events import dump_data, event_type
+from .observability import PUBLISHED
 
 
 class EventPublisher(EventDispatcher):
@@ -29,8 +30,12 @@ class EventPublisher(EventDispatcher):
         Publisher.setup(self)
 
     def get_dependency(self, worker_ctx):
-        dispatch = super().get_dependency(worker_ctx)
         service = self.container.service_name
+
+        def dispatch(routing_key: str, event: dict) -> None:
+            # Headers read at publish time: they carry the worker's correlation id onward.
+            self.publisher.publish(event, exchange=self.exchange, routing_key=routing_key,
+                                   extra_headers=self.get_message_headers(worker_ctx))
 
         def publish(type_: str, data: dict, subject: str | None = None,
                     event_id: str | None = None) -> dict:
@@ -43,6 +48,7 @@ class EventPublisher(EventDispatcher):
             event = envelope.build(service=service, type=type_, data=dump_data(type_, data),
                                    dataschema=spec.dataschema, subject=subject, id=event_id)
             dispatch(spec.routing_key.format(**data) if spec.routing_key else type_, event)
+            PUBLISHED.labels(service, type_).inc()
             return event
 
         return publish
