@@ -42,9 +42,17 @@ TRANSIENT = (ConnectionFailure,)
 RETRY_DELAY = 1.0
 
 
-def dead_letter_queue(service: str) -> Queue:
+def queue_type_arguments(config: dict) -> dict:
+    """QUEUE_TYPE=quorum (production, on a cluster) or classic (the default, one node)."""
+    queue_type = config.get("QUEUE_TYPE", "classic")
+    if queue_type not in ("classic", "quorum"):
+        raise ValueError(f"QUEUE_TYPE must be classic or quorum, not {queue_type!r}")
+    return {"x-queue-type": "quorum"} if queue_type == "quorum" else {}
+
+
+def dead_letter_queue(service: str, arguments: dict | None = None) -> Queue:
     return Queue(f"{service}.dead-letter", exchange=DEAD_LETTER_EXCHANGE, routing_key=service,
-                 durable=True)
+                 durable=True, queue_arguments=arguments or {})
 
 
 class DeadLetteringQueueConsumer(QueueConsumer):
@@ -86,13 +94,14 @@ class EventConsumer(EventHandler):
         self.dead_letter_routing_key = service
         # Anything the broker itself rejects (a length limit, a delivery limit) lands in the
         # same dead-letter queue as what this consumer refuses.
+        durability = queue_type_arguments(self.container.config)
         self.queue.queue_arguments = {
             "x-dead-letter-exchange": DEAD_LETTER_EXCHANGE.name,
-            "x-dead-letter-routing-key": service,
+            "x-dead-letter-routing-key": service, **durability,
         }
         self.dead_letters = Publisher(
             self.container.config[AMQP_URI_CONFIG_KEY],
-            declare=[DEAD_LETTER_EXCHANGE, dead_letter_queue(service)],
+            declare=[DEAD_LETTER_EXCHANGE, dead_letter_queue(service, durability)],
         )
 
     # -- the message's way in -------------------------------------------------------------

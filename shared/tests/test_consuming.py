@@ -1,6 +1,8 @@
 """The consume decorator and the publisher against the real RabbitMQ and MongoDB-wire server."""
 
 import json
+import time
+from urllib.parse import urlparse
 
 import pytest
 from kompeten_shared import envelope
@@ -165,3 +167,24 @@ def test_the_publisher_refuses_another_services_event_and_bad_data(
     with entrypoint_hook(container, "issue") as issue, pytest.raises(ValueError,
                                                                      match="contract"):
         issue({"participant_id": "p-1"})
+
+
+def test_with_quorum_queues_events_flow_and_failures_are_dead_lettered(
+        container_factory, service_config, probe_db, bus, rabbit_config, rabbit_manager):
+    """QUEUE_TYPE=quorum, as on a production cluster: the consumer's queue and its dead-letter
+    queue are quorum queues, and nothing else changes."""
+    container = container_factory(Probe, service_config("probe", QUEUE_TYPE="quorum"))
+    container.start()
+    good, bad = issued_event(), issued_event(scheme_code="CRASH")
+    with entrypoint_waiter(container, "on_issued"):
+        bus.publish_event(good)
+    bus.publish_event(bad)
+    vhost = urlparse(rabbit_config["AMQP_URI"]).path.lstrip("/")
+    deadline = time.monotonic() + 10
+    while not (letters := [q for q in rabbit_manager.get_queues(vhost)
+                           if q["name"] == "probe.dead-letter" and q.get("messages")]):
+        assert time.monotonic() < deadline, "nothing was dead-lettered"
+        time.sleep(0.2)
+    queues = {q["name"]: q["type"] for q in rabbit_manager.get_queues(vhost)}
+    assert set(queues.values()) == {"quorum"} and "probe.dead-letter" in queues
+    assert probe_db.seen.count_documents({}) == 1 and letters[0]["messages"] == 1
