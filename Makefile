@@ -6,7 +6,7 @@ PACKAGES := -e shared -e services/enrollment -e services/assessment -e services/
 	-e plugins/lsp-reference -e plugins/partner-garment -e plugins/webhook-bridge \
 	-e services/placement -e '.[dev]'
 
-.PHONY: demo test unit servers browser catalogue lint clean bench-import bench-certificates
+.PHONY: demo test unit servers browser catalogue lint clean bench bench-import bench-certificates
 
 $(BIN)/.installed: pyproject.toml shared/pyproject.toml services/*/pyproject.toml plugins/*/pyproject.toml deploy/constraints.txt
 	$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "Kompeten needs Python 3.11"'
@@ -41,6 +41,9 @@ lint: $(BIN)/.installed
 
 clean:
 	rm -rf $(VENV)
+
+bench: $(BIN)/.installed
+	$(BIN)/python -m kompeten_deploy.bench
 
 bench-import: $(BIN)/.installed
 	$(BIN)/python -m kompeten_deploy.bench_import

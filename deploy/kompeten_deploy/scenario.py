@@ -19,6 +19,7 @@ SCHEME = "GAR-OMP"
 # Two asesor of the LSP share the cohort: one may assess at most 10 asesi a day.
 ASESORS = ("MET.000.004213 2023", "MET.000.007781 2022")
 TUK = "TUK-GNI-SOR"
+DAILY_LOAD = 10  # asesi per asesor per day, the assessment service's rule
 PLENARY_MEMBER = "PLENO-GNI-01"
 WEAK_UNIT = "C.14GAR02.015.1"
 REGENCY = "3204"  # Kabupaten Bandung, Jawa Barat
@@ -198,9 +199,16 @@ def run(urls: dict[str, str], size: int = 16, seed: int | None = None,
 
     wait_until("cases opened", lambda: len(cases()), completed, progress)
     by_participant = {p.participant_id: p for p in people}
+    asesors = list(ASESORS)
+    while len(asesors) * DAILY_LOAD < completed:  # a larger cohort (the benchmark) needs more
+        asesors.append(assessment.call("POST", "/asesors", {
+            "registration_number": f"MET.000.{900000 + len(asesors)} 2026",
+            "name": f"Asesor Tambahan {len(asesors)}", "lsp_code": "LSP-GNI",
+            "schemes": [SCHEME], "valid_until": (today + timedelta(days=365)).isoformat()}
+        )["registration_number"])
     for n, case in enumerate(cases()):
         person = by_participant[case["participant_id"]]
-        asesor = ASESORS[n % len(ASESORS)]
+        asesor = asesors[n % len(asesors)]
         assessment.call("POST", f"/cases/{case['id']}/self-assessment", {  # APL-02
             "submitted_by": person.name, "units": [
                 {"code": u["code"], "competent": True} for u in case["units"]]})

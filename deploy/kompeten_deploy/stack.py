@@ -56,19 +56,31 @@ class Stack:
         return env
 
     def start(self, *names: str) -> "Stack":
-        self.log_dir.mkdir(parents=True, exist_ok=True)
-        nameko = str(Path(sys.executable).with_name("nameko"))
         env = self.environ()
         for name in names or SERVICES:
-            log = open(self.log_path(name), "wb")
-            self.processes[name] = subprocess.Popen(
-                [nameko, "run", "--config", "config.yaml",
-                 f"kompeten_{name}.service:{name.capitalize()}Service"],
-                cwd=ROOT / "services" / name, env=env, stdout=log, stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL)
+            self._spawn(name, name, env)
         for name in names or SERVICES:
             self.wait_ready(name)
         return self
+
+    def start_replica(self, name: str, number: int = 2) -> str:
+        """Another instance of a running service, on its own HTTP port, sharing its queues and
+        database. Returns its key for url(), stop() and log_path()."""
+        key = f"{name}-{number}"
+        self.ports[key] = free_port()
+        self._spawn(key, name, {**self.environ(),
+                                f"{name.upper()}_HTTP": f"127.0.0.1:{self.ports[key]}"})
+        self.wait_ready(key)
+        return key
+
+    def _spawn(self, key: str, name: str, env: dict[str, str]) -> None:
+        self.log_dir.mkdir(parents=True, exist_ok=True)
+        nameko = str(Path(sys.executable).with_name("nameko"))
+        self.processes[key] = subprocess.Popen(
+            [nameko, "run", "--config", "config.yaml",
+             f"kompeten_{name}.service:{name.capitalize()}Service"],
+            cwd=ROOT / "services" / name, env=env, stdout=open(self.log_path(key), "wb"),
+            stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
 
     def log_path(self, name: str) -> Path:
         return self.log_dir / f"{self.database_prefix}-{name}.log"

@@ -31,6 +31,7 @@ def _to_doc(case: Case) -> dict:
 def _from_doc(doc: dict) -> Case:
     doc = dict(doc)
     doc["id"] = doc.pop("_id")
+    doc.pop("version", None)
     doc["results"] = {r.pop("code"): UnitResult(**r) for r in doc["results"]}
     doc["reviews"] = {r.pop("code"): Review(**r) for r in doc.get("reviews", [])}
     doc["evidence"] = [Evidence(**e) for e in doc.get("evidence", [])]
@@ -40,6 +41,7 @@ def _from_doc(doc: dict) -> Case:
 class Repository:
     def __init__(self, db: Database):
         self.db = db
+        self._versions: dict[str, int] = {}  # the version of each case as this worker read it
 
     def open(self, case: Case) -> bool:
         """False when the case is already open: training.completed may arrive twice."""
@@ -53,6 +55,7 @@ class Repository:
         doc = self.db.cases.find_one({"_id": case_id})
         if doc is None:
             raise NotFound(f"no case {case_id}", code="case_not_found")
+        self._versions[case_id] = doc.get("version", 0)
         return _from_doc(doc)
 
     def find(self, **query) -> list[Case]:
@@ -63,18 +66,30 @@ class Repository:
                                               "assigned_on": day.isoformat()})
 
     def withdraw_open_cases(self, participant_id: str, at) -> int:
-        """The asesi withdrew consent: open cases stop; decided ones stay as the record."""
-        result = self.db.cases.update_many(
-            {"participant_id": participant_id, "status": "open"},
-            {"$set": {"status": "withdrawn", "withdrawn_at": at}})
-        return result.modified_count
+        """The asesi withdrew consent: open cases stop; decided ones stay as the record. Each
+        goes through save(), so a step racing with the withdrawal cannot undo it."""
+        withdrawn = 0
+        for doc in self.db.cases.find({"participant_id": participant_id, "status": "open"},
+                                      {"_id": 1}):
+            case = self.get(doc["_id"])
+            if case.status == "open":
+                case.status, case.withdrawn_at = "withdrawn", at
+                self.save(case)
+                withdrawn += 1
+        return withdrawn
 
-    def save(self, case: Case, expected_status: str) -> None:
-        """Replace the case only if its stored status is still the one it was loaded with."""
-        result = self.db.cases.replace_one({"_id": case.id, "status": expected_status},
-                                           _to_doc(case))
-        if result.matched_count != 1:
-            raise Conflict("the case changed meanwhile", code="case_changed")
+    def save(self, case: Case) -> None:
+        """Store a case read with get(), unless someone else changed it since: each version
+        is claimed by a unique insert into case_versions, which only one writer wins on any
+        MongoDB-wire server, before the case is replaced by _id (the lookup FerretDB indexes;
+        a filter on _id and status would scan every case)."""
+        version = self._versions[case.id] + 1
+        try:
+            self.db.case_versions.insert_one({"_id": f"{case.id}:{version}"})
+        except DuplicateKeyError:
+            raise Conflict("the case changed meanwhile", code="case_changed") from None
+        self.db.cases.replace_one({"_id": case.id}, {**_to_doc(case), "version": version})
+        self._versions[case.id] = version
 
     def store_file(self, sha256: str, content: bytes) -> None:
         """Evidence files are kept once per content hash."""

@@ -144,7 +144,7 @@ class AssessmentService(StandardEndpoints):
         case = repo.get(data["case_id"])
         scheme = self.registry.scheme(case.scheme_code)
         case.accept_external_decision(scheme, lsp, data, _now())
-        repo.save(case, "requested")
+        repo.save(case)
         self.publish("assessment.decided", case.decided_event(scheme, lsp),
                      subject=case.participant_id,
                      event_id=f"{case.id}:decided:{case.decision['number']}")
@@ -266,7 +266,7 @@ class AssessmentService(StandardEndpoints):
         case.assign(registry.scheme(case.scheme_code), registry.lsp(asesor.lsp_code), asesor,
                     registry.tuk(body["tuk"]), now,
                     repo.assigned_on(asesor.registration_number, now.date()), body["assigned_by"])
-        repo.save(case, "open")
+        repo.save(case)
         return self._view(case)
 
     @api("POST", "/cases/<case_id>/evidence", body=EvidenceRequest)
@@ -289,7 +289,7 @@ class AssessmentService(StandardEndpoints):
                             submitted_at=_now())
         case.add_evidence(evidence, body["submitted_by"])
         repo.store_file(sha256, content)
-        repo.save(case, "open")
+        repo.save(case)
         return 201, self._view(case)
 
     @api("POST", "/cases/<case_id>/self-assessment", body=SelfAssessmentRequest)
@@ -299,7 +299,7 @@ class AssessmentService(StandardEndpoints):
         case = repo.get(case_id)
         case.assess_self(self.registry.scheme(case.scheme_code), body["units"], _now(),
                          body["submitted_by"])
-        repo.save(case, "open")
+        repo.save(case)
         return self._view(case)
 
     @api("POST", "/cases/<case_id>/units/<unit_code>/review", body=ReviewRequest)
@@ -309,7 +309,7 @@ class AssessmentService(StandardEndpoints):
         case = repo.get(case_id)
         case.review(self.registry.scheme(case.scheme_code), unit_code,
                     Review(reviewed_at=_now(), **body))
-        repo.save(case, "open")
+        repo.save(case)
         return self._view(case)
 
     @api("POST", "/cases/<case_id>/results", body=ResultsRequest)
@@ -320,7 +320,7 @@ class AssessmentService(StandardEndpoints):
         case = repo.get(case_id)
         case.record(self.registry.scheme(case.scheme_code), self.registry.asesor(body["asesor"]),
                     body["units"], _now())
-        repo.save(case, "open")
+        repo.save(case)
         return self._view(case)
 
     @api("POST", "/cases/<case_id>/recommendation", body=RecommendationRequest)
@@ -329,7 +329,7 @@ class AssessmentService(StandardEndpoints):
         repo = Repository(self.db)
         case = repo.get(case_id)
         case.recommend(self.registry.scheme(case.scheme_code), body["asesor"], _now())
-        repo.save(case, "open")
+        repo.save(case)
         return self._view(case)
 
     @api("POST", "/cases/<case_id>/decision", body=DecisionRequest)
@@ -340,9 +340,8 @@ class AssessmentService(StandardEndpoints):
         case = repo.get(case_id)
         scheme = self.registry.scheme(case.scheme_code)
         if case.status != "decided":
-            status = case.status
             case.decide(scheme, body["decided_by"], _now())
-            repo.save(case, status)
+            repo.save(case)
         # Repeating the request re-sends the same event id: a crash between the write and the
         # publish is repaired by asking again, and consumers skip repeats.
         self.publish("assessment.decided", case.decided_event(scheme, self.registry.lsp(
@@ -356,7 +355,7 @@ class AssessmentService(StandardEndpoints):
         repo = Repository(self.db)
         case = repo.get(case_id)
         case.file_appeal(body["reason"], _now(), body["filed_by"])
-        repo.save(case, "decided")
+        repo.save(case)
         return self._view(case)
 
     @api("POST", "/cases/<case_id>/appeal/decision", body=AppealDecisionRequest)
@@ -366,5 +365,5 @@ class AssessmentService(StandardEndpoints):
         repo = Repository(self.db)
         case = repo.get(case_id)
         case.decide_appeal(body["decided_by"], body["outcome"], body["reason"], _now())
-        repo.save(case, "appealed")
+        repo.save(case)
         return self._view(case)

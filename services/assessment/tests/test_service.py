@@ -349,3 +349,24 @@ def test_bad_registry_entries_are_refused_and_change_nothing(api, path, body, st
     before = [api("GET", f"/{kind}") for kind in ("schemes", "lsps", "asesors", "tuks")]
     assert api("POST", path, body, expect=status)["error"]["code"] == code
     assert [api("GET", f"/{kind}") for kind in ("schemes", "lsps", "asesors", "tuks")] == before
+
+
+def test_two_writers_of_one_case_cannot_both_win(service, bus, api, database):
+    """Two workers read the same case; the first to save wins, the second is refused and
+    stores nothing (a unique insert per version, on any MongoDB-wire server)."""
+    from kompeten_assessment.repository import Repository
+    from kompeten_shared.errors import Conflict
+
+    case = open_case(service, bus, api)
+    db = database("assessment")
+    first, second = Repository(db), Repository(db)
+    mine, theirs = first.get(case["id"]), second.get(case["id"])
+    mine.status = "withdrawn"
+    first.save(mine)
+    theirs.asesor = "someone else"
+    with pytest.raises(Conflict) as refused:
+        second.save(theirs)
+    assert refused.value.code == "case_changed"
+    stored = db.cases.find_one({"_id": case["id"]})
+    assert stored["status"] == "withdrawn" and stored["asesor"] != "someone else"
+    assert stored["version"] == 2  # the self-assessment, then the withdrawal

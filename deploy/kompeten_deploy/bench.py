@@ -1,0 +1,172 @@
+"""`make bench`: the platform's speed on the real servers, each figure next to the raw broker
+measured in the same run, printed and written to .kompeten/bench/bench.json.
+
+1. baseline: raw kombu publish+consume of decision-sized messages (messages/s);
+2. pipeline: a cohort of CANDIDATES through all four services, enrolled to placed (the demo's
+   scenario, scaled), with the throughput of each stage (candidates/s);
+3. latency: decisions published at a steady rate; p50, p95, p99 from publishing a decision to
+   receiving its certificate.issued;
+4. scale-out: a burst of decisions through one certificate instance, then through two sharing
+   the queue (fresh databases each), checked for duplicates and gaps.
+
+    python -m kompeten_deploy.bench [CANDIDATES] [BURST]
+"""
+
+import json
+import statistics
+import sys
+import threading
+import time
+import uuid
+
+from kombu import Connection, Exchange, Queue
+from pymongo import MongoClient
+
+from . import scenario, servers
+from .bench_certificates import decision, issue_burst, raw_broker_rate
+from .stack import SERVICES, Stack
+
+STAGES = ("1/6", "2/6", "3/6", "4/6", "5/6", "6/6")
+LATENCY_RATE = 30  # decisions per second, well under one instance's capacity
+LATENCY_SECONDS = 15
+
+
+def pipeline(found, amqp_uri: str, work, candidates: int) -> dict:
+    """The scenario with `candidates` people; a stage's time runs from its progress line to
+    the next one."""
+    prefix = f"bench_{uuid.uuid4().hex[:8]}"
+    marks: list[tuple[str, float]] = []
+
+    def progress(line: str) -> None:
+        if line[:3] in STAGES:
+            marks.append((line, time.perf_counter()))
+
+    with Stack(found, database_prefix=prefix, amqp_uri=amqp_uri, log_dir=work) as stack:
+        started = time.perf_counter()
+        rows = scenario.run({name: stack.url(name) for name in SERVICES}, size=candidates,
+                            seed=7, progress=progress)
+        total = time.perf_counter() - started
+    _drop(found, [f"{prefix}_{name}" for name in SERVICES])
+    wrong = [r for r in rows if r.observed() != r.expected]
+    if wrong:
+        raise RuntimeError(f"{len(wrong)} candidates did not end where the scenario says")
+    stages = {}
+    for (line, at), (_, until) in zip(marks, marks[1:], strict=False):
+        stages[line[4:].split(":")[0].split(",")[0].strip()] = round(candidates / (until - at), 2)
+    placed = sum(r.placement == "placed" for r in rows)
+    return {"candidates": candidates, "placed": placed, "seconds": round(total, 2),
+            "candidates_per_second": round(candidates / total, 2),
+            "stages_candidates_per_second": stages}
+
+
+def latency(stack: Stack, seconds: int, rate: int) -> dict:
+    """Decisions at a steady rate; milliseconds from publish to certificate.issued."""
+    sent: dict[str, float] = {}
+    waits: list[float] = []
+    exchange = Exchange("certificate.events", type="topic", durable=True)
+    issued = Queue(f"bench.latency.{uuid.uuid4().hex[:6]}", exchange,
+                   routing_key="certificate.issued", exclusive=True)
+    total = seconds * rate
+    with Connection(stack.amqp_uri) as listen:
+        issued(listen).declare()
+
+        def publish():
+            with Connection(stack.amqp_uri) as conn:
+                decisions = Exchange("assessment.events", type="topic", durable=True)
+                producer = conn.Producer()
+                start = time.perf_counter()
+                for n in range(total):
+                    time.sleep(max(0.0, start + n / rate - time.perf_counter()))
+                    event = decision()
+                    sent[event["data"]["case_id"]] = time.perf_counter()
+                    producer.publish(json.dumps(event), exchange=decisions,
+                                     routing_key=event["type"], content_type="application/json",
+                                     content_encoding="utf-8", delivery_mode=2)
+
+        def on_message(body, message):
+            waits.append(time.perf_counter() - sent[body["data"]["case_id"]])
+            message.ack()
+
+        publisher = threading.Thread(target=publish)
+        publisher.start()
+        with listen.Consumer(issued, callbacks=[on_message], accept=["json"]):
+            while len(waits) < total:
+                listen.drain_events(timeout=60)
+        publisher.join()
+    cuts = statistics.quantiles([w * 1000 for w in waits], n=100)
+    return {"decisions": total, "rate_per_second": rate,
+            "p50_ms": round(cuts[49], 1), "p95_ms": round(cuts[94], 1),
+            "p99_ms": round(cuts[98], 1)}
+
+
+def burst(found, amqp_uri: str, work, decisions: int, instances: int) -> float:
+    prefix = f"bench_{uuid.uuid4().hex[:8]}"
+    stack = Stack(found, database_prefix=prefix, amqp_uri=amqp_uri, log_dir=work)
+    try:
+        stack.start("certificate")
+        for number in range(2, instances + 1):
+            stack.start_replica("certificate", number)
+        seconds, numbers = issue_burst(stack, [decision() for _ in range(decisions)])
+        client = MongoClient(found.mongo_uri)
+        stored = client[stack.database("certificate")].certificates
+        sequences = sorted(d["sequence"] for d in stored.find({}, {"sequence": 1}))
+        client.close()
+    finally:
+        stack.stop()
+        _drop(found, [stack.database("certificate")])
+    if sequences != list(range(1, decisions + 1)) or len(set(numbers)) != decisions:
+        raise RuntimeError(f"{instances} instance(s): duplicates or gaps in the numbers")
+    return decisions / seconds
+
+
+def _drop(found, databases: list[str]) -> None:
+    client = MongoClient(found.mongo_uri)
+    for name in databases:
+        client.drop_database(name)
+    client.close()
+
+
+def main(candidates: int = 200, decisions: int = 2000) -> int:
+    found = servers.ensure()
+    work = servers.STATE / "bench"
+    work.mkdir(parents=True, exist_ok=True)
+    with servers.isolated_vhost(found, "kompeten-bench") as amqp_uri:
+        broker = raw_broker_rate(amqp_uri, [json.dumps(decision()) for _ in range(decisions)])
+        flow = pipeline(found, amqp_uri, work, candidates)
+        stack = Stack(found, database_prefix=f"bench_{uuid.uuid4().hex[:8]}",
+                      amqp_uri=amqp_uri, log_dir=work)
+        try:
+            stack.start("certificate")
+            delays = latency(stack, LATENCY_SECONDS, LATENCY_RATE)
+        finally:
+            stack.stop()
+            _drop(found, [stack.database("certificate")])
+        one = burst(found, amqp_uri, work, decisions, 1)
+        two = burst(found, amqp_uri, work, decisions, 2)
+    figures = {
+        "baseline_broker_messages_per_second": round(broker, 1),
+        "pipeline": {**flow, "ratio_to_broker": round(flow["candidates_per_second"] / broker, 5)},
+        "decision_to_certificate_latency": delays,
+        "certificates_per_second": {"one_instance": round(one, 1), "two_instances": round(two, 1),
+                                    "ratio_one_to_broker": round(one / broker, 4),
+                                    "ratio_two_to_broker": round(two / broker, 4),
+                                    "two_over_one": round(two / one, 3)},
+    }
+    print(f"baseline: raw kombu publish+consume, same broker: {broker:.0f} messages/s")
+    print(f"pipeline: {candidates} candidates enrolled to placed in {flow['seconds']} s = "
+          f"{flow['candidates_per_second']} candidates/s "
+          f"(ratio {figures['pipeline']['ratio_to_broker']})")
+    for stage, rate in flow["stages_candidates_per_second"].items():
+        print(f"  stage {stage}: {rate} candidates/s (ratio {rate / broker:.5f})")
+    print(f"latency decision -> certificate.issued at {LATENCY_RATE}/s: p50 "
+          f"{delays['p50_ms']} ms, p95 {delays['p95_ms']} ms, p99 {delays['p99_ms']} ms")
+    print(f"certificates, {decisions} at once: one instance {one:.0f}/s (ratio "
+          f"{one / broker:.4f}), two instances {two:.0f}/s (ratio {two / broker:.4f}), "
+          f"two/one {two / one:.2f}; no duplicates, no gaps")
+    (work / "bench.json").write_text(json.dumps(figures, indent=2))
+    print(f"written to {work / 'bench.json'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(*(int(a) for a in sys.argv[1:3])))
