@@ -1,6 +1,7 @@
 """A small JSON client for the services' HTTP APIs, used by the operators' command lines."""
 
 import json
+from pathlib import Path
 
 import requests
 
@@ -31,3 +32,11 @@ class Api:
             raise self.error(f"{error.get('code', response.status_code)}: "
                              f"{error.get('message', response.text)}{details}")
         return response.json()
+
+
+def json_file(path: str, error: type[Exception] = ApiError) -> dict:
+    """A request body from a JSON file; `error` names the file and what is wrong with it."""
+    try:
+        return json.loads(Path(path).read_text())
+    except (OSError, ValueError) as exc:
+        raise error(f"{path}: {exc}") from exc

@@ -56,10 +56,7 @@ def _create_from(api, path: str, file: str, what: str) -> None:
 
 
 def _json_file(path: str) -> dict:
-    try:
-        return json.loads(Path(path).read_text())
-    except (OSError, ValueError) as exc:
-        raise click.ClickException(f"{path}: {exc}") from exc
+    return client.json_file(path, click.ClickException)
 
 
 @main.group()

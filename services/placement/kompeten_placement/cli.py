@@ -14,17 +14,13 @@ PLACEMENT_URL (default http://localhost:8004) says where the service is.
 """
 
 import json
-from pathlib import Path
 
 import click
 from kompeten_shared import client
 
 
 def _json_file(path: str) -> dict:
-    try:
-        return json.loads(Path(path).read_text())
-    except (OSError, ValueError) as exc:
-        raise click.ClickException(f"{path}: {exc}") from exc
+    return client.json_file(path, click.ClickException)
 
 
 def _show(value) -> None:
