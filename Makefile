@@ -22,7 +22,7 @@ test: $(BIN)/.installed
 	$(BIN)/python -m pytest -q
 
 unit: $(BIN)/.installed
-	$(BIN)/python -m pytest -q -m "not integration and not e2e and not cluster"
+	$(BIN)/python -m pytest -q -m "not integration and not e2e and not cluster and not faults"
 
 servers: $(BIN)/.installed
 	$(BIN)/python -m kompeten_deploy.servers

@@ -77,15 +77,8 @@ def start() -> list[Node]:
     if shutil.which("rabbitmq-server") is None:
         raise RuntimeError("rabbitmq-server is not installed: run `make servers` first")
     stop()
-    shutil.rmtree(ROOT, ignore_errors=True)
     for node in nodes():
-        node.home.mkdir(parents=True)
-        (node.home / "enabled_plugins").write_text("[].\n")
-        shutil.chown(node.home, "rabbitmq", "rabbitmq") if _is_root() else None
-        log = open(node.home / "server.out", "wb")
-        subprocess.Popen(["rabbitmq-server"], env=node.environ(), stdout=log,
-                         stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                         start_new_session=True)
+        spawn(node)
     for node in nodes():
         _await(node)
     first, *others = nodes()
@@ -94,6 +87,27 @@ def start() -> list[Node]:
         node.ctl("join_cluster", first.name)
         node.ctl("start_app")
     return nodes()
+
+
+def spawn(node: Node) -> None:
+    """Start one node from empty data (it still has to boot: see start_single)."""
+    node.ctl("stop", check=False)
+    shutil.rmtree(node.home, ignore_errors=True)
+    node.home.mkdir(parents=True)
+    (node.home / "enabled_plugins").write_text("[].\n")
+    if _is_root():  # the Debian package runs the broker as its own user
+        shutil.chown(node.home, "rabbitmq", "rabbitmq")
+    log = open(node.home / "server.out", "wb")
+    subprocess.Popen(["rabbitmq-server"], env=node.environ(), stdout=log,
+                     stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
+
+
+def start_single(number: int) -> Node:
+    """One node of its own, outside the cluster: a broker a fault test may restart."""
+    node = Node(number)
+    spawn(node)
+    _await(node)
+    return node
 
 
 def _await(node: Node, seconds: float = 120) -> None:

@@ -195,7 +195,7 @@ def ensure_mongo() -> str:
         _spawn([shutil.which("mongod"), "--dbpath", str(data), "--bind_ip", "127.0.0.1",
                 "--port", str(MONGO_PORT)], "mongod")
     else:
-        ferretdb = _ferretdb_binary()
+        ferretdb = ferretdb_binary()
         if ferretdb is None and docker_answers():
             from testcontainers.mongodb import MongoDbContainer
             container = MongoDbContainer("mongo:7").start()
@@ -224,7 +224,7 @@ def _spawn(cmd: list[str], name: str) -> None:
     (STATE / f"{name}.pid").write_text(str(process.pid))
 
 
-def _ferretdb_binary() -> Path | None:
+def ferretdb_binary() -> Path | None:
     if shutil.which("ferretdb"):
         return Path(shutil.which("ferretdb"))
     target = STATE / "bin" / f"ferretdb-{FERRETDB_VERSION}-id-index"
