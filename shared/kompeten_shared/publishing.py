@@ -30,25 +30,44 @@ class EventPublisher(EventDispatcher):
         Publisher.setup(self)
 
     def get_dependency(self, worker_ctx):
-        service = self.container.service_name
+        return Publish(self, worker_ctx)
 
-        def dispatch(routing_key: str, event: dict) -> None:
-            # Headers read at publish time: they carry the worker's correlation id onward.
-            self.publisher.publish(event, exchange=self.exchange, routing_key=routing_key,
-                                   extra_headers=self.get_message_headers(worker_ctx))
 
-        def publish(type_: str, data: dict, subject: str | None = None,
-                    event_id: str | None = None) -> dict:
-            """Published with the type as routing key, or the narrower key the event type
-            declares (`assessment.requested.{lsp_code}`, `offer.made.{employer_id}`), filled
-            from the data, so a partner's queue can be bound to its own events only."""
-            spec = event_type(type_)
-            if spec.producer not in (service, self.family):
-                raise ValueError(f"{service} may not publish {type_}; {spec.producer} owns it")
-            event = envelope.build(service=service, type=type_, data=dump_data(type_, data),
-                                   dataschema=spec.dataschema, subject=subject, id=event_id)
-            dispatch(spec.routing_key.format(**data) if spec.routing_key else type_, event)
-            PUBLISHED.labels(service, type_).inc()
-            return event
+class Publish:
+    """What a worker gets: `publish(type, data, subject, event_id)` builds, checks and sends an
+    event; `stage(...)` only builds it, for an outbox (see outbox.py), and `send(staged)` sends
+    one staged earlier."""
 
-        return publish
+    def __init__(self, provider: EventPublisher, worker_ctx):
+        self.provider, self.worker_ctx = provider, worker_ctx
+        self.service = provider.container.service_name
+
+    def __call__(self, type_: str, data: dict, subject: str | None = None,
+                 event_id: str | None = None) -> dict:
+        staged = self.stage(type_, data, subject, event_id)
+        self.send(staged)
+        return staged["event"]
+
+    def stage(self, type_: str, data: dict, subject: str | None = None,
+              event_id: str | None = None) -> dict:
+        """Published with the type as routing key, or the narrower key the event type declares
+        (`assessment.requested.{lsp_code}`, `offer.made.{employer_id}`), filled from the data,
+        so a partner's queue can be bound to its own events only."""
+        spec = event_type(type_)
+        if spec.producer not in (self.service, self.provider.family):
+            raise ValueError(f"{self.service} may not publish {type_}; "
+                             f"{spec.producer} owns it")
+        event = envelope.build(service=self.service, type=type_,
+                               data=dump_data(type_, data), dataschema=spec.dataschema,
+                               subject=subject, id=event_id)
+        return {"event": event,
+                "routing_key": spec.routing_key.format(**data) if spec.routing_key else type_}
+
+    def send(self, staged: dict) -> None:
+        # Headers read at publish time: they carry the worker's correlation id onward. The
+        # publisher waits for the broker's confirm.
+        provider = self.provider
+        provider.publisher.publish(staged["event"], exchange=provider.exchange,
+                                   routing_key=staged["routing_key"],
+                                   extra_headers=provider.get_message_headers(self.worker_ctx))
+        PUBLISHED.labels(self.service, staged["event"]["type"]).inc()

@@ -4,6 +4,7 @@ from collections.abc import Callable
 from dataclasses import asdict
 from datetime import date, datetime
 
+from kompeten_shared import outbox
 from kompeten_shared.errors import NotFound
 from kompeten_shared.mongo import first_free, upsert
 from pymongo import ASCENDING
@@ -33,7 +34,7 @@ def _to_doc(cert: Certificate) -> dict:
 
 def _from_doc(doc: dict) -> Certificate:
     doc = {key: value for key, value in doc.items()
-           if key not in ("series", "sequence", "expiry_notified_at")}
+           if key not in ("series", "sequence", "expiry_notified_at", outbox.FIELD)}
     doc["number"] = doc.pop("_id")
     doc["issued_on"] = date.fromisoformat(doc["issued_on"])
     doc["valid_until"] = doc["valid_until"] and date.fromisoformat(doc["valid_until"])
@@ -160,9 +161,9 @@ class Repository:
     def mark_expiry_notified(self, number: str, at: datetime) -> None:
         self.db.certificates.update_one({"_id": number}, {"$set": {"expiry_notified_at": at}})
 
-    def save_status(self, cert: Certificate) -> None:
-        self.db.certificates.update_one({"_id": cert.number}, {"$set": {
-            "revocation": cert.revocation, "suspension": cert.suspension}})
+    def save_status(self, cert: Certificate, staged: dict) -> None:
+        self.db.certificates.update_one({"_id": cert.number}, outbox.staging(staged, {"$set": {
+            "revocation": cert.revocation, "suspension": cert.suspension}}))
 
     def status_indices(self, purpose: str) -> set[int]:
         field = {"revocation": "revocation", "suspension": "suspension"}[purpose]

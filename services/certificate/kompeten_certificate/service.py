@@ -7,6 +7,7 @@ it by number.
 import logging
 from datetime import UTC, date, datetime, timedelta
 
+from kompeten_shared import outbox
 from kompeten_shared.consuming import consume
 from kompeten_shared.endpoints import StandardEndpoints
 from kompeten_shared.errors import InvalidInput, NotFound
@@ -24,6 +25,7 @@ from .repository import Repository
 from .schemas import StatusChangeRequest
 
 EXPIRY_CHECK_SECONDS = 3600
+OUTBOX_RELAY_SECONDS = 5
 log = logging.getLogger(__name__)
 
 
@@ -165,12 +167,17 @@ class CertificateService(StandardEndpoints):
             cert.reinstate()
         else:
             getattr(cert, action)(body["reason"], body["by"], now)
-        repo.save_status(cert)
-        self.publish(event_type, {"certificate_number": cert.number,
-                                  "participant_id": cert.participant_id,
-                                  "reason": body["reason"], "by": body["by"], "at": now},
-                     subject=cert.participant_id)
+        # The change and its event in one write (the outbox), sent after it.
+        repo.save_status(cert, self.publish.stage(event_type, {
+            "certificate_number": cert.number, "participant_id": cert.participant_id,
+            "reason": body["reason"], "by": body["by"], "at": now}, subject=cert.participant_id))
+        outbox.relay(self.db.certificates, cert.number, self.publish.send)
         return cert.public_view(date.today(), self._verification_url(cert.number))
+
+    @timer(interval=OUTBOX_RELAY_SECONDS)
+    def relay_outbox(self):
+        """Events a crashed worker wrote but did not send."""
+        outbox.relay_pending(self.db, ("certificates",), self.publish.send)
 
     @api("GET", "/certificates")
     def list_for_participant(self, request):

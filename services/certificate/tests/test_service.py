@@ -349,3 +349,31 @@ def test_bad_input_to_the_newer_entrypoints_is_refused_and_stores_nothing(servic
         "details": {"field": "kind"}}
     page = web_session.get("/certificates/nope", headers={"Accept": "text/html"})
     assert page.status_code == 404 and "TIDAK DITEMUKAN" in page.text
+
+
+def test_an_event_written_but_not_sent_before_a_crash_is_sent_by_the_relay(service, bus, db):
+    """The revocation and its event are one write; if the worker dies before sending, the
+    relay finds the event in the certificate's outbox and sends it."""
+    from nameko.testing.services import entrypoint_hook
+
+    listener = bus.listen("certificate.events", "certificate.*")
+    deliver(service, bus, decided())
+    [issued] = listener.events(1)
+    number = issued["data"]["certificate_number"]
+    revoked = envelope.build(service="certificate", type="certificate.revoked",
+                             data=dump_data("certificate.revoked", {
+                                 "certificate_number": number,
+                                 "participant_id": issued["data"]["participant_id"],
+                                 "reason": "temuan pemalsuan", "by": "LSP-GNI",
+                                 "at": datetime.now(UTC)}),
+                             dataschema=EVENTS["certificate.revoked"].dataschema)
+    db.certificates.update_one({"_id": number}, {  # what a crashed worker left
+        "$set": {"revocation": {"reason": "temuan pemalsuan", "by": "LSP-GNI"}},
+        "$push": {"outbox": {"event": revoked, "routing_key": "certificate.revoked",
+                             "staged_at": datetime.now(UTC) - timedelta(minutes=1)}}})
+    with entrypoint_hook(service, "relay_outbox") as relay:
+        relay()
+        relay()  # nothing left the second time
+    [sent] = listener.events(2, timeout=2)
+    assert sent == revoked
+    assert db.certificates.find_one({"_id": number})["outbox"] == []

@@ -4,6 +4,7 @@ MongoDB."""
 from dataclasses import asdict
 from datetime import date, datetime
 
+from kompeten_shared import outbox
 from kompeten_shared.errors import Conflict, NotFound
 from kompeten_shared.mongo import NoFreeSlot, insert_into_free_slot, upsert
 from pymongo import ASCENDING
@@ -37,6 +38,12 @@ def _dates(doc: dict) -> dict:
     """Dates as ISO strings: BSON stores datetimes, not dates."""
     return {k: v.isoformat() if isinstance(v, date) and not isinstance(v, datetime) else v
             for k, v in doc.items()}
+
+
+def _offer(doc: dict) -> Offer:
+    doc = {k: v for k, v in doc.items() if k != outbox.FIELD}
+    doc["id"] = doc.pop("_id")
+    return Offer(**doc)
 
 
 def _check_in(doc: dict) -> CheckIn:
@@ -136,8 +143,8 @@ class Repository:
                 for pid, held in self._certificates().items()]
 
     # offers and placements
-    def add_offer(self, offer: Offer) -> None:
-        doc = asdict(offer)
+    def add_offer(self, offer: Offer, staged: dict) -> None:
+        doc = {**asdict(offer), outbox.FIELD: outbox.entries(staged)}
         doc["_id"] = doc.pop("id")
         try:
             self.db.offers.insert_one(doc)
@@ -146,22 +153,16 @@ class Repository:
                            code="offer_exists") from None
 
     def offer(self, offer_id: str) -> Offer:
-        doc = dict(_get(self.db.offers, offer_id, "offer"))
-        doc["id"] = doc.pop("_id")
-        return Offer(**doc)
+        return _offer(_get(self.db.offers, offer_id, "offer"))
 
     def offers(self, **query) -> list[Offer]:
-        found = []
-        for doc in self.db.offers.find(query).sort("made_at"):
-            doc["id"] = doc.pop("_id")
-            found.append(Offer(**doc))
-        return found
+        return [_offer(doc) for doc in self.db.offers.find(query).sort("made_at")]
 
-    def save_answer(self, offer: Offer) -> None:
-        result = self.db.offers.update_one(
-            {"_id": offer.id, "status": "made"},
-            {"$set": {"status": offer.status, "answered_at": offer.answered_at,
-                      "reason": offer.reason}})
+    def save_answer(self, offer: Offer, staged: dict | None = None) -> None:
+        update = {"$set": {"status": offer.status, "answered_at": offer.answered_at,
+                           "reason": offer.reason}}
+        result = self.db.offers.update_one({"_id": offer.id, "status": "made"},
+                                           outbox.staging(staged, update) if staged else update)
         if result.modified_count != 1:
             raise Conflict("offer was answered meanwhile", code="offer_answered")
 
@@ -188,11 +189,11 @@ class Repository:
             {"employer_id": employer_id, "status": "active", "kind": "apprenticeship"})
 
     def terminate(self, placement: dict, ended_on: date, reason: str, by: str,
-                  now: datetime) -> dict:
+                  now: datetime, staged: dict) -> dict:
         ended = {"status": "terminated", "ended_on": ended_on.isoformat(),
                  "termination_reason": reason, "terminated_by": by, "terminated_at": now}
         result = self.db.placements.update_one({"_id": placement["_id"], "status": "active"},
-                                               {"$set": ended})
+                                               outbox.staging(staged, {"$set": ended}))
         if result.modified_count != 1:
             raise Conflict("the placement has ended already", code="placement_ended")
         return {**placement, **ended}

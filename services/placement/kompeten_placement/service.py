@@ -7,6 +7,7 @@ graduate pool and matching, offers and placements, follow-up after certification
 import uuid
 from datetime import UTC, date, datetime
 
+from kompeten_shared import outbox
 from kompeten_shared.consuming import consume
 from kompeten_shared.endpoints import StandardEndpoints
 from kompeten_shared.errors import DomainError
@@ -30,6 +31,7 @@ from .schemas import (
 )
 
 FOLLOW_UP_CHECK_SECONDS = 3600
+OUTBOX_RELAY_SECONDS = 5
 
 
 def _new_id() -> str:
@@ -37,7 +39,7 @@ def _new_id() -> str:
 
 
 def _view(doc: dict) -> dict:
-    view = {key: value for key, value in doc.items() if key != "_id"}
+    view = {key: value for key, value in doc.items() if key not in ("_id", outbox.FIELD)}
     return {"id": doc["_id"], **view}
 
 
@@ -146,11 +148,11 @@ class PlacementService(StandardEndpoints):
                       employer_id=vacancy["employer_id"],
                       participant_id=body["participant_id"], kind=vacancy["kind"],
                       made_at=datetime.now(UTC))
-        repo.add_offer(offer)
-        self.publish("offer.made", {
+        repo.add_offer(offer, self.publish.stage("offer.made", {
             "offer_id": offer.id, "vacancy_id": offer.vacancy_id,
             "employer_id": offer.employer_id, "participant_id": offer.participant_id,
-            "kind": offer.kind, "made_at": offer.made_at}, subject=offer.participant_id)
+            "kind": offer.kind, "made_at": offer.made_at}, subject=offer.participant_id))
+        outbox.relay(self.db.offers, offer.id, self.publish.send)
         return 201, offer_view(offer)
 
     @api("GET", "/offers")
@@ -189,14 +191,16 @@ class PlacementService(StandardEndpoints):
             "agreement": body["agreement"] and {
                 k: v.isoformat() if isinstance(v, date) else v
                 for k, v in body["agreement"].items()},
-            "status": "active"})
+            "status": "active",
+            outbox.FIELD: outbox.entries(self.publish.stage("graduate.placed", {
+                "placement_id": offer.id, "offer_id": offer.id,
+                "vacancy_id": offer.vacancy_id, "employer_id": offer.employer_id,
+                "participant_id": offer.participant_id,
+                "certificate_number": certificate["number"],
+                "programme_id": certificate.get("programme_id"), "kind": offer.kind,
+                "start_date": start}, subject=offer.participant_id))})
         repo.save_answer(offer)
-        self.publish("graduate.placed", {
-            "placement_id": placement["_id"], "offer_id": offer.id,
-            "vacancy_id": offer.vacancy_id, "employer_id": offer.employer_id,
-            "participant_id": offer.participant_id, "certificate_number": certificate["number"],
-            "programme_id": placement["programme_id"], "kind": offer.kind,
-            "start_date": start}, subject=offer.participant_id)
+        outbox.relay(self.db.placements, placement["_id"], self.publish.send)
         return 201, _view(placement)
 
     @api("POST", "/offers/<offer_id>/decline", body=AnswerRequest)
@@ -204,12 +208,12 @@ class PlacementService(StandardEndpoints):
         repo = Repository(self.db)
         offer = repo.offer(offer_id)
         offer.answer("decline", datetime.now(UTC), body["reason"])
-        repo.save_answer(offer)
-        self.publish("offer.declined", {
+        repo.save_answer(offer, self.publish.stage("offer.declined", {
             "offer_id": offer.id, "vacancy_id": offer.vacancy_id,
             "employer_id": offer.employer_id, "participant_id": offer.participant_id,
             "reason": offer.reason, "declined_at": offer.answered_at},
-            subject=offer.participant_id)
+            subject=offer.participant_id))
+        outbox.relay(self.db.offers, offer.id, self.publish.send)
         return offer_view(offer)
 
     @api("GET", "/placements")
@@ -226,13 +230,21 @@ class PlacementService(StandardEndpoints):
             raise DomainError("a placement cannot end before it starts",
                               code="ends_before_start", details={"field": "ended_on"})
         ended = repo.terminate(placement, body["ended_on"], body["reason"], body["by"],
-                               datetime.now(UTC))
-        self.publish("placement.terminated", {
-            "placement_id": placement_id, "participant_id": placement["participant_id"],
-            "employer_id": placement["employer_id"], "programme_id": placement["programme_id"],
-            "kind": placement["kind"], "ended_on": body["ended_on"], "reason": body["reason"],
-            "by": body["by"]}, subject=placement["participant_id"])
+                               datetime.now(UTC), self.publish.stage("placement.terminated", {
+                                   "placement_id": placement_id,
+                                   "participant_id": placement["participant_id"],
+                                   "employer_id": placement["employer_id"],
+                                   "programme_id": placement["programme_id"],
+                                   "kind": placement["kind"], "ended_on": body["ended_on"],
+                                   "reason": body["reason"], "by": body["by"]},
+                                   subject=placement["participant_id"]))
+        outbox.relay(self.db.placements, placement_id, self.publish.send)
         return _view(ended)
+
+    @timer(interval=OUTBOX_RELAY_SECONDS)
+    def relay_outbox(self):
+        """Events a crashed worker wrote but did not send."""
+        outbox.relay_pending(self.db, ("offers", "placements"), self.publish.send)
 
     # follow-up after certification ------------------------------------------------------------
     @timer(interval=FOLLOW_UP_CHECK_SECONDS)

@@ -338,3 +338,30 @@ def test_the_openapi_document_lists_every_route(api):
                  "/offers/{offer_id}/accept", "/placements/{placement_id}/terminate",
                  "/check-ins/{check_in_id}", "/reports/absorption", "/reports/follow-up"):
         assert path in paths, path
+
+
+def test_an_answer_written_but_not_announced_before_a_crash_is_announced_by_the_relay(
+        service, bus, api, db):
+    from nameko.testing.services import entrypoint_hook
+
+    vacancy = new_vacancy(api)
+    pid = str(uuid.uuid4())
+    deliver(service, bus, consent(pid), issued(pid))
+    offer = api("POST", "/offers", {"vacancy_id": vacancy["id"], "participant_id": pid},
+                expect=201)
+    assert db.offers.find_one({"_id": offer["id"]})["outbox"] == []  # offer.made went out
+    declined = event("offer.declined", {
+        "offer_id": offer["id"], "vacancy_id": vacancy["id"],
+        "employer_id": vacancy["employer_id"], "participant_id": pid, "reason": "pindah",
+        "declined_at": datetime.now(UTC)})
+    db.offers.update_one({"_id": offer["id"]}, {  # the write of a worker that then died
+        "$set": {"status": "declined"},
+        "$push": {"outbox": {"event": declined, "staged_at": datetime.now(UTC) - timedelta(
+            minutes=1), "routing_key": f"offer.declined.{vacancy['employer_id']}"}}})
+    listener = bus.listen("placement.events", "offer.declined.#")
+    with entrypoint_hook(service, "relay_outbox") as relay:
+        relay()
+        relay()
+    [sent] = listener.events(2, timeout=2)
+    assert sent == declined and db.offers.find_one({"_id": offer["id"]})["outbox"] == []
+    assert api("GET", f"/offers?participant_id={pid}")[0]["status"] == "declined"
