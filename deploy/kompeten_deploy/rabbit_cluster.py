@@ -16,6 +16,7 @@ wiped by `start`, so every start is a fresh cluster. It uses the machine's rabbi
 `make servers`), independent of the single development node on 5672.
 """
 
+import json
 import os
 import shutil
 import subprocess
@@ -137,8 +138,6 @@ def running(node: Node) -> list[str]:
     status = node.ctl("cluster_status", "--formatter", "json", check=False)
     if not status.strip():
         return []
-    import json
-
     return json.loads(status).get("running_nodes", [])
 
 

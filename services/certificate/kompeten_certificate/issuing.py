@@ -14,9 +14,6 @@ def certify(repo: Repository, key: SigningKey, decision: dict, today: date,
             default_years: int, public_url: str) -> Certificate:
     """The LSP's certificate for a K decision. A holder certified in the same scheme before
     gets a renewal: the new certificate names the one it renews, and that one names it back."""
-    existing = repo.for_source(decision["case_id"])
-    if existing is not None:
-        return existing
     years = decision["validity_years"] or default_years
     previous = repo.renewable(decision["participant_id"], decision["scheme_code"])
 
@@ -43,9 +40,9 @@ def certify_training(repo: Repository, key: SigningKey, completion: dict, today:
         return _signed(certificate.from_training(completion, sequence, today, status_index),
                        key, public_url)
 
-    source = certificate.training_source(completion)
-    return repo.for_source(source) or repo.issue(
-        source, certificate.series(issuer["code"], completion["scheme_code"], today.year), make)
+    return repo.issue(certificate.training_source(completion),
+                      certificate.series(issuer["code"], completion["scheme_code"], today.year),
+                      make)
 
 
 def _signed(cert: Certificate, key: SigningKey, public_url: str) -> Certificate:

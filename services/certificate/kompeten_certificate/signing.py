@@ -36,6 +36,3 @@ class SigningKey:
                                                    "cty": "vc", "kid": self.kid}))
         return token.serialize(compact=True)
 
-
-def jwks(keys: list[SigningKey]) -> dict:
-    return {"keys": [key.public_jwk for key in keys]}

@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 from kompeten_certificate import certificate, credential
-from kompeten_certificate.signing import SigningKey, jwks
+from kompeten_certificate.signing import SigningKey
 from kompeten_certificate.verify import NotValid, verify
 
 DECISION = {
@@ -19,6 +19,11 @@ DECISION = {
 }
 NOW = datetime(2026, 11, 24, 10, tzinfo=UTC)
 KEY = SigningKey.generate(NOW)
+
+
+def jwks(keys: list[SigningKey]) -> dict:
+    """What the issuer publishes at /.well-known/jwks.json."""
+    return {"keys": [key.public_jwk for key in keys]}
 
 
 def signed(key=KEY) -> tuple[dict, str]:
