@@ -122,9 +122,22 @@ class Api:
         self.base_url = base_url
         self.session = requests.Session()
 
-    def call(self, method: str, path: str, body=None, params=None):
-        response = self.session.request(method, self.base_url + path, json=body, params=params,
-                                        timeout=30)
+    def call(self, method: str, path: str, body=None, params=None, patience: float = 90):
+        """Retries while the service is away or answers 5xx (restarting, its broker or
+        database restarting): every request here may be repeated safely."""
+        deadline = time.monotonic() + patience
+        while True:
+            try:
+                response = self.session.request(method, self.base_url + path, json=body,
+                                                params=params, timeout=30)
+            except requests.ConnectionError:
+                response = None
+            if response is not None and response.status_code < 500:
+                break
+            if time.monotonic() > deadline:
+                problem = response.text if response is not None else "no answer"
+                raise RuntimeError(f"{method} {path}: {problem}")
+            time.sleep(0.5)
         if response.status_code >= 400:
             raise RuntimeError(f"{method} {path} -> {response.status_code}: {response.text}")
         return response.json()

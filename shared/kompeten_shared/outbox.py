@@ -10,12 +10,14 @@ by event id.
     outbox.relay(collection, offer_id, publish.send)
 """
 
+import logging
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 from pymongo.collection import Collection
 from pymongo.database import Database
 
+log = logging.getLogger(__name__)
 FIELD = "outbox"
 GRACE = timedelta(seconds=10)  # the worker that staged an event sends it well within this
 
@@ -34,12 +36,18 @@ def staging(staged: dict | list[dict], update: dict) -> dict:
 
 def relay(collection: Collection, doc_id: str, send: Callable[[dict], None]) -> int:
     """Send what the document's outbox holds, oldest first, each removed once sent."""
-    doc = collection.find_one({"_id": doc_id}, {FIELD: 1}) or {}
-    for entry in doc.get(FIELD, []):
-        send(entry)
-        # The entry exactly as read: FerretDB's $pull matches whole values, not conditions.
-        collection.update_one({"_id": doc_id}, {"$pull": {FIELD: entry}})
-    return len(doc.get(FIELD, []))
+    sent = 0
+    try:
+        doc = collection.find_one({"_id": doc_id}, {FIELD: 1}) or {}
+        for entry in doc.get(FIELD, []):
+            send(entry)
+            # The entry exactly as read: FerretDB's $pull matches whole values, not conditions.
+            collection.update_one({"_id": doc_id}, {"$pull": {FIELD: entry}})
+            sent += 1
+    except Exception as exc:  # the change is stored; the relay timer sends the rest
+        log.warning("outbox of %s %s kept for the relay: %s", collection.name, doc_id,
+                    type(exc).__name__)
+    return sent
 
 
 def relay_pending(db: Database, collections: tuple[str, ...],

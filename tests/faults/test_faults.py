@@ -7,14 +7,11 @@ dead-letter queue with its reason."""
 
 import json
 import signal
-import socket
-import subprocess
 import time
 import uuid
 
 import pytest
 from kombu import Connection, Exchange, Queue
-from kompeten_deploy import rabbit_cluster, servers
 from kompeten_deploy.bench_certificates import decision
 from kompeten_deploy.stack import Stack
 from pymongo import MongoClient
@@ -24,49 +21,11 @@ DECISIONS = 300
 POISON = 5
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-class FerretDB:
-    """A FerretDB of the suite's own, restartable on the same port and data."""
-
-    def __init__(self, data):
-        self.binary = servers.ferretdb_binary()
-        if self.binary is None:
-            pytest.fail("the fault suite needs FerretDB: run `make servers`")
-        self.data, self.port, self.process = data, free_port(), None
-        self.uri = f"mongodb://127.0.0.1:{self.port}/"
-
-    def start(self):
-        self.data.mkdir(exist_ok=True)
-        self.process = subprocess.Popen(
-            [str(self.binary), "--handler=sqlite", f"--sqlite-url=file:{self.data}/",
-             f"--listen-addr=127.0.0.1:{self.port}", "--telemetry=disable", "--debug-addr=-",
-             "--log-level=error"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        servers.wait_for(lambda: servers.mongo_answers(self.uri), "FerretDB", 30)
-
-    def kill(self):
-        self.process.kill()
-        self.process.wait()
-
-
-@pytest.fixture(scope="module")
-def own_servers(tmp_path_factory):
-    broker = rabbit_cluster.start_single(9)
-    database = FerretDB(tmp_path_factory.mktemp("ferretdb"))
-    database.start()
-    yield broker, database, servers.Servers(broker.amqp_uri, "", database.uri)
-    database.kill()
-    rabbit_cluster.stop_node(broker)
-
-
 @pytest.fixture
-def stack(own_servers, tmp_path):
+def stack(own_servers, own_vhost, tmp_path):
     _, _, found = own_servers
-    stack = Stack(found, database_prefix=f"fault_{uuid.uuid4().hex[:8]}", log_dir=tmp_path)
+    stack = Stack(found, database_prefix=f"fault_{uuid.uuid4().hex[:8]}", log_dir=tmp_path,
+                  amqp_uri=own_vhost)
     stack.start("certificate")
     yield stack
     stack.stop()
