@@ -3,6 +3,7 @@
 from dataclasses import asdict
 from datetime import date
 
+from kompeten_shared import outbox
 from kompeten_shared.errors import Conflict, DomainError, NotFound
 from pymongo import ASCENDING
 from pymongo.database import Database
@@ -32,6 +33,7 @@ def _from_doc(doc: dict) -> Case:
     doc = dict(doc)
     doc["id"] = doc.pop("_id")
     doc.pop("version", None)
+    doc.pop(outbox.FIELD, None)
     doc["results"] = {r.pop("code"): UnitResult(**r) for r in doc["results"]}
     doc["reviews"] = {r.pop("code"): Review(**r) for r in doc.get("reviews", [])}
     doc["evidence"] = [Evidence(**e) for e in doc.get("evidence", [])]
@@ -42,6 +44,7 @@ class Repository:
     def __init__(self, db: Database):
         self.db = db
         self._versions: dict[str, int] = {}  # the version of each case as this worker read it
+        self._outboxes: dict[str, list] = {}  # and the events it held, not sent yet
 
     def open(self, case: Case) -> bool:
         """False when the case is already open: training.completed may arrive twice."""
@@ -56,6 +59,7 @@ class Repository:
         if doc is None:
             raise NotFound(f"no case {case_id}", code="case_not_found")
         self._versions[case_id] = doc.get("version", 0)
+        self._outboxes[case_id] = doc.get(outbox.FIELD, [])
         return _from_doc(doc)
 
     def find(self, **query) -> list[Case]:
@@ -78,7 +82,7 @@ class Repository:
                 withdrawn += 1
         return withdrawn
 
-    def save(self, case: Case) -> None:
+    def save(self, case: Case, staged: dict | None = None) -> None:
         """Store a case read with get(), unless someone else changed it since: each version
         is claimed by a unique insert into case_versions, which only one writer wins on any
         MongoDB-wire server, before the case is replaced by _id (the lookup FerretDB indexes;
@@ -88,8 +92,10 @@ class Repository:
             self.db.case_versions.insert_one({"_id": f"{case.id}:{version}"})
         except DuplicateKeyError:
             raise Conflict("the case changed meanwhile", code="case_changed") from None
-        self.db.cases.replace_one({"_id": case.id}, {**_to_doc(case), "version": version})
-        self._versions[case.id] = version
+        pending = self._outboxes.get(case.id, []) + (outbox.entries(staged) if staged else [])
+        self.db.cases.replace_one({"_id": case.id}, {**_to_doc(case), "version": version,
+                                                     outbox.FIELD: pending})
+        self._versions[case.id], self._outboxes[case.id] = version, pending
 
     def store_file(self, sha256: str, content: bytes) -> None:
         """Evidence files are kept once per content hash."""

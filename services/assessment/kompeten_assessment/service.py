@@ -11,7 +11,7 @@ import hashlib
 import uuid
 from datetime import UTC, datetime
 
-from kompeten_shared import regions, signing
+from kompeten_shared import outbox, regions, signing
 from kompeten_shared.consuming import consume
 from kompeten_shared.endpoints import StandardEndpoints
 from kompeten_shared.errors import DomainError, InvalidInput
@@ -19,6 +19,7 @@ from kompeten_shared.mongo import Database
 from kompeten_shared.publishing import EventPublisher
 from kompeten_shared.web import api, query
 from nameko.dependency_providers import Config
+from nameko.timer import timer
 
 from . import repository
 from .case import Case, Evidence, Review, case_id_for
@@ -77,6 +78,9 @@ def lsp_keys(setting: str) -> dict[str, str]:
     """LSP_KEYS is `CODE=secret,CODE=secret`: each external LSP's signing secret."""
     pairs = (item.split("=", 1) for item in setting.split(",") if "=" in item)
     return {code.strip(): secret.strip() for code, secret in pairs}
+
+
+OUTBOX_RELAY_SECONDS = 5
 
 
 class AssessmentService(StandardEndpoints):
@@ -144,10 +148,7 @@ class AssessmentService(StandardEndpoints):
         case = repo.get(data["case_id"])
         scheme = self.registry.scheme(case.scheme_code)
         case.accept_external_decision(scheme, lsp, data, _now())
-        repo.save(case)
-        self.publish("assessment.decided", case.decided_event(scheme, lsp),
-                     subject=case.participant_id,
-                     event_id=f"{case.id}:decided:{case.decision['number']}")
+        self._record_decision(repo, case, scheme, lsp)
 
     @consume("enrollment", "participant.consent_changed")
     def on_consent_changed(self, event):
@@ -339,15 +340,28 @@ class AssessmentService(StandardEndpoints):
         repo = Repository(self.db)
         case = repo.get(case_id)
         scheme = self.registry.scheme(case.scheme_code)
+        lsp = self.registry.lsp(case.lsp_code)
         if case.status != "decided":
             case.decide(scheme, body["decided_by"], _now())
-            repo.save(case)
-        # Repeating the request re-sends the same event id: a crash between the write and the
-        # publish is repaired by asking again, and consumers skip repeats.
-        self.publish("assessment.decided", case.decided_event(scheme, self.registry.lsp(
-            case.lsp_code)), subject=case.participant_id,
-            event_id=f"{case.id}:decided:{case.decision['number']}")
+            self._record_decision(repo, case, scheme, lsp)
+        else:  # a repeat re-sends the same event id, which consumers skip: a manual repair
+            self.publish("assessment.decided", case.decided_event(scheme, lsp),
+                         subject=case.participant_id,
+                         event_id=f"{case.id}:decided:{case.decision['number']}")
         return self._view(case)
+
+    def _record_decision(self, repo: Repository, case, scheme, lsp) -> None:
+        """The decision and its assessment.decided event in one write (the case's outbox),
+        sent after it; the relay timer sends it if this worker dies first."""
+        repo.save(case, self.publish.stage(
+            "assessment.decided", case.decided_event(scheme, lsp), subject=case.participant_id,
+            event_id=f"{case.id}:decided:{case.decision['number']}"))
+        outbox.relay(self.db.cases, case.id, self.publish.send)
+
+    @timer(interval=OUTBOX_RELAY_SECONDS)
+    def relay_outbox(self):
+        """Decisions a crashed worker stored but did not announce."""
+        outbox.relay_pending(self.db, ("cases",), self.publish.send)
 
     @api("POST", "/cases/<case_id>/appeal", body=AppealRequest)
     def appeal(self, request, case_id, body):

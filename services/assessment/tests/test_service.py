@@ -370,3 +370,28 @@ def test_two_writers_of_one_case_cannot_both_win(service, bus, api, database):
     stored = db.cases.find_one({"_id": case["id"]})
     assert stored["status"] == "withdrawn" and stored["asesor"] != "someone else"
     assert stored["version"] == 2  # the self-assessment, then the withdrawal
+
+
+def test_a_decision_stored_but_not_announced_before_a_crash_is_announced_by_the_relay(
+        service, bus, api, database):
+    from datetime import timedelta
+
+    from nameko.testing.services import entrypoint_hook
+
+    case = open_case(service, bus, api)
+    staged = {"event": envelope.build(
+        service="assessment", type="assessment.decided", id=f"{case['id']}:decided:1",
+        data={"case_id": case["id"]}, dataschema=EVENTS["assessment.decided"].dataschema),
+        "routing_key": "assessment.decided",
+        "staged_at": datetime.now(UTC) - timedelta(minutes=1)}
+    database("assessment").cases.update_one({"_id": case["id"]},
+                                            {"$push": {"outbox": staged}})
+    listener = bus.listen("assessment.events", "assessment.decided")
+    with entrypoint_hook(service, "relay_outbox") as relay:
+        relay()
+        relay()
+    [sent] = listener.events(2, timeout=2)
+    assert sent["id"] == f"{case['id']}:decided:1"
+    assert database("assessment").cases.find_one({"_id": case["id"]})["outbox"] == []
+    # The case itself still reads as it was: the outbox is not part of it.
+    assert api("GET", f"/cases/{case['id']}")["status"] == "open"

@@ -100,11 +100,12 @@ def leave(repo: Repository, publish: Publish, programme: Programme, participant_
         raise DomainError(f"the enrolment has already ended ({doc['status']})",
                           code="enrolment_ended")
     status = leaving_status(programme, doc["status"], today)
-    repo.leave(doc, status, reason, now)
-    if doc["status"] == "enrolled":
-        _publish_not_completed(publish, programme, participant_id,
-                               programme.outcome(len(doc["attended"])).rate,
-                               f"{status.replace('_', ' ')}: {reason}", f"{doc['_id']}:end")
+    staged = _not_completed(publish, programme, participant_id,
+                            programme.outcome(len(doc["attended"])).rate,
+                            f"{status.replace('_', ' ')}: {reason}", f"{doc['_id']}:end") \
+        if doc["status"] == "enrolled" else None
+    repo.leave(doc, status, reason, now, staged)
+    repo.relay(doc["_id"], publish.send)
     if status == "withdrawn":
         repo.fill_seats(programme)
     return repo.enrolment(programme.id, participant_id)
@@ -124,9 +125,9 @@ def record_attendance(repo: Repository, publish: Publish, programme: Programme, 
     no_shows = sorted(enrolled - set(present)) if day == programme.start_date else []
     for participant_id in no_shows:
         doc = repo.enrolment(programme.id, participant_id)
-        repo.leave(doc, "no_show", "absent on day one", now)
-        _publish_not_completed(publish, programme, participant_id, 0.0,
-                               "no show on day one", f"{doc['_id']}:end")
+        repo.leave(doc, "no_show", "absent on day one", now, _not_completed(
+            publish, programme, participant_id, 0.0, "no show on day one", f"{doc['_id']}:end"))
+        repo.relay(doc["_id"], publish.send)
     promoted = repo.fill_seats(programme) if no_shows else []
     # The newly seated attended day one in the sense that matters: they start now.
     if promoted:
@@ -137,10 +138,9 @@ def record_attendance(repo: Repository, publish: Publish, programme: Programme, 
 
 def close(repo: Repository, publish: Publish, programme: Programme, today: date,
           now: datetime) -> dict:
-    """Apply the completion rule to everyone still enrolled and publish each outcome.
-
-    Published before recorded, under an id derived from the enrolment: a crash in between
-    means a second close publishes the same event id again, which consumers skip."""
+    """Apply the completion rule to everyone still enrolled and publish each outcome: the
+    outcome and its event are one write (the enrolment's outbox), sent after it; a crash in
+    between leaves the event for the relay timer."""
     programme.check_can_close(today)
     pending = repo.enrolments(programme.id, "enrolled")
     summary = {"completed": 0, "not_completed": 0, "held_without_consent": 0}
@@ -148,24 +148,26 @@ def close(repo: Repository, publish: Publish, programme: Programme, today: date,
         participant = repo.participant(doc["participant_id"])
         outcome = programme.outcome(len(doc["attended"]))
         event_id = f"{doc['_id']}:end"
+        staged = None
         if not outcome.completed:
-            _publish_not_completed(publish, programme, participant.id, outcome.rate,
-                                   outcome.reason, event_id)
+            staged = _not_completed(publish, programme, participant.id, outcome.rate,
+                                    outcome.reason, event_id)
         elif participant.consented("certification") or programme.kind == "apprenticeship_intake":
-            _publish_completed(publish, programme, participant, outcome, event_id)
+            staged = _completed(publish, programme, participant, outcome, event_id)
         else:  # consent withdrawn since enrolment: completion is recorded, not passed on
             summary["held_without_consent"] += 1
-        if repo.finish(doc["_id"], outcome.status, outcome.rate):
+        if repo.finish(doc["_id"], outcome.status, outcome.rate, staged):
             summary[outcome.status] += 1
+            repo.relay(doc["_id"], publish.send)
     for doc in repo.waitlist(programme.id):
         repo.leave(doc, "not_admitted", "the programme closed", now)
     repo.close_programme(programme.id)
     return {"programme_id": programme.id, **summary}
 
 
-def _publish_completed(publish, programme: Programme, participant: Participant,
-                       outcome: Outcome, event_id: str) -> None:
-    publish("training.completed", {
+def _completed(publish, programme: Programme, participant: Participant,
+               outcome: Outcome, event_id: str) -> dict:
+    return publish.stage("training.completed", {
         "participant_id": participant.id, "programme_id": programme.id,
         "programme_kind": programme.kind, "programme_title": programme.title,
         "scheme_code": programme.scheme_code,
@@ -175,9 +177,9 @@ def _publish_completed(publish, programme: Programme, participant: Participant,
     }, subject=participant.id, event_id=event_id)
 
 
-def _publish_not_completed(publish, programme: Programme, participant_id: str,
-                           rate: float | None, reason: str, event_id: str) -> None:
-    publish("training.not_completed", {
+def _not_completed(publish, programme: Programme, participant_id: str,
+                   rate: float | None, reason: str, event_id: str) -> dict:
+    return publish.stage("training.not_completed", {
         "participant_id": participant_id, "programme_id": programme.id,
         "scheme_code": programme.scheme_code, "attendance_rate": rate or 0.0,
         "required_rate": programme.attendance_threshold if programme.has_attendance else 0.0,

@@ -10,6 +10,7 @@ targets        goals above programmes, nested by parent_id
 from dataclasses import asdict
 from datetime import date, datetime
 
+from kompeten_shared import outbox
 from kompeten_shared.errors import Conflict, NotFound
 from kompeten_shared.mongo import upsert
 from pymongo import ASCENDING
@@ -235,10 +236,12 @@ class Repository:
             if not contested:
                 return promoted
 
-    def leave(self, doc: dict, status: str, reason: str, now: datetime) -> None:
+    def leave(self, doc: dict, status: str, reason: str, now: datetime,
+              staged: dict | None = None) -> None:
+        update = {"$set": {"status": status, "left_at": now, "reason": reason}}
         result = self.db.enrolments.update_one(
             {"_id": doc["_id"], "status": doc["status"]},
-            {"$set": {"status": status, "left_at": now, "reason": reason}})
+            outbox.staging(staged, update) if staged else update)
         if result.modified_count != 1:
             raise Conflict("the enrolment changed meanwhile", code="enrolment_changed")
         self.db.seats.delete_one({"_id": doc["_id"]})
@@ -261,12 +264,18 @@ class Repository:
             {"$addToSet": {"attended": day.isoformat()}})
         return result.matched_count
 
-    def finish(self, enrolment_id: str, status: str, rate: float | None) -> bool:
-        """Record completion once; False if another close got there first."""
+    def finish(self, enrolment_id: str, status: str, rate: float | None,
+               staged: dict | None) -> bool:
+        """Record completion once, with its event in the outbox; False if another close got
+        there first."""
+        update = {"$set": {"status": status, "attendance_rate": rate}}
         result = self.db.enrolments.update_one(
             {"_id": enrolment_id, "status": "enrolled"},
-            {"$set": {"status": status, "attendance_rate": rate}})
+            outbox.staging(staged, update) if staged else update)
         return result.modified_count == 1
+
+    def relay(self, enrolment_id: str, send) -> None:
+        outbox.relay(self.db.enrolments, enrolment_id, send)
 
     # outcomes from other services --------------------------------------------------------------
     def record_outcome(self, participant_id: str, programme_id: str | None, field: str,

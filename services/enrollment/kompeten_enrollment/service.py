@@ -5,7 +5,7 @@
 
 from datetime import UTC, date, datetime
 
-from kompeten_shared import regions
+from kompeten_shared import outbox, regions
 from kompeten_shared.consuming import consume
 from kompeten_shared.endpoints import StandardEndpoints
 from kompeten_shared.errors import InvalidInput
@@ -13,6 +13,7 @@ from kompeten_shared.mongo import Database
 from kompeten_shared.publishing import EventPublisher
 from kompeten_shared.web import api
 from nameko.dependency_providers import Config
+from nameko.timer import timer
 
 from . import handlers, repository
 from . import nik as nik_rules
@@ -62,6 +63,9 @@ def participant_view(p) -> dict:
             "regency": regions.regency_name(p.regency_code),
             "residence": p.residence, "employment_status": p.employment_status,
             "consents": {c.purpose: c.granted for c in p.consents}}
+
+
+OUTBOX_RELAY_SECONDS = 5
 
 
 class EnrollmentService(StandardEndpoints):
@@ -204,6 +208,11 @@ class EnrollmentService(StandardEndpoints):
             repo, self.publish, self.config["NIK_HASH_KEY"], repo.programme(programme_id),
             body["source"], body["wording"], body["rows"], date.today(), _now())
         return {"rows": results}
+
+    @timer(interval=OUTBOX_RELAY_SECONDS)
+    def relay_outbox(self):
+        """Outcome events a crashed worker wrote but did not send."""
+        outbox.relay_pending(self.db, ("enrolments",), self.publish.send)
 
     # outcomes from other services -------------------------------------------------------------
     @consume("certificate", "certificate.issued")
