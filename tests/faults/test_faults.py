@@ -102,33 +102,29 @@ def assert_nothing_lost(stack: Stack, events: list[dict], issued_queue: str) -> 
     assert {h["x-kompeten-reason"] for _, h in letters} == {"invalid assessment.decided data"}
 
 
-def test_a_service_killed_mid_batch_loses_and_duplicates_nothing(stack):
-    queue = listen(stack.amqp_uri)
-    events = publish_burst(stack.amqp_uri)
-    wait(lambda: issued_count(stack) >= DECISIONS // 4, "a quarter certified")
+def kill_the_service(stack, broker, database):
     stack.stop("certificate", sig=signal.SIGKILL)  # mid-batch, no goodbye
     assert issued_count(stack) < DECISIONS
     stack.start("certificate")
-    assert_nothing_lost(stack, events, queue)
 
 
-def test_a_broker_restart_mid_flow_loses_and_duplicates_nothing(stack, own_servers):
-    broker, _, _ = own_servers
-    queue = listen(stack.amqp_uri)
-    events = publish_burst(stack.amqp_uri)
-    wait(lambda: issued_count(stack) >= DECISIONS // 4, "a quarter certified")
+def restart_the_broker(stack, broker, database):
     broker.ctl("stop_app")  # every connection drops; durable queues keep their messages
     time.sleep(2)
     broker.ctl("start_app")
-    assert_nothing_lost(stack, events, queue)
 
 
-def test_a_database_restart_mid_flow_loses_and_duplicates_nothing(stack, own_servers):
-    _, database, _ = own_servers
-    queue = listen(stack.amqp_uri)
-    events = publish_burst(stack.amqp_uri)
-    wait(lambda: issued_count(stack) >= DECISIONS // 4, "a quarter certified")
+def restart_the_database(stack, broker, database):
     database.kill()  # handlers fail on the connection and requeue their events
     time.sleep(2)
     database.start()
+
+
+@pytest.mark.parametrize("fault", [kill_the_service, restart_the_broker, restart_the_database])
+def test_a_fault_mid_batch_loses_and_duplicates_nothing(stack, own_servers, fault):
+    broker, database, _ = own_servers
+    queue = listen(stack.amqp_uri)
+    events = publish_burst(stack.amqp_uri)
+    wait(lambda: issued_count(stack) >= DECISIONS // 4, "a quarter certified")
+    fault(stack, broker, database)
     assert_nothing_lost(stack, events, queue)
