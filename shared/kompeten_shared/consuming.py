@@ -18,7 +18,9 @@ from datetime import UTC, datetime
 from functools import partial
 
 import eventlet
+from amqp.exceptions import ConnectionError as AMQPConnectionError
 from kombu import Exchange, Queue
+from kombu.exceptions import OperationalError
 from nameko.amqp.publish import Publisher
 from nameko.constants import AMQP_URI_CONFIG_KEY
 from nameko.events import SERVICE_POOL, EventHandler
@@ -38,7 +40,8 @@ log = logging.getLogger(__name__)
 
 DEAD_LETTER_EXCHANGE = Exchange("kompeten.dead-letter", type="topic", durable=True)
 PROCESSED = "processed_events"
-TRANSIENT = (ConnectionFailure,)
+# The database or the broker went away (a restart): the event is requeued, not refused.
+TRANSIENT = (ConnectionFailure, ConnectionError, OperationalError, AMQPConnectionError)
 RETRY_DELAY = 1.0
 
 
@@ -117,7 +120,7 @@ class EventConsumer(EventHandler):
                 log.info("skipping already processed event %s in %s", event.id,
                          self.consumer_name)
                 self._count(event.type, "skipped")
-                self.queue_consumer.ack_message(message)
+                self._settle(self.queue_consumer.ack_message, message)
                 return
         except TRANSIENT as exc:
             self._retry_later(message, exc)
@@ -130,7 +133,7 @@ class EventConsumer(EventHandler):
                                       time.perf_counter()),
             )
         except ContainerBeingKilled:
-            self.queue_consumer.requeue_message(message)
+            self._settle(self.queue_consumer.requeue_message, message)
 
     def handle_result(self, message, event, started, worker_ctx, result=None, exc_info=None):
         LATENCY.labels(self.container.service_name, self.consumer_name, event.type).observe(
@@ -146,7 +149,7 @@ class EventConsumer(EventHandler):
                 # The handler's own writes are idempotent; a redelivery would only redo them.
                 log.warning("could not record %s as processed", event.id)
             self._count(event.type, "processed")
-            self.queue_consumer.ack_message(message)
+            self._settle(self.queue_consumer.ack_message, message)
         elif isinstance(exc_info[1], TRANSIENT):
             self._retry_later(message, exc_info[1])
         elif isinstance(exc_info[1], DomainError):
@@ -178,6 +181,17 @@ class EventConsumer(EventHandler):
         return self.connection.db[PROCESSED].find_one({"_id": self._key(event_id)},
                                                       {"_id": 1}) is not None
 
+    def _settle(self, action, message) -> None:
+        """Ack or requeue. If the broker connection is gone (a broker restart), it cannot be
+        done and need not be: the broker redelivers every unacknowledged message, and the
+        handlers skip what they already did. Letting the error escape would kill the
+        container, and with it the service."""
+        try:
+            action(message)
+        except Exception as exc:
+            log.warning("could not settle a message in %s (%s); the broker will redeliver it",
+                        self.consumer_name, type(exc).__name__)
+
     def _count(self, type_: str, outcome: str) -> None:
         HANDLED.labels(self.container.service_name, self.consumer_name, type_, outcome).inc()
 
@@ -185,7 +199,7 @@ class EventConsumer(EventHandler):
         log.warning("transient failure in %s, requeueing: %s", self.consumer_name, exc)
         self._count(self.contract_type, "requeued")
         eventlet.sleep(RETRY_DELAY)
-        self.queue_consumer.requeue_message(message)
+        self._settle(self.queue_consumer.requeue_message, message)
 
     # -- dead letters -----------------------------------------------------------------------
 
@@ -214,7 +228,7 @@ class EventConsumer(EventHandler):
         log.warning("dead-lettered %s in %s: %s", event_id or "a message", self.consumer_name,
                     reason)
         self._count(self.contract_type, "dead_lettered")
-        self.queue_consumer.ack_message(message)
+        self._settle(self.queue_consumer.ack_message, message)
 
 
 consume = EventConsumer.decorator
