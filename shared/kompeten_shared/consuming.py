@@ -8,7 +8,7 @@ On top of nameko's reliable, service-pooled event handler it:
 - dead-letters what it cannot process: an undecodable or invalid message, or one the domain
   refuses, goes to the `kompeten.dead-letter` exchange (queue `<service>.dead-letter`) with the
   reason in the `x-kompeten-reason` header and the original body untouched, ready for replay;
-- requeues on a transient database failure instead of losing the event.
+- requeues when the database or the broker is away (a restart) instead of losing the event.
 """
 
 import json
