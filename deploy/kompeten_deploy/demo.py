@@ -9,9 +9,12 @@ import time
 from pymongo import MongoClient
 
 from . import scenario, servers
+from .local import CHECKOUT
 from .stack import SERVICES, Stack
 
-PREFIX = "kompeten_demo"
+# The demo's own databases, one set per checkout, so two checkouts' demos on one server never
+# empty each other's.
+PREFIX = f"kompeten_demo_{CHECKOUT}"
 
 
 def main() -> int:

@@ -8,8 +8,10 @@ mongod or ferretdb); an install we can do here (Debian's rabbitmq-server; Ferret
 built from the Go module proxy and run on its SQLite handler); a testcontainers container where
 a Docker engine answers. Otherwise it stops with a message that says what to install.
 
-Servers it starts keep running after it exits (later runs find them on their ports); their data
-and logs live in .kompeten/ at the repository root (git-ignored), or in $KOMPETEN_STATE_DIR.
+Servers it starts keep running after it exits (later runs find them on their ports). They run
+as the invoking user, with their data and logs in .kompeten/ at the repository root
+(git-ignored), or in $KOMPETEN_STATE_DIR, whatever the permissions of the folder above; what
+never changes once built (the FerretDB binary) is kept once per user in ~/.cache/kompeten.
 """
 
 import json
@@ -27,8 +29,9 @@ from urllib.parse import urlparse
 
 from kompeten_shared import config
 
-ROOT = Path(__file__).resolve().parents[2]
-STATE = Path(os.environ.get("KOMPETEN_STATE_DIR") or ROOT / ".kompeten")
+from . import rabbit_node
+from .local import CACHE, ROOT, STATE  # noqa: F401  (ROOT and STATE: for the other modules)
+
 FERRETDB_VERSION = "v1.24.2"
 FERRETDB_MODULE = "github.com/FerretDB/FerretDB"
 MONGO_PORT = 27017
@@ -111,17 +114,25 @@ def ensure_rabbitmq() -> tuple[str, str]:
         say(f"RabbitMQ already listening on {AMQP_PORT}")
         _ensure_management()
         return uri, api
-    if not shutil.which("rabbitmq-server") and can_apt():
+    if not rabbit_node.installed() and can_apt():
         say("installing Debian's rabbitmq-server")
         env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
         run(["apt-get", "update", "-qq"], env=env)
         run(["apt-get", "install", "-y", "-qq", "rabbitmq-server"], env=env,
             stdout=subprocess.DEVNULL)
-    if shutil.which("rabbitmq-server"):
+        if port_open("127.0.0.1", AMQP_PORT):  # the package started its own
+            _ensure_management()
+            return uri, api
+    if rabbit_node.installed():
         # The management API lets the tests give every test its own virtual host.
-        run(["rabbitmq-plugins", "enable", "--offline", "rabbitmq_management"],
-            stdout=subprocess.DEVNULL)
-        run(["rabbitmq-server", "-detached"])
+        node = rabbit_node.Node.new("dev", STATE / "rabbitmq", STATE / "rabbitmq",
+                                    amqp_port=AMQP_PORT, plugins=("rabbitmq_management",))
+        say(f"starting RabbitMQ node {node.name} (data in {node.home})")
+        try:
+            node.spawn(fresh=False)
+            node.wait()
+        except rabbit_node.NodeFailed as exc:
+            raise ServerUnavailable(str(exc)) from None
         wait_for(lambda: amqp_answers(uri), "RabbitMQ", 120)
         wait_for(lambda: port_open("127.0.0.1", RABBIT_API_PORT), "RabbitMQ management", 60)
         say("RabbitMQ started")
@@ -207,9 +218,7 @@ def ensure_mongo() -> str:
                 "(FerretDB is then built from the Go module proxy), or run a Docker engine")
         data = STATE / "ferretdb"
         data.mkdir(parents=True, exist_ok=True)
-        _spawn([str(ferretdb), "--handler=sqlite", f"--sqlite-url=file:{data}/",
-                f"--listen-addr=127.0.0.1:{MONGO_PORT}", "--telemetry=disable",
-                "--log-level=warn"], "ferretdb")
+        _spawn(ferretdb_command(ferretdb, data, MONGO_PORT) + ["--log-level=warn"], "ferretdb")
     wait_for(lambda: mongo_answers(uri), "the MongoDB-wire server", 60)
     say(f"MongoDB-wire server started on {MONGO_PORT}")
     return uri
@@ -220,24 +229,31 @@ def _spawn(cmd: list[str], name: str) -> None:
     log = open(STATE / f"{name}.log", "ab")
     say("$ " + " ".join(cmd) + " &")
     process = subprocess.Popen(cmd, stdout=log, stderr=log, stdin=subprocess.DEVNULL,
-                               start_new_session=True)
+                               start_new_session=True, cwd=STATE)
     (STATE / f"{name}.pid").write_text(str(process.pid))
+
+
+def ferretdb_command(binary: Path, data: Path, port: int) -> list[str]:
+    """FerretDB on SQLite in `data`, its own state file there too (by default it writes
+    state.json into whatever folder it was started from)."""
+    return [str(binary), "--handler=sqlite", f"--sqlite-url=file:{data}/",
+            f"--state-dir={data}", f"--listen-addr=127.0.0.1:{port}", "--telemetry=disable"]
 
 
 def ferretdb_binary() -> Path | None:
     if shutil.which("ferretdb"):
         return Path(shutil.which("ferretdb"))
-    target = STATE / "bin" / f"ferretdb-{FERRETDB_VERSION}-id-index"
+    target = CACHE / "bin" / f"ferretdb-{FERRETDB_VERSION}-id-index"
     if target.exists():
         return target
     if not shutil.which("go"):
         return None
     say(f"building FerretDB {FERRETDB_VERSION} from the Go module proxy (a few minutes)")
-    STATE.mkdir(parents=True, exist_ok=True)
+    CACHE.mkdir(parents=True, exist_ok=True)
     info = json.loads(run(["go", "mod", "download", "-json",
                            f"{FERRETDB_MODULE}@{FERRETDB_VERSION}"],
-                          capture_output=True, cwd=STATE).stdout)
-    source = STATE / "src" / f"ferretdb-{FERRETDB_VERSION}"
+                          capture_output=True, cwd=CACHE).stdout)
+    source = CACHE / "src" / f"ferretdb-{FERRETDB_VERSION}"
     shutil.rmtree(source, ignore_errors=True)
     shutil.copytree(info["Dir"], source)
     for path in source.rglob("*"):

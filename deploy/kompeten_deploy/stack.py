@@ -6,7 +6,6 @@
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -14,15 +13,10 @@ from pathlib import Path
 
 import requests
 
-from .servers import ROOT, STATE, Servers
+from .local import ROOT, STATE, free_port
+from .servers import Servers
 
 SERVICES = ("enrollment", "assessment", "certificate", "placement")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class Stack:

@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime
 import pytest
 import requests
 from kompeten_assessment.service import AssessmentService
-from kompeten_deploy.stack import free_port
+from kompeten_deploy.local import free_port
 from kompeten_lsp_reference.service import LspReferenceService
 from kompeten_shared import envelope, signing
 from kompeten_shared.events import EVENTS, dump_data, load_data

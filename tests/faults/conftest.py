@@ -1,18 +1,12 @@
 """Servers of the fault suite's own: a RabbitMQ node and a FerretDB that tests may restart
 without disturbing the development servers every other test uses."""
 
-import socket
 import subprocess
 import uuid
 
 import pytest
 from kompeten_deploy import rabbit_cluster, servers
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+from kompeten_deploy.local import free_port
 
 
 class FerretDB:
@@ -28,9 +22,9 @@ class FerretDB:
     def start(self):
         self.data.mkdir(exist_ok=True)
         self.process = subprocess.Popen(
-            [str(self.binary), "--handler=sqlite", f"--sqlite-url=file:{self.data}/",
-             f"--listen-addr=127.0.0.1:{self.port}", "--telemetry=disable", "--debug-addr=-",
-             "--log-level=error"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            servers.ferretdb_command(self.binary, self.data, self.port)
+            + ["--debug-addr=-", "--log-level=error"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         servers.wait_for(lambda: servers.mongo_answers(self.uri), "FerretDB", 30)
 
     def kill(self):
@@ -40,14 +34,12 @@ class FerretDB:
 
 @pytest.fixture(scope="session")
 def own_servers(tmp_path_factory):
-    broker = rabbit_cluster.start_single(9)
+    broker = rabbit_cluster.start_single("faults")
     database = FerretDB(tmp_path_factory.mktemp("ferretdb"))
     database.start()
     yield broker, database, servers.Servers(broker.amqp_uri, "", database.uri)
     database.kill()
     rabbit_cluster.stop_node(broker)
-
-
 
 
 @pytest.fixture
