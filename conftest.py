@@ -62,14 +62,94 @@ def database_prefix(mongo):
             mongo.drop_database(name)
 
 
+class TestIssuer:
+    """An OpenID Connect issuer of the tests' own: an RSA key whose discovery document and JWKS
+    are served over HTTP on localhost, and tokens with any claims, so a service test can act as
+    any person without a sign-in round trip. The identity, end-to-end and demo runs use
+    Keycloak itself."""
+
+    AUDIENCES = ["kompeten-enrollment", "kompeten-assessment", "kompeten-certificate",
+                 "kompeten-placement", "kompeten-webhooks", "kompeten-lsp-rjt"]
+
+    def __init__(self):
+        import http.server
+        import threading
+
+        from cryptography.hazmat.primitives.asymmetric import rsa
+        from jwt.algorithms import RSAAlgorithm
+
+        self.key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        jwk = json.loads(RSAAlgorithm.to_jwk(self.key.public_key()))
+        self.kid = uuid.uuid4().hex[:12]
+        keys = json.dumps({"keys": [{**jwk, "kid": self.kid, "use": "sig", "alg": "RS256"}]})
+        issuer = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self):  # noqa: N802 (http.server's name)
+                body = keys if self.path == "/jwks" else json.dumps({
+                    "issuer": issuer.url, "jwks_uri": f"{issuer.url}/jwks"})
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.end_headers()
+                self.wfile.write(body.encode())
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def token(self, roles=(), audience=None, lifetime: int = 300, headers=None, key=None,
+              **claims) -> str:
+        import jwt
+
+        now = int(time.time())
+        body = {"iss": self.url, "sub": claims.pop("sub", f"user-{uuid.uuid4().hex[:8]}"),
+                "aud": audience or self.AUDIENCES, "iat": now, "exp": now + lifetime,
+                "roles": list(roles), "azp": "kompeten-tests", **claims}
+        return jwt.encode(body, key or self.key, algorithm="RS256",
+                          headers={"kid": self.kid, **(headers or {})})
+
+
+@pytest.fixture(scope="session")
+def issuer():
+    return TestIssuer()
+
+
+# Who the service tests act as unless a call says otherwise: labour-office, LSP and platform
+# staff of the tenants the tests' data belongs to. Asesi, asesor, plenary and employer actions
+# name their person with `as_=`.
+STAFF = {"roles": ["operator", "monitoring_officer", "lsp_admin", "certificate_officer",
+                   "platform_operator"], "agency": "DISNAKER-3204", "lsp": "LSP-GNI",
+         "name": "Staf Uji"}
+
+
 @pytest.fixture
-def service_config(rabbit_config, web_config, servers, database_prefix, tmp_path):
+def person(issuer):
+    """person(role, **claims): a bearer token of one person, e.g. person("participant",
+    participant_id=...) or person("plenary", lsp="LSP-GNI")."""
+
+    def make(*roles, **claims) -> str:
+        return issuer.token(roles=roles, name=claims.pop("name", f"Uji {roles[0]}"), **claims)
+
+    return make
+
+
+@pytest.fixture
+def staff(issuer):
+    return issuer.token(**STAFF)
+
+
+@pytest.fixture
+def service_config(rabbit_config, web_config, servers, database_prefix, tmp_path, issuer):
     """nameko config for one service under test: its own vhost, database, HTTP port and key
-    directory."""
+    directory, and the tests' own token issuer."""
 
     def make(service: str, **extra) -> dict:
         return {
             **rabbit_config, **web_config,
+            "OIDC_ISSUER": issuer.url,
             "MONGO_URI": servers.mongo_uri,
             "MONGO_DATABASE": f"{database_prefix}_{service}",
             "NIK_HASH_KEY": "test-key", "PUBLIC_URL": "http://verify.test",
@@ -100,13 +180,16 @@ def database(mongo, service_config):
 
 
 @pytest.fixture
-def call(web_session):
-    """call(method, path, body, expect=200): JSON in, JSON out, status asserted."""
+def call(web_session, staff):
+    """call(method, path, body, expect=200, as_=token): JSON in, JSON out, status asserted
+    (unless expect is None); as the tests' staff unless `as_` names another person's token
+    (None: no token at all)."""
 
-    def request(method, path, body=None, expect=200):
+    def request(method, path, body=None, expect=200, as_=staff):
         data = body if body is None or isinstance(body, str) else json.dumps(body)
-        response = web_session.request(method, path, data=data)
-        assert response.status_code == expect, response.text
+        headers = {"Authorization": f"Bearer {as_}"} if as_ else {}
+        response = web_session.request(method, path, data=data, headers=headers)
+        assert expect is None or response.status_code == expect, response.text
         return response.json()
 
     return request

@@ -2,6 +2,8 @@
 
     python -m kompeten_deploy.servers      # prints export lines for AMQP_URI, MONGO_URI, ...
 
+Run as a command it also makes the OpenID Connect issuer reachable (identity.py: Keycloak).
+
 For each server, in this order: the one named by the environment (AMQP_URI / MONGO_URI); one
 already listening on the local default port; a local binary we can start (rabbitmq-server;
 mongod or ferretdb); an install we can do here (Debian's rabbitmq-server; FerretDB v1.24.2
@@ -314,12 +316,16 @@ def ensure() -> Servers:
 
 
 def main() -> int:
+    from . import identity
+
     try:
         servers = ensure()
-    except (ServerUnavailable, subprocess.CalledProcessError) as exc:
+        issuer = identity.ensure(say)
+    except (ServerUnavailable, identity.IdentityUnavailable,
+            subprocess.CalledProcessError) as exc:
         say(f"error: {exc}")
         return 1
-    for key, value in servers.environ().items():
+    for key, value in {**servers.environ(), "OIDC_ISSUER": issuer}.items():
         print(f"export {key}='{value}'")
     return 0
 

@@ -1,0 +1,137 @@
+"""Who is calling: an OpenID Connect access token, verified, turned into a Caller.
+
+Tokens are checked the standard way, with PyJWT: the signature against the issuer's JWKS
+(cached, fetched again when a token names a key the cache lacks), the issuer, this service's
+audience, `exp` and `nbf` (30 s leeway for clock skew), and asymmetric algorithms only (never
+`none`, never HMAC). Any OIDC provider that issues such tokens works; everything comes from
+configuration: OIDC_ISSUER, OIDC_AUDIENCE, OIDC_JWKS_URI (else from the issuer's discovery
+document) and OIDC_ALGORITHMS.
+
+What Kompeten reads from a token, besides `sub`: `roles` (the realm roles) and the tenancy
+claims `agency`, `lsp`, `employer`, `participant_id` and `asesor` (deploy/keycloak maps each
+from a user attribute that only an administrator may set), `name` or `preferred_username` for
+audit trails, `azp` for the client (a command line, the console, a plug-in).
+"""
+
+from dataclasses import dataclass, field
+
+import jwt
+import requests
+
+from .errors import DomainError
+
+ROLES = ("operator", "lsp_admin", "certificate_officer", "asesor", "plenary", "employer_hr",
+         "monitoring_officer", "participant", "platform_operator", "lsp_system",
+         "partner_system")
+TENANCY = ("agency", "lsp", "employer", "participant_id", "asesor")
+ALGORITHMS = ("RS256", "RS384", "RS512", "PS256", "ES256", "ES384", "EdDSA")
+
+
+class Unauthenticated(DomainError):
+    """No token, or one that does not verify: 401."""
+
+    status = 401
+    code = "unauthenticated"
+
+
+class Forbidden(DomainError):
+    """A verified caller without the role or the tenancy the request needs: 403."""
+
+    status = 403
+    code = "forbidden"
+
+
+@dataclass(frozen=True)
+class Caller:
+    subject: str
+    name: str
+    roles: frozenset[str]
+    client: str = ""
+    agency: str | None = None
+    lsp: str | None = None
+    employer: str | None = None
+    participant_id: str | None = None
+    asesor: str | None = None
+    claims: dict = field(default_factory=dict, compare=False, repr=False)
+
+    @property
+    def actor(self) -> dict:
+        """What audit trails, decisions and events record of the person acting."""
+        return {"subject": self.subject, "name": self.name}
+
+    def has(self, *roles: str) -> bool:
+        return bool(self.roles.intersection(roles))
+
+    def require(self, allowed: bool, message: str, **details) -> None:
+        """Refuse (403) unless `allowed`: for tenancy, checked where the data is known."""
+        if not allowed:
+            raise Forbidden(message, details=details or None)
+
+
+def caller_from(claims: dict) -> Caller:
+    roles = claims.get("roles") or claims.get("realm_access", {}).get("roles") or []
+    return Caller(subject=claims["sub"],
+                  name=claims.get("name") or claims.get("preferred_username") or claims["sub"],
+                  roles=frozenset(r for r in roles if r in ROLES),
+                  client=claims.get("azp", ""),
+                  **{key: claims.get(key) or None for key in TENANCY}, claims=claims)
+
+
+class TokenVerifier:
+    def __init__(self, issuer: str, audience: str, jwks_uri: str | None = None,
+                 algorithms: tuple[str, ...] = ALGORITHMS, leeway: int = 30):
+        unsafe = [a for a in algorithms if a not in ALGORITHMS]
+        if unsafe:
+            raise ValueError(f"algorithms not allowed for access tokens: {unsafe}")
+        self.issuer = issuer.rstrip("/")
+        self.audience = audience
+        self.algorithms = list(algorithms)
+        self.leeway = leeway
+        self._jwks_uri = jwks_uri
+        self._keys: jwt.PyJWKClient | None = None
+
+    @classmethod
+    def from_config(cls, config: dict, service: str) -> "TokenVerifier":
+        algorithms = config.get("OIDC_ALGORITHMS") or ",".join(ALGORITHMS)
+        return cls(config["OIDC_ISSUER"], config.get("OIDC_AUDIENCE") or f"kompeten-{service}",
+                   config.get("OIDC_JWKS_URI") or None,
+                   tuple(a.strip() for a in algorithms.split(",") if a.strip()))
+
+    @property
+    def keys(self) -> jwt.PyJWKClient:
+        if self._keys is None:
+            uri = self._jwks_uri or requests.get(
+                f"{self.issuer}/.well-known/openid-configuration", timeout=10
+            ).json()["jwks_uri"]
+            # PyJWKClient caches the key set and fetches it again for an unknown kid.
+            self._keys = jwt.PyJWKClient(uri, cache_keys=True, lifespan=3600, timeout=10)
+        return self._keys
+
+    def verify(self, token: str | None) -> Caller:
+        if not token:
+            raise Unauthenticated("sign in first: this route needs a bearer token",
+                                  code="token_missing")
+        try:
+            key = self.keys.get_signing_key_from_jwt(token)
+            claims = jwt.decode(token, key.key, algorithms=self.algorithms,
+                                audience=self.audience, issuer=self.issuer, leeway=self.leeway,
+                                options={"require": ["exp", "iat", "iss", "sub", "aud"]})
+        except jwt.ExpiredSignatureError:
+            raise Unauthenticated("the token has expired: sign in again",
+                                  code="token_expired") from None
+        except (jwt.PyJWTError, requests.RequestException, KeyError, ValueError) as exc:
+            raise Unauthenticated(f"the token does not verify: {_reason(exc)}",
+                                  code="token_invalid") from None
+        return caller_from(claims)
+
+
+def _reason(exc: Exception) -> str:
+    """Why, without echoing the token."""
+    return type(exc).__name__ if isinstance(exc, requests.RequestException) else str(exc)
+
+
+def bearer(authorization: str | None) -> str | None:
+    if not authorization:
+        return None
+    scheme, _, token = authorization.partition(" ")
+    return token.strip() if scheme.lower() == "bearer" and token.strip() else None
