@@ -18,27 +18,14 @@ from dataclasses import dataclass, field
 import jwt
 import requests
 
-from .errors import DomainError
+from .errors import Forbidden, Unauthenticated
 
 ROLES = ("operator", "lsp_admin", "certificate_officer", "asesor", "plenary", "employer_hr",
          "monitoring_officer", "participant", "platform_operator", "lsp_system",
          "partner_system")
 TENANCY = ("agency", "lsp", "employer", "participant_id", "asesor")
 ALGORITHMS = ("RS256", "RS384", "RS512", "PS256", "ES256", "ES384", "EdDSA")
-
-
-class Unauthenticated(DomainError):
-    """No token, or one that does not verify: 401."""
-
-    status = 401
-    code = "unauthenticated"
-
-
-class Forbidden(DomainError):
-    """A verified caller without the role or the tenancy the request needs: 403."""
-
-    status = 403
-    code = "forbidden"
+__all__ = ["Caller", "Forbidden", "TokenVerifier", "Unauthenticated", "bearer"]
 
 
 @dataclass(frozen=True)

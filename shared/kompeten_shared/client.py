@@ -30,12 +30,11 @@ def _endpoints(issuer: str) -> dict:
                         timeout=30).json()
 
 
-def _save(issuer: str, answer: dict) -> None:
+def _save(issuer: str, client_id: str, answer: dict) -> None:
     path = session_file()
     path.parent.mkdir(parents=True, exist_ok=True)
     path.touch(mode=0o600)
-    path.write_text(json.dumps({"issuer": issuer, "client_id": answer.get("_client_id",
-                                                                          CLIENT_ID),
+    path.write_text(json.dumps({"issuer": issuer, "client_id": client_id,
                                 "access_token": answer["access_token"],
                                 "refresh_token": answer.get("refresh_token"),
                                 "expires_at": time.time() + answer.get("expires_in", 60)}))
@@ -55,7 +54,7 @@ def bearer_token() -> str | None:
         "client_id": saved["client_id"]})
     if not answer.ok:
         return None  # the session ended: the service will say to sign in again
-    _save(saved["issuer"], {**answer.json(), "_client_id": saved["client_id"]})
+    _save(saved["issuer"], saved["client_id"], answer.json())
     return answer.json()["access_token"]
 
 
@@ -122,7 +121,7 @@ def login(issuer: str, username: str | None = None, password: str | None = None,
             time.sleep(started.get("interval", 5))
             answer = requests.post(endpoints["token_endpoint"], data=data, timeout=30)
             if answer.ok:
-                _save(issuer, {**answer.json(), "_client_id": client_id})
+                _save(issuer, client_id, answer.json())
                 return answer.json()
             if answer.json().get("error") not in ("authorization_pending", "slow_down"):
                 break
@@ -130,7 +129,7 @@ def login(issuer: str, username: str | None = None, password: str | None = None,
     answer = requests.post(endpoints["token_endpoint"], data=data, timeout=30)
     if not answer.ok:
         raise ApiError(f"sign-in failed: {answer.json().get('error_description', answer.text)}")
-    _save(issuer, {**answer.json(), "_client_id": client_id})
+    _save(issuer, client_id, answer.json())
     return answer.json()
 
 

@@ -35,3 +35,17 @@ class NotFound(DomainError):
 class Conflict(DomainError):
     status = 409
     code = "conflict"
+
+
+class Unauthenticated(DomainError):
+    """No token, or one that does not verify."""
+
+    status = 401
+    code = "unauthenticated"
+
+
+class Forbidden(DomainError):
+    """A verified caller without the role or the tenancy the request needs."""
+
+    status = 403
+    code = "forbidden"

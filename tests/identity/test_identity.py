@@ -131,5 +131,11 @@ def test_the_production_realm_has_no_people_and_the_command_line_signs_in(
     assert saved.stat().st_mode & 0o777 == 0o600
     caller = TokenVerifier(keycloak, "kompeten-certificate").verify(client.bearer_token())
     assert caller.roles == {"certificate_officer"} and caller.lsp == "LSP-GNI"
+    stale = {**json.loads(saved.read_text()), "expires_at": 0}  # the access token ran out
+    saved.write_text(json.dumps(stale))
+    refreshed = client.bearer_token()
+    assert refreshed != stale["access_token"]
+    assert TokenVerifier(keycloak, "kompeten-certificate").verify(refreshed).subject == \
+        caller.subject
     with pytest.raises(client.ApiError):
         client.login(keycloak, "officer-lsp-gni", "wrong-password-1", say=lambda line: None)
