@@ -79,6 +79,9 @@ class TestIssuer:
         from jwt.algorithms import RSAAlgorithm
 
         self.key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        # client id -> (secret, claims): programs that sign in with client credentials
+        self.clients = {"kompeten-lsp-rjt": ("test-client-secret", {
+            "roles": ["lsp_system"], "lsp": "LSP-RJT", "name": "LSP Rajut (service)"})}
         jwk = json.loads(RSAAlgorithm.to_jwk(self.key.public_key()))
         self.kid = uuid.uuid4().hex[:12]
         keys = json.dumps({"keys": [{**jwk, "kid": self.kid, "use": "sig", "alg": "RS256"}]})
@@ -87,8 +90,24 @@ class TestIssuer:
         class Handler(http.server.BaseHTTPRequestHandler):
             def do_GET(self):  # noqa: N802 (http.server's name)
                 body = keys if self.path == "/jwks" else json.dumps({
-                    "issuer": issuer.url, "jwks_uri": f"{issuer.url}/jwks"})
-                self.send_response(200)
+                    "issuer": issuer.url, "jwks_uri": f"{issuer.url}/jwks",
+                    "token_endpoint": f"{issuer.url}/token"})
+                self.answer(200, body)
+
+            def do_POST(self):  # noqa: N802 (http.server's name): client credentials only
+                from urllib.parse import parse_qs
+
+                length = int(self.headers.get("Content-Length", 0))
+                form = {k: v[0] for k, v in parse_qs(self.rfile.read(length).decode()).items()}
+                secret, claims = issuer.clients.get(form.get("client_id"), (None, {}))
+                if form.get("grant_type") != "client_credentials" or \
+                        form.get("client_secret") != secret or secret is None:
+                    return self.answer(401, json.dumps({"error": "invalid_client"}))
+                token = issuer.token(azp=form["client_id"], **claims)
+                self.answer(200, json.dumps({"access_token": token, "expires_in": 300}))
+
+            def answer(self, status, body):
+                self.send_response(status)
                 self.send_header("Content-Type", "application/json")
                 self.end_headers()
                 self.wfile.write(body.encode())
@@ -107,7 +126,7 @@ class TestIssuer:
         now = int(time.time())
         body = {"iss": self.url, "sub": claims.pop("sub", f"user-{uuid.uuid4().hex[:8]}"),
                 "aud": audience or self.AUDIENCES, "iat": now, "exp": now + lifetime,
-                "roles": list(roles), "azp": "kompeten-tests", **claims}
+                "roles": list(roles), "azp": claims.pop("azp", "kompeten-tests"), **claims}
         return jwt.encode(body, key or self.key, algorithm="RS256",
                           headers={"kid": self.kid, **(headers or {})})
 

@@ -13,7 +13,9 @@ from a user attribute that only an administrator may set), `name` or `preferred_
 audit trails, `azp` for the client (a command line, the console, a plug-in).
 """
 
+import time
 from dataclasses import dataclass, field
+from datetime import datetime
 
 import jwt
 import requests
@@ -25,7 +27,8 @@ ROLES = ("operator", "lsp_admin", "certificate_officer", "asesor", "plenary", "e
          "partner_system")
 TENANCY = ("agency", "lsp", "employer", "participant_id", "asesor")
 ALGORITHMS = ("RS256", "RS384", "RS512", "PS256", "ES256", "ES384", "EdDSA")
-__all__ = ["Caller", "Forbidden", "TokenVerifier", "Unauthenticated", "bearer"]
+__all__ = ["Caller", "ClientCredentials", "Forbidden", "TokenVerifier", "Unauthenticated",
+           "bearer"]
 
 
 @dataclass(frozen=True)
@@ -94,7 +97,10 @@ class TokenVerifier:
             self._keys = jwt.PyJWKClient(uri, cache_keys=True, lifespan=3600, timeout=10)
         return self._keys
 
-    def verify(self, token: str | None) -> Caller:
+    def verify(self, token: str | None, at: datetime | None = None) -> Caller:
+        """A caller's token, valid now; or, with `at`, valid at that moment (a token that came
+        with an event is checked against the event's time: a replay days later still shows
+        which client made it, and a token cannot vouch for an event made outside its life)."""
         if not token:
             raise Unauthenticated("sign in first: this route needs a bearer token",
                                   code="token_missing")
@@ -102,7 +108,11 @@ class TokenVerifier:
             key = self.keys.get_signing_key_from_jwt(token)
             claims = jwt.decode(token, key.key, algorithms=self.algorithms,
                                 audience=self.audience, issuer=self.issuer, leeway=self.leeway,
-                                options={"require": ["exp", "iat", "iss", "sub", "aud"]})
+                                options={"require": ["exp", "iat", "iss", "sub", "aud"],
+                                         "verify_exp": at is None})
+            if at is not None and not (claims["iat"] - self.leeway <= at.timestamp()
+                                       <= claims["exp"] + self.leeway):
+                raise jwt.ExpiredSignatureError("the token was not valid at that time")
         except jwt.ExpiredSignatureError:
             raise Unauthenticated("the token has expired: sign in again",
                                   code="token_expired") from None
@@ -110,6 +120,28 @@ class TokenVerifier:
             raise Unauthenticated(f"the token does not verify: {_reason(exc)}",
                                   code="token_invalid") from None
         return caller_from(claims)
+
+
+class ClientCredentials:
+    """A program's own access token (OAuth client credentials: a plug-in, a scheduled job),
+    fetched again shortly before it expires."""
+
+    def __init__(self, issuer: str, client_id: str, client_secret: str):
+        self.issuer, self.client_id, self.client_secret = issuer.rstrip("/"), client_id, \
+            client_secret
+        self._token, self._until = None, 0.0
+
+    def token(self) -> str:
+        if self._token is None or time.time() > self._until:
+            endpoint = requests.get(f"{self.issuer}/.well-known/openid-configuration",
+                                    timeout=10).json()["token_endpoint"]
+            answer = requests.post(endpoint, timeout=10, data={
+                "grant_type": "client_credentials", "client_id": self.client_id,
+                "client_secret": self.client_secret})
+            answer.raise_for_status()
+            self._token = answer.json()["access_token"]
+            self._until = time.time() + answer.json().get("expires_in", 60) - 30
+        return self._token
 
 
 def _reason(exc: Exception) -> str:

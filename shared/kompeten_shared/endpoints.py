@@ -14,7 +14,7 @@ from werkzeug.wrappers import Response
 from . import openapi
 from .mongo import MongoConnection
 from .observability import Metrics, WorkerContext
-from .web import api, error_response
+from .web import PUBLIC, api, error_response
 
 
 class Readiness(DependencyProvider):
@@ -40,7 +40,8 @@ class ApiDocument(DependencyProvider):
     """The OpenAPI document, built once from the service class's routes."""
 
     def setup(self):
-        self.document = openapi.document(self.container.service_cls)
+        self.document = openapi.document(self.container.service_cls,
+                                         self.container.config.get("OIDC_ISSUER"))
 
     def get_dependency(self, worker_ctx):
         return self.document
@@ -52,12 +53,12 @@ class StandardEndpoints:
     worker_context = WorkerContext()
     metrics = Metrics()
 
-    @api("GET", "/health/live")
+    @api("GET", "/health/live", allow=PUBLIC)
     def live(self, request):
         """Liveness: the process serves HTTP."""
         return {"status": "live"}
 
-    @api("GET", "/health/ready")
+    @api("GET", "/health/ready", allow=PUBLIC)
     def ready(self, request):
         """Readiness: consumers subscribed and database reachable (503 with reasons if not)."""
         problems = self.readiness()
@@ -65,12 +66,12 @@ class StandardEndpoints:
             return error_response(503, "not_ready", "; ".join(problems))
         return {"status": "ready"}
 
-    @api("GET", "/openapi.json")
+    @api("GET", "/openapi.json", allow=PUBLIC)
     def openapi(self, request):
         """This document."""
         return self.api_document
 
-    @api("GET", "/metrics")
+    @api("GET", "/metrics", allow=PUBLIC)
     def prometheus(self, request):
         """Prometheus metrics: events handled by outcome, handler latency, events published,
         queue depths."""

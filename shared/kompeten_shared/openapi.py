@@ -31,12 +31,22 @@ def routes(service_cls):
                 yield name, fn, entrypoint
 
 
-def document(service_cls) -> dict:
+def document(service_cls, issuer: str | None = None) -> dict:
+    """Every operation names who may call it: `security: []` for a public route, else the
+    bearer scheme and `x-kompeten-roles` (any one of them suffices)."""
     spec = APISpec(title=f"Kompeten {service_cls.name} service", version="1.0.0",
                    openapi_version="3.1.0",
                    plugins=[MarshmallowPlugin(schema_name_resolver=_schema_name)],
                    info={"description": (service_cls.__doc__ or "").strip()})
     spec.components.schema("Error", ERROR)
+    spec.components.security_scheme("bearer", {
+        "type": "http", "scheme": "bearer", "bearerFormat": "JWT",
+        "description": "an access token of the OpenID Connect issuer, for this service's "
+                       "audience"})
+    if issuer:
+        spec.components.security_scheme("oidc", {
+            "type": "openIdConnect",
+            "openIdConnectUrl": f"{issuer.rstrip('/')}/.well-known/openid-configuration"})
     error = {"description": "refused; nothing was changed",
              "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
     for name, fn, entrypoint in sorted(routes(service_cls), key=lambda r: r[2].url):
@@ -51,6 +61,14 @@ def document(service_cls) -> dict:
                                   "content": {"application/json": {"schema": {}}}},
                           "4XX": error},
         }
+        if entrypoint.public:
+            operation["security"] = []
+        else:
+            operation["security"] = [{"bearer": []}] + ([{"oidc": []}] if issuer else [])
+            operation["x-kompeten-roles"] = list(entrypoint.allow)
+            operation["responses"]["401"] = {**error, "description": "no valid token"}
+            operation["responses"]["403"] = {
+                **error, "description": "not one of the roles, or another tenant's data"}
         if entrypoint.body is not None:
             operation["requestBody"] = {"required": True, "content": {
                 "application/json": {"schema": entrypoint.body}}}

@@ -1,4 +1,11 @@
-"""`@api("POST", "/programmes")`: nameko's HTTP entrypoint speaking JSON both ways.
+"""`@api("POST", "/programmes", allow=("operator",))`: nameko's HTTP entrypoint speaking JSON
+both ways, with who may call it declared next to the route.
+
+Every route says `allow=PUBLIC` or the roles that may call it; a route that says neither stops
+the service from loading, so no route is ever open by omission. A protected route verifies the
+bearer token before anything else (401 without one or with one that does not verify, 403
+without one of the roles) and hands the method the verified `caller`; tenancy (which agency,
+LSP or employer) is checked by the method, where the data is known.
 
 A method returns a dict or list (200), or `(status, body)`. Every refusal is a JSON body
 `{"error": {"code": ..., "message": ..., "details": ...}}` with a 4xx status:
@@ -9,10 +16,12 @@ import json
 import logging
 
 from marshmallow import RAISE, Schema, ValidationError
+from nameko.extensions import DependencyProvider, SharedExtension
 from nameko.web.handlers import HttpRequestHandler
 from werkzeug.exceptions import BadRequest, HTTPException
 from werkzeug.wrappers import Response
 
+from .auth import Forbidden, TokenVerifier, bearer
 from .errors import DomainError, InvalidInput
 
 log = logging.getLogger(__name__)
@@ -63,19 +72,60 @@ def load(schema: Schema, payload) -> dict:
                            details=exc.messages) from exc
 
 
-class JsonApi(HttpRequestHandler):
-    """`body=SomeRequest` loads the JSON body through that schema and passes it as `body`;
-    the schema also documents the route in the service's OpenAPI document."""
+PUBLIC = "public"
 
-    def __init__(self, method, url, body: type[Schema] | None = None, **kwargs):
+
+class Authentication(SharedExtension):
+    """One token verifier per service process (its JWKS cache is shared by every route)."""
+
+    def setup(self):
+        self.verifier = TokenVerifier.from_config(self.container.config,
+                                                  self.container.service_name)
+
+
+class Tokens(DependencyProvider):
+    """The same verifier for a worker that checks a token itself (one that came with an
+    event)."""
+
+    authentication = Authentication()
+
+    def get_dependency(self, worker_ctx):
+        return self.authentication.verifier
+
+
+class JsonApi(HttpRequestHandler):
+    """`allow=PUBLIC` or `allow=(role, ...)`: who may call the route (required).
+    `body=SomeRequest` loads the JSON body through that schema and passes it as `body`;
+    both also document the route in the service's OpenAPI document."""
+
+    authentication = Authentication()
+
+    def __init__(self, method, url, body: type[Schema] | None = None, allow=None, **kwargs):
+        if allow != PUBLIC and not (isinstance(allow, tuple) and allow):
+            raise TypeError(f"{method} {url}: declare who may call it, allow=PUBLIC or "
+                            "allow=(role, ...)")
         kwargs.setdefault("expected_exceptions", (DomainError,))
         self.body = body
+        self.allow = allow
         super().__init__(method, url, **kwargs)
 
+    @property
+    def public(self) -> bool:
+        return self.allow == PUBLIC
+
     def get_entrypoint_parameters(self, request):
+        caller = None
+        if not self.public:  # before the body is even read
+            caller = self.authentication.verifier.verify(
+                bearer(request.headers.get("Authorization")))
+            if not caller.has(*self.allow):
+                raise Forbidden(f"this needs the role {' or '.join(self.allow)}",
+                                code="role_required", details={"roles": list(self.allow)})
         args, kwargs = super().get_entrypoint_parameters(request)
         if self.body is not None:
             kwargs["body"] = read_json(request, self.body())
+        if caller is not None:
+            kwargs["caller"] = caller
         return args, kwargs
 
     def response_from_result(self, result):

@@ -37,7 +37,6 @@ class UnitDecision(Request):
 
 class DecisionRequest(Request):
     assessor_reg = fields.String(required=True, validate=validate.Length(min=3, max=100))
-    decided_by = fields.String(required=True, validate=validate.Length(min=3, max=100))
     units = fields.List(fields.Nested(UnitDecision), required=True,
                         validate=validate.Length(min=1))
 
@@ -67,14 +66,20 @@ class LspReferenceService(StandardEndpoints):
         except DuplicateKeyError:
             pass  # the same request again: the first stands
 
-    @api("GET", "/requests")
-    def list_requests(self, request):
+    @api("GET", "/requests", allow=("lsp_admin", "plenary"))
+    def list_requests(self, request, caller):
         """Cases Kompeten asked this LSP to assess."""
+        self._of_this_lsp(caller)
         return [{k: v for k, v in doc.items() if k != "_id"} for doc in self.db.requests.find()]
 
-    @api("POST", "/requests/<case_id>/decision", body=DecisionRequest)
-    def decide(self, request, case_id, body):
+    def _of_this_lsp(self, caller) -> None:
+        caller.require(caller.lsp == self.config["LSP_CODE"],
+                       f"only staff of {self.config['LSP_CODE']} may do this")
+
+    @api("POST", "/requests/<case_id>/decision", body=DecisionRequest, allow=("plenary",))
+    def decide(self, request, case_id, body, caller):
         """The plenary's decision for one request: signed and submitted to Kompeten."""
+        self._of_this_lsp(caller)
         found = self.db.requests.find_one({"_id": case_id})
         if found is None:
             raise NotFound(f"no request {case_id}", code="request_not_found")
@@ -93,7 +98,7 @@ class LspReferenceService(StandardEndpoints):
             "scheme_code": found["scheme_code"], "scheme_title": found["scheme_title"],
             "lsp": {"code": self.config["LSP_CODE"], "name": self.config["LSP_NAME"]},
             "assessor_reg": body["assessor_reg"], "units": units, "overall": overall(units),
-            "decided_at": datetime.now(UTC), "decided_by": body["decided_by"],
+            "decided_at": datetime.now(UTC), "decided_by": f"{caller.name} <{caller.subject}>",
             "holder_name": found["asesi_name"]}
         # Signed in the form it travels in: the same fields dump the same way once published.
         wire = dump_data("assessment.decided", decision)

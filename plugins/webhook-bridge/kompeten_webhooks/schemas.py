@@ -1,4 +1,5 @@
-"""Subscriptions, as an operator registers them for a partner."""
+"""Subscriptions, as an employer's HR registers them; the employer is the one in the token
+(offer and placement events reach it only for its own vacancies)."""
 
 from kompeten_shared.web import Request
 from marshmallow import fields, validate
@@ -11,6 +12,3 @@ class SubscriptionRequest(Request):
     url = fields.Url(required=True, schemes={"http", "https"}, require_tld=False)
     event_types = fields.List(fields.String(validate=validate.OneOf(PARTNER_EVENTS)),
                               required=True, validate=validate.Length(min=1))
-    employer_id = fields.String(load_default=None, allow_none=True,
-                                metadata={"description": "required for offer and placement "
-                                                         "events: only the employer's own"})

@@ -26,6 +26,8 @@ from .delivery import Delivery, headers
 from .schemas import SubscriptionRequest
 from .subscription import PARTNER_EVENTS, entitled
 
+HR = ("employer_hr",)
+
 POLL_SECONDS = 1
 BATCH = 50
 TIMEOUT_SECONDS = 10
@@ -103,20 +105,34 @@ class WebhookBridge(StandardEndpoints):
             "attempts": delivery.attempts, "round_start": delivery.round_start}})
 
     # operators ---------------------------------------------------------------------------------
-    @api("POST", "/subscriptions", body=SubscriptionRequest)
-    def subscribe(self, request, body):
-        """The secret is shown once, here: the partner keeps it to check signatures."""
-        doc = {"_id": str(uuid.uuid4()), **body, "secret": secrets.token_urlsafe(32),
+    @api("POST", "/subscriptions", body=SubscriptionRequest, allow=HR)
+    def subscribe(self, request, body, caller):
+        """The secret is shown once, here: the partner keeps it to check signatures. The
+        subscription belongs to the employer in the caller's token."""
+        doc = {"_id": str(uuid.uuid4()), **body, "employer_id": caller.employer,
+               "secret": secrets.token_urlsafe(32),
                "active": True, "created_at": datetime.now(UTC)}
         self.db.subscriptions.insert_one(doc)
         return 201, {**_subscription_view(doc), "secret": doc["secret"]}
 
-    @api("GET", "/subscriptions")
-    def list_subscriptions(self, request):
-        return [_subscription_view(d) for d in self.db.subscriptions.find().sort("created_at")]
+    @api("GET", "/subscriptions", allow=HR)
+    def list_subscriptions(self, request, caller):
+        """The employer's subscriptions."""
+        return [_subscription_view(d) for d in self.db.subscriptions.find(
+            {"employer_id": caller.employer}).sort("created_at")]
 
-    @api("DELETE", "/subscriptions/<subscription_id>")
-    def unsubscribe(self, request, subscription_id):
+    def _own(self, caller, subscription_id: str) -> None:
+        doc = self.db.subscriptions.find_one({"_id": subscription_id})
+        if doc is None:
+            raise NotFound(f"no subscription {subscription_id}",
+                           code="subscription_not_found")
+        caller.require(doc.get("employer_id") == caller.employer,
+                       "this subscription belongs to another employer")
+
+    @api("DELETE", "/subscriptions/<subscription_id>", allow=HR)
+    def unsubscribe(self, request, subscription_id, caller):
+        """Stop deliveries to one subscription."""
+        self._own(caller, subscription_id)
         result = self.db.subscriptions.update_one({"_id": subscription_id},
                                                   {"$set": {"active": False}})
         if result.matched_count == 0:
@@ -124,19 +140,26 @@ class WebhookBridge(StandardEndpoints):
                            code="subscription_not_found")
         return _subscription_view(self.db.subscriptions.find_one({"_id": subscription_id}))
 
-    @api("GET", "/deliveries")
-    def delivery_log(self, request):
-        """Every delivery with its attempts (?subscription_id=, ?status=pending|delivered|dead:
-        the dead-letter list)."""
-        found = self.db.deliveries.find(query(request, "subscription_id", "status"))
+    @api("GET", "/deliveries", allow=HR)
+    def delivery_log(self, request, caller):
+        """Every delivery to the employer's subscriptions with its attempts (?subscription_id=,
+        ?status=pending|delivered|dead: the dead-letter list)."""
+        own = [d["_id"] for d in self.db.subscriptions.find({"employer_id": caller.employer},
+                                                              {"_id": 1})]
+        filters = query(request, "subscription_id", "status")
+        if filters.get("subscription_id") not in own:
+            filters["subscription_id"] = {"$in": own}
+        found = self.db.deliveries.find(filters)
         return [{"id": d["_id"], **{k: v for k, v in d.items() if k != "_id"}}
                 for d in found.sort("created_at")]
 
-    @api("POST", "/deliveries/<path:delivery_id>/replay")
-    def replay(self, request, delivery_id):
+    @api("POST", "/deliveries/<path:delivery_id>/replay", allow=HR)
+    def replay(self, request, delivery_id, caller):
+        """Send a dead delivery again, after the partner fixed its end."""
         doc = self.db.deliveries.find_one({"_id": delivery_id})
         if doc is None:
             raise NotFound(f"no delivery {delivery_id}", code="delivery_not_found")
+        self._own(caller, doc["subscription_id"])
         delivery = _delivery(doc)
         if delivery.status != "dead":
             raise Conflict(f"the delivery is {delivery.status}, not dead",

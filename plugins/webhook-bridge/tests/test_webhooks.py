@@ -106,12 +106,25 @@ def wait(condition, seconds=20):
 
 
 
+@pytest.fixture
+def hr(call, person):
+    """hr(employer): call as HR of that employer."""
+
+    def bound(employer: str):
+        token = person("employer_hr", employer=employer)
+        return lambda *args, **kwargs: call(*args, **{"as_": token, **kwargs})
+
+    return bound
+
+
 @pytest.mark.integration
-def test_a_partner_down_for_a_while_gets_its_event_once_it_is_back(bridge, call, bus,
+def test_a_partner_down_for_a_while_gets_its_event_once_it_is_back(bridge, hr, bus,
                                                                     receiver):
+    call = hr("e-maju")  # the subscription is the employer's in the token
     subscription = call("POST", "/subscriptions", {
         "partner": "CV Maju Jahit Sejahtera", "url": receiver.url,
-        "event_types": ["offer.made"], "employer_id": "e-maju"}, expect=201)
+        "event_types": ["offer.made"]}, expect=201)
+    assert subscription["employer_id"] == "e-maju"
     mine, theirs = offer_made("e-maju"), offer_made("e-other")
     for event in (mine, theirs):
         bus.publish_raw("placement.events", f"offer.made.{event['data']['employer_id']}",
@@ -129,17 +142,21 @@ def test_a_partner_down_for_a_while_gets_its_event_once_it_is_back(bridge, call,
     assert verify(subscription["secret"], headers["Kompeten-Timestamp"],
                   headers["Kompeten-Signature"], body, now=int(time.time()))
     assert "secret" not in call("GET", "/subscriptions")[0]
+    other = hr("e-other")  # another employer sees none of it and cannot touch it
+    assert other("GET", "/subscriptions") == [] and other("GET", log) == []
+    assert other("DELETE", f"/subscriptions/{subscription['id']}", expect=403)["error"][
+        "code"] == "forbidden"
 
 
 @pytest.mark.integration
 def test_a_partner_answering_500_ends_in_the_dead_letter_list_and_can_be_replayed(
-        bridge, call, bus, receiver):
+        bridge, hr, bus, receiver):
+    call = hr("e-batik")
     receiver.status = 500
     receiver.start()
     subscription = call("POST", "/subscriptions", {
         "partner": "Sanggar Batik", "url": receiver.url,
-        "event_types": ["certificate.issued", "offer.made"], "employer_id": "e-batik"},
-        expect=201)
+        "event_types": ["certificate.issued", "offer.made"]}, expect=201)
     event = offer_made("e-batik")
     bus.publish_raw("placement.events", "offer.made.e-batik", event)
     [dead] = wait(lambda: call("GET", "/deliveries?status=dead"))
@@ -162,9 +179,12 @@ def test_a_partner_answering_500_ends_in_the_dead_letter_list_and_can_be_replaye
     ({"partner": "Xy", "url": "https://partner.example/hook", "event_types": []},
      "event_types"),
 ])
-def test_bad_subscriptions_are_refused_and_nothing_is_stored(bridge, call, database, body,
+def test_bad_subscriptions_are_refused_and_nothing_is_stored(bridge, hr, database, body,
                                                              field):
+    call = hr("e-maju")
     error = call("POST", "/subscriptions", body, expect=400)["error"]
+    assert call("POST", "/subscriptions", {**body, "employer_id": "e-other"}, expect=400)[
+        "error"]["details"]["employer_id"] == ["Unknown field."]  # nobody names another
     assert field in error["details"]
     assert database("webhooks").subscriptions.count_documents({}) == 0
     assert call("POST", "/deliveries/nope/replay", expect=404)["error"]["code"] == \

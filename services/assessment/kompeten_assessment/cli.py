@@ -2,13 +2,15 @@
 over the service's HTTP API.
 
     kompeten-assessment cases --status open
-    kompeten-assessment assign CASE --asesor "MET.000.004213 2023" --tuk TUK-GNI-SOR --by "Admin"
-    kompeten-assessment evidence CASE sertifikat.pdf --type certificate --title "..." --by asesi
-    kompeten-assessment results CASE --asesor "MET..." C.14GAR02.001.1=K:observation ...
-    kompeten-assessment decide CASE --by PLENO-GNI-01
+    kompeten-assessment assign CASE --asesor "MET.000.004213 2023" --tuk TUK-GNI-SOR
+    kompeten-assessment evidence CASE sertifikat.pdf --type certificate --title "..."
+    kompeten-assessment results CASE C.14GAR02.001.1=K:observation ...
+    kompeten-assessment decide CASE
     kompeten-assessment audit CASE
 
-ASSESSMENT_URL (default http://localhost:8002) says where the service is.
+ASSESSMENT_URL (default http://localhost:8002) says where the service is. Each command acts as
+whoever signed in with `kompeten-login` (or KOMPETEN_TOKEN): the asesor records their own
+results, a plenary member decides; nobody names another person.
 """
 
 import base64
@@ -75,12 +77,11 @@ def show(api, case_id):
 @click.argument("case_id")
 @click.option("--asesor", required=True, help="registration number")
 @click.option("--tuk", required=True, help="TUK code")
-@click.option("--by", "assigned_by", required=True, help="who assigns")
 @click.pass_obj
-def assign(api, case_id, asesor, tuk, assigned_by):
+def assign(api, case_id, asesor, tuk):
     """Assign an asesor and a TUK."""
     _show(api("POST", f"/cases/{case_id}/assignment",
-              {"asesor": asesor, "tuk": tuk, "assigned_by": assigned_by}))
+              {"asesor": asesor, "tuk": tuk}))
 
 
 @main.command()
@@ -89,12 +90,11 @@ def assign(api, case_id, asesor, tuk, assigned_by):
 @click.option("--type", "type_", required=True, help="certificate, award, work_sample, ...")
 @click.option("--title", required=True)
 @click.option("--issued-on", help="YYYY-MM-DD")
-@click.option("--by", "submitted_by", required=True)
 @click.pass_obj
-def evidence(api, case_id, file, type_, title, issued_on, submitted_by):
+def evidence(api, case_id, file, type_, title, issued_on):
     """Add a document to the asesi's portfolio."""
     case = api("POST", f"/cases/{case_id}/evidence", {
-        "type": type_, "title": title, "issued_on": issued_on, "submitted_by": submitted_by,
+        "type": type_, "title": title, "issued_on": issued_on,
         "content": base64.b64encode(file.read_bytes()).decode()})
     added = case["evidence"][-1]
     console.print(f"evidence {added['id']} sha256 {added['sha256']}")
@@ -115,53 +115,48 @@ def _unit_results(specs: tuple[str, ...]) -> list[dict]:
 @main.command()
 @click.argument("case_id")
 @click.argument("units", nargs=-1, required=True)
-@click.option("--asesor", required=True)
 @click.pass_obj
-def results(api, case_id, units, asesor):
+def results(api, case_id, units):
     """Record K/BK per unit: UNIT=K:method (interview where the evidence met VATM,
     demonstration or observation otherwise)."""
     _show(api("POST", f"/cases/{case_id}/results",
-              {"asesor": asesor, "units": _unit_results(units)}))
+              {"units": _unit_results(units)}))
 
 
 @main.command()
 @click.argument("case_id")
-@click.option("--asesor", required=True)
 @click.pass_obj
-def recommend(api, case_id, asesor):
+def recommend(api, case_id):
     """The asesor's overall recommendation for the plenary."""
-    _show(api("POST", f"/cases/{case_id}/recommendation", {"asesor": asesor}))
+    _show(api("POST", f"/cases/{case_id}/recommendation", {}))
 
 
 @main.command()
 @click.argument("case_id")
-@click.option("--by", "decided_by", required=True, help="plenary member")
 @click.pass_obj
-def decide(api, case_id, decided_by):
+def decide(api, case_id):
     """The plenary decision."""
-    _show(api("POST", f"/cases/{case_id}/decision", {"decided_by": decided_by}))
+    _show(api("POST", f"/cases/{case_id}/decision", {}))
 
 
 @main.command()
 @click.argument("case_id")
 @click.option("--reason", required=True)
-@click.option("--by", "filed_by", required=True)
 @click.pass_obj
-def appeal(api, case_id, reason, filed_by):
+def appeal(api, case_id, reason):
     """File an appeal (banding) against a BK decision."""
-    _show(api("POST", f"/cases/{case_id}/appeal", {"reason": reason, "filed_by": filed_by}))
+    _show(api("POST", f"/cases/{case_id}/appeal", {"reason": reason}))
 
 
 @main.command("appeal-decision")
 @click.argument("case_id")
 @click.argument("outcome", type=click.Choice(["upheld", "rejected"]))
 @click.option("--reason", required=True)
-@click.option("--by", "decided_by", required=True)
 @click.pass_obj
-def appeal_decision(api, case_id, outcome, reason, decided_by):
+def appeal_decision(api, case_id, outcome, reason):
     """Decide an appeal: upheld reopens the BK units."""
     _show(api("POST", f"/cases/{case_id}/appeal/decision",
-              {"decided_by": decided_by, "outcome": outcome, "reason": reason}))
+              {"outcome": outcome, "reason": reason}))
 
 
 @main.command()

@@ -17,7 +17,8 @@ class UnitResultRequest(Request):
 
 
 class ResultsRequest(Request):
-    asesor = fields.String(required=True, metadata={"description": "registration number"})
+    """The asesor is the signed-in one (the token's `asesor` claim)."""
+
     units = fields.List(fields.Nested(UnitResultRequest), required=True,
                         validate=validate.Length(min=1))
 
@@ -29,17 +30,16 @@ class ResultsRequest(Request):
 
 
 class RecommendationRequest(Request):
-    asesor = fields.String(required=True, metadata={"description": "registration number"})
+    """No fields: the asesor is the signed-in one."""
 
 
 class DecisionRequest(Request):
-    decided_by = fields.String(required=True, metadata={"description": "plenary member id"})
+    """No fields: the plenary member is the signed-in one."""
 
 
 class AssignmentRequest(Request):
     asesor = fields.String(required=True, metadata={"description": "registration number"})
     tuk = fields.String(required=True, metadata={"description": "TUK code"})
-    assigned_by = fields.String(required=True, validate=validate.Length(min=2, max=200))
 
 
 class EvidenceRequest(Request):
@@ -48,11 +48,9 @@ class EvidenceRequest(Request):
     issued_on = fields.Date(load_default=None, allow_none=True)
     content = fields.String(required=True, metadata={"description": "the file, base64",
                                                      "contentEncoding": "base64"})
-    submitted_by = fields.String(required=True, validate=validate.Length(min=2, max=200))
 
 
 class ReviewRequest(Request):
-    asesor = fields.String(required=True)
     evidence_ids = fields.List(fields.String(), required=True, validate=validate.Length(min=1))
     valid = fields.Boolean(required=True)
     authentic = fields.Boolean(required=True, metadata={"description": "asli"})
@@ -71,16 +69,13 @@ class SelfAssessmentRequest(Request):
 
     units = fields.List(fields.Nested(SelfAssessmentUnit), required=True,
                         validate=validate.Length(min=1))
-    submitted_by = fields.String(required=True, validate=validate.Length(min=2, max=200))
 
 
 class AppealRequest(Request):
     reason = fields.String(required=True, validate=validate.Length(min=10, max=4000))
-    filed_by = fields.String(required=True, validate=validate.Length(min=2, max=200))
 
 
 class AppealDecisionRequest(Request):
-    decided_by = fields.String(required=True)
     outcome = fields.String(required=True, validate=validate.OneOf(("upheld", "rejected")))
     reason = fields.String(required=True, validate=validate.Length(min=5, max=4000))
 

@@ -21,7 +21,7 @@ from kompeten_shared.web import api, query
 from nameko.dependency_providers import Config
 from nameko.timer import timer
 
-from . import repository
+from . import access, repository
 from .case import Case, Evidence, Review, case_id_for
 from .registry import Asesor, Lsp, Scheme, Tuk
 from .repository import Registry, Repository
@@ -81,6 +81,10 @@ def lsp_keys(setting: str) -> dict[str, str]:
 
 
 OUTBOX_RELAY_SECONDS = 5
+STAFF = ("lsp_admin", "asesor", "plenary", "certificate_officer", "operator",
+         "platform_operator")  # read the registry
+LSP_STAFF = ("lsp_admin", "platform_operator")
+CASE_READERS = ("lsp_admin", "asesor", "plenary", "participant")
 
 
 class AssessmentService(StandardEndpoints):
@@ -158,40 +162,40 @@ class AssessmentService(StandardEndpoints):
             Repository(self.db).withdraw_open_cases(data["participant_id"], data["recorded_at"])
 
     # the registry ------------------------------------------------------------------------------
-    @api("GET", "/schemes")
-    def list_schemes(self, request):
+    @api("GET", "/schemes", allow=STAFF)
+    def list_schemes(self, request, caller):
         """Certification schemes and their units of competency."""
         lsps = self.registry.lsps()
         return [scheme_view(s, lsps) for s in self.registry.schemes()]
 
-    @api("GET", "/schemes/<code>")
-    def get_scheme(self, request, code):
+    @api("GET", "/schemes/<code>", allow=STAFF)
+    def get_scheme(self, request, code, caller):
         """One scheme."""
         return scheme_view(self.registry.scheme(code), self.registry.lsps())
 
-    @api("GET", "/lsps")
-    def list_lsps(self, request):
+    @api("GET", "/lsps", allow=STAFF)
+    def list_lsps(self, request, caller):
         """LSPs with their BNSP licence and the schemes it covers."""
         return [{"code": x.code, "name": x.name, "licence_number": x.licence_number,
                  "licence_valid_until": x.licence_valid_until, "schemes": sorted(x.schemes),
                  "external": x.external}
                 for x in self.registry.lsps()]
 
-    @api("GET", "/asesors")
-    def list_asesors(self, request):
+    @api("GET", "/asesors", allow=STAFF)
+    def list_asesors(self, request, caller):
         """Registered asesor, their LSP and schemes."""
         return [{"registration_number": a.registration_number, "name": a.name,
                  "lsp": a.lsp_code, "schemes": sorted(a.schemes), "valid_until": a.valid_until,
                  "active": a.active, "daily_limit": a.daily_limit}
                 for a in self.registry.asesors()]
 
-    @api("GET", "/tuks")
-    def list_tuks(self, request):
+    @api("GET", "/tuks", allow=STAFF)
+    def list_tuks(self, request, caller):
         """Test sites (TUK)."""
         return [t.__dict__ for t in self.registry.tuks()]
 
-    @api("POST", "/schemes", body=SchemeRequest)
-    def add_scheme(self, request, body):
+    @api("POST", "/schemes", body=SchemeRequest, allow=("platform_operator",))
+    def add_scheme(self, request, body, caller):
         """Register a scheme with its units of competency."""
         scheme = Scheme(code=body["code"], title=body["title"], kind=body["kind"],
                         units=tuple((u["code"], u["title"]) for u in body["units"]),
@@ -202,17 +206,18 @@ class AssessmentService(StandardEndpoints):
         self.registry.add("scheme", scheme)
         return 201, scheme_view(scheme, self.registry.lsps())
 
-    @api("POST", "/lsps", body=LspRequest)
-    def add_lsp(self, request, body):
+    @api("POST", "/lsps", body=LspRequest, allow=("platform_operator",))
+    def add_lsp(self, request, body, caller):
         """Register an LSP with its BNSP licence and the schemes it covers."""
         for code in body["schemes"]:
             self.registry.scheme(code)
         self.registry.add("lsp", Lsp(**{**body, "schemes": frozenset(body["schemes"])}))
         return 201, body
 
-    @api("POST", "/asesors", body=AsesorRequest)
-    def add_asesor(self, request, body):
+    @api("POST", "/asesors", body=AsesorRequest, allow=LSP_STAFF)
+    def add_asesor(self, request, body, caller):
         """Register an asesor of an LSP, for schemes that LSP holds."""
+        access.is_lsp_staff(caller, body["lsp_code"])
         lsp = self.registry.lsp(body["lsp_code"])
         outside = sorted(set(body["schemes"]) - lsp.schemes)
         if outside:
@@ -223,15 +228,18 @@ class AssessmentService(StandardEndpoints):
             "trained_programmes": frozenset(body["trained_programmes"])}))
         return 201, body
 
-    @api("POST", "/asesors/<registration_number>/status", body=AsesorStatusRequest)
-    def set_asesor_status(self, request, registration_number, body):
+    @api("POST", "/asesors/<registration_number>/status", body=AsesorStatusRequest,
+         allow=LSP_STAFF)
+    def set_asesor_status(self, request, registration_number, body, caller):
         """Activate or deactivate an asesor; a deactivated one cannot be assigned."""
+        access.is_lsp_staff(caller, self.registry.asesor(registration_number).lsp_code)
         asesor = self.registry.set_active(registration_number, body["active"])
         return {"registration_number": asesor.registration_number, "active": asesor.active}
 
-    @api("POST", "/tuks", body=TukRequest)
-    def add_tuk(self, request, body):
+    @api("POST", "/tuks", body=TukRequest, allow=LSP_STAFF)
+    def add_tuk(self, request, body, caller):
         """Register a test site (TUK) of an LSP."""
+        access.is_lsp_staff(caller, body["lsp_code"])
         self.registry.lsp(body["lsp_code"])
         if not regions.exists(body["region_code"]):
             raise InvalidInput("unknown regency code", code="validation_failed",
@@ -240,38 +248,49 @@ class AssessmentService(StandardEndpoints):
         return 201, body
 
     # cases -----------------------------------------------------------------------------------
-    @api("GET", "/cases")
-    def list_cases(self, request):
-        """Cases, filtered by programme_id, participant_id, status or asesor."""
+    @api("GET", "/cases", allow=CASE_READERS)
+    def list_cases(self, request, caller):
+        """Cases the caller may read (their LSP's, assigned to them, or their own), filtered by
+        programme_id, participant_id, status or asesor."""
         filters = query(request, "programme_id", "participant_id", "status", "asesor")
         schemes = {scheme.code: scheme for scheme in self.registry.schemes()}  # one query
-        return [case_view(c, schemes[c.scheme_code]) for c in Repository(self.db).find(**filters)]
+        return [case_view(c, schemes[c.scheme_code])
+                for c in access.visible(caller, Repository(self.db).find(**filters))]
 
-    @api("GET", "/cases/<case_id>")
-    def get_case(self, request, case_id):
+    def _case(self, caller, repo: Repository, case_id: str) -> Case:
+        case = repo.get(case_id)
+        access.may_read(caller, case)
+        return case
+
+    @api("GET", "/cases/<case_id>", allow=CASE_READERS)
+    def get_case(self, request, case_id, caller):
         """One case."""
-        return self._view(Repository(self.db).get(case_id))
+        return self._view(self._case(caller, Repository(self.db), case_id))
 
-    @api("GET", "/cases/<case_id>/audit")
-    def audit(self, request, case_id):
+    @api("GET", "/cases/<case_id>/audit", allow=("lsp_admin", "plenary", "asesor"))
+    def audit(self, request, case_id, caller):
         """Who did what, when."""
-        return Repository(self.db).get(case_id).audit
+        return self._case(caller, Repository(self.db), case_id).audit
 
-    @api("POST", "/cases/<case_id>/assignment", body=AssignmentRequest)
-    def assign(self, request, case_id, body):
-        """Assign an asesor and a TUK: licences, same LSP, no conflict of interest, daily load."""
+    @api("POST", "/cases/<case_id>/assignment", body=AssignmentRequest, allow=("lsp_admin",))
+    def assign(self, request, case_id, body, caller):
+        """Assign an asesor and a TUK: licences, same LSP, no conflict of interest, daily load.
+        LSP staff assign their own LSP's asesor."""
         repo, now = Repository(self.db), _now()
         case = repo.get(case_id)
         registry = self.registry
         asesor = registry.asesor(body["asesor"])
+        access.is_lsp_staff(caller, asesor.lsp_code)
         case.assign(registry.scheme(case.scheme_code), registry.lsp(asesor.lsp_code), asesor,
                     registry.tuk(body["tuk"]), now,
-                    repo.assigned_on(asesor.registration_number, now.date()), body["assigned_by"])
+                    repo.assigned_on(asesor.registration_number, now.date()),
+                    access.actor(caller))
         repo.save(case)
         return self._view(case)
 
-    @api("POST", "/cases/<case_id>/evidence", body=EvidenceRequest)
-    def add_evidence(self, request, case_id, body):
+    @api("POST", "/cases/<case_id>/evidence", body=EvidenceRequest,
+         allow=("participant", "asesor"))
+    def add_evidence(self, request, case_id, body, caller):
         """Add a document to the portfolio (APL-02); it is kept by its SHA-256 hash."""
         try:
             content = base64.b64decode(body["content"], validate=True)
@@ -282,67 +301,75 @@ class AssessmentService(StandardEndpoints):
             raise InvalidInput(f"a file must have 1 to {MAX_EVIDENCE_BYTES} bytes",
                                code="validation_failed", details={"content": ["size"]})
         repo = Repository(self.db)
-        case = repo.get(case_id)
+        case = self._case(caller, repo, case_id)
         sha256 = hashlib.sha256(content).hexdigest()
         evidence = Evidence(id=str(uuid.uuid4()), sha256=sha256, size=len(content),
                             type=body["type"], title=body["title"],
                             issued_on=body["issued_on"].isoformat() if body["issued_on"] else None,
                             submitted_at=_now())
-        case.add_evidence(evidence, body["submitted_by"])
+        case.add_evidence(evidence, access.actor(caller))
         repo.store_file(sha256, content)
         repo.save(case)
         return 201, self._view(case)
 
-    @api("POST", "/cases/<case_id>/self-assessment", body=SelfAssessmentRequest)
-    def self_assessment(self, request, case_id, body):
+    @api("POST", "/cases/<case_id>/self-assessment", body=SelfAssessmentRequest,
+         allow=("participant",))
+    def self_assessment(self, request, case_id, body, caller):
         """APL-02: the asesi's self-assessment per unit, with references to their evidence."""
         repo = Repository(self.db)
         case = repo.get(case_id)
+        access.is_asesi(caller, case)
         case.assess_self(self.registry.scheme(case.scheme_code), body["units"], _now(),
-                         body["submitted_by"])
+                         access.actor(caller))
         repo.save(case)
         return self._view(case)
 
-    @api("POST", "/cases/<case_id>/units/<unit_code>/review", body=ReviewRequest)
-    def review(self, request, case_id, unit_code, body):
+    @api("POST", "/cases/<case_id>/units/<unit_code>/review", body=ReviewRequest,
+         allow=("asesor",))
+    def review(self, request, case_id, unit_code, body, caller):
         """The asesor's VATM judgement of a unit's evidence: valid, asli, terkini, memadai."""
         repo = Repository(self.db)
         case = repo.get(case_id)
+        asesor = access.is_assigned_asesor(caller, case)
         case.review(self.registry.scheme(case.scheme_code), unit_code,
-                    Review(reviewed_at=_now(), **body))
+                    Review(reviewed_at=_now(), asesor=asesor, **body))
         repo.save(case)
         return self._view(case)
 
-    @api("POST", "/cases/<case_id>/results", body=ResultsRequest)
-    def record_results(self, request, case_id, body):
+    @api("POST", "/cases/<case_id>/results", body=ResultsRequest, allow=("asesor",))
+    def record_results(self, request, case_id, body, caller):
         """K/BK per unit with the method used: interview where the evidence meets VATM, a
         demonstration or observation where it does not."""
         repo = Repository(self.db)
         case = repo.get(case_id)
-        case.record(self.registry.scheme(case.scheme_code), self.registry.asesor(body["asesor"]),
+        asesor = access.is_assigned_asesor(caller, case)
+        case.record(self.registry.scheme(case.scheme_code), self.registry.asesor(asesor),
                     body["units"], _now())
         repo.save(case)
         return self._view(case)
 
-    @api("POST", "/cases/<case_id>/recommendation", body=RecommendationRequest)
-    def recommend(self, request, case_id, body):
+    @api("POST", "/cases/<case_id>/recommendation", body=RecommendationRequest,
+         allow=("asesor",))
+    def recommend(self, request, case_id, body, caller):
         """The asesor's overall recommendation (K/BK) for the plenary."""
         repo = Repository(self.db)
         case = repo.get(case_id)
-        case.recommend(self.registry.scheme(case.scheme_code), body["asesor"], _now())
+        case.recommend(self.registry.scheme(case.scheme_code),
+                       access.is_assigned_asesor(caller, case), _now())
         repo.save(case)
         return self._view(case)
 
-    @api("POST", "/cases/<case_id>/decision", body=DecisionRequest)
-    def decide(self, request, case_id, body):
-        """The plenary decision; publishes assessment.decided."""
-        self.registry.plenary_member(body["decided_by"])
+    @api("POST", "/cases/<case_id>/decision", body=DecisionRequest, allow=("plenary",))
+    def decide(self, request, case_id, body, caller):
+        """The plenary decision, by a plenary member of the case's LSP who did not assess it;
+        publishes assessment.decided."""
         repo = Repository(self.db)
         case = repo.get(case_id)
+        access.is_independent_plenary(caller, case)
         scheme = self.registry.scheme(case.scheme_code)
         lsp = self.registry.lsp(case.lsp_code)
         if case.status != "decided":
-            case.decide(scheme, body["decided_by"], _now())
+            case.decide(scheme, access.actor(caller), _now())
             self._record_decision(repo, case, scheme, lsp)
         else:  # a repeat re-sends the same event id, which consumers skip: a manual repair
             self.publish("assessment.decided", case.decided_event(scheme, lsp),
@@ -363,21 +390,23 @@ class AssessmentService(StandardEndpoints):
         """Decisions a crashed worker stored but did not announce."""
         outbox.relay_pending(self.db, ("cases",), self.publish.send)
 
-    @api("POST", "/cases/<case_id>/appeal", body=AppealRequest)
-    def appeal(self, request, case_id, body):
-        """File an appeal (banding) against a BK decision within the appeal window."""
+    @api("POST", "/cases/<case_id>/appeal", body=AppealRequest, allow=("participant",))
+    def appeal(self, request, case_id, body, caller):
+        """The asesi files an appeal (banding) against a BK decision within the window."""
         repo = Repository(self.db)
         case = repo.get(case_id)
-        case.file_appeal(body["reason"], _now(), body["filed_by"])
+        access.is_asesi(caller, case)
+        case.file_appeal(body["reason"], _now(), access.actor(caller))
         repo.save(case)
         return self._view(case)
 
-    @api("POST", "/cases/<case_id>/appeal/decision", body=AppealDecisionRequest)
-    def decide_appeal(self, request, case_id, body):
+    @api("POST", "/cases/<case_id>/appeal/decision", body=AppealDecisionRequest,
+         allow=("plenary",))
+    def decide_appeal(self, request, case_id, body, caller):
         """Upheld: the BK units are assessed again, the K units stand. Rejected: final."""
-        self.registry.plenary_member(body["decided_by"])
         repo = Repository(self.db)
         case = repo.get(case_id)
-        case.decide_appeal(body["decided_by"], body["outcome"], body["reason"], _now())
+        access.is_independent_plenary(caller, case)
+        case.decide_appeal(access.actor(caller), body["outcome"], body["reason"], _now())
         repo.save(case)
         return self._view(case)

@@ -11,6 +11,12 @@ from .test_service import SITI, UNITS, completed
 pytestmark = pytest.mark.integration
 
 
+@pytest.fixture(autouse=True)
+def signed_in(monkeypatch, staff):
+    """The command line sends the token of whoever signed in (here: KOMPETEN_TOKEN)."""
+    monkeypatch.setenv("KOMPETEN_TOKEN", staff)
+
+
 @pytest.fixture
 def service(run_service):
     return run_service(AssessmentService)
@@ -27,38 +33,52 @@ def cli(service, web_config_port):
 
 
 def test_a_case_from_assignment_to_appeal_on_the_command_line(service, bus, call, cli,
-                                                              tmp_path):
+                                                              tmp_path, person, monkeypatch):
+    """Each step signed in as the person whose step it is: the audit trail names them."""
     event = completed()
     with entrypoint_waiter(service, "on_training_completed"):
         bus.publish_event(event)
     [case] = call("GET", f"/cases?participant_id={event['data']['participant_id']}")
-    call("POST", f"/cases/{case['id']}/self-assessment", {"submitted_by": "asesi", "units": [
-        {"code": u, "competent": True} for u in UNITS]})
-    assert cli("assign", case["id"], "--asesor", SITI, "--tuk", "TUK-GNI-SOR",
-               "--by", "Admin LSP").exit_code == 0
+    asesi = person("participant", participant_id=case["participant_id"], name="Dewi Asesi")
+    asesor = person("asesor", lsp="LSP-GNI", asesor=SITI, name="Siti Rahmawati")
+    plenary = person("plenary", lsp="LSP-GNI", name="Bambang Pleno")
+
+    def signed_in_as(token):
+        monkeypatch.setenv("KOMPETEN_TOKEN", token)
+
+    call("POST", f"/cases/{case['id']}/self-assessment", {"units": [
+        {"code": u, "competent": True} for u in UNITS]}, as_=asesi)
+    assert cli("assign", case["id"], "--asesor", SITI, "--tuk", "TUK-GNI-SOR").exit_code == 0
     document = tmp_path / "sertifikat.pdf"
     document.write_bytes(b"%PDF-1.4 sertifikat")
+    signed_in_as(asesi)
     added = cli("evidence", case["id"], str(document), "--type", "certificate", "--title",
-                "Sertifikat BLK", "--by", "asesi")
+                "Sertifikat BLK")
     assert added.exit_code == 0 and "sha256" in added.output
+    signed_in_as(asesor)
     specs = [f"{u}={'BK' if u == UNITS[2] else 'K'}:demonstration" for u in UNITS]
-    assert cli("results", case["id"], *specs, "--asesor", SITI).exit_code == 0
-    assert cli("recommend", case["id"], "--asesor", SITI).exit_code == 0
-    decided = cli("decide", case["id"], "--by", "PLENO-GNI-01")
+    assert cli("results", case["id"], *specs).exit_code == 0
+    assert cli("recommend", case["id"]).exit_code == 0
+    signed_in_as(plenary)
+    decided = cli("decide", case["id"])
     assert decided.exit_code == 0 and "decision 1: BK" in decided.output
-    assert cli("appeal", case["id"], "--reason", "observasi tidak lengkap",
-               "--by", "asesi").exit_code == 0
-    upheld = cli("appeal-decision", case["id"], "upheld", "--reason", "perlu diulang",
-                 "--by", "PLENO-GNI-02")
+    signed_in_as(asesi)
+    assert cli("appeal", case["id"], "--reason", "observasi tidak lengkap").exit_code == 0
+    signed_in_as(plenary)
+    upheld = cli("appeal-decision", case["id"], "upheld", "--reason", "perlu diulang")
     assert upheld.exit_code == 0
     audit = cli("audit", case["id"])
     assert all(action in audit.output for action in (
         "self_assessed", "assigned", "evidence_added", "unit_assessed", "recommended", "decided",
         "appeal_filed", "appeal_upheld"))
+    assert "Bambang Pleno <" in audit.output and "Dewi Asesi <" in audit.output
     listed = cli("cases", "--status", "open")
     assert case["id"][:8] in listed.output
-    refused = cli("decide", case["id"], "--by", "PLENO-GNI-01")
+    refused = cli("decide", case["id"])
     assert refused.exit_code == 1 and "no_recommendation" in refused.output
+    signed_in_as(asesi)
+    refused = cli("decide", case["id"])
+    assert refused.exit_code == 1 and "role_required" in refused.output
 
 
 def test_unit_results_are_parsed_or_refused():

@@ -29,8 +29,29 @@ def service(run_service):
 
 
 @pytest.fixture
-def api(service, call):
-    return call
+def api(service, call, person, staff):
+    """call, as whoever the route is for: the asesi of the case for their own steps, the
+    case's asesor for results, a plenary member of LSP-GNI for decisions, the LSP's staff
+    otherwise (a test names another person with as_=)."""
+
+    def request(method, path, body=None, expect=200, **kwargs):
+        if "as_" not in kwargs and path.startswith("/cases/") and method == "POST":
+            kwargs["as_"] = acting_for(path)
+        return call(method, path, body, expect, **kwargs)
+
+    def acting_for(path: str) -> str:
+        case_id, _, step = path.removeprefix("/cases/").partition("/")
+        if step in ("decision", "appeal/decision"):
+            return person("plenary", lsp="LSP-GNI")
+        if step not in ("self-assessment", "evidence", "appeal", "results", "recommendation") \
+                and not step.startswith("units/"):
+            return staff
+        found = call("GET", f"/cases/{case_id}", expect=None) if case_id != "nope" else {}
+        if step in ("self-assessment", "evidence", "appeal"):
+            return person("participant", participant_id=found.get("participant_id"))
+        return person("asesor", lsp="LSP-GNI", asesor=found.get("asesor") or SITI)
+
+    return request
 
 
 def open_case(service, bus, api, event=None, self_assess=True):
@@ -41,7 +62,7 @@ def open_case(service, bus, api, event=None, self_assess=True):
     [case] = api("GET", f"/cases?participant_id={event['data']['participant_id']}")
     if self_assess:
         case = api("POST", f"/cases/{case['id']}/self-assessment", {
-            "submitted_by": "asesi", "units": [
+            "units": [
                 {"code": u["code"], "competent": True} for u in case["units"]]})
     return case
 
@@ -53,14 +74,14 @@ SITI = "MET.000.004213 2023"
 
 
 def results(weak=None):
-    return {"asesor": SITI, "units": [
+    return {"units": [
         {"code": u, "result": "BK" if u == weak else "K", "method": "demonstration"}
         for u in UNITS]}
 
 
 def assign(api, case, asesor=SITI, expect=200):
     return api("POST", f"/cases/{case['id']}/assignment",
-               {"asesor": asesor, "tuk": "TUK-GNI-SOR", "assigned_by": "Admin LSP-GNI"},
+               {"asesor": asesor, "tuk": "TUK-GNI-SOR"},
                expect=expect)
 
 
@@ -85,9 +106,9 @@ def test_results_then_plenary_decision_publish_assessment_decided(service, bus, 
     case = open_case(service, bus, api)
     assign(api, case)
     api("POST", f"/cases/{case['id']}/results", results(weak="C.14GAR02.015.1"))
-    api("POST", f"/cases/{case['id']}/recommendation", {"asesor": SITI})
+    api("POST", f"/cases/{case['id']}/recommendation", {})
     listener = bus.listen("assessment.events", "assessment.decided")
-    decided = api("POST", f"/cases/{case['id']}/decision", {"decided_by": "PLENO-GNI-01"})
+    decided = api("POST", f"/cases/{case['id']}/decision", {})
     assert decided["decision"]["overall"] == "BK"
     [event] = listener.events(1)
     assert event["data"]["overall"] == "BK" and event["data"]["holder_name"] == "Dewi"
@@ -95,19 +116,22 @@ def test_results_then_plenary_decision_publish_assessment_decided(service, bus, 
     assert event["id"] == f"{case['id']}:decided:1"
     assert event["data"]["decision_number"] == 1
     # Repeating the request re-sends the same event (repair after a crash), changes nothing.
-    api("POST", f"/cases/{case['id']}/decision", {"decided_by": "PLENO-GNI-02"})
+    api("POST", f"/cases/{case['id']}/decision", {})
     [again] = listener.events(1)
-    assert again["id"] == event["id"] and again["data"]["decided_by"] == "PLENO-GNI-01"
+    assert again["id"] == event["id"]
+    # the plenary member from the token, by name and subject: nobody can type another's
+    assert again["data"]["decided_by"] == decided["decision"]["decided_by"]
+    assert again["data"]["decided_by"].startswith("Uji plenary <user-")
 
 
 @pytest.mark.parametrize("body, status, code", [
-    ({"asesor": "MET.000.004213 2023", "units": [{"code": "C.14GAR02.001.1", "result": "maybe",
+    ({"units": [{"code": "C.14GAR02.001.1", "result": "maybe",
                                                    "method": "demonstration"}]},
      400, "validation_failed"),
-    ({"asesor": "MET.000.004213 2023", "units": [{"code": "X", "result": "K",
+    ({"units": [{"code": "X", "result": "K",
                                                    "method": "interview"}]}, 400, "unknown_unit"),
-    ({**results(), "asesor": "MET.nobody"}, 404, "asesor_not_found"),
-    ({"asesor": "MET.000.004213 2023", "units": []}, 400, "validation_failed"),
+    ({**results(), "asesor": "MET.nobody"}, 400, "validation_failed"),  # the token says who
+    ({"units": []}, 400, "validation_failed"),
 ])
 def test_bad_results_are_refused_and_change_nothing(service, bus, api, body, status, code):
     case = assign(api, open_case(service, bus, api))
@@ -116,20 +140,24 @@ def test_bad_results_are_refused_and_change_nothing(service, bus, api, body, sta
     assert api("GET", f"/cases/{case['id']}") == case
 
 
-def test_decisions_need_every_unit_and_a_plenary_member(service, bus, api):
+def test_decisions_need_every_unit_and_an_independent_plenary_member(service, bus, api,
+                                                                     person):
     case = assign(api, open_case(service, bus, api))
     api("POST", f"/cases/{case['id']}/results", {**results(), "units": results()["units"][:3]})
-    error = api("POST", f"/cases/{case['id']}/recommendation", {"asesor": SITI},
+    error = api("POST", f"/cases/{case['id']}/recommendation", {},
                 expect=422)["error"]
     assert error["code"] == "units_not_assessed"
-    error = api("POST", f"/cases/{case['id']}/decision", {"decided_by": "PLENO-GNI-01"},
+    error = api("POST", f"/cases/{case['id']}/decision", {},
                 expect=422)["error"]
     assert error["code"] == "no_recommendation"
-    error = api("POST", f"/cases/{case['id']}/decision", {"decided_by": "MET.000.004213 2023"},
-                expect=422)["error"]
-    assert error["code"] == "not_plenary_member"
+    for outsider in (person("plenary", lsp="LSP-GNI", asesor=SITI),  # the case's asesor
+                     person("plenary", lsp="LSP-RJT"),  # another LSP's
+                     person("asesor", lsp="LSP-GNI", asesor=SITI)):  # not on the plenary
+        error = api("POST", f"/cases/{case['id']}/decision", {}, expect=403,
+                    as_=outsider)["error"]
+        assert error["code"] in ("forbidden", "role_required")
     assert api("GET", f"/cases/{case['id']}")["status"] == "open"
-    assert api("POST", "/cases/nope/decision", {"decided_by": "PLENO-GNI-01"},
+    assert api("POST", "/cases/nope/decision", {},
                expect=404)["error"]["code"] == "case_not_found"
 
 
@@ -171,7 +199,7 @@ def test_withdrawn_certification_consent_stops_open_cases_not_decided_ones(servi
         bus.publish_event(withdrawal)
     assert api("GET", f"/cases/{case['id']}")["status"] == "withdrawn"
     error = api("POST", f"/cases/{case['id']}/assignment",
-                {"asesor": SITI, "tuk": "TUK-GNI-SOR", "assigned_by": "Admin"}, expect=409)
+                {"asesor": SITI, "tuk": "TUK-GNI-SOR"}, expect=409)
     assert error["error"]["code"] == "case_withdrawn"
 
 
@@ -180,7 +208,7 @@ def test_assignment_refusals_and_the_daily_load(service, bus, api):
     error = assign(api, case, asesor="MET.000.009120 2024", expect=422)["error"]
     assert error["code"] == "lsp_not_licensed"  # her LSP is not licensed for sewing
     error = api("POST", f"/cases/{case['id']}/assignment",
-                {"asesor": SITI, "tuk": "TUK-KRI-PKL", "assigned_by": "Admin"}, expect=422)
+                {"asesor": SITI, "tuk": "TUK-KRI-PKL"}, expect=422)
     assert error["error"]["code"] == "tuk_other_lsp"
     assert api("GET", f"/cases/{case['id']}")["asesor"] is None
     for _ in range(10):
@@ -197,21 +225,20 @@ def test_evidence_is_kept_by_hash_and_vatm_decides_the_method(service, bus, api,
     content = b"%PDF-1.4 sertifikat pelatihan menjahit 2023"
     added = api("POST", f"/cases/{case['id']}/evidence", {
         "type": "certificate", "title": "Sertifikat pelatihan BLK 2023",
-        "issued_on": "2023-06-01", "content": base64.b64encode(content).decode(),
-        "submitted_by": "asesi"}, expect=201)
+        "issued_on": "2023-06-01", "content": base64.b64encode(content).decode()}, expect=201)
     [evidence] = added["evidence"]
     assert evidence["sha256"] == hashlib.sha256(content).hexdigest()
     stored = database("assessment").evidence_files.find_one({"_id": evidence["sha256"]})
     assert bytes(stored["content"]) == content
     unit = "C.14GAR02.001.1"
     reviewed = api("POST", f"/cases/{case['id']}/units/{unit}/review", {
-        "asesor": SITI, "evidence_ids": [evidence["id"]], "valid": True, "authentic": True,
+        "evidence_ids": [evidence["id"]], "valid": True, "authentic": True,
         "current": True, "sufficient": True})
     assert reviewed["units"][0]["evidence_meets_vatm"] is True
-    error = api("POST", f"/cases/{case['id']}/results", {"asesor": SITI, "units": [
+    error = api("POST", f"/cases/{case['id']}/results", {"units": [
         {"code": unit, "result": "K", "method": "demonstration"}]}, expect=422)["error"]
     assert error["code"] == "interview_required"
-    api("POST", f"/cases/{case['id']}/results", {"asesor": SITI, "units": [
+    api("POST", f"/cases/{case['id']}/results", {"units": [
         {"code": unit, "result": "K", "method": "interview"}]})
     actions = [e["action"] for e in api("GET", f"/cases/{case['id']}/audit")]
     assert actions == ["opened", "self_assessed", "assigned", "evidence_added",
@@ -219,11 +246,11 @@ def test_evidence_is_kept_by_hash_and_vatm_decides_the_method(service, bus, api,
 
 
 @pytest.mark.parametrize("body, code", [
-    ({"type": "certificate", "title": "x1", "content": "not base64!", "submitted_by": "asesi"},
+    ({"type": "certificate", "title": "x1", "content": "not base64!"},
      "validation_failed"),
-    ({"type": "selfie", "title": "x1", "content": "aGVsbG8=", "submitted_by": "asesi"},
+    ({"type": "selfie", "title": "x1", "content": "aGVsbG8="},
      "validation_failed"),
-    ({"type": "certificate", "title": "x1", "content": "", "submitted_by": "asesi"},
+    ({"type": "certificate", "title": "x1", "content": ""},
      "validation_failed"),
 ])
 def test_bad_evidence_is_refused_and_nothing_is_stored(service, bus, api, database, body,
@@ -240,19 +267,19 @@ def test_an_upheld_appeal_leads_to_a_second_decision_event(service, bus, api):
     weak = "C.14GAR02.015.1"
     api("POST", f"/cases/{case['id']}/results", results(weak=weak))
     listener = bus.listen("assessment.events", "assessment.decided")
-    api("POST", f"/cases/{case['id']}/recommendation", {"asesor": SITI})
-    api("POST", f"/cases/{case['id']}/decision", {"decided_by": "PLENO-GNI-01"})
+    api("POST", f"/cases/{case['id']}/recommendation", {})
+    api("POST", f"/cases/{case['id']}/decision", {})
     appealed = api("POST", f"/cases/{case['id']}/appeal", {
-        "reason": "Asesor tidak mengamati seluruh proses menjahit", "filed_by": "asesi"})
+        "reason": "Asesor tidak mengamati seluruh proses menjahit"})
     assert appealed["status"] == "appealed"
     api("POST", f"/cases/{case['id']}/appeal/decision", {
-        "decided_by": "PLENO-GNI-02", "outcome": "upheld", "reason": "observasi tidak lengkap"})
+        "outcome": "upheld", "reason": "observasi tidak lengkap"})
     error = api("POST", f"/cases/{case['id']}/results", results(), expect=409)["error"]
     assert error["code"] == "unit_already_competent"
-    api("POST", f"/cases/{case['id']}/results", {"asesor": SITI, "units": [
+    api("POST", f"/cases/{case['id']}/results", {"units": [
         {"code": weak, "result": "K", "method": "demonstration"}]})
-    api("POST", f"/cases/{case['id']}/recommendation", {"asesor": SITI})
-    final = api("POST", f"/cases/{case['id']}/decision", {"decided_by": "PLENO-GNI-01"})
+    api("POST", f"/cases/{case['id']}/recommendation", {})
+    final = api("POST", f"/cases/{case['id']}/decision", {})
     assert final["decision"]["overall"] == "K" and final["decisions"] == 2
     first, second = listener.events(2)
     assert (first["data"]["overall"], second["data"]["overall"]) == ("BK", "K")
@@ -260,25 +287,26 @@ def test_an_upheld_appeal_leads_to_a_second_decision_event(service, bus, api):
 
 
 @pytest.mark.parametrize("path, body, status, code", [
-    ("/cases/{id}/appeal", {"reason": "short", "filed_by": "asesi"}, 400, "validation_failed"),
-    ("/cases/{id}/appeal", {"reason": "tidak setuju dengan hasil", "filed_by": "asesi"}, 409,
+    ("/cases/{id}/appeal", {"reason": "short"}, 400, "validation_failed"),
+    ("/cases/{id}/appeal", {"reason": "tidak setuju dengan hasil"}, 409,
      "case_open"),
-    ("/cases/{id}/appeal/decision", {"decided_by": "PLENO-GNI-01", "outcome": "maybe",
+    ("/cases/{id}/appeal/decision", {"outcome": "maybe",
                                      "reason": "x" * 10}, 400, "validation_failed"),
-    ("/cases/{id}/appeal/decision", {"decided_by": "PLENO-GNI-01", "outcome": "upheld",
+    ("/cases/{id}/appeal/decision", {"outcome": "upheld",
                                      "reason": "x" * 10}, 409, "case_open"),
-    ("/cases/{id}/units/X.1/review", {"asesor": SITI, "evidence_ids": ["e"], "valid": True,
+    ("/cases/{id}/units/X.1/review", {"evidence_ids": ["e"], "valid": True,
                                       "authentic": True, "current": True, "sufficient": True},
      400, "unknown_unit"),
-    ("/cases/{id}/assignment", {"asesor": SITI}, 400, "validation_failed"),
-    ("/cases/{id}/recommendation", {}, 400, "validation_failed"),
-    ("/cases/{id}/recommendation", {"asesor": "MET.000.007781 2022"}, 422,
-     "asesor_not_assigned"),
-    ("/cases/{id}/self-assessment", {"submitted_by": "asesi", "units": []}, 400,
+    ("/cases/{id}/assignment", {}, 400, "validation_failed"),
+    ("/cases/{id}/recommendation", {"overall": "K"}, 400, "validation_failed"),
+    # nobody names the asesor in a body: the token does (another asesor is a 403, in authz)
+    ("/cases/{id}/recommendation", {"asesor": "MET.000.007781 2022"}, 400,
      "validation_failed"),
-    ("/cases/{id}/self-assessment", {"submitted_by": "asesi", "units": [
+    ("/cases/{id}/self-assessment", {"units": []}, 400,
+     "validation_failed"),
+    ("/cases/{id}/self-assessment", {"units": [
         {"code": "C.14GAR02.001.1", "competent": True}]}, 409, "self_assessment_recorded"),
-    ("/cases/nope/assignment", {"asesor": SITI, "tuk": "TUK-GNI-SOR", "assigned_by": "Admin"}, 404,
+    ("/cases/nope/assignment", {"asesor": SITI, "tuk": "TUK-GNI-SOR"}, 404,
      "case_not_found"),
 ])
 def test_hostile_case_requests_change_nothing(service, bus, api, path, body, status, code):
@@ -313,13 +341,13 @@ def test_lsp_staff_register_a_scheme_an_lsp_an_asesor_and_a_tuk_and_use_them(ser
                           "kind": "mandiri", "region_code": "3375"}, expect=201)
     case = open_case(service, bus, api, completed(scheme_code="BTK-CAP"))
     assigned = api("POST", f"/cases/{case['id']}/assignment",
-                   {"asesor": asesor, "tuk": "TUK-BCP-01", "assigned_by": "Admin LSP-BCP"})
+                   {"asesor": asesor, "tuk": "TUK-BCP-01"})
     assert assigned["lsp"] == "LSP-BCP"
     assert api("POST", f"/asesors/{asesor}/status", {"active": False}) == {
         "registration_number": asesor, "active": False}
     other = open_case(service, bus, api, completed(scheme_code="BTK-CAP"))
     error = api("POST", f"/cases/{other['id']}/assignment",
-                {"asesor": asesor, "tuk": "TUK-BCP-01", "assigned_by": "Admin"}, expect=422)
+                {"asesor": asesor, "tuk": "TUK-BCP-01"}, expect=422)
     assert error["error"]["code"] == "asesor_inactive"
 
 

@@ -5,6 +5,6 @@ from marshmallow import fields, validate
 
 
 class StatusChangeRequest(Request):
+    """Who decided it is the signed-in certificate officer."""
+
     reason = fields.String(required=True, validate=validate.Length(min=5, max=2000))
-    by = fields.String(required=True, validate=validate.Length(min=2, max=200),
-                       metadata={"description": "who decided it, e.g. the LSP's manager"})

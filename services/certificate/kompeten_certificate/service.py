@@ -13,7 +13,7 @@ from kompeten_shared.endpoints import StandardEndpoints
 from kompeten_shared.errors import InvalidInput, NotFound
 from kompeten_shared.mongo import Database
 from kompeten_shared.publishing import EventPublisher
-from kompeten_shared.web import api
+from kompeten_shared.web import PUBLIC, api
 from nameko.dependency_providers import Config
 from nameko.extensions import DependencyProvider
 from nameko.timer import timer
@@ -26,6 +26,8 @@ from .schemas import StatusChangeRequest
 
 EXPIRY_CHECK_SECONDS = 3600
 OUTBOX_RELAY_SECONDS = 5
+OFFICER = ("certificate_officer",)
+HOLDER_OR_ISSUER = ("participant", "certificate_officer")
 log = logging.getLogger(__name__)
 
 
@@ -95,7 +97,7 @@ class CertificateService(StandardEndpoints):
                 subject=cert.participant_id, event_id=f"{cert.number}:expiring")
             repo.mark_expiry_notified(cert.number, datetime.now(UTC))
 
-    @api("GET", "/certificates/<number>")
+    @api("GET", "/certificates/<number>", allow=PUBLIC)
     def verify(self, request, number):
         """Public verification, the QR code's target: JSON for programs, the bilingual page for
         a browser (by its Accept header)."""
@@ -113,28 +115,28 @@ class CertificateService(StandardEndpoints):
                             headers={"Cache-Control": "no-store"})  # the status can change
         return view
 
-    @api("GET", "/certificates/<number>/pdf")
-    def get_pdf(self, request, number):
-        """The printable certificate, with the holder's full name: an operator route, to print
-        for the holder, not to publish."""
-        cert = Repository(self.db).get(number)
+    @api("GET", "/certificates/<number>/pdf", allow=HOLDER_OR_ISSUER)
+    def get_pdf(self, request, number, caller):
+        """The printable certificate, with the holder's full name: for the holder, or the
+        issuer's officer to print for them; not to publish."""
+        cert = self._certificate(caller, number)
         return Response(printing.render(cert, self._verification_url(cert.number)),
                         mimetype="application/pdf", headers={
                             "Content-Disposition": f'inline; filename="{cert.number}.pdf"'})
 
-    @api("GET", "/certificates/<number>/credential")
-    def get_credential(self, request, number):
+    @api("GET", "/certificates/<number>/credential", allow=HOLDER_OR_ISSUER)
+    def get_credential(self, request, number, caller):
         """The signed credential (VC 2.0, Open Badges 3.0, VC-JOSE with Ed25519) to keep and
         show; verify it with the keys at /.well-known/jwks.json."""
-        cert = Repository(self.db).get(number)
+        cert = self._certificate(caller, number)
         return Response(cert.credential, mimetype=signing.MEDIA_TYPE)
 
-    @api("GET", "/.well-known/jwks.json")
+    @api("GET", "/.well-known/jwks.json", allow=PUBLIC)
     def jwks(self, request):
         """Every public key the issuer ever signed with, by kid."""
         return {"keys": self.keys.public_jwks()}
 
-    @api("GET", "/status/<purpose>")
+    @api("GET", "/status/<purpose>", allow=PUBLIC)
     def status_list(self, request, purpose):
         """The signed Bitstring Status List for revocation or suspension."""
         if purpose not in status_list.PURPOSES:
@@ -145,32 +147,44 @@ class CertificateService(StandardEndpoints):
             datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"))
         return Response(self.keys.signing_key().sign(listed), mimetype=signing.MEDIA_TYPE)
 
-    @api("POST", "/certificates/<number>/revoke", body=StatusChangeRequest)
-    def revoke(self, request, number, body):
+    @api("POST", "/certificates/<number>/revoke", body=StatusChangeRequest, allow=OFFICER)
+    def revoke(self, request, number, body, caller):
         """Revoke for good, with the reason (a fraud finding, say)."""
-        return self._change_status(number, "revoke", "certificate.revoked", body)
+        return self._change_status(caller, number, "revoke", "certificate.revoked", body)
 
-    @api("POST", "/certificates/<number>/suspend", body=StatusChangeRequest)
-    def suspend(self, request, number, body):
+    @api("POST", "/certificates/<number>/suspend", body=StatusChangeRequest, allow=OFFICER)
+    def suspend(self, request, number, body, caller):
         """Suspend until reinstated, with the reason (a failed surveillance, say)."""
-        return self._change_status(number, "suspend", "certificate.suspended", body)
+        return self._change_status(caller, number, "suspend", "certificate.suspended", body)
 
-    @api("POST", "/certificates/<number>/reinstate", body=StatusChangeRequest)
-    def reinstate(self, request, number, body):
+    @api("POST", "/certificates/<number>/reinstate", body=StatusChangeRequest, allow=OFFICER)
+    def reinstate(self, request, number, body, caller):
         """Lift a suspension."""
-        return self._change_status(number, "reinstate", "certificate.reinstated", body)
+        return self._change_status(caller, number, "reinstate", "certificate.reinstated",
+                                   body)
 
-    def _change_status(self, number: str, action: str, event_type: str, body: dict) -> dict:
+    def _certificate(self, caller, number: str):
+        """The certificate, for its holder or an officer of its issuer."""
+        cert = Repository(self.db).get(number)
+        if not (caller.has("participant") and caller.participant_id == cert.participant_id):
+            caller.require(caller.has("certificate_officer")
+                           and cert.issuer["code"] in (caller.lsp, caller.agency),
+                           "this certificate was issued by another issuer", number=number)
+        return cert
+
+    def _change_status(self, caller, number: str, action: str, event_type: str,
+                       body: dict) -> dict:
         repo, now = Repository(self.db), datetime.now(UTC)
-        cert = repo.get(number)
+        cert = self._certificate(caller, number)
+        by = f"{caller.name} <{caller.subject}>"
         if action == "reinstate":
             cert.reinstate()
         else:
-            getattr(cert, action)(body["reason"], body["by"], now)
+            getattr(cert, action)(body["reason"], by, now)
         # The change and its event in one write (the outbox), sent after it.
         repo.save_status(cert, self.publish.stage(event_type, {
             "certificate_number": cert.number, "participant_id": cert.participant_id,
-            "reason": body["reason"], "by": body["by"], "at": now}, subject=cert.participant_id))
+            "reason": body["reason"], "by": by, "at": now}, subject=cert.participant_id))
         outbox.relay(self.db.certificates, cert.number, self.publish.send)
         return cert.public_view(date.today(), self._verification_url(cert.number))
 
@@ -179,9 +193,10 @@ class CertificateService(StandardEndpoints):
         """Events a crashed worker wrote but did not send."""
         outbox.relay_pending(self.db, ("certificates",), self.publish.send)
 
-    @api("GET", "/certificates")
-    def list_for_participant(self, request):
-        """A participant's certificates (?participant_id=), optionally of one kind (?kind=)."""
+    @api("GET", "/certificates", allow=HOLDER_OR_ISSUER)
+    def list_for_participant(self, request, caller):
+        """A participant's certificates (?participant_id=), optionally of one kind (?kind=):
+        the participant's own, or those an officer's issuer issued."""
         participant_id, kind = request.args.get("participant_id"), request.args.get("kind")
         if not participant_id:
             raise InvalidInput("participant_id is required", code="missing_parameter",
@@ -189,6 +204,8 @@ class CertificateService(StandardEndpoints):
         if kind is not None and kind not in certificate.KINDS:
             raise InvalidInput(f"kind must be one of {', '.join(certificate.KINDS)}",
                                code="invalid_parameter", details={"field": "kind"})
+        own = caller.has("participant") and caller.participant_id == participant_id
         return [c.public_view(date.today(), self._verification_url(c.number))
                 for c in Repository(self.db).for_participant(participant_id)
-                if kind in (None, c.kind)]
+                if kind in (None, c.kind)
+                and (own or c.issuer["code"] in (caller.lsp, caller.agency))]

@@ -169,15 +169,15 @@ def test_issued_certificates_carry_a_credential_that_verifies_offline(service, b
     assert secrets and not any(secret in stored for secret in secrets)
 
     revoked = web_session.post(f"/certificates/{first}/revoke",
-                               json={"reason": "temuan pemalsuan dokumen", "by": "LSP-GNI"})
+                               json={"reason": "temuan pemalsuan dokumen"})
     assert revoked.json()["status"] == "revoked"
     result = check(first)
     assert result.exit_code == 1 and "revoked" in result.output
     web_session.post(f"/certificates/{second}/suspend",
-                     json={"reason": "surveilans tidak lulus", "by": "LSP-GNI"})
+                     json={"reason": "surveilans tidak lulus"})
     assert "suspended" in check(second).output
     web_session.post(f"/certificates/{second}/reinstate",
-                     json={"reason": "surveilans ulang lulus", "by": "LSP-GNI"})
+                     json={"reason": "surveilans ulang lulus"})
     assert check(second).exit_code == 0
     types = [e["type"] for e in listener.events(3)]
     assert types == ["certificate.revoked", "certificate.suspended", "certificate.reinstated"]
@@ -193,10 +193,10 @@ def test_issued_certificates_carry_a_credential_that_verifies_offline(service, b
 
 
 @pytest.mark.parametrize("path, body, status, code", [
-    ("/certificates/{n}/revoke", {"reason": "x", "by": "LSP"}, 400, "validation_failed"),
-    ("/certificates/{n}/reinstate", {"reason": "tidak ditangguhkan", "by": "LSP"}, 409,
+    ("/certificates/{n}/revoke", {"reason": "x"}, 400, "validation_failed"),
+    ("/certificates/{n}/reinstate", {"reason": "tidak ditangguhkan"}, 409,
      "certificate_not_suspended"),
-    ("/certificates/nope/suspend", {"reason": "surveilans", "by": "LSP"}, 404,
+    ("/certificates/nope/suspend", {"reason": "surveilans"}, 404,
      "certificate_not_found"),
 ])
 def test_bad_status_changes_are_refused_and_change_nothing(service, bus, web_session, path,
@@ -309,7 +309,7 @@ def test_the_verification_page_in_a_real_browser(service, bus, web_session, web_
     assert text("issued") == date.today().isoformat()
 
     web_session.post(f"/certificates/{number}/revoke",
-                     json={"reason": "temuan pemalsuan dokumen", "by": "LSP-GNI"})
+                     json={"reason": "temuan pemalsuan dokumen"})
     browser.get(url)
     assert text("status") == "DICABUT / REVOKED"
     assert text("reason").endswith("temuan pemalsuan dokumen")
@@ -368,7 +368,7 @@ def test_an_event_written_but_not_sent_before_a_crash_is_sent_by_the_relay(servi
                                  "at": datetime.now(UTC)}),
                              dataschema=EVENTS["certificate.revoked"].dataschema)
     db.certificates.update_one({"_id": number}, {  # what a crashed worker left
-        "$set": {"revocation": {"reason": "temuan pemalsuan", "by": "LSP-GNI"}},
+        "$set": {"revocation": {"reason": "temuan pemalsuan"}},
         "$push": {"outbox": {"event": revoked, "routing_key": "certificate.revoked",
                              "staged_at": datetime.now(UTC) - timedelta(minutes=1)}}})
     with entrypoint_hook(service, "relay_outbox") as relay:

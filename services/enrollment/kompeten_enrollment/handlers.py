@@ -29,8 +29,9 @@ def new_id() -> str:
 
 def _participant_from(person: dict, nik_key: str) -> Participant:
     nik = nik_rules.parse(person["nik"], birth_date=person["birth_date"], sex=person["sex"])
-    details = {key: person[key] for key in ("phone", "employment_status",
-                                            "domicile_regency_code", "previous_trainings")}
+    details = {key: person.get(key) for key in ("phone", "employment_status",
+                                                "domicile_regency_code", "previous_trainings",
+                                                "agency")}
     return Participant.register(id=new_id(), nik=nik, nik_key=nik_key, name=person["name"],
                                 **details)
 
@@ -216,7 +217,8 @@ def import_rows(repo: Repository, publish: Publish, nik_key: str, programme: Pro
     for index, raw in enumerate(rows):
         try:
             row = ImportRow().load(raw)
-            parsed.append((index, row, _participant_from(row, nik_key)))
+            parsed.append((index, row, _participant_from({**row, "agency": programme.agency},
+                                                         nik_key)))
         except ValidationError as exc:
             results[index] = _invalid(raw.get("row"), [
                 {"column": column, "code": "invalid_value", "message": "; ".join(

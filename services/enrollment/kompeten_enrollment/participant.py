@@ -42,6 +42,7 @@ class Participant:
     domicile_regency_code: str | None = None
     previous_trainings: int = 0
     consents: list[Consent] = field(default_factory=list)
+    agency: str | None = None  # the agency that registered them
 
     @classmethod
     def register(cls, *, id: str, nik: Nik, nik_key: str, name: str, **details) -> "Participant":

@@ -35,6 +35,7 @@ class Programme:
     eligibility: Eligibility = field(default_factory=Eligibility)
     priority: list[str] = field(default_factory=lambda: list(DEFAULT_PRIORITY))
     closed: bool = False
+    agency: str | None = None  # the agency that runs it: its operators' tenancy
 
     def __post_init__(self):
         if self.end_date < self.start_date:

@@ -10,7 +10,7 @@ targets        goals above programmes, nested by parent_id
 from dataclasses import asdict
 from datetime import date, datetime
 
-from kompeten_shared import outbox
+from kompeten_shared import outbox, privacy
 from kompeten_shared.errors import Conflict, NotFound
 from kompeten_shared.mongo import upsert
 from pymongo import ASCENDING
@@ -34,6 +34,7 @@ def prepare(db: Database) -> None:
     db.enrolments.create_index([("participant_id", ASCENDING), ("status", ASCENDING)])
     db.programmes.create_index([("target_id", ASCENDING)])
     db.targets.create_index([("parent_id", ASCENDING)])
+    privacy.prepare(db)
 
 
 def _to_doc(obj) -> dict:

@@ -5,7 +5,7 @@
 
 from datetime import UTC, date, datetime
 
-from kompeten_shared import outbox, regions
+from kompeten_shared import outbox, privacy, regions
 from kompeten_shared.consuming import consume
 from kompeten_shared.endpoints import StandardEndpoints
 from kompeten_shared.errors import InvalidInput
@@ -15,7 +15,7 @@ from kompeten_shared.web import api
 from nameko.dependency_providers import Config
 from nameko.timer import timer
 
-from . import handlers, repository
+from . import access, handlers, repository
 from . import nik as nik_rules
 from .programme import Programme
 from .repository import Repository
@@ -48,7 +48,8 @@ def programme_view(p: Programme) -> dict:
             "duration_days": p.duration_days, "session_days": p.session_days,
             "capacity": p.capacity, "attendance_threshold": p.attendance_threshold,
             "target_id": p.target_id, "partner_employers": p.partner_employers,
-            "eligibility": p.eligibility.__dict__, "priority": p.priority, "closed": p.closed}
+            "eligibility": p.eligibility.__dict__, "priority": p.priority, "closed": p.closed,
+            "agency": p.agency}
 
 
 def enrolment_view(doc: dict) -> dict:
@@ -66,6 +67,8 @@ def participant_view(p) -> dict:
 
 
 OUTBOX_RELAY_SECONDS = 5
+OPERATOR = ("operator",)
+OFFICERS = ("operator", "monitoring_officer")  # read: the agency's own data
 
 
 class EnrollmentService(StandardEndpoints):
@@ -79,25 +82,32 @@ class EnrollmentService(StandardEndpoints):
     config = Config()
 
     # programmes and targets ------------------------------------------------------------------
-    @api("POST", "/programmes", body=ProgrammeRequest)
-    def create_programme(self, request, body):
-        """Create a programme: a training course, certification-only, or apprenticeship intake."""
+    @api("POST", "/programmes", body=ProgrammeRequest, allow=OPERATOR)
+    def create_programme(self, request, body, caller):
+        """Create a programme: a training course, certification-only, or apprenticeship intake.
+        It belongs to the operator's agency."""
         repo = Repository(self.db)
         if body["target_id"]:
             repo.target(body["target_id"])
         # Absent optional fields take the domain's defaults.
-        programme = Programme(id=handlers.new_id(),
+        programme = Programme(id=handlers.new_id(), agency=caller.agency,
                               **{key: value for key, value in body.items() if value is not None})
         repo.add_programme(programme)
         return 201, programme_view(programme)
 
-    @api("GET", "/programmes/<programme_id>")
-    def get_programme(self, request, programme_id):
+    @api("GET", "/programmes/<programme_id>", allow=OFFICERS)
+    def get_programme(self, request, programme_id, caller):
         """A programme."""
-        return programme_view(Repository(self.db).programme(programme_id))
+        return programme_view(self._programme_of(caller, Repository(self.db), programme_id))
 
-    @api("POST", "/targets", body=TargetRequest)
-    def create_target(self, request, body):
+    @staticmethod
+    def _programme_of(caller, repo: Repository, programme_id: str) -> Programme:
+        programme = repo.programme(programme_id)
+        access.runs(caller, programme)
+        return programme
+
+    @api("POST", "/targets", body=TargetRequest, allow=OPERATOR)
+    def create_target(self, request, body, caller):
         """A goal above programmes, e.g. 1,500 certified job seekers in a year."""
         repo = Repository(self.db)
         if body["parent_id"]:
@@ -106,74 +116,97 @@ class EnrollmentService(StandardEndpoints):
         repo.add_target(target)
         return 201, target.__dict__
 
-    @api("GET", "/targets/<target_id>/progress")
-    def target_progress(self, request, target_id):
+    @api("GET", "/targets/<target_id>/progress", allow=OFFICERS)
+    def target_progress(self, request, target_id, caller):
         """Progress against a target and each sub-target, counted from enrolments and from
         the certificate and placement services' events."""
         repo = Repository(self.db)
         return handlers.target_progress(repo, repo.target(target_id))
 
     # participants and consent ----------------------------------------------------------------
-    @api("POST", "/participants", body=ParticipantRequest)
-    def register_participant(self, request, body):
-        """Register a person once, by NIK, with their consent per purpose."""
+    @api("POST", "/participants", body=ParticipantRequest, allow=OPERATOR)
+    def register_participant(self, request, body, caller):
+        """Register a person once, by NIK, with their consent per purpose, for the operator's
+        agency."""
         participant = handlers.register(
             Repository(self.db), self.publish, self.config["NIK_HASH_KEY"],
-            {k: body[k] for k in PERSON_FIELDS}, body["consents"], _now())
+            {**{k: body[k] for k in PERSON_FIELDS}, "agency": caller.agency}, body["consents"],
+            _now())
         return 201, participant_view(participant)
 
-    @api("GET", "/participants/<participant_id>")
-    def get_participant(self, request, participant_id):
-        """A participant, NIK masked."""
-        return participant_view(Repository(self.db).participant(participant_id))
+    @api("GET", "/participants/<participant_id>", allow=OFFICERS + ("participant",))
+    def get_participant(self, request, participant_id, caller):
+        """A participant, NIK masked: for the agency that registered them, or themself
+        (?purpose=, default administration; each read is recorded)."""
+        purpose = privacy.purpose_of(request, "administration")
+        participant = Repository(self.db).participant(participant_id)
+        access.may_see(caller, participant)
+        if caller.participant_id != participant.id:
+            privacy.record(self.db, caller, [participant.id], purpose, request.path, _now())
+        return participant_view(participant)
 
-    @api("POST", "/participants/<participant_id>/consents", body=ConsentRequest)
-    def change_consent(self, request, participant_id, body):
+    @api("GET", "/participants/<participant_id>/access-log",
+         allow=OFFICERS + ("participant",))
+    def participant_access_log(self, request, participant_id, caller):
+        """Who read this participant's personal data here, when and for what purpose."""
+        access.may_see(caller, Repository(self.db).participant(participant_id))
+        return privacy.log(self.db, participant_id)
+
+    @api("POST", "/participants/<participant_id>/consents", body=ConsentRequest,
+         allow=OPERATOR + ("participant",))
+    def change_consent(self, request, participant_id, body, caller):
         """Give or withdraw consent for one purpose; other services hear of it at once."""
-        participant = handlers.change_consent(Repository(self.db), self.publish, participant_id,
-                                              body, _now())
+        repo = Repository(self.db)
+        access.may_see(caller, repo.participant(participant_id))
+        participant = handlers.change_consent(repo, self.publish, participant_id, body, _now())
         return 201, participant_view(participant)
 
     # applications, waitlist, leaving -----------------------------------------------------------
-    @api("POST", "/programmes/<programme_id>/enrolments", body=ApplicationRequest)
-    def apply(self, request, programme_id, body):
+    @api("POST", "/programmes/<programme_id>/enrolments", body=ApplicationRequest,
+         allow=OPERATOR + ("participant",))
+    def apply(self, request, programme_id, body, caller):
         """Apply: eligibility is checked; a free seat enrols, otherwise the waitlist."""
         repo = Repository(self.db)
-        doc = handlers.apply(repo, repo.programme(programme_id),
+        programme = repo.programme(programme_id)
+        access.acts_for(caller, body["participant_id"], programme)
+        doc = handlers.apply(repo, programme,
                              repo.participant(body["participant_id"]), date.today(), _now())
         return 201, enrolment_view(doc)
 
-    @api("GET", "/programmes/<programme_id>/enrolments")
-    def list_enrolments(self, request, programme_id):
+    @api("GET", "/programmes/<programme_id>/enrolments", allow=OFFICERS)
+    def list_enrolments(self, request, programme_id, caller):
         """Everyone who applied, with their status."""
         repo = Repository(self.db)
-        repo.programme(programme_id)
+        self._programme_of(caller, repo, programme_id)
         return [enrolment_view(doc) for doc in repo.enrolments(programme_id,
                                                                request.args.get("status"))]
 
-    @api("GET", "/programmes/<programme_id>/waitlist")
-    def waitlist(self, request, programme_id):
+    @api("GET", "/programmes/<programme_id>/waitlist", allow=OFFICERS)
+    def waitlist(self, request, programme_id, caller):
         """The waitlist in the order seats will be given."""
         repo = Repository(self.db)
-        repo.programme(programme_id)
+        self._programme_of(caller, repo, programme_id)
         return [{"position": n + 1, "participant_id": doc["participant_id"]}
                 for n, doc in enumerate(repo.waitlist(programme_id))]
 
     @api("POST", "/programmes/<programme_id>/enrolments/<participant_id>/leave",
-         body=LeaveRequest)
-    def leave(self, request, programme_id, participant_id, body):
+         body=LeaveRequest, allow=OPERATOR + ("participant",))
+    def leave(self, request, programme_id, participant_id, body, caller):
         """Withdraw (before the start: the seat goes to the waitlist) or drop out (after)."""
         repo = Repository(self.db)
-        doc = handlers.leave(repo, self.publish, repo.programme(programme_id), participant_id,
+        programme = repo.programme(programme_id)
+        access.acts_for(caller, participant_id, programme)
+        doc = handlers.leave(repo, self.publish, programme, participant_id,
                              body["reason"], date.today(), _now())
         return enrolment_view(doc)
 
     # attendance and completion ----------------------------------------------------------------
-    @api("POST", "/programmes/<programme_id>/attendance", body=AttendanceRequest)
-    def record_attendance(self, request, programme_id, body):
+    @api("POST", "/programmes/<programme_id>/attendance", body=AttendanceRequest,
+         allow=OPERATOR)
+    def record_attendance(self, request, programme_id, body, caller):
         """Who was present on a day, by participant id or by NIK."""
         repo = Repository(self.db)
-        programme = repo.programme(programme_id)
+        programme = self._programme_of(caller, repo, programme_id)
         present = body["present"] + self._ids_for_niks(repo, body["present_niks"])
         return handlers.record_attendance(repo, self.publish, programme, body["date"], present,
                                           _now())
@@ -192,20 +225,21 @@ class EnrollmentService(StandardEndpoints):
                                details={"present_niks": unknown})
         return list(found.values())
 
-    @api("POST", "/programmes/<programme_id>/close")
-    def close_programme(self, request, programme_id):
+    @api("POST", "/programmes/<programme_id>/close", allow=OPERATOR)
+    def close_programme(self, request, programme_id, caller):
         """Apply the completion rule to everyone enrolled and publish the outcomes."""
         repo = Repository(self.db)
-        return handlers.close(repo, self.publish, repo.programme(programme_id), date.today(),
-                              _now())
+        return handlers.close(repo, self.publish, self._programme_of(caller, repo, programme_id),
+                              date.today(), _now())
 
     # bulk import ------------------------------------------------------------------------------
-    @api("POST", "/programmes/<programme_id>/imports", body=ImportRequest)
-    def import_participants(self, request, programme_id, body):
+    @api("POST", "/programmes/<programme_id>/imports", body=ImportRequest, allow=OPERATOR)
+    def import_participants(self, request, programme_id, body, caller):
         """Register and enrol up to 1,000 spreadsheet rows; each row's outcome or errors."""
         repo = Repository(self.db)
         results = handlers.import_rows(
-            repo, self.publish, self.config["NIK_HASH_KEY"], repo.programme(programme_id),
+            repo, self.publish, self.config["NIK_HASH_KEY"],
+            self._programme_of(caller, repo, programme_id),
             body["source"], body["wording"], body["rows"], date.today(), _now())
         return {"rows": results}
 
@@ -234,8 +268,8 @@ class EnrollmentService(StandardEndpoints):
         """A certification ends soon: the holder is due for re-certification."""
         Repository(self.db).add_recertification_due(event.data)
 
-    @api("GET", "/recertification")
-    def recertification_due(self, request):
+    @api("GET", "/recertification", allow=OFFICERS)
+    def recertification_due(self, request, caller):
         """Holders whose certification ends soon (?scheme_code= to narrow), soonest first, with
         the contact details to invite them: only those who still consent to certification.
         Enrol them in a certification-only programme; the new certificate renews the old."""
@@ -244,9 +278,11 @@ class EnrollmentService(StandardEndpoints):
         due = []
         for item in repo.recertification_due(scheme_code):
             person = repo.participant(item["participant_id"])
-            if person.consented("certification"):
+            if person.consented("certification") and person.agency == caller.agency:
                 due.append({**item, "name": person.name, "phone": person.phone,
                             "nik": person.nik_masked})
+        privacy.record(self.db, caller, [d["participant_id"] for d in due], "recertification",
+                       request.path, _now())
         return due
 
     @consume("placement", "graduate.placed")

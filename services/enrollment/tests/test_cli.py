@@ -40,6 +40,12 @@ def test_semicolon_csv_with_a_bom(tmp_path):
                                       "sex": "F", "birth_date": "1995-08-17"}]
 
 
+@pytest.fixture(autouse=True)
+def signed_in(monkeypatch, staff):
+    """The command line sends the token of whoever signed in (here: KOMPETEN_TOKEN)."""
+    monkeypatch.setenv("KOMPETEN_TOKEN", staff)
+
+
 @pytest.fixture
 def cli(enrollment, web_config_port):
     runner = CliRunner()

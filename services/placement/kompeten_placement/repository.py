@@ -4,7 +4,7 @@ MongoDB."""
 from dataclasses import asdict
 from datetime import date, datetime
 
-from kompeten_shared import outbox
+from kompeten_shared import outbox, privacy
 from kompeten_shared.errors import Conflict, NotFound
 from kompeten_shared.mongo import NoFreeSlot, insert_into_free_slot, upsert
 from pymongo import ASCENDING
@@ -25,6 +25,7 @@ def prepare(db: Database) -> None:
     db.placements.create_index([("vacancy_id", ASCENDING), ("place", ASCENDING)], unique=True)
     db.placements.create_index([("employer_id", ASCENDING), ("status", ASCENDING)])
     db.check_ins.create_index([("due_on", ASCENDING)])
+    privacy.prepare(db)
 
 
 def _get(collection, key: str, what: str) -> dict:
@@ -59,7 +60,11 @@ class Repository:
 
     def add(self, collection: str, doc: dict) -> dict:
         doc = _dates(doc)
-        self.db[collection].insert_one(doc)
+        try:
+            self.db[collection].insert_one(doc)
+        except DuplicateKeyError:
+            raise Conflict(f"{doc['_id']} is already registered",
+                           code=f"{collection.rstrip('s')}_exists") from None
         return doc
 
     def employer(self, employer_id: str) -> dict:

@@ -19,6 +19,10 @@ class Contact(Request):
 
 
 class EmployerRequest(Request):
+    id = fields.String(load_default=None, validate=validate.Regexp(
+        r"^[a-z0-9][a-z0-9-]{1,62}$", error="lowercase letters, digits and dashes"),
+        metadata={"description": "a short code, e.g. maju-jahit: the `employer` claim of its "
+                                 "HR officers' accounts (generated when absent)"})
     name = fields.String(required=True, validate=_name)
     sector = fields.String(required=True, validate=_name)
     region_code = fields.String(required=True, validate=_regency)
@@ -89,11 +93,9 @@ class AnswerRequest(Request):
 class TerminationRequest(Request):
     ended_on = fields.Date(required=True)
     reason = fields.String(required=True, validate=validate.Length(min=3, max=1000))
-    by = fields.String(required=True, validate=_name)
 
 
 class CheckInRequest(Request):
     status = fields.String(required=True, validate=validate.OneOf(STATUSES))
     obstacles = fields.String(load_default=None, allow_none=True,
                               validate=validate.Length(max=2000))
-    recorded_by = fields.String(required=True, validate=_name)

@@ -7,17 +7,17 @@ graduate pool and matching, offers and placements, follow-up after certification
 import uuid
 from datetime import UTC, date, datetime
 
-from kompeten_shared import outbox
+from kompeten_shared import outbox, privacy
 from kompeten_shared.consuming import consume
 from kompeten_shared.endpoints import StandardEndpoints
-from kompeten_shared.errors import DomainError
+from kompeten_shared.errors import DomainError, InvalidInput
 from kompeten_shared.mongo import Database
 from kompeten_shared.publishing import EventPublisher
 from kompeten_shared.web import api, query
 from nameko.dependency_providers import Config
 from nameko.timer import timer
 
-from . import apprenticeship, follow_up, matching, reports, repository
+from . import access, apprenticeship, follow_up, matching, reports, repository
 from .pool import Offer
 from .repository import Repository
 from .schemas import (
@@ -32,6 +32,8 @@ from .schemas import (
 
 FOLLOW_UP_CHECK_SECONDS = 3600
 OUTBOX_RELAY_SECONDS = 5
+OFFICE = ("operator", "monitoring_officer")  # the labour office
+HR = ("employer_hr",)
 
 
 def _new_id() -> str:
@@ -85,24 +87,30 @@ class PlacementService(StandardEndpoints):
         repo.schedule_check_ins(follow_up.schedule(data, months))
 
     # employers and vacancies ------------------------------------------------------------------
-    @api("POST", "/employers", body=EmployerRequest)
-    def register_employer(self, request, body):
-        return 201, _view(Repository(self.db).add("employers", {"_id": _new_id(), **body}))
+    @api("POST", "/employers", body=EmployerRequest, allow=("operator", "platform_operator"))
+    def register_employer(self, request, body, caller):
+        """A partner employer, registered by the labour office."""
+        doc = {**body, "_id": body["id"] or _new_id()}
+        doc.pop("id")
+        return 201, _view(Repository(self.db).add("employers", doc))
 
-    @api("GET", "/employers/<employer_id>")
-    def get_employer(self, request, employer_id):
+    @api("GET", "/employers/<employer_id>", allow=OFFICE + HR)
+    def get_employer(self, request, employer_id, caller):
+        """An employer with its apprentices and quota."""
         repo = Repository(self.db)
         employer = repo.employer(employer_id)
+        access.for_employer(caller, employer_id)
         apprentices = repo.active_apprentices(employer_id)
         return {**_view(employer), "apprentices": apprentices,
                 "apprentice_quota": apprenticeship.apprentice_quota(employer["workforce"])}
 
-    @api("POST", "/vacancies", body=VacancyRequest)
-    def open_vacancy(self, request, body):
+    @api("POST", "/vacancies", body=VacancyRequest, allow=("operator",) + HR)
+    def open_vacancy(self, request, body, caller):
         """A job or an apprenticeship (pemagangan). An apprenticeship's places must fit the
         employer's quota of apprentices (20% of its workforce)."""
         repo = Repository(self.db)
         employer = repo.employer(body["employer_id"])
+        access.for_employer(caller, employer["_id"])
         if body["kind"] == "apprenticeship":
             room = apprenticeship.apprentice_quota(employer["workforce"]) - \
                 repo.active_apprentices(employer["_id"])
@@ -117,17 +125,21 @@ class PlacementService(StandardEndpoints):
                "region_code": body["region_code"] or employer["region_code"]}
         return 201, _view(repo.add("vacancies", doc))
 
-    @api("GET", "/vacancies")
-    def list_vacancies(self, request):
-        return [_view(v) for v in Repository(self.db).vacancies(
-            **query(request, "employer_id", "kind", "scheme_code"))]
+    @api("GET", "/vacancies", allow=OFFICE + HR + ("participant",))
+    def list_vacancies(self, request, caller):
+        """Open jobs and apprenticeships (HR sees its employer's)."""
+        filters = query(request, "employer_id", "kind", "scheme_code")
+        if caller.has("employer_hr") and not caller.has(*OFFICE):
+            filters["employer_id"] = caller.employer
+        return [_view(v) for v in Repository(self.db).vacancies(**filters)]
 
-    @api("GET", "/vacancies/<vacancy_id>/candidates")
-    def candidates(self, request, vacancy_id):
+    @api("GET", "/vacancies/<vacancy_id>/candidates", allow=("operator",) + HR)
+    def candidates(self, request, vacancy_id, caller):
         """Graduates with a valid certification of the vacancy's scheme who agreed to share
         their data, best first, each score with its factors and weights."""
         repo = Repository(self.db)
         vacancy = repo.vacancy(vacancy_id)
+        access.for_employer(caller, vacancy["employer_id"])
         today = _today()
         found = []
         for graduate in repo.shared_graduates(vacancy["scheme_code"]):
@@ -135,14 +147,28 @@ class PlacementService(StandardEndpoints):
                 found.append(graduate.candidate_for(vacancy, today))
             except DomainError:
                 continue  # an expired certificate: not a candidate
-        return {"vacancy_id": vacancy_id, "weights": matching.WEIGHTS,
-                "candidates": matching.rank(found)}
+        ranked = matching.rank(found)
+        privacy.record(self.db, caller, [c["participant_id"] for c in ranked], "matching",
+                       request.path, datetime.now(UTC))
+        return {"vacancy_id": vacancy_id, "weights": matching.WEIGHTS, "candidates": ranked}
+
+    @api("GET", "/access-log", allow=OFFICE + ("participant",))
+    def access_log(self, request, caller):
+        """Who saw a graduate's shared profile here (?participant_id=), when, for what."""
+        participant_id = request.args.get("participant_id")
+        if not participant_id:
+            raise InvalidInput("participant_id is required", code="missing_parameter",
+                               details={"participant_id": ["required"]})
+        access.for_participant(caller, participant_id)
+        return privacy.log(self.db, participant_id)
 
     # offers and placements --------------------------------------------------------------------
-    @api("POST", "/offers", body=OfferRequest)
-    def make_offer(self, request, body):
+    @api("POST", "/offers", body=OfferRequest, allow=("operator",) + HR)
+    def make_offer(self, request, body, caller):
+        """HR offers one of its vacancies to a consenting, certified graduate."""
         repo = Repository(self.db)
         vacancy = repo.vacancy(body["vacancy_id"])
+        access.for_employer(caller, vacancy["employer_id"])
         repo.graduate(body["participant_id"]).candidate_for(vacancy, _today())
         offer = Offer(id=_new_id(), vacancy_id=vacancy["_id"],
                       employer_id=vacancy["employer_id"],
@@ -155,17 +181,20 @@ class PlacementService(StandardEndpoints):
         outbox.relay(self.db.offers, offer.id, self.publish.send)
         return 201, offer_view(offer)
 
-    @api("GET", "/offers")
-    def list_offers(self, request):
-        filters = query(request, "vacancy_id", "participant_id", "status")
+    @api("GET", "/offers", allow=OFFICE + HR + ("participant",))
+    def list_offers(self, request, caller):
+        """Offers: HR sees its employer's, a participant their own."""
+        filters = access.narrowed(caller, query(request, "vacancy_id", "participant_id",
+                                                "status"))
         return [offer_view(o) for o in Repository(self.db).offers(**filters)]
 
-    @api("POST", "/offers/<offer_id>/accept", body=AcceptRequest)
-    def accept_offer(self, request, offer_id, body):
+    @api("POST", "/offers/<offer_id>/accept", body=AcceptRequest, allow=("participant",))
+    def accept_offer(self, request, offer_id, body, caller):
         """The graduate accepts: the placement starts. An apprenticeship needs its written
         agreement, ratified by the district labour office, within the national rules."""
         repo, today = Repository(self.db), _today()
         offer = repo.offer(offer_id)
+        access.for_participant(caller, offer.participant_id)
         vacancy = repo.vacancy(offer.vacancy_id)
         graduate = repo.graduate(offer.participant_id)
         graduate.candidate_for(vacancy, today)  # consent and certificate still stand
@@ -203,10 +232,12 @@ class PlacementService(StandardEndpoints):
         outbox.relay(self.db.placements, placement["_id"], self.publish.send)
         return 201, _view(placement)
 
-    @api("POST", "/offers/<offer_id>/decline", body=AnswerRequest)
-    def decline_offer(self, request, offer_id, body):
+    @api("POST", "/offers/<offer_id>/decline", body=AnswerRequest, allow=("participant",))
+    def decline_offer(self, request, offer_id, body, caller):
+        """The graduate declines, with a reason if they wish."""
         repo = Repository(self.db)
         offer = repo.offer(offer_id)
+        access.for_participant(caller, offer.participant_id)
         offer.answer("decline", datetime.now(UTC), body["reason"])
         repo.save_answer(offer, self.publish.stage("offer.declined", {
             "offer_id": offer.id, "vacancy_id": offer.vacancy_id,
@@ -216,27 +247,31 @@ class PlacementService(StandardEndpoints):
         outbox.relay(self.db.offers, offer.id, self.publish.send)
         return offer_view(offer)
 
-    @api("GET", "/placements")
-    def list_placements(self, request):
-        return [_view(p) for p in Repository(self.db).placements(
-            **query(request, "employer_id", "participant_id", "programme_id", "status"))]
+    @api("GET", "/placements", allow=OFFICE + HR + ("participant",))
+    def list_placements(self, request, caller):
+        """Placements: HR sees its employer's, a participant their own."""
+        return [_view(p) for p in Repository(self.db).placements(**access.narrowed(
+            caller, query(request, "employer_id", "participant_id", "programme_id", "status")))]
 
-    @api("POST", "/placements/<placement_id>/terminate", body=TerminationRequest)
-    def terminate_placement(self, request, placement_id, body):
+    @api("POST", "/placements/<placement_id>/terminate", body=TerminationRequest,
+         allow=("operator",) + HR)
+    def terminate_placement(self, request, placement_id, body, caller):
         """End a placement early, with the reason; the graduate is available again."""
         repo = Repository(self.db)
         placement = repo.placement(placement_id)
+        access.for_employer(caller, placement["employer_id"])
+        by = access.actor(caller)
         if body["ended_on"] < date.fromisoformat(placement["start_date"]):
             raise DomainError("a placement cannot end before it starts",
                               code="ends_before_start", details={"field": "ended_on"})
-        ended = repo.terminate(placement, body["ended_on"], body["reason"], body["by"],
+        ended = repo.terminate(placement, body["ended_on"], body["reason"], by,
                                datetime.now(UTC), self.publish.stage("placement.terminated", {
                                    "placement_id": placement_id,
                                    "participant_id": placement["participant_id"],
                                    "employer_id": placement["employer_id"],
                                    "programme_id": placement["programme_id"],
                                    "kind": placement["kind"], "ended_on": body["ended_on"],
-                                   "reason": body["reason"], "by": body["by"]},
+                                   "reason": body["reason"], "by": by},
                                    subject=placement["participant_id"]))
         outbox.relay(self.db.placements, placement_id, self.publish.send)
         return _view(ended)
@@ -262,36 +297,39 @@ class PlacementService(StandardEndpoints):
                 event_id=f"{check_in.id}:due")
             repo.mark_reminded(check_in.id, now)
 
-    @api("GET", "/check-ins")
-    def list_check_ins(self, request):
-        return [_check_in_view(c) for c in Repository(self.db).check_ins(
-            **query(request, "participant_id", "programme_id", "certificate_number"))]
+    @api("GET", "/check-ins", allow=("monitoring_officer", "participant"))
+    def list_check_ins(self, request, caller):
+        """Follow-up check-ins: a participant sees their own."""
+        return [_check_in_view(c) for c in Repository(self.db).check_ins(**access.narrowed(
+            caller, query(request, "participant_id", "programme_id", "certificate_number")))]
 
-    @api("POST", "/check-ins/<check_in_id>", body=CheckInRequest)
-    def record_check_in(self, request, check_in_id, body):
+    @api("POST", "/check-ins/<check_in_id>", body=CheckInRequest,
+         allow=("monitoring_officer", "participant"))
+    def record_check_in(self, request, check_in_id, body, caller):
         """What the graduate said: employed, self-employed, apprenticing or still looking, and
         what stands in the way. Only with their consent to follow-up, once it is due."""
         repo, today = Repository(self.db), _today()
         check_in = repo.check_in(check_in_id)
+        access.for_participant(caller, check_in.participant_id)
         if not repo.graduate(check_in.participant_id).follow_up:
             raise DomainError("the graduate has not consented to follow-up",
                               code="consent_required", details={"purpose": "follow_up"})
         if check_in.due_on > today:
             raise DomainError(f"the check-in is due on {check_in.due_on}", code="not_due_yet")
-        check_in.record(body["status"], body["obstacles"], body["recorded_by"],
+        check_in.record(body["status"], body["obstacles"], access.actor(caller),
                         datetime.now(UTC))
         repo.save_check_in(check_in)
         return _check_in_view(check_in)
 
     # reports ----------------------------------------------------------------------------------
-    @api("GET", "/reports/absorption")
-    def absorption(self, request):
+    @api("GET", "/reports/absorption", allow=OFFICE + ("platform_operator",))
+    def absorption(self, request, caller):
         """Certified graduates, offers and placements per programme and per partner."""
         repo = Repository(self.db)
         return reports.absorption(repo.graduates(), repo.placements(), repo.offers())
 
-    @api("GET", "/reports/follow-up")
-    def follow_up_report(self, request):
+    @api("GET", "/reports/follow-up", allow=OFFICE + ("platform_operator",))
+    def follow_up_report(self, request, caller):
         """Per programme, per check-in month: due, recorded and each status."""
         repo = Repository(self.db)
         return reports.follow_ups(repo.check_ins(**query(request, "programme_id")))

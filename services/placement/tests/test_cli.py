@@ -15,6 +15,12 @@ from nameko.testing.services import entrypoint_waiter
 pytestmark = pytest.mark.integration
 
 
+@pytest.fixture(autouse=True)
+def signed_in(monkeypatch, everyone):
+    """The command line sends the token of whoever signed in (here: KOMPETEN_TOKEN)."""
+    monkeypatch.setenv("KOMPETEN_TOKEN", everyone)
+
+
 def test_an_officer_opens_a_vacancy_and_reads_the_ranking_with_its_reasons(
         run_service, web_config_port, bus, tmp_path):
     service = run_service(PlacementService)

@@ -50,8 +50,8 @@ def db(database):
 
 
 @pytest.fixture
-def api(service, call):
-    return call
+def api(service, call, everyone):
+    return lambda *args, **kwargs: call(*args, **{"as_": everyone, **kwargs})
 
 
 def deliver(service, bus, *events):
@@ -163,8 +163,8 @@ def test_a_consent_event_with_a_profile_but_no_grant_is_dead_lettered(service, b
     ("POST", "/offers/nope/decline", {}, "offer_not_found"),
     ("GET", "/employers/nope", None, "employer_not_found"),
     ("POST", "/placements/nope/terminate",
-     {"ended_on": "2026-12-01", "reason": "pindah", "by": "HRD"}, "placement_not_found"),
-    ("POST", "/check-ins/nope", {"status": "employed", "recorded_by": "Petugas"},
+     {"ended_on": "2026-12-01", "reason": "pindah"}, "placement_not_found"),
+    ("POST", "/check-ins/nope", {"status": "employed"},
      "check_in_not_found"),
 ])
 def test_unknown_vacancies_and_offers_are_404s(api, method, path, body, code):
@@ -254,8 +254,7 @@ def test_an_early_termination_frees_the_graduate_and_is_published(service, bus, 
     assert candidate["factors"][2]["why"] == "placed at the moment"
     listener = bus.listen("placement.events", "placement.terminated.#")
     terminate = f"/placements/{placement['id']}/terminate"
-    early = {"ended_on": vacancy["start_date"], "reason": "pindah ke luar kota",
-             "by": "CV Maju Jahit Sejahtera"}
+    early = {"ended_on": vacancy["start_date"], "reason": "pindah ke luar kota"}
     before = {**early, "ended_on": date.today().isoformat()}
     assert api("POST", terminate, before, expect=422)["error"]["code"] == "ends_before_start"
     ended = api("POST", terminate, early)
@@ -289,10 +288,9 @@ def test_follow_up_check_ins_remind_and_record_only_with_consent(service, bus, a
     assert {e["data"]["participant_id"] for e in due} == {consenting}
     three = next(e["data"]["check_in_id"] for e in due if e["data"]["months"] == 3)
     recorded = api("POST", f"/check-ins/{three}", {
-        "status": "still_looking", "obstacles": "tidak ada lowongan dekat rumah",
-        "recorded_by": "Petugas Disnaker"})
+        "status": "still_looking", "obstacles": "tidak ada lowongan dekat rumah"})
     assert recorded["status"] == "still_looking"
-    again = {"status": "employed", "recorded_by": "Petugas Disnaker"}
+    again = {"status": "employed"}
     assert api("POST", f"/check-ins/{three}", again, expect=409)["error"]["code"] == \
         "check_in_recorded"
     silent_check_in = api("GET", f"/check-ins?participant_id={silent}")[0]["id"]
@@ -300,7 +298,7 @@ def test_follow_up_check_ins_remind_and_record_only_with_consent(service, bus, a
         "code"] == "consent_required"
     later = [c for c in api("GET", f"/check-ins?participant_id={consenting}")
              if c["months"] == 6][0]
-    assert api("POST", f"/check-ins/{later['id']}", {"status": "hired", "recorded_by": "X"},
+    assert api("POST", f"/check-ins/{later['id']}", {"status": "hired"},
                expect=400)["error"]["details"]["status"]
     report = api("GET", "/reports/follow-up?programme_id=prog-1")["prog-1"]
     assert report["3_months"]["still_looking"] == 1 and report["3_months"]["recorded"] == 1

@@ -1,0 +1,63 @@
+"""Who may act on a case, beyond the role each route declares: LSP staff and plenary members
+on their own LSP's cases, the asesor on the cases assigned to them, the asesi on their own,
+and a plenary member never on a case they assessed. Pure domain code over the verified Caller.
+"""
+
+from kompeten_shared.auth import Caller
+
+from .case import Case
+
+
+def actor(caller: Caller) -> str:
+    """How the audit trail names the person: their name and the token's subject."""
+    return f"{caller.name} <{caller.subject}>"
+
+
+def may_read(caller: Caller, case: Case) -> None:
+    if caller.has("participant") and caller.participant_id == case.participant_id:
+        return
+    if caller.has("asesor") and caller.asesor and caller.asesor == case.asesor:
+        return
+    if caller.has("lsp_admin") and case.lsp_code is None:
+        return  # not yet assigned: the pool LSP staff assign from
+    caller.require(caller.has("lsp_admin", "plenary") and caller.lsp is not None
+                   and caller.lsp == case.lsp_code, "this case belongs to another LSP",
+                   case=case.id)
+
+
+def visible(caller: Caller, cases: list[Case]) -> list[Case]:
+    """The cases of a list the caller may read."""
+    seen = []
+    for case in cases:
+        try:
+            may_read(caller, case)
+        except Exception:  # noqa: BLE001 - a refusal only hides the case from the list
+            continue
+        seen.append(case)
+    return seen
+
+
+def is_asesi(caller: Caller, case: Case) -> None:
+    caller.require(caller.participant_id == case.participant_id,
+                   "only the asesi may do this for their own case", case=case.id)
+
+
+def is_assigned_asesor(caller: Caller, case: Case) -> str:
+    """The asesor's registration number, from the token."""
+    caller.require(caller.asesor is not None and caller.asesor == case.asesor,
+                   "only the asesor assigned to this case may do this", case=case.id)
+    return caller.asesor
+
+
+def is_lsp_staff(caller: Caller, lsp_code: str) -> None:
+    caller.require(caller.has("platform_operator") or caller.lsp == lsp_code,
+                   f"this belongs to {lsp_code}, another LSP", lsp=lsp_code)
+
+
+def is_independent_plenary(caller: Caller, case: Case) -> None:
+    """A plenary member of the case's LSP who did not assess it."""
+    caller.require(caller.lsp is not None and caller.lsp == case.lsp_code,
+                   "a plenary member decides only their own LSP's cases", case=case.id)
+    assessed = {case.asesor} | {r.asesor for r in case.results.values()}
+    caller.require(caller.asesor is None or caller.asesor not in assessed,
+                   "the asesor may not decide their own case", case=case.id)
