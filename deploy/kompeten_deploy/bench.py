@@ -43,7 +43,8 @@ def pipeline(found, amqp_uri: str, work, candidates: int) -> dict:
 
     with Stack(found, database_prefix=prefix, amqp_uri=amqp_uri, log_dir=work) as stack:
         started = time.perf_counter()
-        rows = scenario.run({name: stack.url(name) for name in SERVICES}, size=candidates,
+        rows = scenario.run({name: stack.url(name) for name in SERVICES},
+                            issuer=stack.servers.oidc_issuer, size=candidates,
                             seed=7, progress=progress)
         total = time.perf_counter() - started
     _drop(found, [f"{prefix}_{name}" for name in SERVICES])

@@ -31,6 +31,7 @@ def main() -> int:
         for name in SERVICES:
             print(f"  {name:<12} {stack.url(name)}  (log: {stack.log_path(name)})")
         rows = scenario.run({name: stack.url(name) for name in SERVICES},
+                            issuer=stack.servers.oidc_issuer,
                             progress=lambda line: print(line, flush=True))
         print("\nstopping the services ...")
     print()

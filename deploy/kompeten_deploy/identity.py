@@ -11,7 +11,8 @@ In the order the other servers follow (see servers.py):
 4. otherwise a message that says what to install.
 
 A Keycloak started here keeps running for the next command, like the other servers; its admin
-password is random and kept in .kompeten/keycloak-admin (0600).
+password is random and kept once per user in ~/.cache/kompeten/keycloak-admin (0600), so every
+checkout of that user can open the accounts its demo and tests need.
 """
 
 import glob
@@ -132,9 +133,9 @@ def start(say) -> None:
     home = distribution(say)
     password = secrets.token_urlsafe(18)
     STATE.mkdir(parents=True, exist_ok=True)
-    secret = STATE / "keycloak-admin"
+    secret = CACHE / "keycloak-admin"
+    secret.touch(mode=0o600)
     secret.write_text(password)
-    secret.chmod(0o600)
     env = {**os.environ, "JAVA_HOME": str(java), "KC_BOOTSTRAP_ADMIN_USERNAME": "admin",
            "KC_BOOTSTRAP_ADMIN_PASSWORD": password,
            # Keycloak sizes its heap from the machine's memory otherwise (70%).
@@ -159,7 +160,7 @@ def start(say) -> None:
 
 
 def _admin_password() -> str | None:
-    secret = STATE / "keycloak-admin"
+    secret = CACHE / "keycloak-admin"
     return secret.read_text().strip() if secret.exists() else None
 
 
@@ -212,3 +213,46 @@ def dev_credentials() -> tuple[str, dict[str, str]]:
     """The development users' password and the plug-ins' client secrets."""
     dev = json.loads(DEV_FILE.read_text())
     return dev["password"], dev["client_secrets"]
+
+
+class People:
+    """Access tokens of the development realm's people, for the demo, the tests and the
+    benchmarks: the named development users, and accounts opened for a cohort's participants
+    and asesor through the admin API (as an enrolment office invites them), all with the
+    development password. Tokens are reused until shortly before they expire."""
+
+    def __init__(self, issuer: str):
+        self.issuer = issuer
+        self.password = dev_credentials()[0]
+        self._tokens: dict[str, tuple[str, float]] = {}
+
+    def open_accounts(self, accounts: list[dict]) -> None:
+        """[{"username", "name", "roles", **tenancy claims}], in one partial import; an
+        account that exists already is kept."""
+        users = [{"username": a["username"], "enabled": True, "firstName": a["name"],
+                  "realmRoles": list(a["roles"]),
+                  "credentials": [{"type": "password", "value": self.password,
+                                   "temporary": False}],
+                  "attributes": {k: [v] for k, v in a.items()
+                                 if k not in ("username", "name", "roles")}}
+                 for a in accounts]
+        base = f"http://127.0.0.1:{PORT}/admin/realms/{REALM}"
+        for start in range(0, len(users), 500):
+            answer = admin_session().post(f"{base}/partialImport", timeout=300, json={
+                "ifResourceExists": "SKIP", "users": users[start:start + 500]})
+            if not answer.ok:
+                raise IdentityUnavailable(f"Keycloak refused the accounts: {answer.text[:300]}")
+
+    def token(self, username: str) -> str:
+        cached = self._tokens.get(username)
+        if cached and cached[1] > time.monotonic():
+            return cached[0]
+        answer = requests.post(f"{self.issuer}/protocol/openid-connect/token", timeout=30,
+                               data={"grant_type": "password", "client_id": "kompeten-cli",
+                                     "username": username, "password": self.password})
+        if not answer.ok:
+            raise IdentityUnavailable(f"{username} cannot sign in: {answer.text[:300]}")
+        token = answer.json()
+        self._tokens[username] = (token["access_token"],
+                                  time.monotonic() + token["expires_in"] - 30)
+        return token["access_token"]

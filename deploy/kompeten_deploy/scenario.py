@@ -15,12 +15,17 @@ from datetime import date, timedelta
 import requests
 from kompeten_certificate.verify import verify as verify_credential
 
+from .identity import People
+
 SCHEME = "GAR-OMP"
 # Two asesor of the LSP share the cohort: one may assess at most 10 asesi a day.
 ASESORS = ("MET.000.004213 2023", "MET.000.007781 2022")
 TUK = "TUK-GNI-SOR"
 DAILY_LOAD = 10  # asesi per asesor per day, the assessment service's rule
-PLENARY_MEMBER = "PLENO-GNI-01"
+# Who acts, each signed in to Keycloak (deploy/keycloak/dev-users.json); participants and
+# asesor get accounts of their own when the cohort is registered.
+OPERATOR, LSP_ADMIN, PLENARY = "operator-bandung", "admin-lsp-gni", "pleno-gni-1"
+HR, EMPLOYER_ID = "hr-maju-jahit", "maju-jahit"
 WEAK_UNIT = "C.14GAR02.015.1"
 REGENCY = "3204"  # Kabupaten Bandung, Jawa Barat
 METHODS = {"C.14GAR02.001.1": "observation", "C.14GAR02.007.1": "demonstration",
@@ -116,20 +121,24 @@ def expected(person: Person) -> dict:
 
 
 class Api:
-    """A thin JSON client that fails loudly with the service's error body."""
+    """A thin JSON client that fails loudly with the service's error body, acting as the
+    person named by `as_` with their own token."""
 
-    def __init__(self, base_url: str):
+    def __init__(self, base_url: str, people: People):
         self.base_url = base_url
+        self.people = people
         self.session = requests.Session()
 
-    def call(self, method: str, path: str, body=None, params=None, patience: float = 90):
+    def call(self, method: str, path: str, body=None, params=None, patience: float = 90, *,
+             as_: str):
         """Retries while the service is away or answers 5xx (restarting, its broker or
         database restarting): every request here may be repeated safely."""
         deadline = time.monotonic() + patience
         while True:
+            headers = {"Authorization": f"Bearer {self.people.token(as_)}"}
             try:
                 response = self.session.request(method, self.base_url + path, json=body,
-                                                params=params, timeout=30)
+                                                params=params, timeout=30, headers=headers)
             except requests.ConnectionError:
                 response = None
             if response is not None and response.status_code < 500:
@@ -156,11 +165,20 @@ def wait_until(what: str, check: Callable[[], int], target: int, progress, secon
     raise TimeoutError(f"{what}: only {last}/{target} after {seconds}s")
 
 
-def run(urls: dict[str, str], size: int = 16, seed: int | None = None,
+def participant_account(participant_id: str) -> str:
+    return f"peserta-{participant_id}"
+
+
+def asesor_account(registration_number: str) -> str:
+    return "asesor-" + registration_number.lower().replace(" ", "-")
+
+
+def run(urls: dict[str, str], issuer: str, size: int = 16, seed: int | None = None,
         progress: Callable[[str], None] = print, today: date | None = None) -> list[Row]:
     today = today or date.today()
-    enrollment, assessment = Api(urls["enrollment"]), Api(urls["assessment"])
-    certificate, placement = Api(urls["certificate"]), Api(urls["placement"])
+    accounts = People(issuer)
+    enrollment, assessment = Api(urls["enrollment"], accounts), Api(urls["assessment"], accounts)
+    certificate, placement = Api(urls["certificate"], accounts), Api(urls["placement"], accounts)
     people = cohort(size, seed)
     rows = [Row(person=p, expected=expected(p)) for p in people]
     start = today - timedelta(days=35)
@@ -172,15 +190,16 @@ def run(urls: dict[str, str], size: int = 16, seed: int | None = None,
         "venue": "Balai Desa Sukamaju, Kecamatan Soreang", "region_code": REGENCY,
         "start_date": start.isoformat(), "end_date": (start + timedelta(days=29)).isoformat(),
         "capacity": size, "attendance_threshold": 0.8,
-        "partner_employers": ["CV Maju Jahit Sejahtera"]})
+        "partner_employers": ["CV Maju Jahit Sejahtera"]}, as_=OPERATOR)
     employer = placement.call("POST", "/employers", {
-        "name": "CV Maju Jahit Sejahtera", "sector": "Garmen", "region_code": REGENCY,
-        "workforce": 85, "contact": {"person": "Ibu Ratna (HRD)", "phone": "0225891234"},
-        "programme_ids": [programme["id"]]})
+        "id": EMPLOYER_ID, "name": "CV Maju Jahit Sejahtera", "sector": "Garmen",
+        "region_code": REGENCY, "workforce": 85,
+        "contact": {"person": "Ibu Ratna (HRD)", "phone": "0225891234"},
+        "programme_ids": [programme["id"]]}, as_=OPERATOR)
     vacancy = placement.call("POST", "/vacancies", {
         "employer_id": employer["id"], "title": "Operator Jahit", "kind": "job",
         "scheme_code": SCHEME, "places": size,
-        "start_date": (today + timedelta(days=14)).isoformat()})
+        "start_date": (today + timedelta(days=14)).isoformat()}, as_=HR)
     for person in people:
         consents = [{"purpose": purpose, "granted": purpose != "partner_sharing"
                      or person.shares_data, "source": "formulir pendaftaran (paper form)",
@@ -188,27 +207,34 @@ def run(urls: dict[str, str], size: int = 16, seed: int | None = None,
         registered = enrollment.call("POST", "/participants", {
             "nik": person.nik, "name": person.name, "sex": person.sex,
             "birth_date": person.birth_date.isoformat(), "phone": person.phone,
-            "consents": consents})
+            "consents": consents}, as_=OPERATOR)
         person.participant_id = registered["participant_id"]
         enrollment.call("POST", f"/programmes/{programme['id']}/enrolments",
-                        {"participant_id": person.participant_id})
+                        {"participant_id": person.participant_id}, as_=OPERATOR)
     progress(f"  {len(people)} participants registered and enrolled")
+    accounts.open_accounts([{"username": participant_account(p.participant_id), "name": p.name,
+                            "roles": ["participant"], "participant_id": p.participant_id}
+                           for p in people])
+    progress(f"  {len(people)} participant accounts opened (sign-in for their own steps)")
 
     progress("2/6 attendance over 30 days, then the attendance rule")
     for day in range(30):
         present = [p.participant_id for p in people if day < p.attends_days]
         enrollment.call("POST", f"/programmes/{programme['id']}/attendance", {
-            "date": (start + timedelta(days=day)).isoformat(), "present": present})
-    closed = enrollment.call("POST", f"/programmes/{programme['id']}/close")
+            "date": (start + timedelta(days=day)).isoformat(), "present": present},
+            as_=OPERATOR)
+    closed = enrollment.call("POST", f"/programmes/{programme['id']}/close", as_=OPERATOR)
     progress(f"  completed {closed['completed']}, not completed {closed['not_completed']}")
     statuses = {e["participant_id"]: e["status"] for e in
-                enrollment.call("GET", f"/programmes/{programme['id']}/enrolments")}
+                enrollment.call("GET", f"/programmes/{programme['id']}/enrolments",
+                                as_=OPERATOR)}
 
     progress("3/6 assessment: cases open from training.completed")
     completed = sum(1 for s in statuses.values() if s == "completed")
 
     def cases():
-        return assessment.call("GET", "/cases", params={"programme_id": programme["id"]})
+        return assessment.call("GET", "/cases", params={"programme_id": programme["id"]},
+                               as_=LSP_ADMIN)
 
     wait_until("cases opened", lambda: len(cases()), completed, progress)
     by_participant = {p.participant_id: p for p in people}
@@ -217,22 +243,27 @@ def run(urls: dict[str, str], size: int = 16, seed: int | None = None,
         asesors.append(assessment.call("POST", "/asesors", {
             "registration_number": f"MET.000.{900000 + len(asesors)} 2026",
             "name": f"Asesor Tambahan {len(asesors)}", "lsp_code": "LSP-GNI",
-            "schemes": [SCHEME], "valid_until": (today + timedelta(days=365)).isoformat()}
-        )["registration_number"])
+            "schemes": [SCHEME], "valid_until": (today + timedelta(days=365)).isoformat()},
+            as_=LSP_ADMIN)["registration_number"])
+    accounts.open_accounts([{"username": asesor_account(a), "name": f"Asesor {a}",
+                            "roles": ["asesor"], "lsp": "LSP-GNI", "asesor": a}
+                           for a in asesors])
     for n, case in enumerate(cases()):
         person = by_participant[case["participant_id"]]
         asesor = asesors[n % len(asesors)]
+        asesi = participant_account(person.participant_id)
         assessment.call("POST", f"/cases/{case['id']}/self-assessment", {  # APL-02
-            "submitted_by": person.name, "units": [
-                {"code": u["code"], "competent": True} for u in case["units"]]})
+            "units": [{"code": u["code"], "competent": True} for u in case["units"]]},
+            as_=asesi)
         assessment.call("POST", f"/cases/{case['id']}/assignment", {
-            "asesor": asesor, "tuk": TUK, "assigned_by": "Admin LSP Garmen Nusantara"})
-        assessment.call("POST", f"/cases/{case['id']}/results", {"asesor": asesor, "units": [
+            "asesor": asesor, "tuk": TUK}, as_=LSP_ADMIN)
+        assessment.call("POST", f"/cases/{case['id']}/results", {"units": [
             {"code": u["code"], "method": METHODS[u["code"]],
-             "result": "BK" if u["code"] == person.weak_unit else "K"} for u in case["units"]]})
-        assessment.call("POST", f"/cases/{case['id']}/recommendation", {"asesor": asesor})
-        assessment.call("POST", f"/cases/{case['id']}/decision",
-                        {"decided_by": PLENARY_MEMBER})
+             "result": "BK" if u["code"] == person.weak_unit else "K"} for u in case["units"]]},
+            as_=asesor_account(asesor))
+        assessment.call("POST", f"/cases/{case['id']}/recommendation", {},
+                        as_=asesor_account(asesor))
+        assessment.call("POST", f"/cases/{case['id']}/decision", {}, as_=PLENARY)
     decisions = {c["participant_id"]: c["decision"]["overall"] for c in cases()}
     progress(f"  decided: {sum(v == 'K' for v in decisions.values())} K, "
              f"{sum(v == 'BK' for v in decisions.values())} BK")
@@ -246,7 +277,8 @@ def run(urls: dict[str, str], size: int = 16, seed: int | None = None,
         for p in holders:
             if p.participant_id not in into:
                 found = certificate.call("GET", "/certificates", params={
-                    "participant_id": p.participant_id, "kind": kind})
+                    "participant_id": p.participant_id, "kind": kind},
+                    as_=participant_account(p.participant_id))
                 if found:
                     into[p.participant_id] = found[0]
         return len(into)
@@ -258,13 +290,15 @@ def run(urls: dict[str, str], size: int = 16, seed: int | None = None,
                len(graduates), progress)
     progress(f"  {len(trained)} training certificates, {len(certificates)} certifications")
     keys = requests.get(urls["certificate"] + "/.well-known/jwks.json", timeout=10).json()
-    for cert in certificates.values():
+    for participant_id, cert in certificates.items():
         verified = requests.get(cert["verification_url"], timeout=10).json()  # a QR scan
         if verified["status"] != "valid":
             raise RuntimeError(f"{cert['number']} does not verify: {verified}")
         # what an employer does with the credential the graduate hands over, offline
-        token = requests.get(f"{urls['certificate']}/certificates/{cert['number']}/credential",
-                             timeout=10).text
+        token = requests.get(
+            f"{urls['certificate']}/certificates/{cert['number']}/credential", timeout=10,
+            headers={"Authorization": "Bearer " + accounts.token(
+                participant_account(participant_id))}).text
         verify_credential(token, keys["keys"])
     progress(f"  {len(certificates)} signed credentials verified against the issuer's keys")
 
@@ -272,23 +306,28 @@ def run(urls: dict[str, str], size: int = 16, seed: int | None = None,
     sharing = [p for p in competent if p.shares_data]
 
     def candidates():
-        return placement.call("GET", f"/vacancies/{vacancy['id']}/candidates")["candidates"]
+        return placement.call("GET", f"/vacancies/{vacancy['id']}/candidates",
+                              as_=HR)["candidates"]
     wait_until("graduates in the partner's pool", lambda: len(candidates()), len(sharing),
                progress)
     outcomes = {}
     for candidate in candidates():
         person = by_participant[candidate["participant_id"]]
         offer = placement.call("POST", "/offers", {"vacancy_id": vacancy["id"],
-                                                   "participant_id": person.participant_id})
+                                                   "participant_id": person.participant_id},
+                               as_=HR)
+        graduate = participant_account(person.participant_id)
         if person.declines_offer:
             placement.call("POST", f"/offers/{offer['id']}/decline",
-                           {"reason": "memilih usaha jahit sendiri (chose self-employment)"})
+                           {"reason": "memilih usaha jahit sendiri (chose self-employment)"},
+                           as_=graduate)
             outcomes[person.participant_id] = "declined"
         else:
-            placement.call("POST", f"/offers/{offer['id']}/accept", {})
+            placement.call("POST", f"/offers/{offer['id']}/accept", {}, as_=graduate)
             outcomes[person.participant_id] = "placed"
     progress(f"  offers {len(outcomes)}, placed {sum(v == 'placed' for v in outcomes.values())}")
-    absorbed = placement.call("GET", "/reports/absorption")["programmes"][programme["id"]]
+    absorbed = placement.call("GET", "/reports/absorption",
+                              as_=OPERATOR)["programmes"][programme["id"]]
     progress(f"  absorption: {absorbed['placed']} of {absorbed['certified']} certified "
              f"graduates placed ({absorbed['absorption_rate']:.0%})")
 

@@ -2,7 +2,7 @@
 
     python -m kompeten_deploy.servers      # prints export lines for AMQP_URI, MONGO_URI, ...
 
-Run as a command it also makes the OpenID Connect issuer reachable (identity.py: Keycloak).
+And the OpenID Connect issuer the services check tokens against (identity.py: Keycloak).
 
 For each server, in this order: the one named by the environment (AMQP_URI / MONGO_URI); one
 already listening on the local default port; a local binary we can start (rabbitmq-server;
@@ -51,10 +51,11 @@ class Servers:
     amqp_uri: str
     rabbit_api_uri: str
     mongo_uri: str
+    oidc_issuer: str
 
     def environ(self) -> dict[str, str]:
         return {"AMQP_URI": self.amqp_uri, "RABBIT_API_URI": self.rabbit_api_uri,
-                "MONGO_URI": self.mongo_uri}
+                "MONGO_URI": self.mongo_uri, "OIDC_ISSUER": self.oidc_issuer}
 
 
 def say(message: str) -> None:
@@ -311,21 +312,25 @@ def isolated_vhost(found: Servers, prefix: str):
 
 
 def ensure() -> Servers:
+    from . import identity
+
     amqp_uri, rabbit_api_uri = ensure_rabbitmq()
-    return Servers(amqp_uri=amqp_uri, rabbit_api_uri=rabbit_api_uri, mongo_uri=ensure_mongo())
+    mongo_uri = ensure_mongo()
+    try:
+        issuer = identity.ensure(say)
+    except identity.IdentityUnavailable as exc:
+        raise ServerUnavailable(str(exc)) from None
+    return Servers(amqp_uri=amqp_uri, rabbit_api_uri=rabbit_api_uri, mongo_uri=mongo_uri,
+                   oidc_issuer=issuer)
 
 
 def main() -> int:
-    from . import identity
-
     try:
         servers = ensure()
-        issuer = identity.ensure(say)
-    except (ServerUnavailable, identity.IdentityUnavailable,
-            subprocess.CalledProcessError) as exc:
+    except (ServerUnavailable, subprocess.CalledProcessError) as exc:
         say(f"error: {exc}")
         return 1
-    for key, value in {**servers.environ(), "OIDC_ISSUER": issuer}.items():
+    for key, value in servers.environ().items():
         print(f"export {key}='{value}'")
     return 0
 

@@ -54,7 +54,7 @@ def assert_the_contract(event: dict, participant_id: str, scheme_code: str, lsp_
     assert data["holder_name"] == "Wulan Sari"
 
 
-def test_the_built_in_service_fulfils_the_contract(assessment, bus, call):
+def test_the_built_in_service_fulfils_the_contract(assessment, bus, call, person):
     listener = bus.listen("assessment.events", "assessment.decided")
     opened = training_completed("GAR-OMP")
     with entrypoint_waiter(assessment, "on_training_completed"):
@@ -62,45 +62,63 @@ def test_the_built_in_service_fulfils_the_contract(assessment, bus, call):
     participant = opened["data"]["participant_id"]
     [case] = call("GET", f"/cases?participant_id={participant}")
     asesor = "MET.000.004213 2023"
-    call("POST", f"/cases/{case['id']}/self-assessment", {"submitted_by": "asesi", "units": [
-        {"code": u["code"], "competent": True} for u in case["units"]]})
-    call("POST", f"/cases/{case['id']}/assignment",
-         {"asesor": asesor, "tuk": "TUK-GNI-SOR", "assigned_by": "Admin LSP"})
-    call("POST", f"/cases/{case['id']}/results", {"asesor": asesor, "units": [
-        {"code": u["code"], "result": "K", "method": "demonstration"} for u in case["units"]]})
-    call("POST", f"/cases/{case['id']}/recommendation", {"asesor": asesor})
-    call("POST", f"/cases/{case['id']}/decision", {"decided_by": "PLENO-GNI-01"})
+    as_asesor = person("asesor", lsp="LSP-GNI", asesor=asesor)
+    call("POST", f"/cases/{case['id']}/self-assessment", {"units": [
+        {"code": u["code"], "competent": True} for u in case["units"]]},
+        as_=person("participant", participant_id=participant))
+    call("POST", f"/cases/{case['id']}/assignment", {"asesor": asesor, "tuk": "TUK-GNI-SOR"})
+    call("POST", f"/cases/{case['id']}/results", {"units": [
+        {"code": u["code"], "result": "K", "method": "demonstration"} for u in case["units"]]},
+        as_=as_asesor)
+    call("POST", f"/cases/{case['id']}/recommendation", {}, as_=as_asesor)
+    call("POST", f"/cases/{case['id']}/decision", {}, as_=person("plenary", lsp="LSP-GNI"))
     [event] = listener.events(1)
     assert_the_contract(event, participant, "GAR-OMP", "LSP-GNI")
 
 
-def route_to_lsp(assessment, lsp, bus) -> tuple[dict, dict]:
+@pytest.fixture
+def rjt(person):
+    """Signed in as staff of the external LSP (LSP-RJT): its admin, its plenary member."""
+    return {"admin": {"Authorization": "Bearer " + person("lsp_admin", lsp="LSP-RJT")},
+            "plenary": {"Authorization": "Bearer " + person("plenary", lsp="LSP-RJT",
+                                                           name="Pleno RJT")}}
+
+
+def route_to_lsp(assessment, lsp, bus, rjt) -> tuple[dict, dict]:
     opened = training_completed("RJT-PRJ")
     with entrypoint_waiter(lsp, "on_requested"), \
             entrypoint_waiter(assessment, "on_training_completed"):
         bus.publish_event(opened)
-    [request] = requests.get(lsp.url + "/requests", timeout=10).json()
+    [request] = requests.get(lsp.url + "/requests", headers=rjt["admin"], timeout=10).json()
     return opened, request
 
 
-def test_an_external_lsp_service_fulfils_the_same_contract(assessment, lsp, bus, call):
-    opened, request = route_to_lsp(assessment, lsp, bus)
+def test_an_external_lsp_service_fulfils_the_same_contract(assessment, lsp, bus, call, rjt,
+                                                           person):
+    opened, request = route_to_lsp(assessment, lsp, bus, rjt)
     participant = opened["data"]["participant_id"]
     assert request["participant_id"] == participant and request["lsp_code"] == "LSP-RJT"
-    assert call("GET", f"/cases/{request['case_id']}")["status"] == "requested"
+    admin = person("lsp_admin", lsp="LSP-RJT")
+    assert call("GET", f"/cases/{request['case_id']}", as_=admin)["status"] == "requested"
+    call("GET", f"/cases/{request['case_id']}", expect=403)  # not LSP-GNI's case
     listener = bus.listen("assessment.events", "assessment.decided")
+    decision = {"assessor_reg": "MET.RJT.000123",
+                "units": [{"code": u["code"], "result": "K"} for u in request["units"]]}
+    refused = requests.post(f"{lsp.url}/requests/{request['case_id']}/decision",
+                            json=decision, headers=rjt["admin"], timeout=10)
+    assert refused.status_code == 403  # an admin is not the plenary
     with entrypoint_waiter(assessment, "on_decision_submitted"):
-        submitted = requests.post(f"{lsp.url}/requests/{request['case_id']}/decision", json={
-            "assessor_reg": "MET.RJT.000123", "decided_by": "PLENO-RJT-01",
-            "units": [{"code": u["code"], "result": "K"} for u in request["units"]]},
-            timeout=10)
+        submitted = requests.post(f"{lsp.url}/requests/{request['case_id']}/decision",
+                                  json=decision, headers=rjt["plenary"], timeout=10)
     assert submitted.status_code == 200, submitted.text
     [event] = listener.events(1)
     assert_the_contract(event, participant, "RJT-PRJ", "LSP-RJT")
-    case = call("GET", f"/cases/{request['case_id']}")
-    assert case["status"] == "decided" and case["decision"]["decided_by"] == "PLENO-RJT-01"
-    assert [e["action"] for e in call("GET", f"/cases/{request['case_id']}/audit")] == [
-        "opened", "requested", "decided_externally"]
+    case = call("GET", f"/cases/{request['case_id']}", as_=admin)
+    assert case["status"] == "decided"
+    assert case["decision"]["decided_by"].startswith("Pleno RJT <")
+    assert [e["action"] for e in call("GET", f"/cases/{request['case_id']}/audit",
+                                      as_=admin)] == ["opened", "requested",
+                                                      "decided_externally"]
 
 
 def submission(case_id: str, participant_id: str, *, lsp_code="LSP-RJT", scheme="RJT-PRJ",
@@ -127,8 +145,8 @@ def submission(case_id: str, participant_id: str, *, lsp_code="LSP-RJT", scheme=
     (dict(sewing_case=True), "lsp_not_licensed: LSP-RJT is not licensed for GAR-OMP"),
 ])
 def test_forged_decisions_are_dead_lettered_and_never_become_decisions(
-        assessment, lsp, bus, call, forge, reason):
-    opened, request = route_to_lsp(assessment, lsp, bus)
+        assessment, lsp, bus, call, forge, reason, rjt, person):
+    opened, request = route_to_lsp(assessment, lsp, bus, rjt)
     case_id, participant = request["case_id"], request["participant_id"]
     if forge.pop("unknown_case", False):
         case_id = str(uuid.uuid4())
@@ -144,4 +162,5 @@ def test_forged_decisions_are_dead_lettered_and_never_become_decisions(
     [(_, headers)] = bus.dead_letters("assessment")
     assert headers["x-kompeten-reason"].startswith(reason)
     assert listener.events(1, timeout=1) == []
-    assert call("GET", f"/cases/{request['case_id']}")["status"] == "requested"
+    assert call("GET", f"/cases/{request['case_id']}",
+                as_=person("lsp_admin", lsp="LSP-RJT"))["status"] == "requested"

@@ -5,7 +5,7 @@ import subprocess
 import uuid
 
 import pytest
-from kompeten_deploy import rabbit_cluster, servers
+from kompeten_deploy import identity, rabbit_cluster, servers
 from kompeten_deploy.local import free_port
 
 
@@ -37,7 +37,8 @@ def own_servers(tmp_path_factory):
     broker = rabbit_cluster.start_single("faults")
     database = FerretDB(tmp_path_factory.mktemp("ferretdb"))
     database.start()
-    yield broker, database, servers.Servers(broker.amqp_uri, "", database.uri)
+    yield broker, database, servers.Servers(broker.amqp_uri, "", database.uri,
+                                            identity.ensure(say=lambda line: None))
     database.kill()
     rabbit_cluster.stop_node(broker)
 

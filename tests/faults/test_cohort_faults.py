@@ -65,7 +65,8 @@ def test_a_cohort_reaches_the_right_end_through_restarts_and_a_killed_service(
                     "database restarted" not in done and len(faults) == 2:
                 faults.append(later(restart_database, 0))
 
-        rows = scenario.run({name: stack.url(name) for name in SERVICES}, size=COHORT, seed=11,
+        rows = scenario.run({name: stack.url(name) for name in SERVICES},
+                            issuer=stack.servers.oidc_issuer, size=COHORT, seed=11,
                             progress=progress)
         for fault in faults:
             fault.join()

@@ -97,3 +97,25 @@ def test_rabbitmq_accepts_the_production_definitions(servers):
     finally:
         requests.delete(f"{base}/vhosts/{vhost}", auth=auth, timeout=10)
         requests.delete(f"{base}/users/{vhost}", auth=auth, timeout=10)
+
+
+def test_the_identity_provider_imports_the_realm_and_never_the_development_users():
+    kustomization = yaml.safe_load((DEPLOY / "k8s" / "kustomization.yaml").read_text())
+    [realm] = kustomization["configMapGenerator"]
+    [source] = realm["files"]
+    assert (DEPLOY / "k8s" / source.split("=")[1]).resolve() == \
+        (DEPLOY / "keycloak" / "kompeten-realm.json").resolve()
+    deployment, _ = yaml.safe_load_all((DEPLOY / "k8s" / "keycloak.yaml").read_text())
+    [container] = deployment["spec"]["template"]["spec"]["containers"]
+    assert "--import-realm" in container["args"] and "start" in container["args"]
+    assert container["volumeMounts"][0]["mountPath"] == "/opt/keycloak/data/import"
+    compose = yaml.safe_load((DEPLOY / "compose.yaml").read_text())
+    assert any(v.startswith("./keycloak/kompeten-realm.json:")
+               for v in compose["services"]["keycloak"]["volumes"])
+    config = yaml.safe_load((DEPLOY / "k8s" / "config.yaml").read_text())["data"]
+    assert config["OIDC_ISSUER"].endswith("/realms/kompeten")
+    for manifest in [*(DEPLOY / "k8s").glob("*.yaml"), DEPLOY / "compose.yaml"]:
+        loaded = json.dumps(list(yaml.safe_load_all(manifest.read_text())))  # not comments
+        assert "dev-users" not in loaded, manifest
+    realm_users = json.loads((DEPLOY / "keycloak" / "kompeten-realm.json").read_text())["users"]
+    assert all(u.get("serviceAccountClientId") for u in realm_users)  # no people
