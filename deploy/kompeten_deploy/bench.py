@@ -20,10 +20,12 @@ import time
 import uuid
 
 from kombu import Connection, Exchange, Queue
+from kompeten_shared.auth import TokenVerifier
 from pymongo import MongoClient
 
 from . import scenario, servers
 from .bench_certificates import decision, issue_burst, raw_broker_rate
+from .identity import People
 from .stack import SERVICES, Stack
 
 STAGES = ("1/6", "2/6", "3/6", "4/6", "5/6", "6/6")
@@ -41,11 +43,12 @@ def pipeline(found, amqp_uri: str, work, candidates: int) -> dict:
         if line[:3] in STAGES:
             marks.append((line, time.perf_counter()))
 
+    people = People(found.oidc_issuer)
     with Stack(found, database_prefix=prefix, amqp_uri=amqp_uri, log_dir=work) as stack:
         started = time.perf_counter()
         rows = scenario.run({name: stack.url(name) for name in SERVICES},
                             issuer=stack.servers.oidc_issuer, size=candidates,
-                            seed=7, progress=progress)
+                            seed=7, progress=progress, accounts=people)
         total = time.perf_counter() - started
     _drop(found, [f"{prefix}_{name}" for name in SERVICES])
     wrong = [r for r in rows if r.observed() != r.expected]
@@ -57,7 +60,21 @@ def pipeline(found, amqp_uri: str, work, candidates: int) -> dict:
     placed = sum(r.placement == "placed" for r in rows)
     return {"candidates": candidates, "placed": placed, "seconds": round(total, 2),
             "candidates_per_second": round(candidates / total, 2),
-            "stages_candidates_per_second": stages}
+            "stages_candidates_per_second": stages, "authenticated_requests": people.used}
+
+
+def token_verification(issuer: str, rounds: int = 2000) -> float:
+    """Seconds one service spends on the full check of a real Keycloak access token seen for
+    the first time (signature, issuer, audience, lifetime; the key set fetched once, as in a
+    running service). Repeats of a token are remembered, so this is an upper bound."""
+    token = People(issuer).token(scenario.OPERATOR)
+    verifier = TokenVerifier(issuer, "kompeten-enrollment")
+    verifier.verify(token)
+    started = time.perf_counter()
+    for _ in range(rounds):
+        verifier._verified.clear()  # as if every request brought a new token
+        verifier.verify(token)
+    return (time.perf_counter() - started) / rounds
 
 
 def latency(stack: Stack, seconds: int, rate: int) -> dict:
@@ -144,7 +161,13 @@ def main(candidates: int = 200, decisions: int = 2000) -> int:
             _drop(found, [stack.database("certificate")])
         one = burst(found, amqp_uri, work, decisions, 1)
         two = burst(found, amqp_uri, work, decisions, 2)
+    verify_seconds = token_verification(found.oidc_issuer)
+    # at most this share of the chain's time went to verifying tokens
+    token_share = flow["authenticated_requests"] * verify_seconds / flow["seconds"]
     figures = {
+        "token_verification": {"microseconds_each": round(verify_seconds * 1e6, 1),
+                               "authenticated_requests": flow["authenticated_requests"],
+                               "share_of_pipeline_time": round(token_share, 5)},
         "baseline_broker_messages_per_second": round(broker, 1),
         "pipeline": {**flow, "ratio_to_broker": round(flow["candidates_per_second"] / broker, 5)},
         "decision_to_certificate_latency": delays,
@@ -159,6 +182,9 @@ def main(candidates: int = 200, decisions: int = 2000) -> int:
           f"(ratio {figures['pipeline']['ratio_to_broker']})")
     for stage, rate in flow["stages_candidates_per_second"].items():
         print(f"  stage {stage}: {rate} candidates/s (ratio {rate / broker:.5f})")
+    print(f"token verification: {verify_seconds * 1e6:.0f} us for a full check; the "
+          f"pipeline's {flow['authenticated_requests']} authenticated requests spent at most "
+          f"{token_share:.3%} of its time on it")
     print(f"latency decision -> certificate.issued at {LATENCY_RATE}/s: p50 "
           f"{delays['p50_ms']} ms, p95 {delays['p95_ms']} ms, p99 {delays['p99_ms']} ms")
     print(f"certificates, {decisions} at once: one instance {one:.0f}/s (ratio "

@@ -225,6 +225,7 @@ class People:
         self.issuer = issuer
         self.password = dev_credentials()[0]
         self._tokens: dict[str, tuple[str, float]] = {}
+        self.used = 0  # tokens handed out: one per authenticated request
 
     def open_accounts(self, accounts: list[dict]) -> None:
         """[{"username", "name", "roles", **tenancy claims}], in one partial import; an
@@ -244,6 +245,7 @@ class People:
                 raise IdentityUnavailable(f"Keycloak refused the accounts: {answer.text[:300]}")
 
     def token(self, username: str) -> str:
+        self.used += 1
         cached = self._tokens.get(username)
         if cached and cached[1] > time.monotonic():
             return cached[0]

@@ -174,9 +174,10 @@ def asesor_account(registration_number: str) -> str:
 
 
 def run(urls: dict[str, str], issuer: str, size: int = 16, seed: int | None = None,
-        progress: Callable[[str], None] = print, today: date | None = None) -> list[Row]:
+        progress: Callable[[str], None] = print, today: date | None = None,
+        accounts: People | None = None) -> list[Row]:
     today = today or date.today()
-    accounts = People(issuer)
+    accounts = accounts or People(issuer)
     enrollment, assessment = Api(urls["enrollment"], accounts), Api(urls["assessment"], accounts)
     certificate, placement = Api(urls["certificate"], accounts), Api(urls["placement"], accounts)
     people = cohort(size, seed)

@@ -6,6 +6,7 @@ TokenVerifier; and everything a verifier must refuse."""
 import base64
 import json
 import os
+import time
 
 import jwt
 import pytest
@@ -139,3 +140,17 @@ def test_the_production_realm_has_no_people_and_the_command_line_signs_in(
         caller.subject
     with pytest.raises(client.ApiError):
         client.login(keycloak, "officer-lsp-gni", "wrong-password-1", say=lambda line: None)
+
+
+def test_a_verified_token_is_remembered_only_until_it_expires(issuer):
+    verifier = TokenVerifier(issuer.url, "kompeten-enrollment", leeway=0)
+    token = issuer.token(roles=["operator"], lifetime=2)
+    assert verifier.verify(token).roles == {"operator"}
+    assert verifier.verify(token).roles == {"operator"}  # remembered
+    time.sleep(3)
+    with pytest.raises(Unauthenticated) as caught:
+        verifier.verify(token)
+    assert caught.value.code == "token_expired"
+    forged = token[:-4] + ("AAAA" if not token.endswith("AAAA") else "BBBB")
+    with pytest.raises(Unauthenticated):  # a different string is checked in full
+        verifier.verify(forged)
