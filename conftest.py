@@ -173,7 +173,8 @@ def service_config(rabbit_config, web_config, servers, database_prefix, tmp_path
             "MONGO_DATABASE": f"{database_prefix}_{service}",
             "NIK_HASH_KEY": "test-key", "PUBLIC_URL": "http://verify.test",
             "VALIDITY_YEARS": 3, "LSP_KEYS": "LSP-RJT=test-lsp-key",
-            "LSP_SIGNING_KEY": "test-lsp-key",
+            "LSP_SIGNING_KEY": "test-lsp-key", "LSP_CLIENT_ID": "kompeten-lsp-rjt",
+            "LSP_CLIENT_SECRET": "test-client-secret",
             "SIGNING_KEYS_DIR": str(tmp_path / f"{service}-keys"), **extra,
         }
 

@@ -43,6 +43,10 @@ class EnvelopeSchema(Schema):
     datacontenttype = fields.String(required=True, validate=validate.Equal(CONTENT_TYPE))
     dataschema = fields.String(required=True)
     data = fields.Dict(required=True)
+    # Extension attribute: the producing program's own access token (OAuth client
+    # credentials), where a consumer ties an event to an OpenID Connect client (an external
+    # LSP's decisions). Short-lived; never personal data.
+    clienttoken = fields.String(load_default=None, validate=validate.Length(max=8000))
 
 
 @dataclass(frozen=True)
@@ -55,6 +59,7 @@ class CloudEvent:
     dataschema: str
     data: dict
     raw_data: dict | None = None  # the data as it came over the wire, for signatures
+    clienttoken: str | None = None
 
     @property
     def producer(self) -> str:
@@ -63,11 +68,12 @@ class CloudEvent:
 
     def wire(self) -> dict:
         """The JSON envelope with the data as it came over the wire, to pass the event on."""
-        return {"specversion": SPECVERSION, "id": self.id, "source": self.source,
+        wire = {"specversion": SPECVERSION, "id": self.id, "source": self.source,
                 "type": self.type,
                 "time": self.time.isoformat().replace("+00:00", "Z"), "subject": self.subject,
                 "datacontenttype": CONTENT_TYPE, "dataschema": self.dataschema,
                 "data": self.raw_data if self.raw_data is not None else self.data}
+        return {**wire, "clienttoken": self.clienttoken} if self.clienttoken else wire
 
 
 _envelope = EnvelopeSchema()
@@ -79,9 +85,10 @@ def source_of(service: str) -> str:
 
 def build(*, service: str, type: str, data: dict, dataschema: str,
           subject: str | None = None, id: str | None = None,
-          time: datetime | None = None) -> dict:
+          time: datetime | None = None, clienttoken: str | None = None) -> dict:
     """The JSON-ready envelope around already serialised `data`."""
-    return {
+    extension = {"clienttoken": clienttoken} if clienttoken else {}
+    return {**extension,
         "specversion": SPECVERSION,
         "id": id or str(uuid.uuid4()),
         "source": source_of(service),
@@ -105,4 +112,5 @@ def parse(body: Any) -> CloudEvent:
     return CloudEvent(
         id=loaded["id"], source=loaded["source"], type=loaded["type"], time=loaded["time"],
         subject=loaded["subject"], dataschema=loaded["dataschema"], data=loaded["data"],
+        clienttoken=loaded["clienttoken"],
     )

@@ -43,13 +43,13 @@ class Publish:
         self.service = provider.container.service_name
 
     def __call__(self, type_: str, data: dict, subject: str | None = None,
-                 event_id: str | None = None) -> dict:
-        staged = self.stage(type_, data, subject, event_id)
+                 event_id: str | None = None, clienttoken: str | None = None) -> dict:
+        staged = self.stage(type_, data, subject, event_id, clienttoken)
         self.send(staged)
         return staged["event"]
 
     def stage(self, type_: str, data: dict, subject: str | None = None,
-              event_id: str | None = None) -> dict:
+              event_id: str | None = None, clienttoken: str | None = None) -> dict:
         """Published with the type as routing key, or the narrower key the event type declares
         (`assessment.requested.{lsp_code}`, `offer.made.{employer_id}`), filled from the data,
         so a partner's queue can be bound to its own events only."""
@@ -59,7 +59,7 @@ class Publish:
                              f"{spec.producer} owns it")
         event = envelope.build(service=self.service, type=type_,
                                data=dump_data(type_, data), dataschema=spec.dataschema,
-                               subject=subject, id=event_id)
+                               subject=subject, id=event_id, clienttoken=clienttoken)
         return {"event": event,
                 "routing_key": spec.routing_key.format(**data) if spec.routing_key else type_}
 

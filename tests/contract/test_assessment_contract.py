@@ -2,6 +2,7 @@
 own service (plugins/lsp-reference): both must end in the same assessment.decided, and a forged
 decision must never become one."""
 
+import time
 import uuid
 from datetime import UTC, date, datetime
 
@@ -121,8 +122,9 @@ def test_an_external_lsp_service_fulfils_the_same_contract(assessment, lsp, bus,
                                                       "decided_externally"]
 
 
-def submission(case_id: str, participant_id: str, *, lsp_code="LSP-RJT", scheme="RJT-PRJ",
-               key="test-lsp-key", producer="lsp-rjt") -> dict:
+def submission(case_id: str, participant_id: str, *, clienttoken: str | None,
+               lsp_code="LSP-RJT", scheme="RJT-PRJ", key="test-lsp-key",
+               producer="lsp-rjt") -> dict:
     units = [{"code": c, "title": c, "result": "K"}
              for c in ("C.13RJT00.002.1", "C.13RJT00.005.1", "C.13RJT00.009.1")]
     decision = dump_data("assessment.decided", {
@@ -133,7 +135,8 @@ def submission(case_id: str, participant_id: str, *, lsp_code="LSP-RJT", scheme=
         "holder_name": "Wulan Sari"})
     data = {**decision, "signature": signing.sign(decision, key)}
     return envelope.build(service=producer, type="assessment.decision_submitted", data=data,
-                          dataschema=EVENTS["assessment.decision_submitted"].dataschema)
+                          dataschema=EVENTS["assessment.decision_submitted"].dataschema,
+                          clienttoken=clienttoken)
 
 
 @pytest.mark.parametrize("forge, reason", [
@@ -143,9 +146,14 @@ def submission(case_id: str, participant_id: str, *, lsp_code="LSP-RJT", scheme=
                                                   "decisions for LSP-GNI"),
     (dict(unknown_case=True), "case_not_found"),
     (dict(sewing_case=True), "lsp_not_licensed: LSP-RJT is not licensed for GAR-OMP"),
+    # signed with the right secret, but not sent by the LSP's own client
+    (dict(clienttoken=None), "client_unverified: the client token: sign in first"),
+    (dict(clienttoken="LSP-GNI's client"), "client_unverified: the token is kompeten-lsp-gni's"),
+    (dict(clienttoken="expired"), "client_unverified: the client token: the token has expired"),
+    (dict(clienttoken="an operator"), "client_unverified: the token is kompeten-tests's"),
 ])
 def test_forged_decisions_are_dead_lettered_and_never_become_decisions(
-        assessment, lsp, bus, call, forge, reason, rjt, person):
+        assessment, lsp, bus, call, forge, reason, rjt, person, issuer):
     opened, request = route_to_lsp(assessment, lsp, bus, rjt)
     case_id, participant = request["case_id"], request["participant_id"]
     if forge.pop("unknown_case", False):
@@ -157,7 +165,15 @@ def test_forged_decisions_are_dead_lettered_and_never_become_decisions(
         [case] = call("GET", f"/cases?participant_id={sewing['data']['participant_id']}")
         case_id, participant = case["id"], sewing["data"]["participant_id"]
     listener = bus.listen("assessment.events", "assessment.decided")
-    forged = submission(case_id, participant, **forge)
+    tokens = {  # the LSP's own client's, unless the forge says otherwise
+        "own": issuer.token(roles=["lsp_system"], lsp="LSP-RJT", azp="kompeten-lsp-rjt"),
+        "LSP-GNI's client": issuer.token(roles=["lsp_system"], lsp="LSP-GNI",
+                                         azp="kompeten-lsp-gni"),
+        "expired": issuer.token(roles=["lsp_system"], lsp="LSP-RJT", azp="kompeten-lsp-rjt",
+                                lifetime=-600, iat=int(time.time()) - 1200),
+        "an operator": issuer.token(roles=["operator"], agency="DISNAKER-3204")}
+    chosen = forge.pop("clienttoken", "own")
+    forged = submission(case_id, participant, clienttoken=chosen and tokens[chosen], **forge)
     bus.publish_raw("lsp.events", "assessment.decision_submitted", forged)
     [(_, headers)] = bus.dead_letters("assessment")
     assert headers["x-kompeten-reason"].startswith(reason)

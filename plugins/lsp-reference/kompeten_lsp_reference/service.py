@@ -7,8 +7,10 @@ The contract, the same for an LSP's system in any language:
 2. assess the asesi the LSP's own way;
 3. publish `assessment.decision_submitted` on the `lsp.events` exchange, source
    `/kompeten/lsp-<code>`, in the assessment.decided shape plus an HMAC-SHA256 signature
-   (kompeten_shared.signing) with the secret shared with the Kompeten operator.
-Kompeten checks origin, case, licence and signature and publishes assessment.decided.
+   (kompeten_shared.signing) with the secret shared with the Kompeten operator, and the
+   LSP's own access token (client credentials of its OpenID Connect client
+   `kompeten-lsp-<code>`) in the envelope's `clienttoken` extension attribute.
+Kompeten checks origin, client, case, licence and signature and publishes assessment.decided.
 
 Another LSP copies this package and changes `name`, the routing key and its config.
 
@@ -18,6 +20,7 @@ Another LSP copies this package and changes `name`, the routing key and its conf
 from datetime import UTC, datetime
 
 from kompeten_shared import signing
+from kompeten_shared.auth import ClientCredentials
 from kompeten_shared.consuming import consume
 from kompeten_shared.endpoints import StandardEndpoints
 from kompeten_shared.errors import Conflict, InvalidInput, NotFound
@@ -27,6 +30,7 @@ from kompeten_shared.publishing import EventPublisher
 from kompeten_shared.web import Request, api
 from marshmallow import fields, validate
 from nameko.dependency_providers import Config
+from nameko.extensions import DependencyProvider
 from pymongo.errors import DuplicateKeyError
 
 
@@ -45,6 +49,18 @@ def overall(units: list[dict]) -> str:
     return "K" if all(u["result"] == "K" for u in units) else "BK"
 
 
+class ServiceIdentity(DependencyProvider):
+    """This LSP's own access token (client credentials), for what it sends to Kompeten."""
+
+    def setup(self):
+        config = self.container.config
+        self.credentials = ClientCredentials(config["OIDC_ISSUER"], config["LSP_CLIENT_ID"],
+                                             config["LSP_CLIENT_SECRET"])
+
+    def get_dependency(self, worker_ctx):
+        return self.credentials
+
+
 class LspReferenceService(StandardEndpoints):
     """Assessment requests routed to this LSP, and its plenary's signed decisions."""
 
@@ -53,6 +69,7 @@ class LspReferenceService(StandardEndpoints):
     db = Database()
     publish = EventPublisher(family="lsp")
     config = Config()
+    identity = ServiceIdentity()
 
     @consume("assessment", "assessment.requested", routing_key="assessment.requested.LSP-RJT")
     def on_requested(self, event):
@@ -104,6 +121,7 @@ class LspReferenceService(StandardEndpoints):
         wire = dump_data("assessment.decided", decision)
         self.publish("assessment.decision_submitted", {
             **decision, "signature": signing.sign(wire, self.config["LSP_SIGNING_KEY"])},
-            subject=found["participant_id"], event_id=f"{case_id}:submitted")
+            subject=found["participant_id"], event_id=f"{case_id}:submitted",
+            clienttoken=self.identity.token())
         self.db.requests.update_one({"_id": case_id}, {"$set": {"status": "decided"}})
         return {"case_id": case_id, "overall": wire["overall"], "status": "submitted"}

@@ -3,9 +3,11 @@ on their own LSP's cases, the asesor on the cases assigned to them, the asesi on
 and a plenary member never on a case they assessed. Pure domain code over the verified Caller.
 """
 
-from kompeten_shared.auth import Caller
+from kompeten_shared.auth import Caller, TokenVerifier, Unauthenticated
+from kompeten_shared.errors import DomainError
 
 from .case import Case
+from .registry import Lsp
 
 
 def actor(caller: Caller) -> str:
@@ -61,3 +63,17 @@ def is_independent_plenary(caller: Caller, case: Case) -> None:
     assessed = {case.asesor} | {r.asesor for r in case.results.values()}
     caller.require(caller.asesor is None or caller.asesor not in assessed,
                    "the asesor may not decide their own case", case=case.id)
+
+
+def is_lsp_client(tokens: TokenVerifier, event, lsp: Lsp) -> None:
+    """An external LSP's decision carries its own access token (client credentials): issued
+    to that LSP's client, for that LSP, and valid when the event was made. The HMAC signature
+    says the data is the LSP's; the token says which client sent it."""
+    try:
+        client = tokens.verify(event.clienttoken, at=event.time)
+    except Unauthenticated as exc:
+        raise DomainError(f"the client token: {exc.message}", code="client_unverified") from None
+    expected = f"kompeten-{lsp.service_name}"
+    if client.client != expected or client.lsp != lsp.code or not client.has("lsp_system"):
+        raise DomainError(f"the token is {client.client}'s, not {expected}'s",
+                          code="client_unverified")

@@ -17,7 +17,7 @@ from kompeten_shared.endpoints import StandardEndpoints
 from kompeten_shared.errors import DomainError, InvalidInput
 from kompeten_shared.mongo import Database
 from kompeten_shared.publishing import EventPublisher
-from kompeten_shared.web import api, query
+from kompeten_shared.web import Tokens, api, query
 from nameko.dependency_providers import Config
 from nameko.timer import timer
 
@@ -96,6 +96,7 @@ class AssessmentService(StandardEndpoints):
     db = Database(prepare=repository.prepare)
     publish = EventPublisher()
     config = Config()
+    tokens = Tokens()
 
     @property
     def registry(self) -> Registry:
@@ -148,6 +149,7 @@ class AssessmentService(StandardEndpoints):
         key = lsp_keys(self.config["LSP_KEYS"]).get(lsp.code)
         if key is None or not signing.verify(event.raw_data, key):
             raise DomainError("the signature does not verify", code="bad_signature")
+        access.is_lsp_client(self.tokens, event, lsp)
         repo = Repository(self.db)
         case = repo.get(data["case_id"])
         scheme = self.registry.scheme(case.scheme_code)
