@@ -47,9 +47,10 @@ class Caller:
     claims: dict = field(default_factory=dict, compare=False, repr=False)
 
     @property
-    def actor(self) -> dict:
-        """What audit trails, decisions and events record of the person acting."""
-        return {"subject": self.subject, "name": self.name}
+    def actor(self) -> str:
+        """How audit trails, decisions and events name the person acting: their name and the
+        token's subject (`Bambang Pleno <3f2c...>`)."""
+        return f"{self.name} <{self.subject}>"
 
     def has(self, *roles: str) -> bool:
         return bool(self.roles.intersection(roles))

@@ -115,7 +115,7 @@ class LspReferenceService(StandardEndpoints):
             "scheme_code": found["scheme_code"], "scheme_title": found["scheme_title"],
             "lsp": {"code": self.config["LSP_CODE"], "name": self.config["LSP_NAME"]},
             "assessor_reg": body["assessor_reg"], "units": units, "overall": overall(units),
-            "decided_at": datetime.now(UTC), "decided_by": f"{caller.name} <{caller.subject}>",
+            "decided_at": datetime.now(UTC), "decided_by": caller.actor,
             "holder_name": found["asesi_name"]}
         # Signed in the form it travels in: the same fields dump the same way once published.
         wire = dump_data("assessment.decided", decision)

@@ -3,16 +3,11 @@ on their own LSP's cases, the asesor on the cases assigned to them, the asesi on
 and a plenary member never on a case they assessed. Pure domain code over the verified Caller.
 """
 
-from kompeten_shared.auth import Caller, TokenVerifier, Unauthenticated
+from kompeten_shared.auth import Caller, Forbidden, TokenVerifier, Unauthenticated
 from kompeten_shared.errors import DomainError
 
 from .case import Case
 from .registry import Lsp
-
-
-def actor(caller: Caller) -> str:
-    """How the audit trail names the person: their name and the token's subject."""
-    return f"{caller.name} <{caller.subject}>"
 
 
 def may_read(caller: Caller, case: Case) -> None:
@@ -33,7 +28,7 @@ def visible(caller: Caller, cases: list[Case]) -> list[Case]:
     for case in cases:
         try:
             may_read(caller, case)
-        except Exception:  # noqa: BLE001 - a refusal only hides the case from the list
+        except Forbidden:  # a refusal only hides the case from the list
             continue
         seen.append(case)
     return seen

@@ -286,7 +286,7 @@ class AssessmentService(StandardEndpoints):
         case.assign(registry.scheme(case.scheme_code), registry.lsp(asesor.lsp_code), asesor,
                     registry.tuk(body["tuk"]), now,
                     repo.assigned_on(asesor.registration_number, now.date()),
-                    access.actor(caller))
+                    caller.actor)
         repo.save(case)
         return self._view(case)
 
@@ -309,7 +309,7 @@ class AssessmentService(StandardEndpoints):
                             type=body["type"], title=body["title"],
                             issued_on=body["issued_on"].isoformat() if body["issued_on"] else None,
                             submitted_at=_now())
-        case.add_evidence(evidence, access.actor(caller))
+        case.add_evidence(evidence, caller.actor)
         repo.store_file(sha256, content)
         repo.save(case)
         return 201, self._view(case)
@@ -322,7 +322,7 @@ class AssessmentService(StandardEndpoints):
         case = repo.get(case_id)
         access.is_asesi(caller, case)
         case.assess_self(self.registry.scheme(case.scheme_code), body["units"], _now(),
-                         access.actor(caller))
+                         caller.actor)
         repo.save(case)
         return self._view(case)
 
@@ -371,7 +371,7 @@ class AssessmentService(StandardEndpoints):
         scheme = self.registry.scheme(case.scheme_code)
         lsp = self.registry.lsp(case.lsp_code)
         if case.status != "decided":
-            case.decide(scheme, access.actor(caller), _now())
+            case.decide(scheme, caller.actor, _now())
             self._record_decision(repo, case, scheme, lsp)
         else:  # a repeat re-sends the same event id, which consumers skip: a manual repair
             self.publish("assessment.decided", case.decided_event(scheme, lsp),
@@ -398,7 +398,7 @@ class AssessmentService(StandardEndpoints):
         repo = Repository(self.db)
         case = repo.get(case_id)
         access.is_asesi(caller, case)
-        case.file_appeal(body["reason"], _now(), access.actor(caller))
+        case.file_appeal(body["reason"], _now(), caller.actor)
         repo.save(case)
         return self._view(case)
 
@@ -409,6 +409,6 @@ class AssessmentService(StandardEndpoints):
         repo = Repository(self.db)
         case = repo.get(case_id)
         access.is_independent_plenary(caller, case)
-        case.decide_appeal(access.actor(caller), body["outcome"], body["reason"], _now())
+        case.decide_appeal(caller.actor, body["outcome"], body["reason"], _now())
         repo.save(case)
         return self._view(case)

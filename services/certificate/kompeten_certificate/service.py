@@ -176,7 +176,7 @@ class CertificateService(StandardEndpoints):
                        body: dict) -> dict:
         repo, now = Repository(self.db), datetime.now(UTC)
         cert = self._certificate(caller, number)
-        by = f"{caller.name} <{caller.subject}>"
+        by = caller.actor
         if action == "reinstate":
             cert.reinstate()
         else:

@@ -7,10 +7,6 @@ from kompeten_shared.auth import Caller
 OFFICE = ("operator", "monitoring_officer", "platform_operator")
 
 
-def actor(caller: Caller) -> str:
-    return f"{caller.name} <{caller.subject}>"
-
-
 def for_employer(caller: Caller, employer_id: str) -> None:
     """Labour-office staff (who may act for a partner), or HR of this employer."""
     if caller.has("employer_hr") and not caller.has(*OFFICE):

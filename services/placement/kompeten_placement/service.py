@@ -260,7 +260,7 @@ class PlacementService(StandardEndpoints):
         repo = Repository(self.db)
         placement = repo.placement(placement_id)
         access.for_employer(caller, placement["employer_id"])
-        by = access.actor(caller)
+        by = caller.actor
         if body["ended_on"] < date.fromisoformat(placement["start_date"]):
             raise DomainError("a placement cannot end before it starts",
                               code="ends_before_start", details={"field": "ended_on"})
@@ -316,7 +316,7 @@ class PlacementService(StandardEndpoints):
                               code="consent_required", details={"purpose": "follow_up"})
         if check_in.due_on > today:
             raise DomainError(f"the check-in is due on {check_in.due_on}", code="not_due_yet")
-        check_in.record(body["status"], body["obstacles"], access.actor(caller),
+        check_in.record(body["status"], body["obstacles"], caller.actor,
                         datetime.now(UTC))
         repo.save_check_in(check_in)
         return _check_in_view(check_in)
