@@ -1,8 +1,9 @@
-"""LSPs, schemes (skema sertifikasi) with their units of competency, asesor, test sites (TUK)
-and the plenary committee: the rules each one carries, and the seed data a new installation
+"""LSPs, schemes (skema sertifikasi) with their units of competency, asesor and test sites
+(TUK): the rules each one carries, and the seed data a new installation
 starts with (the demo trades: sewing, batik with the canting-only occupation scheme, make-up
 artist, knitting). Unit codes follow the SKKNI pattern but are illustrative, so an LSP replaces
-them with its registered scheme. The live registry is in the database (repository.Registry)."""
+them with its registered scheme. The live registry is in the database (repository.Registry).
+Plenary members are people with the `plenary` role and their LSP in the identity provider."""
 
 from dataclasses import dataclass, field
 from datetime import date
@@ -150,7 +151,3 @@ TUKS = {t.code: t for t in (
     Tuk("TUK-KRI-PKL", "TUK Mandiri Sanggar Batik Pekalongan", "LSP-KRI", "mandiri", "3375"),
     Tuk("TUK-KEC-DPS", "TUK Sewaktu Dispar Kota Denpasar", "LSP-KEC", "sewaktu", "5171"),
 )}
-
-# Members of each LSP's plenary committee (rapat pleno) who sign decisions and appeals.
-PLENARY = {"PLENO-GNI-01": "Dra. Retno Wulandari", "PLENO-GNI-02": "Agus Prasetyo, S.T.",
-           "PLENO-KRI-01": "Sri Handayani, M.Sn.", "PLENO-KEC-01": "Ni Luh Putu Ayu, S.E."}

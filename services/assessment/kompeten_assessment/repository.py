@@ -4,13 +4,13 @@ from dataclasses import asdict
 from datetime import date
 
 from kompeten_shared import outbox
-from kompeten_shared.errors import Conflict, DomainError, NotFound
+from kompeten_shared.errors import Conflict, NotFound
 from pymongo import ASCENDING
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 
 from .case import Case, Evidence, Review, UnitResult
-from .registry import ASESORS, LSPS, PLENARY, SCHEMES, TUKS, Asesor, Lsp, Scheme, Tuk
+from .registry import ASESORS, LSPS, SCHEMES, TUKS, Asesor, Lsp, Scheme, Tuk
 
 
 def prepare(db: Database) -> None:
@@ -164,11 +164,6 @@ def seed(db: Database) -> None:
                 db[collection].insert_one({"_id": doc[key], **doc})
             except DuplicateKeyError:
                 pass
-    for member_id, name in PLENARY.items():
-        try:
-            db.plenary.insert_one({"_id": member_id, "name": name})
-        except DuplicateKeyError:
-            pass
 
 
 class Registry:
@@ -230,9 +225,3 @@ class Registry:
         self.db.asesors.update_one({"_id": registration_number}, {"$set": {"active": active}})
         return self.asesor(registration_number)
 
-    def plenary_member(self, member_id: str) -> str:
-        doc = self.db.plenary.find_one({"_id": member_id})
-        if doc is None:
-            raise DomainError(f"{member_id} is not on the plenary committee",
-                              code="not_plenary_member")
-        return doc["name"]
