@@ -14,12 +14,14 @@ import logging
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
+from nameko.timer import timer
 from pymongo.collection import Collection
 from pymongo.database import Database
 
 log = logging.getLogger(__name__)
 FIELD = "outbox"
 GRACE = timedelta(seconds=10)  # the worker that staged an event sends it well within this
+RELAY_SECONDS = 5
 
 
 def entries(staged: dict | list[dict]) -> list[dict]:
@@ -59,3 +61,15 @@ def relay_pending(db: Database, collections: tuple[str, ...],
         for doc in db[name].find({f"{FIELD}.0.staged_at": {"$lt": before}}, {"_id": 1}):
             sent += relay(db[name], doc["_id"], send)
     return sent
+
+
+class Relay:
+    """Mixed into a service with `db` and `publish` dependencies: the timer that sends what a
+    crashed worker wrote into the outboxes of `outbox_collections` but did not send."""
+
+    outbox_collections: tuple[str, ...] = ()
+
+    @timer(interval=RELAY_SECONDS)
+    def relay_outbox(self):
+        """Events a crashed worker wrote but did not send."""
+        relay_pending(self.db, self.outbox_collections, self.publish.send)

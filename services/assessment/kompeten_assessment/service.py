@@ -19,7 +19,6 @@ from kompeten_shared.mongo import Database
 from kompeten_shared.publishing import EventPublisher
 from kompeten_shared.web import Tokens, api, query
 from nameko.dependency_providers import Config
-from nameko.timer import timer
 
 from . import access, repository
 from .case import Case, Evidence, Review, case_id_for
@@ -80,18 +79,18 @@ def lsp_keys(setting: str) -> dict[str, str]:
     return {code.strip(): secret.strip() for code, secret in pairs}
 
 
-OUTBOX_RELAY_SECONDS = 5
 STAFF = ("lsp_admin", "asesor", "plenary", "certificate_officer", "operator",
          "platform_operator")  # read the registry
 LSP_STAFF = ("lsp_admin", "platform_operator")
 CASE_READERS = ("lsp_admin", "asesor", "plenary", "participant")
 
 
-class AssessmentService(StandardEndpoints):
+class AssessmentService(StandardEndpoints, outbox.Relay):
     """Cases, asesor assignment, evidence and VATM review, per-unit K/BK, the plenary decision
     and appeals (banding), each step on the case's audit trail."""
 
     name = "assessment"
+    outbox_collections = ("cases",)
 
     db = Database(prepare=repository.prepare)
     publish = EventPublisher()
@@ -387,10 +386,6 @@ class AssessmentService(StandardEndpoints):
             event_id=f"{case.id}:decided:{case.decision['number']}"))
         outbox.relay(self.db.cases, case.id, self.publish.send)
 
-    @timer(interval=OUTBOX_RELAY_SECONDS)
-    def relay_outbox(self):
-        """Decisions a crashed worker stored but did not announce."""
-        outbox.relay_pending(self.db, ("cases",), self.publish.send)
 
     @api("POST", "/cases/<case_id>/appeal", body=AppealRequest, allow=("participant",))
     def appeal(self, request, case_id, body, caller):

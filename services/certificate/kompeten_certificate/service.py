@@ -25,7 +25,6 @@ from .repository import Repository
 from .schemas import StatusChangeRequest
 
 EXPIRY_CHECK_SECONDS = 3600
-OUTBOX_RELAY_SECONDS = 5
 OFFICER = ("certificate_officer",)
 HOLDER_OR_ISSUER = ("participant", "certificate_officer")
 log = logging.getLogger(__name__)
@@ -45,8 +44,9 @@ class SigningKeys(DependencyProvider):
         return self.store
 
 
-class CertificateService(StandardEndpoints):
+class CertificateService(StandardEndpoints, outbox.Relay):
     name = "certificate"
+    outbox_collections = ("certificates",)
 
     db = Database(prepare=repository.prepare)
     keys = SigningKeys()
@@ -188,10 +188,6 @@ class CertificateService(StandardEndpoints):
         outbox.relay(self.db.certificates, cert.number, self.publish.send)
         return cert.public_view(date.today(), self._verification_url(cert.number))
 
-    @timer(interval=OUTBOX_RELAY_SECONDS)
-    def relay_outbox(self):
-        """Events a crashed worker wrote but did not send."""
-        outbox.relay_pending(self.db, ("certificates",), self.publish.send)
 
     @api("GET", "/certificates", allow=HOLDER_OR_ISSUER)
     def list_for_participant(self, request, caller):

@@ -13,7 +13,6 @@ from kompeten_shared.mongo import Database
 from kompeten_shared.publishing import EventPublisher
 from kompeten_shared.web import api
 from nameko.dependency_providers import Config
-from nameko.timer import timer
 
 from . import access, handlers, repository
 from . import nik as nik_rules
@@ -66,16 +65,16 @@ def participant_view(p) -> dict:
             "consents": {c.purpose: c.granted for c in p.consents}}
 
 
-OUTBOX_RELAY_SECONDS = 5
 OPERATOR = ("operator",)
 OFFICERS = ("operator", "monitoring_officer")  # read: the agency's own data
 
 
-class EnrollmentService(StandardEndpoints):
+class EnrollmentService(StandardEndpoints, outbox.Relay):
     """Programmes, participants (one record per NIK), consent, applications and the waitlist,
     attendance, completion, targets and bulk import."""
 
     name = "enrollment"
+    outbox_collections = ("enrolments",)
 
     db = Database(prepare=repository.prepare)
     publish = EventPublisher()
@@ -243,10 +242,6 @@ class EnrollmentService(StandardEndpoints):
             body["source"], body["wording"], body["rows"], date.today(), _now())
         return {"rows": results}
 
-    @timer(interval=OUTBOX_RELAY_SECONDS)
-    def relay_outbox(self):
-        """Outcome events a crashed worker wrote but did not send."""
-        outbox.relay_pending(self.db, ("enrolments",), self.publish.send)
 
     # outcomes from other services -------------------------------------------------------------
     @consume("certificate", "certificate.issued")

@@ -31,7 +31,6 @@ from .schemas import (
 )
 
 FOLLOW_UP_CHECK_SECONDS = 3600
-OUTBOX_RELAY_SECONDS = 5
 OFFICE = ("operator", "monitoring_officer")  # the labour office
 HR = ("employer_hr",)
 
@@ -53,8 +52,9 @@ def _today() -> date:
     return date.today()
 
 
-class PlacementService(StandardEndpoints):
+class PlacementService(StandardEndpoints, outbox.Relay):
     name = "placement"
+    outbox_collections = ("offers", "placements")
 
     db = Database(prepare=repository.prepare)
     publish = EventPublisher()
@@ -276,10 +276,6 @@ class PlacementService(StandardEndpoints):
         outbox.relay(self.db.placements, placement_id, self.publish.send)
         return _view(ended)
 
-    @timer(interval=OUTBOX_RELAY_SECONDS)
-    def relay_outbox(self):
-        """Events a crashed worker wrote but did not send."""
-        outbox.relay_pending(self.db, ("offers", "placements"), self.publish.send)
 
     # follow-up after certification ------------------------------------------------------------
     @timer(interval=FOLLOW_UP_CHECK_SECONDS)
