@@ -28,8 +28,9 @@ import zipfile
 from pathlib import Path
 
 import requests
+from kompeten_shared import auth
 
-from .local import CACHE, ROOT, STATE
+from .local import CACHE, ROOT, STATE, port_open
 
 KEYCLOAK_VERSION = "26.5.6"
 KEYCLOAK_ARTIFACT = f"org.keycloak:keycloak-quarkus-dist:{KEYCLOAK_VERSION}:zip"
@@ -45,11 +46,11 @@ class IdentityUnavailable(RuntimeError):
 
 
 def discovery(issuer: str) -> dict | None:
+    """The issuer's discovery document, or None where nothing answers it."""
     try:
-        answer = requests.get(f"{issuer}/.well-known/openid-configuration", timeout=5)
-    except requests.RequestException:
+        return auth.discovery(issuer)
+    except (requests.RequestException, ValueError):
         return None
-    return answer.json() if answer.ok else None
 
 
 def ensure(say=print) -> str:
@@ -64,21 +65,13 @@ def ensure(say=print) -> str:
         if _admin_password() is not None:
             import_realm(say)  # ours: bring the realm up to date with the files
         return LOCAL_ISSUER
-    if _port_answers():
+    if port_open("127.0.0.1", PORT):
         raise IdentityUnavailable(
             f"something answers on port {PORT} without the {REALM} realm: import "
             f"{REALM_FILE.relative_to(ROOT)} into it, stop it, or set OIDC_ISSUER")
     start(say)
     import_realm(say)
     return LOCAL_ISSUER
-
-
-def _port_answers() -> bool:
-    try:
-        requests.get(f"http://127.0.0.1:{PORT}/", timeout=3)
-        return True
-    except requests.RequestException:
-        return False
 
 
 # -- a local Keycloak ---------------------------------------------------------------------------

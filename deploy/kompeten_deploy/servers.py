@@ -19,7 +19,6 @@ never changes once built (the FerretDB binary) is kept once per user in ~/.cache
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -32,7 +31,7 @@ from urllib.parse import urlparse
 from kompeten_shared import config
 
 from . import rabbit_node
-from .local import CACHE, ROOT, STATE  # noqa: F401  (ROOT and STATE: for the other modules)
+from .local import CACHE, ROOT, STATE, port_open  # noqa: F401  (ROOT, STATE: for others)
 
 FERRETDB_VERSION = "v1.24.2"
 FERRETDB_MODULE = "github.com/FerretDB/FerretDB"
@@ -60,14 +59,6 @@ class Servers:
 
 def say(message: str) -> None:
     print(f"[servers] {message}", file=sys.stderr, flush=True)
-
-
-def port_open(host: str, port: int, timeout: float = 1.0) -> bool:
-    try:
-        with socket.create_connection((host, port), timeout=timeout):
-            return True
-    except OSError:
-        return False
 
 
 def wait_for(check, what: str, seconds: float) -> None:

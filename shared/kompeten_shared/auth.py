@@ -70,6 +70,13 @@ def caller_from(claims: dict) -> Caller:
                   **{key: claims.get(key) or None for key in TENANCY}, claims=claims)
 
 
+def discovery(issuer: str) -> dict:
+    """The issuer's OpenID Connect discovery document (its key set, its token endpoint ...)."""
+    answer = requests.get(f"{issuer.rstrip('/')}/.well-known/openid-configuration", timeout=10)
+    answer.raise_for_status()
+    return answer.json()
+
+
 class TokenVerifier:
     def __init__(self, issuer: str, audience: str, jwks_uri: str | None = None,
                  algorithms: tuple[str, ...] = ALGORITHMS, leeway: int = 30):
@@ -97,9 +104,7 @@ class TokenVerifier:
     @property
     def keys(self) -> jwt.PyJWKClient:
         if self._keys is None:
-            uri = self._jwks_uri or requests.get(
-                f"{self.issuer}/.well-known/openid-configuration", timeout=10
-            ).json()["jwks_uri"]
+            uri = self._jwks_uri or discovery(self.issuer)["jwks_uri"]
             # PyJWKClient caches the key set and fetches it again for an unknown kid.
             self._keys = jwt.PyJWKClient(uri, cache_keys=True, lifespan=3600, timeout=10)
         return self._keys
@@ -156,9 +161,7 @@ class ClientCredentials:
 
     def token(self) -> str:
         if self._token is None or time.time() > self._until:
-            endpoint = requests.get(f"{self.issuer}/.well-known/openid-configuration",
-                                    timeout=10).json()["token_endpoint"]
-            answer = requests.post(endpoint, timeout=10, data={
+            answer = requests.post(discovery(self.issuer)["token_endpoint"], timeout=10, data={
                 "grant_type": "client_credentials", "client_id": self.client_id,
                 "client_secret": self.client_secret})
             answer.raise_for_status()

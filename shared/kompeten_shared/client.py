@@ -16,6 +16,8 @@ from pathlib import Path
 
 import requests
 
+from .auth import discovery
+
 CLIENT_ID = "kompeten-cli"
 DEVICE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
 
@@ -23,11 +25,6 @@ DEVICE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
 def session_file() -> Path:
     base = os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config"
     return Path(base) / "kompeten" / "session.json"
-
-
-def _endpoints(issuer: str) -> dict:
-    return requests.get(f"{issuer.rstrip('/')}/.well-known/openid-configuration",
-                        timeout=30).json()
 
 
 def _save(issuer: str, client_id: str, answer: dict) -> None:
@@ -49,7 +46,7 @@ def bearer_token() -> str | None:
     saved = json.loads(path.read_text())
     if saved["expires_at"] - 20 > time.time() or not saved.get("refresh_token"):
         return saved["access_token"]
-    answer = requests.post(_endpoints(saved["issuer"])["token_endpoint"], timeout=30, data={
+    answer = requests.post(discovery(saved["issuer"])["token_endpoint"], timeout=30, data={
         "grant_type": "refresh_token", "refresh_token": saved["refresh_token"],
         "client_id": saved["client_id"]})
     if not answer.ok:
@@ -102,7 +99,7 @@ def login(issuer: str, username: str | None = None, password: str | None = None,
     """Sign in and keep the session: client credentials for a program, a password (development
     only) when a username is given, else the device authorization grant: open the address
     shown, on any device, and confirm the code."""
-    endpoints = _endpoints(issuer)
+    endpoints = discovery(issuer)
     if client_secret:
         data = {"grant_type": "client_credentials", "client_id": client_id,
                 "client_secret": client_secret}

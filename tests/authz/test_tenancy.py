@@ -132,6 +132,8 @@ def test_an_employer_sees_only_its_own_and_never_a_non_consenting_graduate(
     ours = vacancies["maju-jahit"]["id"]
     ranked = call("GET", f"/vacancies/{ours}/candidates", as_=maju)["candidates"]
     assert [c["participant_id"] for c in ranked] == [sharer]
+    assert call("GET", "/access-log", expect=400, as_=office)["error"]["details"] == {
+        "participant_id": ["required"]}
     [seen] = call("GET", f"/access-log?participant_id={sharer}", as_=office)
     assert seen["purpose"] == "matching" and seen["roles"] == ["employer_hr"]
     assert call("GET", f"/access-log?participant_id={keeper}",
