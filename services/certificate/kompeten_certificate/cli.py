@@ -42,7 +42,9 @@ def new_key(directory):
     click.echo(f"{key.kid}  created; it signs from now on, older keys stay published")
 
 
-@keys.command("retire")
+# A kid is a JWK thumbprint (base64url), so one in 64 starts with "-": take it as the KID,
+# not as an unknown option.
+@keys.command("retire", context_settings={"ignore_unknown_options": True})
 @click.argument("kid")
 @DIR
 def retire_key(kid, directory):

@@ -57,3 +57,12 @@ def test_the_cli_refuses_to_retire_the_only_signing_key(tmp_path):
     assert unknown.exit_code == 1 and "no key nope" in unknown.output
     listed = runner.invoke(main, ["keys", "list", "--dir", str(tmp_path)])
     assert listed.output.split()[0] == kid and listed.output.split()[-1] == "signing"
+
+
+def test_the_cli_retires_a_key_whose_kid_starts_with_a_dash(tmp_path):
+    store = KeyStore(tmp_path)
+    store.new(T0)
+    dashed = next(key for key in iter(lambda: store.new(T0), None) if key.kid.startswith("-"))
+    retired = CliRunner().invoke(main, ["keys", "retire", dashed.kid, "--dir", str(tmp_path)])
+    assert retired.exit_code == 0, retired.output
+    assert json.loads((tmp_path / f"{dashed.kid}.json").read_text())["private_jwk"] is None
