@@ -2,13 +2,13 @@
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
-PACKAGES := -e shared -e services/enrollment -e services/assessment -e services/certificate \
+PACKAGES := -e shared -e shared/chassis -e services/enrollment -e services/assessment -e services/certificate \
 	-e plugins/lsp-reference -e plugins/partner-garment -e plugins/webhook-bridge \
 	-e services/placement -e '.[dev]'
 
 .PHONY: demo test unit servers browser catalogue lint clean bench bench-import bench-certificates
 
-$(BIN)/.installed: pyproject.toml shared/pyproject.toml services/*/pyproject.toml plugins/*/pyproject.toml deploy/constraints.txt
+$(BIN)/.installed: pyproject.toml shared/pyproject.toml shared/chassis/pyproject.toml services/*/pyproject.toml plugins/*/pyproject.toml deploy/constraints.txt
 	$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "Kompeten needs Python 3.11"'
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
@@ -40,7 +40,7 @@ browser:
 	else echo "no chromium/chromedriver: the browser tests will skip (as root: make browser)"; fi
 
 catalogue: $(BIN)/.installed
-	$(BIN)/python -m kompeten_shared.catalogue write
+	$(BIN)/python -m kompeten_chassis.catalogue write
 
 lint: $(BIN)/.installed
 	$(BIN)/ruff check shared services plugins deploy tests conftest.py

@@ -241,7 +241,7 @@ class Bus:
 
     def dead_letters(self, service: str, expect: int = 1, timeout: float = 10) -> list:
         """Wait for `expect` messages in <service>.dead-letter; return them (body, headers)."""
-        from kompeten_shared.consuming import dead_letter_queue
+        from kompeten_chassis.consuming import dead_letter_queue
 
         with Connection(self.amqp_uri) as conn:
             dead_letter_queue(service)(conn).declare()

@@ -20,7 +20,7 @@ import time
 import uuid
 
 from kombu import Connection, Exchange, Queue
-from kompeten_shared.auth import TokenVerifier
+from kompeten_chassis.auth import TokenVerifier
 from pymongo import MongoClient
 
 from . import scenario, servers

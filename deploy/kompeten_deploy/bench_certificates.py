@@ -41,7 +41,7 @@ def decision() -> dict:
             "participant_id": str(uuid.uuid4()), "programme_id": "bench",
             "scheme_code": "GAR-OMP", "scheme_title": "Operator Menjahit Pakaian",
             "lsp": {"code": "LSP-GNI", "name": "LSP Garmen Nusantara Indonesia"},
-            "assessor_reg": "MET.000.004213 2023", "units": units, "overall": "K",
+            "asesor_reg": "MET.000.004213 2023", "units": units, "overall": "K",
             "decided_at": datetime.now(UTC), "decided_by": "PLENO-GNI-01",
             "holder_name": "Peserta Benchmark", "validity_years": 3}
     return envelope.build(service="assessment", type="assessment.decided",

@@ -28,7 +28,7 @@ import zipfile
 from pathlib import Path
 
 import requests
-from kompeten_shared import auth
+from kompeten_chassis import auth
 
 from .local import CACHE, ROOT, STATE, port_open
 

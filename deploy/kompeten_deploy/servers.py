@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlparse
 
-from kompeten_shared import config
+from kompeten_chassis import config
 
 from . import rabbit_node
 from .local import CACHE, ROOT, STATE, port_open  # noqa: F401  (ROOT, STATE: for others)

@@ -1,7 +1,7 @@
 """Every event type Kompeten publishes: its marshmallow schema, producer and version.
 
 These schemas are the public contract. Partners read them as JSON Schema from the AsyncAPI
-catalogue (kompeten_shared/catalogue/asyncapi.yaml), generated from this module. A breaking change
+catalogue (kompeten_shared/asyncapi.yaml), generated from this module. A breaking change
 means a new version number, never an edit in place. Fields marked x-personal-data carry personal
 data (UU PDP, Law 27/2022) and appear only in events whose consumers need them for their purpose;
 no event carries a NIK.
@@ -13,15 +13,9 @@ from typing import Any
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
 from .envelope import InvalidEvent
+from .vocabulary import CONSENT_PURPOSES, PLACEMENT_KINDS, PROGRAMME_KINDS, RESULTS
 
 PERSONAL = {"x-personal-data": True}
-RESULTS = ("K", "BK")
-CONSENT_PURPOSES = ("certification", "partner_sharing", "follow_up")
-PLACEMENT_KINDS = ("job", "apprenticeship")
-PROGRAMME_KINDS = ("training", "certification_only", "apprenticeship_intake")
-# Producers that are a family of services: external LSPs run as `lsp-<code>` and all publish on
-# the `lsp.events` exchange.
-FAMILIES = ("lsp",)
 
 _id = validate.Length(min=1, max=100)
 _regency = validate.Regexp(r"^\d{4}$", error="must be a 4-digit regency code")
@@ -55,7 +49,7 @@ class TrainingCompleted(Contract):
     completed_on = fields.Date(required=True)
     asesi_name = fields.String(required=True, validate=validate.Length(min=1, max=200),
                                metadata={**PERSONAL, "description":
-                                         "for the assessor and the certificate only"})
+                                         "for the asesor and the certificate only"})
 
 
 class TrainingNotCompleted(Contract):
@@ -122,7 +116,7 @@ class AssessmentDecided(Contract):
     scheme_code = _ident()
     scheme_title = fields.String(required=True)
     lsp = fields.Nested(Organisation, required=True)
-    assessor_reg = fields.String(required=True)
+    asesor_reg = fields.String(required=True)
     units = fields.List(fields.Nested(UnitResult), required=True, validate=validate.Length(min=1))
     overall = fields.String(required=True, validate=validate.OneOf(RESULTS))
     decided_at = fields.AwareDateTime(required=True)
@@ -293,10 +287,10 @@ EVENTS: dict[str, EventType] = {e.type: e for e in (
     EventType("participant.consent_changed", 1, "enrollment", ConsentChanged),
     EventType("training.completed", 1, "enrollment", TrainingCompleted),
     EventType("training.not_completed", 1, "enrollment", TrainingNotCompleted),
-    EventType("assessment.decided", 1, "assessment", AssessmentDecided),
+    EventType("assessment.decided", 2, "assessment", AssessmentDecided),
     EventType("assessment.requested", 1, "assessment", AssessmentRequested,
               routing_key="assessment.requested.{lsp_code}"),
-    EventType("assessment.decision_submitted", 1, "lsp", DecisionSubmitted),
+    EventType("assessment.decision_submitted", 2, "lsp", DecisionSubmitted),
     EventType("certificate.issued", 1, "certificate", CertificateIssued),
     EventType("certificate.revoked", 1, "certificate", CertificateStatusChanged),
     EventType("certificate.suspended", 1, "certificate", CertificateStatusChanged),

@@ -1,7 +1,7 @@
 import jsonschema
 import pytest
 import yaml
-from kompeten_shared import catalogue
+from kompeten_chassis import catalogue
 from kompeten_shared.events import EVENTS, dump_data
 
 from .test_events import DECIDED
@@ -9,7 +9,7 @@ from .test_events import DECIDED
 
 def test_checked_in_catalogue_is_up_to_date():
     """Fails when an event schema changed but asyncapi.yaml was not regenerated:
-    run `make catalogue` (python -m kompeten_shared.catalogue write)."""
+    run `make catalogue` (python -m kompeten_chassis.catalogue write)."""
     assert catalogue.PATH.read_text() == catalogue.render()
     assert catalogue.main(["check"]) == 0
 

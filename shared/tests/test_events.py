@@ -8,7 +8,7 @@ DECIDED = {
     "case_id": "c-1", "decision_number": 1, "participant_id": "p-1", "programme_id": "g-1",
     "scheme_code": "GAR-OMP",
     "scheme_title": "Operator Menjahit Pakaian", "lsp": {"code": "LSP-GNI", "name": "LSP GNI"},
-    "assessor_reg": "MET.000.004213 2023",
+    "asesor_reg": "MET.000.004213 2023",
     "units": [{"code": "U1", "title": "Unit 1", "result": "K"},
               {"code": "U2", "title": "Unit 2", "result": "K"}],
     "overall": "K", "decided_at": datetime(2026, 11, 24, tzinfo=UTC), "decided_by": "PLENO-1",

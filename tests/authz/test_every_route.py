@@ -9,11 +9,11 @@ import jwt
 import pytest
 from kompeten_assessment.service import AssessmentService
 from kompeten_certificate.service import CertificateService
+from kompeten_chassis.web import PUBLIC, JsonApi
 from kompeten_enrollment.service import EnrollmentService
 from kompeten_lsp_reference.service import LspReferenceService
 from kompeten_placement.service import PlacementService
-from kompeten_shared.auth import ROLES
-from kompeten_shared.web import PUBLIC, JsonApi
+from kompeten_shared.vocabulary import ROLES
 from kompeten_webhooks.service import WebhookBridge
 
 pytestmark = pytest.mark.integration

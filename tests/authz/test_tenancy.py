@@ -162,7 +162,7 @@ def test_a_certificate_officer_acts_only_for_their_issuer_and_a_holder_only_for_
         "case_id": str(uuid.uuid4()), "decision_number": 1, "participant_id": holder,
         "programme_id": str(uuid.uuid4()), "scheme_code": "GAR-OMP",
         "scheme_title": "Operator Menjahit Pakaian", "lsp": {"code": "LSP-GNI", "name": "LSP"},
-        "assessor_reg": "MET.1", "units": [{"code": "C.1", "title": "Menjahit", "result": "K"}],
+        "asesor_reg": "MET.1", "units": [{"code": "C.1", "title": "Menjahit", "result": "K"}],
         "overall": "K", "decided_at": datetime.now(UTC), "decided_by": "Pleno",
         "holder_name": "Dewi Lestari", "validity_years": 3})
     with entrypoint_waiter(service, "on_assessment_decided"):

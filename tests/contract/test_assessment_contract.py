@@ -103,7 +103,7 @@ def test_an_external_lsp_service_fulfils_the_same_contract(assessment, lsp, bus,
     assert call("GET", f"/cases/{request['case_id']}", as_=admin)["status"] == "requested"
     call("GET", f"/cases/{request['case_id']}", expect=403)  # not LSP-GNI's case
     listener = bus.listen("assessment.events", "assessment.decided")
-    decision = {"assessor_reg": "MET.RJT.000123",
+    decision = {"asesor_reg": "MET.RJT.000123",
                 "units": [{"code": u["code"], "result": "K"} for u in request["units"]]}
     refused = requests.post(f"{lsp.url}/requests/{request['case_id']}/decision",
                             json=decision, headers=rjt["admin"], timeout=10)
@@ -130,7 +130,7 @@ def submission(case_id: str, participant_id: str, *, clienttoken: str | None,
     decision = dump_data("assessment.decided", {
         "case_id": case_id, "decision_number": 1, "participant_id": participant_id,
         "programme_id": None, "scheme_code": scheme, "scheme_title": "Perajut",
-        "lsp": {"code": lsp_code, "name": "x"}, "assessor_reg": "MET.RJT.1", "units": units,
+        "lsp": {"code": lsp_code, "name": "x"}, "asesor_reg": "MET.RJT.1", "units": units,
         "overall": "K", "decided_at": datetime.now(UTC), "decided_by": "PLENO-RJT-01",
         "holder_name": "Wulan Sari"})
     data = {**decision, "signature": signing.sign(decision, key)}

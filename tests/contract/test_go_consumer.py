@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 from kompeten_certificate.service import CertificateService
+from kompeten_chassis.catalogue import json_schema
 from kompeten_shared import envelope
-from kompeten_shared.catalogue import json_schema
 from kompeten_shared.events import EVENTS, dump_data
 from nameko.testing.services import entrypoint_waiter
 
@@ -83,7 +83,7 @@ def decision() -> dict:
             "participant_id": str(uuid.uuid4()), "programme_id": "prog-1",
             "scheme_code": "GAR-OMP", "scheme_title": "Operator Menjahit Pakaian",
             "lsp": {"code": "LSP-GNI", "name": "LSP Garmen Nusantara Indonesia"},
-            "assessor_reg": "MET.000.004213 2023", "units": units, "overall": "K",
+            "asesor_reg": "MET.000.004213 2023", "units": units, "overall": "K",
             "decided_at": datetime.now(UTC), "decided_by": "PLENO-GNI-01",
             "holder_name": "Siti Rahmawati"}),
         dataschema=EVENTS["assessment.decided"].dataschema)

@@ -73,7 +73,7 @@ def decided_event(participant_id: str, case_id: str) -> dict:
             "programme_id": None,
             "scheme_code": "GAR-OMP", "scheme_title": "Operator Menjahit Pakaian",
             "lsp": {"code": "LSP-GNI", "name": "LSP Garmen Nusantara Indonesia"},
-            "assessor_reg": "MET.000.004213 2023",
+            "asesor_reg": "MET.000.004213 2023",
             "units": [{"code": "C.14GAR02.001.1", "title": "K3", "result": "K"}],
             "overall": "K", "decided_at": datetime.now(UTC), "decided_by": "PLENO-GNI-01",
             "holder_name": "Wulan Permana"}

@@ -11,9 +11,9 @@ import time
 import jwt
 import pytest
 import requests
+from kompeten_chassis import client
+from kompeten_chassis.auth import Forbidden, TokenVerifier, Unauthenticated
 from kompeten_deploy import identity
-from kompeten_shared import client
-from kompeten_shared.auth import Forbidden, TokenVerifier, Unauthenticated
 
 pytestmark = pytest.mark.integration
 

@@ -7,12 +7,12 @@ from datetime import date
 
 import pytest
 from click.testing import CliRunner
+from kompeten_chassis.consuming import consume
+from kompeten_chassis.mongo import Database
 from kompeten_deploy.deadletters import main
 from kompeten_shared import envelope
-from kompeten_shared.consuming import consume
 from kompeten_shared.errors import DomainError
 from kompeten_shared.events import EVENTS, dump_data
-from kompeten_shared.mongo import Database
 
 pytestmark = pytest.mark.integration
 

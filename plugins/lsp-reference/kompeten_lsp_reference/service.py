@@ -19,15 +19,16 @@ Another LSP copies this package and changes `name`, the routing key and its conf
 
 from datetime import UTC, datetime
 
+from kompeten_chassis.auth import ClientCredentials
+from kompeten_chassis.consuming import consume
+from kompeten_chassis.endpoints import StandardEndpoints
+from kompeten_chassis.mongo import Database
+from kompeten_chassis.publishing import EventPublisher
+from kompeten_chassis.web import Request, api
 from kompeten_shared import signing
-from kompeten_shared.auth import ClientCredentials
-from kompeten_shared.consuming import consume
-from kompeten_shared.endpoints import StandardEndpoints
 from kompeten_shared.errors import Conflict, InvalidInput, NotFound
-from kompeten_shared.events import RESULTS, dump_data
-from kompeten_shared.mongo import Database
-from kompeten_shared.publishing import EventPublisher
-from kompeten_shared.web import Request, api
+from kompeten_shared.events import dump_data
+from kompeten_shared.vocabulary import RESULTS
 from marshmallow import fields, validate
 from nameko.dependency_providers import Config
 from nameko.extensions import DependencyProvider
@@ -40,7 +41,7 @@ class UnitDecision(Request):
 
 
 class DecisionRequest(Request):
-    assessor_reg = fields.String(required=True, validate=validate.Length(min=3, max=100))
+    asesor_reg = fields.String(required=True, validate=validate.Length(min=3, max=100))
     units = fields.List(fields.Nested(UnitDecision), required=True,
                         validate=validate.Length(min=1))
 
@@ -114,7 +115,7 @@ class LspReferenceService(StandardEndpoints):
             "participant_id": found["participant_id"], "programme_id": found["programme_id"],
             "scheme_code": found["scheme_code"], "scheme_title": found["scheme_title"],
             "lsp": {"code": self.config["LSP_CODE"], "name": self.config["LSP_NAME"]},
-            "assessor_reg": body["assessor_reg"], "units": units, "overall": overall(units),
+            "asesor_reg": body["asesor_reg"], "units": units, "overall": overall(units),
             "decided_at": datetime.now(UTC), "decided_by": caller.actor,
             "holder_name": found["asesi_name"]}
         # Signed in the form it travels in: the same fields dump the same way once published.

@@ -51,7 +51,7 @@ def test_a_decision_is_signed_with_the_lsp_key_and_sent_on_lsp_events(lsp, bus, 
     listener = bus.listen("lsp.events", "assessment.decision_submitted")
     case_id = event["data"]["case_id"]
     answer = call("POST", f"/requests/{case_id}/decision", {
-        "assessor_reg": "MET.RJT.1",
+        "asesor_reg": "MET.RJT.1",
         "units": [{"code": UNITS[0]["code"], "result": "K"},
                   {"code": UNITS[1]["code"], "result": "BK"}]})
     assert answer == {"case_id": case_id, "overall": "BK", "status": "submitted"}
@@ -60,7 +60,7 @@ def test_a_decision_is_signed_with_the_lsp_key_and_sent_on_lsp_events(lsp, bus, 
     assert signing.verify(submitted["data"], "test-lsp-key")
     assert not signing.verify({**submitted["data"], "overall": "K"}, "test-lsp-key")
     again = call("POST", f"/requests/{case_id}/decision", {
-        "assessor_reg": "MET.RJT.1",
+        "asesor_reg": "MET.RJT.1",
         "units": [{"code": u["code"], "result": "K"} for u in UNITS]}, expect=409)
     assert again["error"]["code"] == "request_decided"
 
@@ -74,7 +74,7 @@ def test_bad_decisions_are_refused_and_nothing_is_sent(lsp, bus, call, database,
     event = requested()
     receive(lsp, bus, event)
     listener = bus.listen("lsp.events", "assessment.decision_submitted")
-    body = {"assessor_reg": "MET.RJT.1", "units": units}
+    body = {"asesor_reg": "MET.RJT.1", "units": units}
     path = f"/requests/{event['data']['case_id']}/decision"
     assert call("POST", path, body, expect=status)["error"]["code"] == code
     assert listener.events(1, timeout=1) == []
@@ -82,7 +82,7 @@ def test_bad_decisions_are_refused_and_nothing_is_sent(lsp, bus, call, database,
 
 
 def test_an_unknown_request_is_a_404(lsp, call):
-    body = {"assessor_reg": "MET.RJT.1",
+    body = {"asesor_reg": "MET.RJT.1",
             "units": [{"code": u["code"], "result": "K"} for u in UNITS]}
     assert call("POST", "/requests/nope/decision", body, expect=404)["error"]["code"] == \
         "request_not_found"

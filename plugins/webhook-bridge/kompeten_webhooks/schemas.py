@@ -1,7 +1,7 @@
 """Subscriptions, as an employer's HR registers them; the employer is the one in the token
 (offer and placement events reach it only for its own vacancies)."""
 
-from kompeten_shared.web import Request
+from kompeten_chassis.web import Request
 from marshmallow import fields, validate
 
 from .subscription import PARTNER_EVENTS

@@ -11,12 +11,12 @@ from dataclasses import asdict
 from datetime import UTC, datetime
 
 import requests
-from kompeten_shared.consuming import consume
-from kompeten_shared.endpoints import StandardEndpoints
+from kompeten_chassis.consuming import consume
+from kompeten_chassis.endpoints import StandardEndpoints
+from kompeten_chassis.mongo import Database
+from kompeten_chassis.web import api, query
 from kompeten_shared.errors import Conflict, NotFound
 from kompeten_shared.events import event_type
-from kompeten_shared.mongo import Database
-from kompeten_shared.web import api, query
 from nameko.dependency_providers import Config
 from nameko.timer import timer
 from pymongo import ASCENDING

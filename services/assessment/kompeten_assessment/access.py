@@ -3,7 +3,7 @@ on their own LSP's cases, the asesor on the cases assigned to them, the asesi on
 and a plenary member never on a case they assessed. Pure domain code over the verified Caller.
 """
 
-from kompeten_shared.auth import Caller, Forbidden, TokenVerifier, Unauthenticated
+from kompeten_chassis.auth import Caller, Forbidden, TokenVerifier, Unauthenticated
 from kompeten_shared.errors import DomainError
 
 from .case import Case

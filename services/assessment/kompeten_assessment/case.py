@@ -155,12 +155,12 @@ class Case:
             raise DomainError("the decision names another asesi", code="asesi_mismatch")
         for unit in decision["units"]:
             self.results[unit["code"]] = UnitResult(unit["result"], "external",
-                                                    decision["assessor_reg"], at)
+                                                    decision["asesor_reg"], at)
         self.decisions.append({
             "number": len(self.decisions) + 1, "overall": decision["overall"],
             "units": [{"code": u["code"], "result": u["result"]} for u in decision["units"]],
             "decided_by": decision["decided_by"], "decided_at": decision["decided_at"],
-            "asesor": decision["assessor_reg"]})
+            "asesor": decision["asesor_reg"]})
         self.status = "decided"
         self._log(lsp.code, "decided_externally", at, overall=decision["overall"],
                   decided_by=decision["decided_by"])
@@ -329,7 +329,7 @@ class Case:
             "case_id": self.id, "decision_number": decision["number"],
             "participant_id": self.participant_id, "programme_id": self.programme_id,
             "scheme_code": scheme.code, "scheme_title": scheme.title,
-            "lsp": {"code": lsp.code, "name": lsp.name}, "assessor_reg": decision["asesor"],
+            "lsp": {"code": lsp.code, "name": lsp.name}, "asesor_reg": decision["asesor"],
             "units": [{"code": code, "title": title, "result": results[code]}
                       for code, title in scheme.units],
             "overall": decision["overall"], "decided_at": decision["decided_at"],

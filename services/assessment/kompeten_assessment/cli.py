@@ -18,7 +18,7 @@ import json
 from pathlib import Path
 
 import click
-from kompeten_shared import client
+from kompeten_chassis import client
 from rich.console import Console
 from rich.table import Table
 

@@ -3,7 +3,7 @@
 from dataclasses import asdict
 from datetime import date
 
-from kompeten_shared import outbox
+from kompeten_chassis import outbox
 from kompeten_shared.errors import Conflict, NotFound
 from pymongo import ASCENDING
 from pymongo.database import Database

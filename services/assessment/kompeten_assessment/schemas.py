@@ -1,7 +1,7 @@
 """Request schemas for asesor, LSP staff and the plenary committee."""
 
-from kompeten_shared.events import RESULTS
-from kompeten_shared.web import Request
+from kompeten_chassis.web import Request
+from kompeten_shared.vocabulary import RESULTS
 from marshmallow import ValidationError, fields, validate, validates_schema
 
 from .case import METHODS

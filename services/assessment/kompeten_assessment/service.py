@@ -11,13 +11,14 @@ import hashlib
 import uuid
 from datetime import UTC, datetime
 
-from kompeten_shared import outbox, regions, signing
-from kompeten_shared.consuming import consume
-from kompeten_shared.endpoints import StandardEndpoints
+from kompeten_chassis import outbox, regions
+from kompeten_chassis.consuming import consume
+from kompeten_chassis.endpoints import StandardEndpoints
+from kompeten_chassis.mongo import Database
+from kompeten_chassis.publishing import EventPublisher
+from kompeten_chassis.web import Tokens, api, query
+from kompeten_shared import signing
 from kompeten_shared.errors import DomainError, InvalidInput
-from kompeten_shared.mongo import Database
-from kompeten_shared.publishing import EventPublisher
-from kompeten_shared.web import Tokens, api, query
 from nameko.dependency_providers import Config
 
 from . import access, repository

@@ -4,9 +4,9 @@ from collections.abc import Callable
 from dataclasses import asdict
 from datetime import date, datetime
 
-from kompeten_shared import outbox
+from kompeten_chassis import outbox
+from kompeten_chassis.mongo import first_free, upsert
 from kompeten_shared.errors import NotFound
-from kompeten_shared.mongo import first_free, upsert
 from pymongo import ASCENDING
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError

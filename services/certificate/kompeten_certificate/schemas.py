@@ -1,6 +1,6 @@
 """Request schemas for the issuer's staff."""
 
-from kompeten_shared.web import Request
+from kompeten_chassis.web import Request
 from marshmallow import fields, validate
 
 

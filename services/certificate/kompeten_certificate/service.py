@@ -7,13 +7,13 @@ it by number.
 import logging
 from datetime import UTC, date, datetime, timedelta
 
-from kompeten_shared import outbox
-from kompeten_shared.consuming import consume
-from kompeten_shared.endpoints import StandardEndpoints
+from kompeten_chassis import outbox
+from kompeten_chassis.consuming import consume
+from kompeten_chassis.endpoints import StandardEndpoints
+from kompeten_chassis.mongo import Database
+from kompeten_chassis.publishing import EventPublisher
+from kompeten_chassis.web import PUBLIC, api
 from kompeten_shared.errors import InvalidInput, NotFound
-from kompeten_shared.mongo import Database
-from kompeten_shared.publishing import EventPublisher
-from kompeten_shared.web import PUBLIC, api
 from nameko.dependency_providers import Config
 from nameko.extensions import DependencyProvider
 from nameko.timer import timer

@@ -23,7 +23,7 @@ def decided(overall="K", case_id=None, event_id=None, participant_id=None):
             "programme_id": "prog-1", "scheme_code": "GAR-OMP",
             "scheme_title": "Operator Menjahit Pakaian",
             "lsp": {"code": "LSP-GNI", "name": "LSP Garmen Nusantara Indonesia"},
-            "assessor_reg": "MET.000.004213 2023", "units": units, "overall": overall,
+            "asesor_reg": "MET.000.004213 2023", "units": units, "overall": overall,
             "decided_at": datetime.now(UTC), "decided_by": "PLENO-GNI-01",
             "holder_name": "Siti Rahmawati"}
     return envelope.build(service="assessment", type="assessment.decided",

@@ -15,7 +15,7 @@ from collections import defaultdict
 from pathlib import Path
 
 import click
-from kompeten_shared import client
+from kompeten_chassis import client
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table

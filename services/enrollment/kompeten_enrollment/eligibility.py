@@ -7,7 +7,7 @@ import row) says exactly what to fix.
 from dataclasses import dataclass
 from datetime import date
 
-from kompeten_shared import regions
+from kompeten_chassis import regions
 
 EMPLOYMENT = ("job_seeker", "employed", "self_employed", "student")
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from kompeten_shared.errors import DomainError
-from kompeten_shared.events import CONSENT_PURPOSES
+from kompeten_shared.vocabulary import CONSENT_PURPOSES
 
 from .eligibility import Applicant
 from .nik import Nik

@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from kompeten_shared.errors import Conflict, DomainError, InvalidInput
-from kompeten_shared.events import PROGRAMME_KINDS
+from kompeten_shared.vocabulary import PROGRAMME_KINDS
 
 from .eligibility import Eligibility
 from .waitlist import DEFAULT as DEFAULT_PRIORITY

@@ -10,9 +10,9 @@ targets        goals above programmes, nested by parent_id
 from dataclasses import asdict
 from datetime import date, datetime
 
-from kompeten_shared import outbox, privacy
+from kompeten_chassis import outbox, privacy
+from kompeten_chassis.mongo import upsert
 from kompeten_shared.errors import Conflict, NotFound
-from kompeten_shared.mongo import upsert
 from pymongo import ASCENDING
 from pymongo.database import Database
 from pymongo.errors import BulkWriteError, DuplicateKeyError

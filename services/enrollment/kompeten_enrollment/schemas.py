@@ -1,8 +1,8 @@
 """Request schemas: bad input stops here with the field that is wrong."""
 
-from kompeten_shared import regions
-from kompeten_shared.events import CONSENT_PURPOSES, PROGRAMME_KINDS
-from kompeten_shared.web import Request
+from kompeten_chassis import regions
+from kompeten_chassis.web import Request
+from kompeten_shared.vocabulary import CONSENT_PURPOSES, PROGRAMME_KINDS
 from marshmallow import ValidationError, fields, validate, validates_schema
 
 from .eligibility import EMPLOYMENT

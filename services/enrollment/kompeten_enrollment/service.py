@@ -5,13 +5,13 @@
 
 from datetime import UTC, date, datetime
 
-from kompeten_shared import outbox, privacy, regions
-from kompeten_shared.consuming import consume
-from kompeten_shared.endpoints import StandardEndpoints
+from kompeten_chassis import outbox, privacy, regions
+from kompeten_chassis.consuming import consume
+from kompeten_chassis.endpoints import StandardEndpoints
+from kompeten_chassis.mongo import Database
+from kompeten_chassis.publishing import EventPublisher
+from kompeten_chassis.web import api
 from kompeten_shared.errors import InvalidInput
-from kompeten_shared.mongo import Database
-from kompeten_shared.publishing import EventPublisher
-from kompeten_shared.web import api
 from nameko.dependency_providers import Config
 
 from . import access, handlers, repository

@@ -1,8 +1,8 @@
 from datetime import date
 
 import pytest
+from kompeten_chassis import regions
 from kompeten_enrollment import nik
-from kompeten_shared import regions
 from kompeten_shared.errors import InvalidInput
 
 # Generated numbers in the NIK format, not real people.

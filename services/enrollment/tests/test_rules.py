@@ -12,7 +12,7 @@ from kompeten_enrollment.programme import Programme, leaving_status
 from kompeten_enrollment.target import Target, progress
 from kompeten_enrollment.waitlist import priority_key
 from kompeten_shared.errors import DomainError
-from kompeten_shared.events import PROGRAMME_KINDS
+from kompeten_shared.vocabulary import PROGRAMME_KINDS
 
 TODAY = date(2026, 11, 24)
 

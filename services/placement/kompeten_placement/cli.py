@@ -16,7 +16,7 @@ PLACEMENT_URL (default http://localhost:8004) says where the service is.
 import json
 
 import click
-from kompeten_shared import client
+from kompeten_chassis import client
 
 
 def _json_file(path: str) -> dict:

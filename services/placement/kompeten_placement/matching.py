@@ -16,7 +16,7 @@ officer can see why one graduate ranks above another.
 from dataclasses import dataclass
 from datetime import date
 
-from kompeten_shared import regions
+from kompeten_chassis import regions
 
 WEIGHTS = {"competency": 50, "distance": 30, "availability": 20}
 DISTANCE_VALUE = {regions.SAME_REGENCY: 1.0, regions.SAME_PROVINCE: 0.5, regions.ELSEWHERE: 0.0}

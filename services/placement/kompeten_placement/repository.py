@@ -4,9 +4,9 @@ MongoDB."""
 from dataclasses import asdict
 from datetime import date, datetime
 
-from kompeten_shared import outbox, privacy
+from kompeten_chassis import outbox, privacy
+from kompeten_chassis.mongo import NoFreeSlot, insert_into_free_slot, upsert
 from kompeten_shared.errors import Conflict, NotFound
-from kompeten_shared.mongo import NoFreeSlot, insert_into_free_slot, upsert
 from pymongo import ASCENDING
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError

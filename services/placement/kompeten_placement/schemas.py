@@ -1,7 +1,7 @@
 """Request schemas for partner employers and placement officers."""
 
-from kompeten_shared.events import PLACEMENT_KINDS
-from kompeten_shared.web import Request
+from kompeten_chassis.web import Request
+from kompeten_shared.vocabulary import PLACEMENT_KINDS
 from marshmallow import ValidationError, fields, validate, validates_schema
 
 from .follow_up import STATUSES

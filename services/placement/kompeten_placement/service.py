@@ -7,13 +7,13 @@ graduate pool and matching, offers and placements, follow-up after certification
 import uuid
 from datetime import UTC, date, datetime
 
-from kompeten_shared import outbox, privacy
-from kompeten_shared.consuming import consume
-from kompeten_shared.endpoints import StandardEndpoints
+from kompeten_chassis import outbox, privacy
+from kompeten_chassis.consuming import consume
+from kompeten_chassis.endpoints import StandardEndpoints
+from kompeten_chassis.mongo import Database
+from kompeten_chassis.publishing import EventPublisher
+from kompeten_chassis.web import api, query
 from kompeten_shared.errors import DomainError, InvalidInput
-from kompeten_shared.mongo import Database
-from kompeten_shared.publishing import EventPublisher
-from kompeten_shared.web import api, query
 from nameko.dependency_providers import Config
 from nameko.timer import timer
 

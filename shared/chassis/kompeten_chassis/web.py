@@ -15,14 +15,14 @@ malformed JSON and schema violations are 400, DomainError subclasses carry their
 import json
 import logging
 
+from kompeten_shared.errors import DomainError, Forbidden, InvalidInput
 from marshmallow import RAISE, Schema, ValidationError
 from nameko.extensions import DependencyProvider, SharedExtension
 from nameko.web.handlers import HttpRequestHandler
 from werkzeug.exceptions import BadRequest, HTTPException
 from werkzeug.wrappers import Response
 
-from .auth import Forbidden, TokenVerifier, bearer
-from .errors import DomainError, InvalidInput
+from .auth import TokenVerifier, bearer
 
 log = logging.getLogger(__name__)
 JSON = "application/json"

@@ -1,5 +1,5 @@
 import jsonschema
-from kompeten_shared.openapi import document
+from kompeten_chassis.openapi import document
 
 
 def test_every_route_of_every_service_is_documented_with_its_request_schema():

@@ -21,6 +21,12 @@ import eventlet
 from amqp.exceptions import ConnectionError as AMQPConnectionError
 from kombu import Exchange, Queue
 from kombu.exceptions import OperationalError
+from kompeten_shared import envelope
+from kompeten_shared.envelope import InvalidEvent
+from kompeten_shared.errors import DomainError
+from kompeten_shared.events import event_type as event_type_spec
+from kompeten_shared.events import load_data
+from kompeten_shared.vocabulary import FAMILIES
 from nameko.amqp.publish import Publisher
 from nameko.constants import AMQP_URI_CONFIG_KEY
 from nameko.events import SERVICE_POOL, EventHandler
@@ -28,11 +34,6 @@ from nameko.exceptions import ContainerBeingKilled
 from nameko.messaging import QueueConsumer
 from pymongo.errors import ConnectionFailure, DuplicateKeyError
 
-from . import envelope
-from .envelope import InvalidEvent
-from .errors import DomainError
-from .events import FAMILIES, load_data
-from .events import event_type as event_type_spec
 from .mongo import MongoConnection
 from .observability import HANDLED, LATENCY
 

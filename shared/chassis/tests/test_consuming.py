@@ -5,12 +5,12 @@ import time
 from urllib.parse import urlparse
 
 import pytest
+from kompeten_chassis.consuming import PROCESSED, consume
+from kompeten_chassis.mongo import Database
+from kompeten_chassis.publishing import EventPublisher
 from kompeten_shared import envelope
-from kompeten_shared.consuming import PROCESSED, consume
 from kompeten_shared.errors import DomainError
 from kompeten_shared.events import EVENTS, load_data
-from kompeten_shared.mongo import Database
-from kompeten_shared.publishing import EventPublisher
 from nameko.testing.services import dummy, entrypoint_hook, entrypoint_waiter
 
 pytestmark = pytest.mark.integration

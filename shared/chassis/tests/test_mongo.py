@@ -2,7 +2,7 @@
 
 import eventlet
 import pytest
-from kompeten_shared.mongo import upsert
+from kompeten_chassis.mongo import upsert
 
 pytestmark = pytest.mark.integration
 

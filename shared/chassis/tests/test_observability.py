@@ -10,13 +10,13 @@ from pathlib import Path
 import pytest
 import yaml
 from kompeten_certificate.service import CertificateService
+from kompeten_chassis.observability import ContextFilter
 from kompeten_shared import envelope
 from kompeten_shared.events import EVENTS, dump_data
-from kompeten_shared.observability import ContextFilter
 from nameko.testing.services import entrypoint_waiter
 
 pytestmark = pytest.mark.integration
-ROOT = Path(__file__).parents[2]
+ROOT = Path(__file__).parents[3]
 
 
 def decided(overall="K"):
@@ -26,7 +26,7 @@ def decided(overall="K"):
             "case_id": str(uuid.uuid4()), "decision_number": 1,
             "participant_id": str(uuid.uuid4()), "programme_id": None, "scheme_code": "GAR-OMP",
             "scheme_title": "Operator Menjahit Pakaian",
-            "lsp": {"code": "LSP-GNI", "name": "LSP GNI"}, "assessor_reg": "MET.1",
+            "lsp": {"code": "LSP-GNI", "name": "LSP GNI"}, "asesor_reg": "MET.1",
             "units": units, "overall": overall, "decided_at": datetime.now(UTC),
             "decided_by": "PLENO-1", "holder_name": "Siti Rahmawati"}),
         dataschema=EVENTS["assessment.decided"].dataschema)

@@ -6,11 +6,10 @@ the officers who may see them can list the entries."""
 import uuid
 from datetime import datetime
 
+from kompeten_shared.caller import Caller
+from kompeten_shared.errors import InvalidInput
 from pymongo import ASCENDING
 from pymongo.database import Database
-
-from .auth import Caller
-from .errors import InvalidInput
 
 COLLECTION = "personal_data_access"
 PURPOSES = ("administration", "recertification", "matching", "follow_up", "export")

@@ -2,7 +2,7 @@
 
 from hypothesis import given
 from hypothesis import strategies as st
-from kompeten_shared.mongo import first_free
+from kompeten_chassis.mongo import first_free
 
 
 @given(taken=st.integers(0, 5000), after=st.data())

@@ -5,12 +5,12 @@ published with publisher confirms on the service's topic exchange `<service>.eve
 event type as routing key (nameko's EventDispatcher does the AMQP part).
 """
 
+from kompeten_shared import envelope
+from kompeten_shared.events import dump_data, event_type
 from nameko.events import EventDispatcher
 from nameko.messaging import Publisher
 from nameko.standalone.events import get_event_exchange
 
-from . import envelope
-from .events import dump_data, event_type
 from .observability import PUBLISHED
 
 

@@ -15,59 +15,17 @@ audit trails, `azp` for the client (a command line, the console, a plug-in).
 
 import time
 from collections import OrderedDict
-from dataclasses import dataclass, field
 from datetime import datetime
 
 import jwt
 import requests
+from kompeten_shared.caller import Caller, caller_from
+from kompeten_shared.errors import Forbidden, Unauthenticated
 
-from .errors import Forbidden, Unauthenticated
-
-ROLES = ("operator", "lsp_admin", "certificate_officer", "asesor", "plenary", "employer_hr",
-         "monitoring_officer", "participant", "platform_operator", "lsp_system",
-         "partner_system")
-TENANCY = ("agency", "lsp", "employer", "participant_id", "asesor")
 ALGORITHMS = ("RS256", "RS384", "RS512", "PS256", "ES256", "ES384", "EdDSA")
 VERIFIED_CACHE = 4096  # tokens
 __all__ = ["Caller", "ClientCredentials", "Forbidden", "TokenVerifier", "Unauthenticated",
            "bearer"]
-
-
-@dataclass(frozen=True)
-class Caller:
-    subject: str
-    name: str
-    roles: frozenset[str]
-    client: str = ""
-    agency: str | None = None
-    lsp: str | None = None
-    employer: str | None = None
-    participant_id: str | None = None
-    asesor: str | None = None
-    claims: dict = field(default_factory=dict, compare=False, repr=False)
-
-    @property
-    def actor(self) -> str:
-        """How audit trails, decisions and events name the person acting: their name and the
-        token's subject (`Bambang Pleno <3f2c...>`)."""
-        return f"{self.name} <{self.subject}>"
-
-    def has(self, *roles: str) -> bool:
-        return bool(self.roles.intersection(roles))
-
-    def require(self, allowed: bool, message: str, **details) -> None:
-        """Refuse (403) unless `allowed`: for tenancy, checked where the data is known."""
-        if not allowed:
-            raise Forbidden(message, details=details or None)
-
-
-def caller_from(claims: dict) -> Caller:
-    roles = claims.get("roles") or claims.get("realm_access", {}).get("roles") or []
-    return Caller(subject=claims["sub"],
-                  name=claims.get("name") or claims.get("preferred_username") or claims["sub"],
-                  roles=frozenset(r for r in roles if r in ROLES),
-                  client=claims.get("azp", ""),
-                  **{key: claims.get(key) or None for key in TENANCY}, claims=claims)
 
 
 def discovery(issuer: str) -> dict:

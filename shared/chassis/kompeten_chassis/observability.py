@@ -19,6 +19,7 @@ import contextvars
 import logging
 
 from kombu import Connection
+from kompeten_shared.envelope import CloudEvent
 from nameko.constants import AMQP_URI_CONFIG_KEY
 from nameko.extensions import DependencyProvider
 from prometheus_client import (
@@ -28,8 +29,6 @@ from prometheus_client import (
     Histogram,
     generate_latest,
 )
-
-from .envelope import CloudEvent
 
 REGISTRY = CollectorRegistry()
 HANDLED = Counter("kompeten_events_handled", "Events handled by a consumer, by outcome",

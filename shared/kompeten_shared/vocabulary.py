@@ -1,0 +1,22 @@
+"""The domain's words as the contract spells them, in one place: the values events and tokens
+carry, and the Indonesian terms kept as they are in code and events (README, Glossary).
+
+Spelling rule: the Indonesian term, unchanged, wherever it names a role or a thing in the
+contract (`asesor`, `asesi`, `lsp`, `tuk`, `skema` as `scheme`, K/BK); English elsewhere.
+"""
+
+# K (kompeten) / BK (belum kompeten): the result of a unit and of a whole assessment.
+RESULTS = ("K", "BK")
+# What a participant may consent to, one purpose each (UU PDP, Law 27/2022).
+CONSENT_PURPOSES = ("certification", "partner_sharing", "follow_up")
+PLACEMENT_KINDS = ("job", "apprenticeship")  # apprenticeship = pemagangan
+PROGRAMME_KINDS = ("training", "certification_only", "apprenticeship_intake")
+# Producers that are a family of services: external LSPs run as `lsp-<code>` and all publish on
+# the `lsp.events` exchange.
+FAMILIES = ("lsp",)
+
+# Who may do what: the realm roles tokens carry, and the tenancy claims beside them.
+ROLES = ("operator", "lsp_admin", "certificate_officer", "asesor", "plenary", "employer_hr",
+         "monitoring_officer", "participant", "platform_operator", "lsp_system",
+         "partner_system")
+TENANCY = ("agency", "lsp", "employer", "participant_id", "asesor")
