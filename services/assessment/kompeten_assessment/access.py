@@ -3,8 +3,8 @@ on their own LSP's cases, the asesor on the cases assigned to them, the asesi on
 and a plenary member never on a case they assessed. Pure domain code over the verified Caller.
 """
 
-from kompeten_chassis.auth import Caller, Forbidden, TokenVerifier, Unauthenticated
-from kompeten_shared.errors import DomainError
+from kompeten_shared.caller import Caller
+from kompeten_shared.errors import DomainError, Forbidden, Unauthenticated
 
 from .case import Case
 from .registry import Lsp
@@ -60,10 +60,11 @@ def is_independent_plenary(caller: Caller, case: Case) -> None:
                    "the asesor may not decide their own case", case=case.id)
 
 
-def is_lsp_client(tokens: TokenVerifier, event, lsp: Lsp) -> None:
-    """An external LSP's decision carries its own access token (client credentials): issued
-    to that LSP's client, for that LSP, and valid when the event was made. The HMAC signature
-    says the data is the LSP's; the token says which client sent it."""
+def is_lsp_client(tokens, event, lsp: Lsp) -> None:
+    """An external LSP's decision carries its own access token (client credentials, checked by
+    `tokens`, the service's verifier): issued to that LSP's client, for that LSP, and valid when
+    the event was made. The HMAC signature says the data is the LSP's; the token says which
+    client sent it."""
     try:
         client = tokens.verify(event.clienttoken, at=event.time)
     except Unauthenticated as exc:

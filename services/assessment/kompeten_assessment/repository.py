@@ -3,7 +3,7 @@
 from dataclasses import asdict
 from datetime import date
 
-from kompeten_chassis import outbox
+from kompeten_chassis import outbox, unit_of_work
 from kompeten_shared.errors import Conflict, NotFound
 from pymongo import ASCENDING
 from pymongo.database import Database
@@ -40,9 +40,13 @@ def _from_doc(doc: dict) -> Case:
     return Case(**doc)
 
 
-class Repository:
+class Repository(unit_of_work.Repository):
+    """The cases, each with an outbox for the events its changes cause."""
+
+    outbox_collections = ("cases",)
+
     def __init__(self, db: Database):
-        self.db = db
+        super().__init__(db)
         self._versions: dict[str, int] = {}  # the version of each case as this worker read it
         self._outboxes: dict[str, list] = {}  # and the events it held, not sent yet
 
@@ -96,6 +100,8 @@ class Repository:
         self.db.cases.replace_one({"_id": case.id}, {**_to_doc(case), "version": version,
                                                      outbox.FIELD: pending})
         self._versions[case.id], self._outboxes[case.id] = version, pending
+        if staged:
+            self.filled("cases", case.id)
 
     def store_file(self, sha256: str, content: bytes) -> None:
         """Evidence files are kept once per content hash."""
@@ -166,11 +172,8 @@ def seed(db: Database) -> None:
                 pass
 
 
-class Registry:
+class Registry(unit_of_work.Repository):
     """The LSP registry as stored: lookups raise NotFound with a code, additions Conflict."""
-
-    def __init__(self, db: Database):
-        self.db = db
 
     def _get(self, kind: str, key: str):
         collection, _, from_doc = COLLECTIONS[kind]

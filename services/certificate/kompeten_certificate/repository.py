@@ -4,7 +4,7 @@ from collections.abc import Callable
 from dataclasses import asdict
 from datetime import date, datetime
 
-from kompeten_chassis import outbox
+from kompeten_chassis import outbox, unit_of_work
 from kompeten_chassis.mongo import first_free, upsert
 from kompeten_shared.errors import NotFound
 from pymongo import ASCENDING
@@ -41,9 +41,10 @@ def _from_doc(doc: dict) -> Certificate:
     return Certificate(**doc)
 
 
-class Repository:
-    def __init__(self, db: Database):
-        self.db = db
+class Repository(unit_of_work.Repository):
+    """Certificates carry an outbox for their status changes' events."""
+
+    outbox_collections = ("certificates",)
 
     # The last number known taken, per database and series (and for the status lists): only
     # where the search for the next free one starts, shared by an instance's workers.
@@ -162,8 +163,9 @@ class Repository:
         self.db.certificates.update_one({"_id": number}, {"$set": {"expiry_notified_at": at}})
 
     def save_status(self, cert: Certificate, staged: dict) -> None:
-        self.db.certificates.update_one({"_id": cert.number}, outbox.staging(staged, {"$set": {
-            "revocation": cert.revocation, "suspension": cert.suspension}}))
+        self.db.certificates.update_one({"_id": cert.number}, self.with_outbox(
+            "certificates", cert.number, {"$set": {"revocation": cert.revocation,
+                                                    "suspension": cert.suspension}}, staged))
 
     def status_indices(self, purpose: str) -> set[int]:
         field = {"revocation": "revocation", "suspension": "suspension"}[purpose]

@@ -2,7 +2,7 @@
 operator works on their own agency's programmes and the participants it registered; a
 participant on their own record. Pure domain code over the verified Caller."""
 
-from kompeten_chassis.auth import Caller
+from kompeten_shared.caller import Caller
 
 from .participant import Participant
 from .programme import Programme

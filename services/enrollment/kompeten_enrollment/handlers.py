@@ -1,26 +1,24 @@
-"""Use cases: each loads what it needs, asks the domain, stores, publishes. The nameko entrypoints
-call these; nothing here knows about HTTP or nameko.
-
-`publish(type, data, subject=..., event_id=...)` is injected, so are the repository and the
-clock, which keeps these functions testable against a real database without a broker.
+"""Use cases: one function per command or event. Each runs in a unit of work (`uow.repo`, the
+enrollment repository; events staged with the write they record), checks who may act
+(access.py), asks the domain (programme, participant, eligibility, waitlist, target) and
+stores. Nothing here knows about HTTP or nameko; the clock and the NIK key are passed in.
 """
 
 import uuid
-from collections.abc import Callable
 from datetime import date, datetime
 
+from kompeten_chassis.unit_of_work import UnitOfWork
+from kompeten_shared.caller import Caller
 from kompeten_shared.errors import Conflict, DomainError, InvalidInput
 from marshmallow import ValidationError
 
+from . import access
 from . import nik as nik_rules
 from .participant import Consent, Participant
 from .programme import Outcome, Programme, leaving_status
-from .repository import Repository
 from .schemas import ImportRow
 from .target import Target, progress
 from .waitlist import priority_key
-
-Publish = Callable[..., dict]
 
 
 def new_id() -> str:
@@ -36,36 +34,87 @@ def _participant_from(person: dict, nik_key: str) -> Participant:
                                 **details)
 
 
-def register(repo: Repository, publish: Publish, nik_key: str, person: dict,
-             consents: list[dict], now: datetime) -> Participant:
+# programmes and targets ---------------------------------------------------------------------------
+def create_programme(uow: UnitOfWork, caller: Caller, body: dict) -> Programme:
+    """A programme of the operator's agency; absent optional fields take the domain's
+    defaults."""
+    programme = Programme(id=new_id(), agency=caller.agency,
+                          **{key: value for key, value in body.items() if value is not None})
+    with uow:
+        if programme.target_id:
+            uow.repo.target(programme.target_id)
+        uow.repo.add_programme(programme)
+    return programme
+
+
+def programme_of(uow: UnitOfWork, caller: Caller, programme_id: str) -> Programme:
+    """A programme the caller's agency runs."""
+    programme = uow.repo.programme(programme_id)
+    access.runs(caller, programme)
+    return programme
+
+
+def create_target(uow: UnitOfWork, body: dict) -> Target:
+    target = Target(id=new_id(), **body)
+    with uow:
+        if target.parent_id:
+            uow.repo.target(target.parent_id)
+        uow.repo.add_target(target)
+    return target
+
+
+# participants and consent -------------------------------------------------------------------------
+def register(uow: UnitOfWork, nik_key: str, person: dict, consents: list[dict],
+             now: datetime) -> Participant:
     participant = _participant_from(person, nik_key)
     recorded = [Consent(recorded_at=now, **c) for c in consents]
     for consent in recorded:
         participant.record_consent(consent)
-    repo.add_participant(participant)
-    for consent in recorded:
-        publish("participant.consent_changed", participant.consent_event(consent),
-                subject=participant.id)
+    with uow:
+        uow.repo.add_participant(participant)
+        for consent in recorded:
+            uow.publish("participant.consent_changed", participant.consent_event(consent),
+                        subject=participant.id)
     return participant
 
 
-def change_consent(repo: Repository, publish: Publish, participant_id: str, consent: dict,
+def read_participant(uow: UnitOfWork, caller: Caller, participant_id: str, purpose: str,
+                     path: str, now: datetime) -> Participant:
+    """A participant for the agency that registered them, or themself; an officer's read is
+    recorded with its purpose."""
+    participant = uow.repo.participant(participant_id)
+    access.may_see(caller, participant)
+    if caller.participant_id != participant.id:
+        uow.repo.record_access(caller, [participant.id], purpose, path, now)
+    return participant
+
+
+def access_log(uow: UnitOfWork, caller: Caller, participant_id: str) -> list[dict]:
+    access.may_see(caller, uow.repo.participant(participant_id))
+    return uow.repo.access_log(participant_id)
+
+
+def change_consent(uow: UnitOfWork, caller: Caller, participant_id: str, consent: dict,
                    now: datetime) -> Participant:
-    participant = repo.participant(participant_id)
-    recorded = Consent(recorded_at=now, **consent)
-    participant.record_consent(recorded)
-    repo.add_consent(participant, recorded)
-    publish("participant.consent_changed", participant.consent_event(recorded),
-            subject=participant.id)
+    """Give or withdraw consent for one purpose; other services hear of it at once."""
+    with uow:
+        participant = uow.repo.participant(participant_id)
+        access.may_see(caller, participant)
+        recorded = Consent(recorded_at=now, **consent)
+        participant.record_consent(recorded)
+        uow.repo.add_consent(participant, recorded)
+        uow.publish("participant.consent_changed", participant.consent_event(recorded),
+                    subject=participant.id)
     return participant
 
 
-def check_application(repo: Repository, programme: Programme, participant: Participant,
+# applications, the waitlist, leaving --------------------------------------------------------------
+def check_application(uow: UnitOfWork, programme: Programme, participant: Participant,
                       today: date) -> None:
     """Everything that could refuse an application, before anything is written."""
     _check(programme, participant,
-           participant.applicant(repo.active_elsewhere(participant.id, programme.id),
-                                 repo.completed_count(participant.id)), today)
+           participant.applicant(uow.repo.active_elsewhere(participant.id, programme.id),
+                                 uow.repo.completed_count(participant.id)), today)
 
 
 def _check(programme: Programme, participant: Participant, applicant, today: date) -> None:
@@ -77,98 +126,126 @@ def _check(programme: Programme, participant: Participant, applicant, today: dat
                           details={"refusals": [r.to_dict() for r in refusals]})
 
 
-def apply(repo: Repository, programme: Programme, participant: Participant, today: date,
-          now: datetime) -> dict:
+def apply(uow: UnitOfWork, caller: Caller, programme_id: str, participant_id: str,
+          today: date, now: datetime) -> dict:
     """Apply, then seat the waitlist in priority order: the applicant gets a seat while seats
     are free and nobody ranks ahead of them; otherwise waits in line."""
-    check_application(repo, programme, participant, today)
-    if repo.statuses(programme.id, [participant.id]):
-        raise Conflict("participant has already applied to this programme",
-                       code="already_applied")
-    applicant = participant.applicant(0, repo.completed_count(participant.id))
-    repo.admit(programme, [(participant.id, priority_key(applicant, programme.priority, now))],
-               now)
-    return repo.enrolment(programme.id, participant.id)
+    with uow:
+        programme = uow.repo.programme(programme_id)
+        access.acts_for(caller, participant_id, programme)
+        participant = uow.repo.participant(participant_id)
+        check_application(uow, programme, participant, today)
+        if uow.repo.statuses(programme.id, [participant.id]):
+            raise Conflict("participant has already applied to this programme",
+                           code="already_applied")
+        applicant = participant.applicant(0, uow.repo.completed_count(participant.id))
+        uow.repo.admit(programme, [(participant.id,
+                                    priority_key(applicant, programme.priority, now))], now)
+    return uow.repo.enrolment(programme.id, participant.id)
 
 
-def leave(repo: Repository, publish: Publish, programme: Programme, participant_id: str,
+def leave(uow: UnitOfWork, caller: Caller, programme_id: str, participant_id: str,
           reason: str, today: date, now: datetime) -> dict:
     """Withdrawal (before the start or from the waitlist) frees the seat for the next in line;
     a drop-out after the start is recorded and published, the seat stays empty."""
-    programme.check_open()
-    doc = repo.enrolment(programme.id, participant_id)
-    if doc["status"] not in ("waitlisted", "enrolled"):
-        raise DomainError(f"the enrolment has already ended ({doc['status']})",
-                          code="enrolment_ended")
-    status = leaving_status(programme, doc["status"], today)
-    staged = _not_completed(publish, programme, participant_id,
-                            programme.outcome(len(doc["attended"])).rate,
-                            f"{status.replace('_', ' ')}: {reason}", f"{doc['_id']}:end") \
-        if doc["status"] == "enrolled" else None
-    repo.leave(doc, status, reason, now, staged)
-    repo.relay(doc["_id"], publish.send)
-    if status == "withdrawn":
-        repo.fill_seats(programme)
-    return repo.enrolment(programme.id, participant_id)
+    with uow:
+        programme = uow.repo.programme(programme_id)
+        access.acts_for(caller, participant_id, programme)
+        programme.check_open()
+        doc = uow.repo.enrolment(programme.id, participant_id)
+        if doc["status"] not in ("waitlisted", "enrolled"):
+            raise DomainError(f"the enrolment has already ended ({doc['status']})",
+                              code="enrolment_ended")
+        status = leaving_status(programme, doc["status"], today)
+        staged = _not_completed(uow, programme, participant_id,
+                                programme.outcome(len(doc["attended"])).rate,
+                                f"{status.replace('_', ' ')}: {reason}", f"{doc['_id']}:end") \
+            if doc["status"] == "enrolled" else None
+        uow.repo.leave(doc, status, reason, now, staged)
+        if status == "withdrawn":
+            uow.repo.fill_seats(programme)
+    return uow.repo.enrolment(programme.id, participant_id)
 
 
-def record_attendance(repo: Repository, publish: Publish, programme: Programme, day: date,
-                      present: list[str], now: datetime) -> dict:
-    """Mark who came. On day one, whoever is absent is a no-show: their seat goes to the
-    waitlist at once."""
-    programme.check_attendance_day(day)
-    enrolled = {doc["participant_id"] for doc in repo.enrolments(programme.id, "enrolled")}
-    strangers = sorted(set(present) - enrolled)
-    if strangers:
-        raise InvalidInput("participants not enrolled in this programme", code="not_enrolled",
-                           details={"present": strangers})
-    recorded = repo.record_attendance(programme.id, day, present)
-    no_shows = sorted(enrolled - set(present)) if day == programme.start_date else []
-    for participant_id in no_shows:
-        doc = repo.enrolment(programme.id, participant_id)
-        repo.leave(doc, "no_show", "absent on day one", now, _not_completed(
-            publish, programme, participant_id, 0.0, "no show on day one", f"{doc['_id']}:end"))
-        repo.relay(doc["_id"], publish.send)
-    promoted = repo.fill_seats(programme) if no_shows else []
-    # The newly seated attended day one in the sense that matters: they start now.
-    if promoted:
-        repo.record_attendance(programme.id, day, promoted)
+def record_attendance(uow: UnitOfWork, caller: Caller, programme_id: str, day: date,
+                      present: list[str], present_niks: list[str], nik_key: str,
+                      now: datetime) -> dict:
+    """Mark who came, by participant id or by NIK. On day one, whoever is absent is a no-show:
+    their seat goes to the waitlist at once."""
+    with uow:
+        programme = programme_of(uow, caller, programme_id)
+        present = present + _ids_for_niks(uow, present_niks, nik_key)
+        programme.check_attendance_day(day)
+        enrolled = {doc["participant_id"]
+                    for doc in uow.repo.enrolments(programme.id, "enrolled")}
+        strangers = sorted(set(present) - enrolled)
+        if strangers:
+            raise InvalidInput("participants not enrolled in this programme",
+                               code="not_enrolled", details={"present": strangers})
+        recorded = uow.repo.record_attendance(programme.id, day, present)
+        no_shows = sorted(enrolled - set(present)) if day == programme.start_date else []
+        for participant_id in no_shows:
+            doc = uow.repo.enrolment(programme.id, participant_id)
+            uow.repo.leave(doc, "no_show", "absent on day one", now, _not_completed(
+                uow, programme, participant_id, 0.0, "no show on day one",
+                f"{doc['_id']}:end"))
+        promoted = uow.repo.fill_seats(programme) if no_shows else []
+        # The newly seated attended day one in the sense that matters: they start now.
+        if promoted:
+            uow.repo.record_attendance(programme.id, day, promoted)
     return {"date": day, "recorded": recorded + len(promoted), "no_shows": no_shows,
             "promoted": promoted}
 
 
-def close(repo: Repository, publish: Publish, programme: Programme, today: date,
+def _ids_for_niks(uow: UnitOfWork, niks: list[str], nik_key: str) -> list[str]:
+    if not niks:
+        return []
+    digests = {}
+    for position, raw in enumerate(niks):
+        if not (raw.isdigit() and len(raw) == 16):
+            raise InvalidInput("NIK must have 16 digits", code="nik_invalid",
+                               details={"present_niks": [position]})
+        digests[nik_rules.digest(raw, nik_key)] = position
+    found = uow.repo.participant_ids_by_nik(list(digests))
+    unknown = sorted(pos for digest, pos in digests.items() if digest not in found)
+    if unknown:
+        raise InvalidInput("no participant with these NIKs", code="nik_unknown",
+                           details={"present_niks": unknown})
+    return list(found.values())
+
+
+def close(uow: UnitOfWork, caller: Caller, programme_id: str, today: date,
           now: datetime) -> dict:
     """Apply the completion rule to everyone still enrolled and publish each outcome: the
-    outcome and its event are one write (the enrolment's outbox), sent after it; a crash in
-    between leaves the event for the relay timer."""
-    programme.check_can_close(today)
-    pending = repo.enrolments(programme.id, "enrolled")
+    outcome and its event are one write (the enrolment's outbox)."""
     summary = {"completed": 0, "not_completed": 0, "held_without_consent": 0}
-    for doc in pending:
-        participant = repo.participant(doc["participant_id"])
-        outcome = programme.outcome(len(doc["attended"]))
-        event_id = f"{doc['_id']}:end"
-        staged = None
-        if not outcome.completed:
-            staged = _not_completed(publish, programme, participant.id, outcome.rate,
-                                    outcome.reason, event_id)
-        elif participant.consented("certification") or programme.kind == "apprenticeship_intake":
-            staged = _completed(publish, programme, participant, outcome, event_id)
-        else:  # consent withdrawn since enrolment: completion is recorded, not passed on
-            summary["held_without_consent"] += 1
-        if repo.finish(doc["_id"], outcome.status, outcome.rate, staged):
-            summary[outcome.status] += 1
-            repo.relay(doc["_id"], publish.send)
-    for doc in repo.waitlist(programme.id):
-        repo.leave(doc, "not_admitted", "the programme closed", now)
-    repo.close_programme(programme.id)
+    with uow:
+        programme = programme_of(uow, caller, programme_id)
+        programme.check_can_close(today)
+        for doc in uow.repo.enrolments(programme.id, "enrolled"):
+            participant = uow.repo.participant(doc["participant_id"])
+            outcome = programme.outcome(len(doc["attended"]))
+            event_id = f"{doc['_id']}:end"
+            staged = None
+            if not outcome.completed:
+                staged = _not_completed(uow, programme, participant.id, outcome.rate,
+                                        outcome.reason, event_id)
+            elif participant.consented("certification") or \
+                    programme.kind == "apprenticeship_intake":
+                staged = _completed(uow, programme, participant, outcome, event_id)
+            else:  # consent withdrawn since enrolment: completion is recorded, not passed on
+                summary["held_without_consent"] += 1
+            if uow.repo.finish(doc["_id"], outcome.status, outcome.rate, staged):
+                summary[outcome.status] += 1
+        for doc in uow.repo.waitlist(programme.id):
+            uow.repo.leave(doc, "not_admitted", "the programme closed", now)
+        uow.repo.close_programme(programme.id)
     return {"programme_id": programme.id, **summary}
 
 
-def _completed(publish, programme: Programme, participant: Participant,
+def _completed(uow: UnitOfWork, programme: Programme, participant: Participant,
                outcome: Outcome, event_id: str) -> dict:
-    return publish.stage("training.completed", {
+    return uow.stage("training.completed", {
         "participant_id": participant.id, "programme_id": programme.id,
         "programme_kind": programme.kind, "programme_title": programme.title,
         "scheme_code": programme.scheme_code,
@@ -178,9 +255,9 @@ def _completed(publish, programme: Programme, participant: Participant,
     }, subject=participant.id, event_id=event_id)
 
 
-def _not_completed(publish, programme: Programme, participant_id: str,
+def _not_completed(uow: UnitOfWork, programme: Programme, participant_id: str,
                    rate: float | None, reason: str, event_id: str) -> dict:
-    return publish.stage("training.not_completed", {
+    return uow.stage("training.not_completed", {
         "participant_id": participant_id, "programme_id": programme.id,
         "scheme_code": programme.scheme_code, "attendance_rate": rate or 0.0,
         "required_rate": programme.attendance_threshold if programme.has_attendance else 0.0,
@@ -188,21 +265,61 @@ def _not_completed(publish, programme: Programme, participant_id: str,
     }, subject=participant_id, event_id=event_id)
 
 
-def target_progress(repo: Repository, target: Target) -> dict:
+def target_progress(uow: UnitOfWork, target: Target) -> dict:
     """A target's progress over its own programmes and all its sub-targets', with each
     sub-target's own report nested."""
-    children = [target_progress(repo, child) for child in repo.subtargets(target.id)]
+    children = [target_progress(uow, child) for child in uow.repo.subtargets(target.id)]
     ids = [target.id] + [node["target_id"] for node in _descendants(children)]
-    return {**progress(target, repo.counts(ids)), "subtargets": children}
+    return {**progress(target, uow.repo.counts(ids)), "subtargets": children}
 
 
 def _descendants(children: list[dict]) -> list[dict]:
     return [node for child in children for node in [child, *_descendants(child["subtargets"])]]
 
 
+# outcomes from other services ---------------------------------------------------------------------
+def certificate_issued(uow: UnitOfWork, data: dict) -> None:
+    """Certifications count towards targets; a training certificate only restates the
+    completion recorded here already."""
+    if data["kind"] != "certification":
+        return
+    with uow:
+        if data["renews"]:
+            uow.repo.recertified(data["renews"])
+        uow.repo.record_outcome(data["participant_id"], data["programme_id"], "certificate", {
+            "number": data["certificate_number"], "issued_on": data["issued_on"].isoformat()})
+
+
+def certificate_expiring(uow: UnitOfWork, data: dict) -> None:
+    """A certification ends soon: the holder is due for re-certification."""
+    with uow:
+        uow.repo.add_recertification_due(data)
+
+
+def graduate_placed(uow: UnitOfWork, data: dict) -> None:
+    with uow:
+        uow.repo.record_outcome(data["participant_id"], data["programme_id"], "placement", {
+            "kind": data["kind"], "employer_id": data["employer_id"],
+            "start_date": data["start_date"].isoformat()})
+
+
+def recertification_due(uow: UnitOfWork, caller: Caller, scheme_code: str | None, path: str,
+                        now: datetime) -> list[dict]:
+    """Holders of the caller's agency whose certification ends soon, with the contact details
+    to invite them: only those who still consent to certification (each read recorded)."""
+    due = []
+    for item in uow.repo.recertification_due(scheme_code):
+        person = uow.repo.participant(item["participant_id"])
+        if person.consented("certification") and person.agency == caller.agency:
+            due.append({**item, "person": person})
+    uow.repo.record_access(caller, [d["participant_id"] for d in due], "recertification", path,
+                           now)
+    return due
+
+
 # -- bulk import ---------------------------------------------------------------------------------
 
-def import_rows(repo: Repository, publish: Publish, nik_key: str, programme: Programme,
+def import_rows(uow: UnitOfWork, caller: Caller, nik_key: str, programme_id: str,
                 source: str, wording: dict[str, str], rows: list[dict], today: date,
                 now: datetime) -> list[dict]:
     """Register and enrol every valid row; report every invalid one with its row number,
@@ -211,6 +328,14 @@ def import_rows(repo: Repository, publish: Publish, nik_key: str, programme: Pro
 
     Set-based: a batch costs a few queries and bulk writes, not a few per row, so thousands of
     rows stay fast even on a MongoDB-wire server that scans (FerretDB on SQLite)."""
+    with uow:
+        return _import_rows(uow, programme_of(uow, caller, programme_id), nik_key, source,
+                            wording, rows, today, now)
+
+
+def _import_rows(uow: UnitOfWork, programme: Programme, nik_key: str, source: str,
+                 wording: dict[str, str], rows: list[dict], today: date,
+                 now: datetime) -> list[dict]:
     programme.check_open()
     results: dict[int, dict] = {}
     parsed = []
@@ -227,8 +352,8 @@ def import_rows(repo: Repository, publish: Publish, nik_key: str, programme: Pro
         except DomainError as error:
             results[index] = _invalid(raw.get("row"), _row_errors(error))
 
-    existing = repo.participants_by_nik([c.nik_digest for _, _, c in parsed])
-    history = repo.enrolment_history([p.id for p in existing.values()], programme.id)
+    existing = uow.repo.participants_by_nik([c.nik_digest for _, _, c in parsed])
+    history = uow.repo.enrolment_history([p.id for p in existing.values()], programme.id)
     seen, new, applying = set(), [], []
     for index, row, candidate in parsed:
         if candidate.nik_digest in seen:
@@ -257,16 +382,16 @@ def import_rows(repo: Repository, publish: Publish, nik_key: str, programme: Pro
             new.append((participant, consents))
         applying.append((index, row["row"], participant, applicant, person is None))
 
-    refused = repo.add_participants([p for p, _ in new])
+    refused = uow.repo.add_participants([p for p, _ in new])
     for participant, consents in new:
         if participant.id not in refused:
             for consent in consents:
-                publish("participant.consent_changed", participant.consent_event(consent),
-                        subject=participant.id)
+                uow.publish("participant.consent_changed", participant.consent_event(consent),
+                            subject=participant.id)
     applying = [a for a in applying if a[2].id not in refused]
-    repo.admit(programme, [(p.id, priority_key(applicant, programme.priority, now))
+    uow.repo.admit(programme, [(p.id, priority_key(applicant, programme.priority, now))
                            for _, _, p, applicant, _ in applying], now)
-    statuses = repo.statuses(programme.id, [p.id for _, _, p, _, _ in applying])
+    statuses = uow.repo.statuses(programme.id, [p.id for _, _, p, _, _ in applying])
     for index, row_number, participant, _, is_new in applying:
         results[index] = {"row": row_number, "status": "registered" if is_new else "applied",
                           "enrolment": statuses.get(participant.id),

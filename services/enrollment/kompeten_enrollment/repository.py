@@ -10,7 +10,7 @@ targets        goals above programmes, nested by parent_id
 from dataclasses import asdict
 from datetime import date, datetime
 
-from kompeten_chassis import outbox, privacy
+from kompeten_chassis import privacy, unit_of_work
 from kompeten_chassis.mongo import upsert
 from kompeten_shared.errors import Conflict, NotFound
 from pymongo import ASCENDING
@@ -59,9 +59,11 @@ def enrolment_id(programme_id: str, participant_id: str) -> str:
     return f"{programme_id}:{participant_id}"
 
 
-class Repository:
-    def __init__(self, db: Database):
-        self.db = db
+class Repository(unit_of_work.Repository):
+    """Programmes, participants, enrolments (each with an outbox for the event its ending
+    causes), seats, targets and outcomes."""
+
+    outbox_collections = ("enrolments",)
 
     # programmes ------------------------------------------------------------------------------
     def add_programme(self, programme: Programme) -> None:
@@ -242,7 +244,7 @@ class Repository:
         update = {"$set": {"status": status, "left_at": now, "reason": reason}}
         result = self.db.enrolments.update_one(
             {"_id": doc["_id"], "status": doc["status"]},
-            outbox.staging(staged, update) if staged else update)
+            self.with_outbox("enrolments", doc["_id"], update, staged))
         if result.modified_count != 1:
             raise Conflict("the enrolment changed meanwhile", code="enrolment_changed")
         self.db.seats.delete_one({"_id": doc["_id"]})
@@ -272,11 +274,8 @@ class Repository:
         update = {"$set": {"status": status, "attendance_rate": rate}}
         result = self.db.enrolments.update_one(
             {"_id": enrolment_id, "status": "enrolled"},
-            outbox.staging(staged, update) if staged else update)
+            self.with_outbox("enrolments", enrolment_id, update, staged))
         return result.modified_count == 1
-
-    def relay(self, enrolment_id: str, send) -> None:
-        outbox.relay(self.db.enrolments, enrolment_id, send)
 
     # outcomes from other services --------------------------------------------------------------
     def record_outcome(self, participant_id: str, programme_id: str | None, field: str,

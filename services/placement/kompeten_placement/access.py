@@ -2,7 +2,7 @@
 works on their own employer's vacancies, offers and placements; a participant on their own
 offers, placements and check-ins. Pure domain code over the verified Caller."""
 
-from kompeten_chassis.auth import Caller
+from kompeten_shared.caller import Caller
 
 OFFICE = ("operator", "monitoring_officer", "platform_operator")
 

@@ -4,7 +4,7 @@ MongoDB."""
 from dataclasses import asdict
 from datetime import date, datetime
 
-from kompeten_chassis import outbox, privacy
+from kompeten_chassis import outbox, privacy, unit_of_work
 from kompeten_chassis.mongo import NoFreeSlot, insert_into_free_slot, upsert
 from kompeten_shared.errors import Conflict, NotFound
 from pymongo import ASCENDING
@@ -54,9 +54,10 @@ def _check_in(doc: dict) -> CheckIn:
     return CheckIn(**doc)
 
 
-class Repository:
-    def __init__(self, db: Database):
-        self.db = db
+class Repository(unit_of_work.Repository):
+    """Offers and placements carry an outbox for the events their changes cause."""
+
+    outbox_collections = ("offers", "placements")
 
     def add(self, collection: str, doc: dict) -> dict:
         doc = _dates(doc)
@@ -149,10 +150,10 @@ class Repository:
 
     # offers and placements
     def add_offer(self, offer: Offer, staged: dict) -> None:
-        doc = {**asdict(offer), outbox.FIELD: outbox.entries(staged)}
+        doc = asdict(offer)
         doc["_id"] = doc.pop("id")
         try:
-            self.db.offers.insert_one(doc)
+            self.db.offers.insert_one(self.new_with_outbox("offers", doc, staged))
         except DuplicateKeyError:
             raise Conflict("this graduate already has an offer for this vacancy",
                            code="offer_exists") from None
@@ -167,14 +168,14 @@ class Repository:
         update = {"$set": {"status": offer.status, "answered_at": offer.answered_at,
                            "reason": offer.reason}}
         result = self.db.offers.update_one({"_id": offer.id, "status": "made"},
-                                           outbox.staging(staged, update) if staged else update)
+                                           self.with_outbox("offers", offer.id, update, staged))
         if result.modified_count != 1:
             raise Conflict("offer was answered meanwhile", code="offer_answered")
 
-    def place(self, vacancy: dict, placement: dict) -> dict:
-        """Store the placement under a free place of the vacancy; never more than its places,
-        however many acceptances arrive at once."""
-        placement = _dates(placement)
+    def place(self, vacancy: dict, placement: dict, staged: dict) -> dict:
+        """Store the placement (and its event) under a free place of the vacancy; never more
+        than its places, however many acceptances arrive at once."""
+        placement = self.new_with_outbox("placements", _dates(placement), staged)
         try:
             placement["place"] = insert_into_free_slot(
                 self.db.placements, placement, {"vacancy_id": vacancy["_id"]}, "place",
@@ -197,8 +198,9 @@ class Repository:
                   now: datetime, staged: dict) -> dict:
         ended = {"status": "terminated", "ended_on": ended_on.isoformat(),
                  "termination_reason": reason, "terminated_by": by, "terminated_at": now}
-        result = self.db.placements.update_one({"_id": placement["_id"], "status": "active"},
-                                               outbox.staging(staged, {"$set": ended}))
+        result = self.db.placements.update_one(
+            {"_id": placement["_id"], "status": "active"},
+            self.with_outbox("placements", placement["_id"], {"$set": ended}, staged))
         if result.modified_count != 1:
             raise Conflict("the placement has ended already", code="placement_ended")
         return {**placement, **ended}

@@ -5,16 +5,14 @@ If the process dies in between, the service's relay timer finds the document wit
 outbox and sends it then. Consumers may see an event twice, never not at all; they skip repeats
 by event id.
 
-    update = outbox.staging(publish.stage("offer.declined", data, subject), {"$set": {...}})
-    collection.update_one({"_id": offer_id, ...}, update)
-    outbox.relay(collection, offer_id, publish.send)
+Repositories write outboxes through kompeten_chassis.unit_of_work.Repository, and the unit of
+work sends them; this module is the storage underneath.
 """
 
 import logging
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
-from nameko.timer import timer
 from pymongo.collection import Collection
 from pymongo.database import Database
 
@@ -61,15 +59,3 @@ def relay_pending(db: Database, collections: tuple[str, ...],
         for doc in db[name].find({f"{FIELD}.0.staged_at": {"$lt": before}}, {"_id": 1}):
             sent += relay(db[name], doc["_id"], send)
     return sent
-
-
-class Relay:
-    """Mixed into a service with `db` and `publish` dependencies: the timer that sends what a
-    crashed worker wrote into the outboxes of `outbox_collections` but did not send."""
-
-    outbox_collections: tuple[str, ...] = ()
-
-    @timer(interval=RELAY_SECONDS)
-    def relay_outbox(self):
-        """Events a crashed worker wrote but did not send."""
-        relay_pending(self.db, self.outbox_collections, self.publish.send)

@@ -1,0 +1,269 @@
+"""Use cases: one function per command or event. Each runs in a unit of work (`uow.cases`,
+`uow.registry`, events staged with the write they record), checks who may act (access.py),
+asks the domain (case.py, registry.py) and stores. Nothing here knows about HTTP or nameko.
+"""
+
+import base64
+import binascii
+import hashlib
+import uuid
+from datetime import datetime
+
+from kompeten_chassis import regions
+from kompeten_chassis.unit_of_work import UnitOfWork
+from kompeten_shared import signing
+from kompeten_shared.caller import Caller
+from kompeten_shared.errors import DomainError, InvalidInput
+
+from . import access
+from .case import Case, Evidence, Review, case_id_for
+from .registry import Asesor, Lsp, Scheme, Tuk
+from .schemas import MAX_EVIDENCE_BYTES
+
+
+# events in ----------------------------------------------------------------------------------------
+def open_case(uow: UnitOfWork, data: dict, event_id: str, now: datetime) -> Case | None:
+    """A completed trainee gets a case; one whose scheme an external LSP holds is routed there
+    and requested (assessment.requested). Apprentices are assessed when their apprenticeship
+    ends, not at intake."""
+    if data["programme_kind"] == "apprenticeship_intake":
+        return None
+    with uow:
+        scheme = uow.registry.scheme(data["scheme_code"])  # unknown: refused, dead-lettered
+        case = Case(id=case_id_for(data["programme_id"], data["participant_id"]),
+                    participant_id=data["participant_id"], programme_id=data["programme_id"],
+                    scheme_code=scheme.code, asesi_name=data["asesi_name"], opened_at=now)
+        case.audit.append({"at": now, "actor": "enrollment", "action": "opened",
+                           "event_id": event_id})
+        lsp = uow.registry.lsp_for(case.scheme_code)
+        if lsp is not None and lsp.external:
+            case.route_to(lsp, now)
+        if not uow.cases.open(case):
+            return None  # training.completed arrived twice
+        if case.status == "requested":
+            uow.publish("assessment.requested", {
+                "case_id": case.id, "participant_id": case.participant_id,
+                "programme_id": case.programme_id, "scheme_code": scheme.code,
+                "scheme_title": scheme.title, "lsp_code": lsp.code,
+                "asesi_name": case.asesi_name,
+                "units": [{"code": code, "title": title} for code, title in scheme.units],
+                "requested_at": case.opened_at,
+            }, subject=case.participant_id, event_id=f"{case.id}:requested")
+    return case
+
+
+def lsp_keys(setting: str) -> dict[str, str]:
+    """LSP_KEYS is `CODE=secret,CODE=secret`: each external LSP's signing secret."""
+    pairs = (item.split("=", 1) for item in setting.split(",") if "=" in item)
+    return {code.strip(): secret.strip() for code, secret in pairs}
+
+
+def accept_external_decision(uow: UnitOfWork, tokens, keys: dict[str, str], event,
+                             now: datetime) -> Case:
+    """An external LSP's decision: accepted only from the LSP the case was routed to, for a
+    scheme it is licensed for, with a valid signature and that LSP's client token; then
+    recorded and published as assessment.decided. Anything else is refused with its reason."""
+    data = event.data
+    with uow:
+        lsp = uow.registry.lsp(data["lsp"]["code"])
+        if not lsp.external or event.producer != lsp.service_name:
+            raise DomainError(f"{event.producer} may not submit decisions for {lsp.code}",
+                              code="wrong_lsp")
+        key = keys.get(lsp.code)
+        if key is None or not signing.verify(event.raw_data, key):
+            raise DomainError("the signature does not verify", code="bad_signature")
+        access.is_lsp_client(tokens, event, lsp)
+        case = uow.cases.get(data["case_id"])
+        scheme = uow.registry.scheme(case.scheme_code)
+        case.accept_external_decision(scheme, lsp, data, now)
+        _save_decision(uow, case, scheme, lsp)
+    return case
+
+
+def withdraw_consent(uow: UnitOfWork, data: dict) -> int:
+    """A withdrawn certification consent stops every open case of that person."""
+    if data["purpose"] != "certification" or data["granted"]:
+        return 0
+    with uow:
+        return uow.cases.withdraw_open_cases(data["participant_id"], data["recorded_at"])
+
+
+# the registry -------------------------------------------------------------------------------------
+def add_scheme(uow: UnitOfWork, body: dict) -> Scheme:
+    scheme = Scheme(code=body["code"], title=body["title"], kind=body["kind"],
+                    units=tuple((u["code"], u["title"]) for u in body["units"]),
+                    validity_years=body["validity_years"])
+    if len(set(scheme.unit_codes)) != len(scheme.unit_codes):
+        raise InvalidInput("a unit is listed twice", code="validation_failed",
+                           details={"units": ["a unit is listed twice"]})
+    with uow:
+        uow.registry.add("scheme", scheme)
+    return scheme
+
+
+def add_lsp(uow: UnitOfWork, body: dict) -> Lsp:
+    lsp = Lsp(**{**body, "schemes": frozenset(body["schemes"])})
+    with uow:
+        for code in lsp.schemes:
+            uow.registry.scheme(code)
+        uow.registry.add("lsp", lsp)
+    return lsp
+
+
+def add_asesor(uow: UnitOfWork, caller: Caller, body: dict) -> Asesor:
+    """An asesor of an LSP, for schemes that LSP holds, registered by that LSP's staff."""
+    access.is_lsp_staff(caller, body["lsp_code"])
+    asesor = Asesor(**{**body, "schemes": frozenset(body["schemes"]),
+                       "trained_programmes": frozenset(body["trained_programmes"])})
+    with uow:
+        lsp = uow.registry.lsp(asesor.lsp_code)
+        outside = sorted(asesor.schemes - lsp.schemes)
+        if outside:
+            raise DomainError(f"{lsp.code} does not hold these schemes",
+                              code="scheme_not_held_by_lsp", details={"schemes": outside})
+        uow.registry.add("asesor", asesor)
+    return asesor
+
+
+def set_asesor_status(uow: UnitOfWork, caller: Caller, registration_number: str,
+                      active: bool) -> Asesor:
+    with uow:
+        access.is_lsp_staff(caller, uow.registry.asesor(registration_number).lsp_code)
+        return uow.registry.set_active(registration_number, active)
+
+
+def add_tuk(uow: UnitOfWork, caller: Caller, body: dict) -> Tuk:
+    access.is_lsp_staff(caller, body["lsp_code"])
+    if not regions.exists(body["region_code"]):
+        raise InvalidInput("unknown regency code", code="validation_failed",
+                           details={"region_code": ["unknown regency code"]})
+    tuk = Tuk(**body)
+    with uow:
+        uow.registry.lsp(tuk.lsp_code)
+        uow.registry.add("tuk", tuk)
+    return tuk
+
+
+# a case, step by step -----------------------------------------------------------------------------
+def read_case(uow: UnitOfWork, caller: Caller, case_id: str) -> Case:
+    case = uow.cases.get(case_id)
+    access.may_read(caller, case)
+    return case
+
+
+def assign(uow: UnitOfWork, caller: Caller, case_id: str, asesor_reg: str, tuk_code: str,
+           now: datetime) -> Case:
+    """An asesor and a TUK: licences, same LSP, no conflict of interest, daily load. LSP staff
+    assign their own LSP's asesor."""
+    with uow:
+        case = uow.cases.get(case_id)
+        asesor = uow.registry.asesor(asesor_reg)
+        access.is_lsp_staff(caller, asesor.lsp_code)
+        case.assign(uow.registry.scheme(case.scheme_code), uow.registry.lsp(asesor.lsp_code),
+                    asesor, uow.registry.tuk(tuk_code), now,
+                    uow.cases.assigned_on(asesor.registration_number, now.date()),
+                    caller.actor)
+        uow.cases.save(case)
+    return case
+
+
+def add_evidence(uow: UnitOfWork, caller: Caller, case_id: str, body: dict,
+                 now: datetime) -> Case:
+    """A document for the portfolio (APL-02), kept once by its SHA-256 hash."""
+    try:
+        content = base64.b64decode(body["content"], validate=True)
+    except (binascii.Error, ValueError):
+        raise InvalidInput("content is not base64", code="validation_failed",
+                           details={"content": ["not base64"]}) from None
+    if not content or len(content) > MAX_EVIDENCE_BYTES:
+        raise InvalidInput(f"a file must have 1 to {MAX_EVIDENCE_BYTES} bytes",
+                           code="validation_failed", details={"content": ["size"]})
+    sha256 = hashlib.sha256(content).hexdigest()
+    with uow:
+        case = read_case(uow, caller, case_id)
+        case.add_evidence(Evidence(
+            id=str(uuid.uuid4()), sha256=sha256, size=len(content), type=body["type"],
+            title=body["title"], submitted_at=now,
+            issued_on=body["issued_on"].isoformat() if body["issued_on"] else None),
+            caller.actor)
+        uow.cases.store_file(sha256, content)
+        uow.cases.save(case)
+    return case
+
+
+def _step(uow: UnitOfWork, case_id: str, who, act) -> Case:
+    """Load the case, check who acts (`who(case)` returns what `act` needs of them), act, save."""
+    with uow:
+        case = uow.cases.get(case_id)
+        act(case, uow.registry.scheme(case.scheme_code), who(case))
+        uow.cases.save(case)
+    return case
+
+
+def self_assess(uow: UnitOfWork, caller: Caller, case_id: str, units: list,
+                now: datetime) -> Case:
+    """APL-02: the asesi's own judgement per unit, with references to their evidence."""
+    return _step(uow, case_id, lambda case: access.is_asesi(caller, case),
+                 lambda case, scheme, _: case.assess_self(scheme, units, now, caller.actor))
+
+
+def review(uow: UnitOfWork, caller: Caller, case_id: str, unit_code: str, body: dict,
+           now: datetime) -> Case:
+    """The asesor's VATM judgement of a unit's evidence."""
+    return _step(uow, case_id, lambda case: access.is_assigned_asesor(caller, case),
+                 lambda case, scheme, asesor: case.review(
+                     scheme, unit_code, Review(reviewed_at=now, asesor=asesor, **body)))
+
+
+def record_results(uow: UnitOfWork, caller: Caller, case_id: str, units: list,
+                   now: datetime) -> Case:
+    """K/BK per unit, with the method used."""
+    return _step(uow, case_id, lambda case: access.is_assigned_asesor(caller, case),
+                 lambda case, scheme, asesor: case.record(
+                     scheme, uow.registry.asesor(asesor), units, now))
+
+
+def recommend(uow: UnitOfWork, caller: Caller, case_id: str, now: datetime) -> Case:
+    """The asesor's overall recommendation (K/BK) for the plenary."""
+    return _step(uow, case_id, lambda case: access.is_assigned_asesor(caller, case),
+                 lambda case, scheme, asesor: case.recommend(scheme, asesor, now))
+
+
+def decide(uow: UnitOfWork, caller: Caller, case_id: str, now: datetime) -> Case:
+    """The plenary decision, by a member of the case's LSP who did not assess it, recorded with
+    its assessment.decided event. Deciding again re-sends the same event id, which consumers
+    skip: a manual repair."""
+    with uow:
+        case = uow.cases.get(case_id)
+        access.is_independent_plenary(caller, case)
+        scheme = uow.registry.scheme(case.scheme_code)
+        lsp = uow.registry.lsp(case.lsp_code)
+        if case.status != "decided":
+            case.decide(scheme, caller.actor, now)
+            _save_decision(uow, case, scheme, lsp)
+        else:
+            uow.publish(*_decided(case, scheme, lsp))
+    return case
+
+
+def _decided(case: Case, scheme: Scheme, lsp: Lsp) -> tuple:
+    return ("assessment.decided", case.decided_event(scheme, lsp), case.participant_id,
+            f"{case.id}:decided:{case.decision['number']}")
+
+
+def _save_decision(uow: UnitOfWork, case: Case, scheme: Scheme, lsp: Lsp) -> None:
+    """The decision and its event in one write (the case's outbox)."""
+    uow.cases.save(case, uow.stage(*_decided(case, scheme, lsp)))
+
+
+def appeal(uow: UnitOfWork, caller: Caller, case_id: str, reason: str, now: datetime) -> Case:
+    """The asesi's appeal (banding) against a BK decision, within the window."""
+    return _step(uow, case_id, lambda case: access.is_asesi(caller, case),
+                 lambda case, scheme, _: case.file_appeal(reason, now, caller.actor))
+
+
+def decide_appeal(uow: UnitOfWork, caller: Caller, case_id: str, outcome: str, reason: str,
+                  now: datetime) -> Case:
+    """Upheld: the BK units are assessed again, the K units stand. Rejected: final."""
+    return _step(uow, case_id, lambda case: access.is_independent_plenary(caller, case),
+                 lambda case, scheme, _: case.decide_appeal(caller.actor, outcome, reason, now))

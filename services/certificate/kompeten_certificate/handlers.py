@@ -1,0 +1,146 @@
+"""Use cases: one function per command or event, each in a unit of work (`uow.repo`; events
+staged with the write they record). Issuing: a certification after a K decision, a training
+certificate after a completed training, each numbered, placed in the status lists and signed.
+One certificate per source, whatever the redelivery or the number of service instances (see
+Repository.issue). Then its status: revocation, suspension, reinstatement, expiry notices.
+Nothing here knows about HTTP or nameko."""
+
+from datetime import date, datetime, timedelta
+
+from kompeten_chassis.unit_of_work import UnitOfWork
+from kompeten_shared.caller import Caller
+from kompeten_shared.errors import InvalidInput
+
+from . import certificate, credential
+from .certificate import Certificate
+from .signing import SigningKey
+
+
+def certify(uow: UnitOfWork, key: SigningKey, decision: dict, today: date,
+            default_years: int, public_url: str) -> Certificate | None:
+    """The LSP's certificate for a K decision. A holder certified in the same scheme before
+    gets a renewal: the new certificate names the one it renews, and that one names it back."""
+    if decision["overall"] != "K":
+        return None
+    with uow:
+        cert = _certify(uow.repo, key, decision, today, default_years, public_url)
+        _announce(uow, cert, public_url)
+    return cert
+
+
+def _certify(repo, key: SigningKey, decision: dict, today: date, default_years: int,
+             public_url: str) -> Certificate:
+    years = decision["validity_years"] or default_years
+    previous = repo.renewable(decision["participant_id"], decision["scheme_code"])
+
+    def make(sequence: int, status_index: int) -> Certificate:
+        cert = certificate.from_decision(decision, sequence, today, years, status_index)
+        cert.renews = previous.number if previous else None
+        return _signed(cert, key, public_url)
+
+    cert = repo.issue(decision["case_id"],
+                      certificate.series(decision["lsp"]["code"], decision["scheme_code"],
+                                         today.year), make)
+    if cert.renews:
+        repo.mark_renewed(cert.renews, cert.number)
+    repo.set_latest(cert)
+    return cert
+
+
+def certify_training(uow: UnitOfWork, key: SigningKey, completion: dict, today: date,
+                     public_url: str) -> Certificate | None:
+    """The labour office's certificate for a completed training programme. Certification-only
+    programmes and apprenticeship intakes train nobody: only a completed training earns it."""
+    if completion["programme_kind"] != "training":
+        return None
+    issuer = certificate.training_issuer(completion["organiser"], completion["region_code"])
+
+    def make(sequence: int, status_index: int) -> Certificate:
+        return _signed(certificate.from_training(completion, sequence, today, status_index),
+                       key, public_url)
+
+    with uow:
+        cert = uow.repo.issue(certificate.training_source(completion),
+                              certificate.series(issuer["code"], completion["scheme_code"],
+                                                 today.year), make)
+        _announce(uow, cert, public_url)
+    return cert
+
+
+def verification_url(public_url: str, number: str) -> str:
+    return f"{public_url.rstrip('/')}/certificates/{number}"
+
+
+def _announce(uow: UnitOfWork, cert: Certificate, public_url: str) -> None:
+    # Also sent again when the certificate already exists: if an earlier attempt stored it
+    # but died before publishing, this repairs it; the stable id lets consumers skip repeats.
+    uow.publish("certificate.issued",
+                cert.issued_event(verification_url(public_url, cert.number)),
+                subject=cert.participant_id, event_id=f"{cert.number}:issued")
+
+
+def _signed(cert: Certificate, key: SigningKey, public_url: str) -> Certificate:
+    cert.credential = key.sign(credential.build(cert, public_url))
+    return cert
+
+
+# a certificate's life after issue ----------------------------------------------------------------
+def certificate_for(uow: UnitOfWork, caller: Caller, number: str) -> Certificate:
+    """The certificate, for its holder or an officer of its issuer."""
+    cert = uow.repo.get(number)
+    if not (caller.has("participant") and caller.participant_id == cert.participant_id):
+        caller.require(caller.has("certificate_officer")
+                       and cert.issuer["code"] in (caller.lsp, caller.agency),
+                       "this certificate was issued by another issuer", number=number)
+    return cert
+
+
+STATUS_EVENTS = {"revoke": "certificate.revoked", "suspend": "certificate.suspended",
+                 "reinstate": "certificate.reinstated"}
+
+
+def change_status(uow: UnitOfWork, caller: Caller, number: str, action: str, reason: str,
+                  now: datetime) -> Certificate:
+    """Revoke, suspend or reinstate, by an officer of the issuer: the change and its event in
+    one write (the certificate's outbox)."""
+    with uow:
+        cert = certificate_for(uow, caller, number)
+        if action == "reinstate":
+            cert.reinstate()
+        else:
+            getattr(cert, action)(reason, caller.actor, now)
+        uow.repo.save_status(cert, uow.stage(STATUS_EVENTS[action], {
+            "certificate_number": cert.number, "participant_id": cert.participant_id,
+            "reason": reason, "by": caller.actor, "at": now}, subject=cert.participant_id))
+    return cert
+
+
+def notify_expiring(uow: UnitOfWork, today: date, notice_days: int, now: datetime) -> int:
+    """certificate.expiring once per certificate, `notice_days` ahead, so the holder can be
+    invited to re-certification."""
+    notified = 0
+    with uow:
+        for cert in uow.repo.expiring(today, today + timedelta(days=notice_days)):
+            uow.publish("certificate.expiring", {
+                "certificate_number": cert.number, "participant_id": cert.participant_id,
+                "scheme_code": cert.scheme_code, "valid_until": cert.valid_until,
+                "days_left": (cert.valid_until - today).days},
+                subject=cert.participant_id, event_id=f"{cert.number}:expiring")
+            uow.repo.mark_expiry_notified(cert.number, now)
+            notified += 1
+    return notified
+
+
+def certificates_of(uow: UnitOfWork, caller: Caller, participant_id: str | None,
+                    kind: str | None) -> list[Certificate]:
+    """A participant's certificates, optionally of one kind: the participant's own, or those
+    the officer's issuer issued."""
+    if not participant_id:
+        raise InvalidInput("participant_id is required", code="missing_parameter",
+                           details={"field": "participant_id"})
+    if kind is not None and kind not in certificate.KINDS:
+        raise InvalidInput(f"kind must be one of {', '.join(certificate.KINDS)}",
+                           code="invalid_parameter", details={"field": "kind"})
+    own = caller.has("participant") and caller.participant_id == participant_id
+    return [c for c in uow.repo.for_participant(participant_id)
+            if kind in (None, c.kind) and (own or c.issuer["code"] in (caller.lsp, caller.agency))]

@@ -1,0 +1,40 @@
+"""Read models: what the routes answer. A participant's NIK only ever leaves masked."""
+
+from kompeten_chassis import regions
+
+from .participant import Participant
+from .programme import Programme
+
+
+def programme(p: Programme) -> dict:
+    return {"id": p.id, "title": p.title, "kind": p.kind, "organiser": p.organiser,
+            "organiser_region": p.organiser_region, "scheme_code": p.scheme_code,
+            "venue": p.venue, "region_code": p.region_code,
+            "region_name": regions.regency_name(p.region_code),
+            "start_date": p.start_date, "end_date": p.end_date,
+            "duration_days": p.duration_days, "session_days": p.session_days,
+            "capacity": p.capacity, "attendance_threshold": p.attendance_threshold,
+            "target_id": p.target_id, "partner_employers": p.partner_employers,
+            "eligibility": p.eligibility.__dict__, "priority": p.priority, "closed": p.closed,
+            "agency": p.agency}
+
+
+def enrolment(doc: dict) -> dict:
+    return {"participant_id": doc["participant_id"], "status": doc["status"],
+            "days_attended": len(doc["attended"]),
+            "attendance_rate": doc.get("attendance_rate"), "reason": doc.get("reason"),
+            "certificate": doc.get("certificate"), "placement": doc.get("placement")}
+
+
+def participant(p: Participant) -> dict:
+    return {"participant_id": p.id, "nik": p.nik_masked, "name": p.name, "sex": p.sex,
+            "regency": regions.regency_name(p.regency_code),
+            "residence": p.residence, "employment_status": p.employment_status,
+            "consents": {c.purpose: c.granted for c in p.consents}}
+
+
+def recertification(item: dict) -> dict:
+    """A holder due for re-certification, with the contact details to invite them."""
+    person = item["person"]
+    return {**{k: v for k, v in item.items() if k != "person"}, "name": person.name,
+            "phone": person.phone, "nik": person.nik_masked}
