@@ -4,7 +4,9 @@ works."""
 
 import json
 import subprocess
+import sys
 import venv
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -52,3 +54,18 @@ def test_a_partner_installs_the_contract_alone(tmp_path):
     assert result["chassis"] == []
     assert result["type"] == "offer.declined" and result["events"] >= 16 and result["roles"]
     assert (Path(result["catalogue"]).parent / "asyncapi.yaml").exists()
+
+
+@pytest.mark.setup
+@pytest.mark.parametrize("folder,package", [("shared", "kompeten_shared"),
+                                            ("shared/chassis", "kompeten_chassis")])
+def test_each_distribution_ships_every_module(tmp_path, folder, package):
+    """What an image or a partner installs from a built wheel, not from the source tree."""
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", tmp_path,
+                    ROOT / folder], check=True)
+    [wheel] = tmp_path.glob("*.whl")
+    shipped = set(zipfile.ZipFile(wheel).namelist())
+    source = ROOT / folder / package
+    expected = {f"{package}/{p.relative_to(source)}" for p in source.rglob("*")
+                if p.suffix in (".py", ".yaml") and "__pycache__" not in p.parts}
+    assert expected and expected <= shipped, sorted(expected - shipped)
