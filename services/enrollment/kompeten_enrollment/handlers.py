@@ -54,6 +54,18 @@ def programme_of(uow: UnitOfWork, caller: Caller, programme_id: str) -> Programm
     return programme
 
 
+def attendance_sheet(uow: UnitOfWork, caller: Caller, programme_id: str, path: str,
+                     now: datetime) -> tuple[Programme, list[dict]]:
+    """Who is enrolled, by name, for the operator to mark present: each name read is recorded
+    (purpose administration)."""
+    programme = programme_of(uow, caller, programme_id)
+    enrolled = uow.repo.enrolments(programme.id, "enrolled")
+    people = uow.repo.participants([doc["participant_id"] for doc in enrolled])
+    uow.repo.record_access(caller, list(people), "administration", path, now)
+    return programme, [{**doc, "person": people[doc["participant_id"]]} for doc in enrolled
+                       if doc["participant_id"] in people]
+
+
 def create_target(uow: UnitOfWork, body: dict) -> Target:
     target = Target(id=new_id(), **body)
     with uow:

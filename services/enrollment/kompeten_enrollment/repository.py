@@ -75,6 +75,15 @@ class Repository(unit_of_work.Repository):
             raise NotFound(f"no programme {programme_id}", code="programme_not_found")
         return Programme(**_from_doc(doc))
 
+    def programmes(self, agency: str) -> list[Programme]:
+        """An agency's programmes, the latest start first."""
+        return [Programme(**_from_doc(doc)) for doc in
+                self.db.programmes.find({"agency": agency}).sort("start_date", -1)]
+
+    def participants(self, participant_ids: list[str]) -> dict[str, Participant]:
+        docs = self.db.participants.find({"_id": {"$in": participant_ids}})
+        return {doc["_id"]: self._participant(doc, doc["_id"]) for doc in docs}
+
     def close_programme(self, programme_id: str) -> None:
         self.db.programmes.update_one({"_id": programme_id}, {"$set": {"closed": True}})
 

@@ -56,6 +56,20 @@ class EnrollmentService(StandardEndpoints, Relay):
         It belongs to the operator's agency."""
         return 201, views.programme(handlers.create_programme(self.uow, caller, body))
 
+    @api("GET", "/programmes", allow=OFFICERS)
+    def list_programmes(self, request, caller):
+        """The programmes of the caller's agency, the latest start first."""
+        return [views.programme(p) for p in self.uow.repo.programmes(caller.agency)]
+
+    @api("GET", "/programmes/<programme_id>/attendance-sheet", allow=OPERATOR)
+    def attendance_sheet(self, request, programme_id, caller):
+        """The enrolled participants by name (NIK masked) and the days each attended, to mark
+        who is present; each name read is recorded."""
+        programme, rows = handlers.attendance_sheet(self.uow, caller, programme_id,
+                                                    request.path, _now())
+        return {"programme": views.programme(programme),
+                "participants": [views.attendance_row(row) for row in rows]}
+
     @api("GET", "/programmes/<programme_id>", allow=OFFICERS)
     def get_programme(self, request, programme_id, caller):
         """A programme."""

@@ -38,3 +38,10 @@ def recertification(item: dict) -> dict:
     person = item["person"]
     return {**{k: v for k, v in item.items() if k != "person"}, "name": person.name,
             "phone": person.phone, "nik": person.nik_masked}
+
+
+def attendance_row(item: dict) -> dict:
+    """A line of the attendance sheet: the name and the masked NIK to recognise the person."""
+    person = item["person"]
+    return {"participant_id": person.id, "name": person.name, "nik": person.nik_masked,
+            "attended": sorted(item["attended"])}

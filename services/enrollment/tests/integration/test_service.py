@@ -18,7 +18,7 @@ PROGRAMME = {
 WORDING = "Saya setuju data saya diproses untuk tujuan ini."
 
 
-def person(nik="3204015708950003", **overrides):
+def person_record(nik="3204015708950003", **overrides):
     consents = [{"purpose": p, "granted": True, "source": "paper form", "wording": WORDING}
                 for p in ("certification", "partner_sharing")]
     return {"nik": nik, "name": "Siti Rahmawati", "sex": "F", "birth_date": "1995-08-17",
@@ -74,7 +74,7 @@ def test_an_unknown_programme_is_a_404_with_a_code(api):
 
 def test_registration_keeps_no_raw_nik_and_publishes_consent_without_it(api, db, bus):
     listener = bus.listen("enrollment.events", "participant.consent_changed")
-    registered = api("POST", "/participants", person(), expect=201)
+    registered = api("POST", "/participants", person_record(), expect=201)
     assert registered["nik"] == "3204********0003"
     stored = db.participants.find_one({"_id": registered["participant_id"]})
     assert "3204015708950003" not in json.dumps(stored, default=str)
@@ -87,9 +87,9 @@ def test_registration_keeps_no_raw_nik_and_publishes_consent_without_it(api, db,
 
 
 def test_one_person_one_record(api, db):
-    api("POST", "/participants", person(), expect=201)
+    api("POST", "/participants", person_record(), expect=201)
     before = snapshot(db)
-    error = api("POST", "/participants", person(name="Someone Else"), expect=409)["error"]
+    error = api("POST", "/participants", person_record(name="Someone Else"), expect=409)["error"]
     assert error["code"] == "participant_exists"
     assert snapshot(db) == before
 
@@ -103,20 +103,21 @@ def test_one_person_one_record(api, db):
                     "wording": WORDING}]}, "validation_failed"),
 ])
 def test_bad_registrations_are_refused_and_nothing_is_stored(api, db, overrides, code):
-    assert api("POST", "/participants", person(**overrides), expect=400)["error"]["code"] == code
+    refused = api("POST", "/participants", person_record(**overrides), expect=400)
+    assert refused["error"]["code"] == code
     assert db.participants.count_documents({}) == 0
 
 
 def test_consent_guards_applications_and_capacity_sends_the_rest_to_the_waitlist(api, db):
     programme = api("POST", "/programmes", PROGRAMME, expect=201)
     path = f"/programmes/{programme['id']}/enrolments"
-    no_consent = api("POST", "/participants", person(nik="3204011708950003", sex="M",
+    no_consent = api("POST", "/participants", person_record(nik="3204011708950003", sex="M",
                                                      consents=[]), expect=201)
     error = api("POST", path, {"participant_id": no_consent["participant_id"]}, expect=422)
     assert error["error"]["code"] == "consent_required"
     statuses = []
     for serial in ("0001", "0002", "0005"):
-        p = api("POST", "/participants", person(nik=f"320401570895{serial}"), expect=201)
+        p = api("POST", "/participants", person_record(nik=f"320401570895{serial}"), expect=201)
         statuses.append(api("POST", path, {"participant_id": p["participant_id"]},
                             expect=201)["status"])
     assert statuses == ["enrolled", "enrolled", "waitlisted"]
@@ -129,7 +130,7 @@ def test_attendance_then_close_applies_the_rule_and_publishes_once(api, db, bus)
     programme = api("POST", "/programmes", PROGRAMME, expect=201)
     ids = []
     for serial in ("0001", "0002"):
-        p = api("POST", "/participants", person(nik=f"320401570895{serial}"), expect=201)
+        p = api("POST", "/participants", person_record(nik=f"320401570895{serial}"), expect=201)
         api("POST", f"/programmes/{programme['id']}/enrolments",
             {"participant_id": p["participant_id"]}, expect=201)
         ids.append(p["participant_id"])
@@ -175,7 +176,7 @@ def test_concurrent_enrolments_never_overbook(api, db, web_session, staff):
     import eventlet
 
     programme = api("POST", "/programmes", PROGRAMME, expect=201)
-    people = [api("POST", "/participants", person(nik=f"32040157089500{n:02d}"), expect=201)
+    people = [api("POST", "/participants", person_record(nik=f"32040157089500{n:02d}"), expect=201)
               for n in range(1, 9)]
 
     def enrol(p):
@@ -208,3 +209,26 @@ def test_hostile_enrolment_and_attendance_requests_change_nothing(api, db, metho
     error = api(method, path.format(id=programme["id"]), body, expect=status)["error"]
     assert error["code"] == code
     assert snapshot(db) == before
+
+
+def test_an_agency_lists_its_own_programmes_and_marks_attendance_from_a_named_sheet(
+        api, db, person):
+    ours = api("POST", "/programmes", PROGRAMME, expect=201)
+    kaltim = person("operator", agency="DISNAKERTRANS-64")
+    theirs = api("POST", "/programmes", {**PROGRAMME, "title": "Las Dasar"}, expect=201,
+                 as_=kaltim)
+    assert ours["id"] in [p["id"] for p in api("GET", "/programmes")]
+    assert [p["id"] for p in api("GET", "/programmes", as_=kaltim)] == [theirs["id"]]
+    siti = api("POST", "/participants", person_body := person_record(), expect=201)
+    api("POST", f"/programmes/{ours['id']}/enrolments", {"participant_id": siti["participant_id"]},
+        expect=201)
+    sheet = api("GET", f"/programmes/{ours['id']}/attendance-sheet")
+    assert sheet["participants"] == [{"participant_id": siti["participant_id"],
+                                      "name": person_body["name"], "nik": siti["nik"],
+                                      "attended": []}]
+    log = api("GET", f"/participants/{siti['participant_id']}/access-log")
+    assert [(e["purpose"], e["route"]) for e in log] == [
+        ("administration", f"/programmes/{ours['id']}/attendance-sheet")]
+    before = snapshot(db)
+    refused = api("GET", f"/programmes/{ours['id']}/attendance-sheet", as_=kaltim, expect=403)
+    assert refused["error"]["code"] == "forbidden" and snapshot(db) == before
