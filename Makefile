@@ -2,9 +2,11 @@
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
+AXE_VERSION := 4.11.4
+AXE := .kompeten/npm/node_modules/axe-core/axe.min.js
 PACKAGES := -e shared -e shared/chassis -e services/enrollment -e services/assessment -e services/certificate \
 	-e plugins/lsp-reference -e plugins/partner-garment -e plugins/webhook-bridge \
-	-e services/placement -e '.[dev]'
+	-e services/placement -e services/console -e '.[dev]'
 
 .PHONY: demo test unit servers browser catalogue lint clean bench bench-import bench-certificates
 
@@ -38,6 +40,10 @@ browser:
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
 		apt-get install -y -qq chromium chromium-driver >/dev/null; \
 	else echo "no chromium/chromedriver: the browser tests will skip (as root: make browser)"; fi
+	@# axe-core checks every screen's accessibility in the browser tests (npm registry).
+	@if [ -f $(AXE) ]; then :; elif command -v npm >/dev/null; then \
+		npm install --silent --no-audit --no-fund --prefix .kompeten/npm axe-core@$(AXE_VERSION); \
+	else echo "no npm: the accessibility checks will skip"; fi
 
 catalogue: $(BIN)/.installed
 	$(BIN)/python -m kompeten_chassis.catalogue write

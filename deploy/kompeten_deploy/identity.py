@@ -202,6 +202,20 @@ def import_realm(say) -> None:
                                   f"{answer.text[:500]}")
 
 
+def allow_console_at(url: str) -> None:
+    """Let the console running at `url` (a port chosen at start) receive sign-ins: its
+    callback and sign-out targets join the console client's in the local realm."""
+    base = f"http://127.0.0.1:{PORT}/admin/realms/{REALM}/clients"
+    session = admin_session()
+    [client] = session.get(base, params={"clientId": "kompeten-console"}, timeout=30).json()
+    uris = set(client.get("redirectUris", [])) | {f"{url}/*"}
+    logout = client.get("attributes", {}).get("post.logout.redirect.uris", "")
+    client["redirectUris"] = sorted(uris)
+    client.setdefault("attributes", {})["post.logout.redirect.uris"] = "##".join(
+        sorted(set(filter(None, logout.split("##"))) | {f"{url}/*"}))
+    session.put(f"{base}/{client['id']}", json=client, timeout=30).raise_for_status()
+
+
 def dev_credentials() -> tuple[str, dict[str, str]]:
     """The development users' password and the plug-ins' client secrets."""
     dev = json.loads(DEV_FILE.read_text())

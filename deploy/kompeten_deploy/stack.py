@@ -13,10 +13,12 @@ from pathlib import Path
 
 import requests
 
+from . import identity
 from .local import ROOT, STATE, free_port
 from .servers import Servers
 
 SERVICES = ("enrollment", "assessment", "certificate", "placement")
+CONSOLE = "console"  # the web console: started on its own, after the services it calls
 
 
 class Stack:
@@ -25,7 +27,7 @@ class Stack:
         self.servers = servers
         self.amqp_uri = amqp_uri or servers.amqp_uri
         self.database_prefix = database_prefix
-        self.ports = {name: free_port() for name in SERVICES}
+        self.ports = {name: free_port() for name in (*SERVICES, CONSOLE)}
         self.log_dir = log_dir or STATE / "logs"
         self.processes: dict[str, subprocess.Popen] = {}
 
@@ -44,9 +46,11 @@ class Stack:
         env = {**os.environ, **self.servers.environ(), "AMQP_URI": self.amqp_uri,
                "CERTIFICATE_PUBLIC_URL": self.url("certificate"), "PYTHONUNBUFFERED": "1",
                "CERTIFICATE_KEYS_DIR": str(self.keys_dir)}
-        for name in SERVICES:
+        for name in (*SERVICES, CONSOLE):
             env[f"{name.upper()}_DATABASE"] = self.database(name)
             env[f"{name.upper()}_HTTP"] = f"127.0.0.1:{self.ports[name]}"
+            env[f"{name.upper()}_URL"] = self.url(name)
+        env["CONSOLE_PUBLIC_URL"] = self.url(CONSOLE)
         return env
 
     def start(self, *names: str) -> "Stack":
@@ -56,6 +60,14 @@ class Stack:
         for name in names or SERVICES:
             self.wait_ready(name)
         return self
+
+    def start_console(self) -> str:
+        """The web console over the running services; its URL. The local identity provider
+        learns its callback (the port is chosen at start)."""
+        identity.allow_console_at(self.url(CONSOLE))
+        self._spawn(CONSOLE, CONSOLE, self.environ())
+        self.wait_ready(CONSOLE)
+        return self.url(CONSOLE)
 
     def start_replica(self, name: str, number: int = 2) -> str:
         """Another instance of a running service, on its own HTTP port, sharing its queues and

@@ -1,0 +1,47 @@
+"""Which screens each role has, and what a service's refusal means, in words people use.
+A role never sees a link to another role's work."""
+
+# (path, label, roles): the navigation, in the order people use it.
+SCREENS = (
+    ("/program", "Programmes", ("operator", "monitoring_officer")),
+    ("/saya", "My page", ("participant",)),
+)
+
+# A service's error code -> what it means for the person (msgids; see translations/).
+REFUSALS = {
+    "not_eligible": "The participant does not meet this programme's requirements.",
+    "already_applied": "The participant has already applied to this programme.",
+    "programme_closed": "The programme is closed.",
+    "day_outside_programme": "That day is outside the programme's dates.",
+    "no_attendance_for_kind": "This kind of programme keeps no attendance.",
+    "not_enrolled": "Someone marked present is not enrolled in this programme.",
+    "programme_not_finished": "The programme cannot close before its last day.",
+    "consent_required": "This needs the participant's consent.",
+    "validation_failed": "Some fields are not valid.",
+    "service_unavailable": "A service is not reachable. Try again in a moment.",
+    "enrolment_changed": "Someone changed this at the same time. Open the page again.",
+}
+GENERIC = "The service refused this request."
+
+# Values the services return, as people name them (msgids).
+LABELS = {
+    "status": {"valid": "Valid", "expired": "Expired", "suspended": "Suspended",
+               "revoked": "Revoked"},
+    "consent": {"certification": "Assessment and certification",
+                "partner_sharing": "Sharing my profile with partner employers",
+                "follow_up": "Follow-up after certification"},
+}
+
+
+def links(caller) -> list[tuple[str, str]]:
+    return [(path, label) for path, label, roles in SCREENS if caller.has(*roles)]
+
+
+def home(caller) -> str:
+    """Where a person lands after signing in: their first screen, else the home page."""
+    mine = links(caller)
+    return mine[0][0] if mine else "/beranda"
+
+
+def explain(code: str, gettext) -> str:
+    return gettext(REFUSALS.get(code, GENERIC))

@@ -1,0 +1,233 @@
+"""The console as people use it: headless Chromium at a phone's width, real sign-in at the
+identity provider, the four services and the console as separate processes on the real broker
+and database. axe-core checks every screen a journey opens; screenshots are kept under
+.kompeten/screenshots/console for a person to look at."""
+
+import json
+import os
+import re
+import uuid
+from datetime import date, timedelta
+
+import pytest
+import requests
+from kompeten_deploy import scenario
+from kompeten_deploy.identity import People, dev_credentials
+from kompeten_deploy.local import ROOT, STATE
+from kompeten_deploy.servers import isolated_vhost
+from kompeten_deploy.stack import CONSOLE, SERVICES, Stack
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions as seen
+from selenium.webdriver.support.ui import WebDriverWait
+
+pytestmark = pytest.mark.e2e
+
+AXE = ROOT / ".kompeten" / "npm" / "node_modules" / "axe-core" / "axe.min.js"
+SHOTS = STATE / "screenshots" / "console"
+OPERATOR = "operator-bandung"
+
+
+@pytest.fixture(scope="module")
+def world(servers, mongo, tmp_path_factory):
+    """The stack with the console, the demo cohort through the chain (some certified), and a
+    programme running now with two participants for the attendance sheet."""
+    prefix = f"console_{uuid.uuid4().hex[:8]}"
+    with isolated_vhost(servers, "console") as amqp_uri:
+        stack = Stack(servers, database_prefix=prefix, amqp_uri=amqp_uri,
+                      log_dir=tmp_path_factory.mktemp("logs"))
+        with stack:
+            console = stack.start_console()
+            people = People(servers.oidc_issuer)
+            cohort = scenario.run({n: stack.url(n) for n in SERVICES}, servers.oidc_issuer,
+                                  seed=7, progress=lambda line: None, accounts=people)
+            enrollment = scenario.Api(stack.url("enrollment"), people)
+            today = date.today()
+            running = enrollment.call("POST", "/programmes", {
+                "title": "Pelatihan Menjahit Lanjutan", "organiser": "Disnaker Kab. Bandung",
+                "scheme_code": "GAR-OMP", "venue": "Balai Desa Sukamaju", "region_code": "3204",
+                "start_date": (today - timedelta(days=2)).isoformat(),
+                "end_date": (today + timedelta(days=10)).isoformat(), "capacity": 5},
+                as_=OPERATOR)
+            trainees = []
+            for serial, name in ((91, "Ani Suryani"), (92, "Wati Handayani")):
+                trainee = enrollment.call("POST", "/participants", {
+                    "nik": f"320401570895{serial:04d}", "name": name, "sex": "F",
+                    "birth_date": "1995-08-17", "phone": "081234567890", "consents": [{
+                        "purpose": "certification", "granted": True, "source": "formulir",
+                        "wording": "Saya setuju data saya dipakai untuk sertifikasi."}]},
+                    as_=OPERATOR)
+                enrollment.call("POST", f"/programmes/{running['id']}/enrolments",
+                                {"participant_id": trainee["participant_id"]}, as_=OPERATOR)
+                trainees.append(trainee)
+            yield {"stack": stack, "console": console, "people": people, "cohort": cohort,
+                   "running": running, "trainees": trainees, "enrollment": enrollment}
+            stack.stop(CONSOLE)
+    for name in (*SERVICES, CONSOLE):
+        mongo.drop_database(stack.database(name))
+
+
+def sign_in(browser, world, username: str) -> None:
+    """Through the identity provider's own login page, as a person does."""
+    # Every cookie, the provider's (path /realms/...) too: a new person at the same phone.
+    browser.execute_cdp_cmd("Network.clearBrowserCookies", {})
+    browser.get(world["console"] + "/masuk")
+    wait = WebDriverWait(browser, 20)
+    wait.until(seen.presence_of_element_located((By.ID, "username"))).send_keys(username)
+    browser.find_element(By.ID, "password").send_keys(dev_credentials()[0])
+    browser.find_element(By.ID, "kc-login").click()
+    wait.until(lambda b: b.current_url.startswith(world["console"]))
+
+
+def check(browser, name: str) -> None:
+    """A screenshot to look at, and axe-core: no serious or critical violation."""
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    browser.save_screenshot(str(SHOTS / f"{name}.png"))
+    if not AXE.exists():
+        message = "axe-core is missing: run `make browser`"
+        if os.environ.get("KOMPETEN_STRICT"):
+            pytest.fail(message)
+        pytest.skip(message)
+    browser.execute_script(AXE.read_text())
+    result = browser.execute_async_script(
+        "const done = arguments[arguments.length - 1];"
+        "axe.run(document, {resultTypes: ['violations']}).then(r => done(r.violations));")
+    grave = [(v["id"], v["help"], [n["target"] for n in v["nodes"]]) for v in result
+             if v["impact"] in ("serious", "critical")]
+    assert grave == [], f"{name}: {json.dumps(grave, indent=1)}"
+
+
+def follow(browser, element) -> None:
+    """Click a link or a button and wait for the next page."""
+    page = browser.find_element(By.TAG_NAME, "html")
+    element.click()
+    WebDriverWait(browser, 20).until(seen.staleness_of(page))
+
+
+def heading(browser) -> str:
+    return browser.find_element(By.TAG_NAME, "h1").text
+
+
+def fits_the_phone(browser) -> bool:
+    return browser.execute_script(
+        "return document.documentElement.scrollWidth <= window.innerWidth")
+
+
+def session_of(browser, world) -> requests.Session:
+    """The browser's console session, for what a forged request would send."""
+    http = requests.Session()
+    for cookie in browser.get_cookies():
+        http.cookies.set(cookie["name"], cookie["value"])
+    return http
+
+
+def test_the_operator_marks_attendance_on_a_phone(browser, world):
+    sign_in(browser, world, OPERATOR)
+    assert browser.current_url == world["console"] + "/program"
+    assert heading(browser) == "Program pelatihan" and fits_the_phone(browser)
+    check(browser, "operator-programmes")
+    follow(browser, browser.find_element(By.LINK_TEXT, world["running"]["title"]))
+    assert heading(browser) == world["running"]["title"]
+    check(browser, "operator-programme")
+    follow(browser, browser.find_element(By.LINK_TEXT, "Daftar hadir"))
+    today = date.today().isoformat()
+    assert "Ani Suryani" in browser.page_source and fits_the_phone(browser)
+    check(browser, "operator-attendance")
+    ani, wati = (t["participant_id"] for t in world["trainees"])
+    browser.find_element(By.CSS_SELECTOR, f"input[value='{ani}']").click()
+    follow(browser, browser.find_element(By.CSS_SELECTOR, "button.primary"))
+    notice = browser.find_element(By.CSS_SELECTOR, "[role=status]").text
+    assert re.fullmatch(r"Kehadiran \d{1,2} \w+ \d{4} tersimpan\.", notice), notice
+    check(browser, "operator-attendance-saved")
+    sheet = world["enrollment"].call(
+        "GET", f"/programmes/{world['running']['id']}/attendance-sheet", as_=OPERATOR)
+    attended = {p["participant_id"]: p["attended"] for p in sheet["participants"]}
+    assert attended == {ani: [today], wati: []}
+
+
+def test_bad_input_shows_the_reason_in_indonesian_and_keeps_what_was_typed(browser, world):
+    sign_in(browser, world, OPERATOR)
+    programme = world["running"]
+    http = session_of(browser, world)
+    browser.get(f"{world['console']}/program/{programme['id']}/kehadiran")
+    csrf = browser.find_element(By.NAME, "csrf").get_attribute("value")
+    ani = world["trainees"][0]["participant_id"]
+    before = world["enrollment"].call("GET", f"/programmes/{programme['id']}/attendance-sheet",
+                                      as_=OPERATOR)
+    too_late = (date.today() + timedelta(days=30)).isoformat()
+    answer = http.post(f"{world['console']}/program/{programme['id']}/kehadiran",
+                       data={"csrf": csrf, "tanggal": too_late, "hadir": [ani]})
+    assert answer.status_code == 400  # the service's own status for it
+    assert "Hari itu di luar tanggal program." in answer.text
+    assert re.search(rf'value="{ani}"\s+checked', answer.text)  # kept as typed
+    after = world["enrollment"].call("GET", f"/programmes/{programme['id']}/attendance-sheet",
+                                     as_=OPERATOR)
+    assert after == before
+
+
+def test_a_forged_or_cross_tenant_form_is_refused_and_nothing_changes(browser, world):
+    programme = world["running"]
+    url = f"{world['console']}/program/{programme['id']}/kehadiran"
+    before = world["enrollment"].call("GET", f"/programmes/{programme['id']}/attendance-sheet",
+                                      as_=OPERATOR)
+    ani = world["trainees"][0]["participant_id"]
+    sign_in(browser, world, OPERATOR)
+    forged = session_of(browser, world).post(url, data={"tanggal": date.today().isoformat(),
+                                                        "hadir": [ani]})
+    assert forged.status_code == 400 and "Formulir ini sudah kedaluwarsa" in forged.text
+    sign_in(browser, world, "operator-kaltim")  # another agency, its own valid form token
+    browser.get(world["console"] + "/program")
+    assert world["running"]["title"] not in browser.page_source
+    csrf = browser.find_element(By.NAME, "csrf").get_attribute("value")
+    crossed = session_of(browser, world).post(url, data={
+        "csrf": csrf, "tanggal": date.today().isoformat(), "hadir": [ani]})
+    assert crossed.status_code == 403 and "Halaman ini bukan untuk Anda" in crossed.text
+    after = world["enrollment"].call("GET", f"/programmes/{programme['id']}/attendance-sheet",
+                                     as_=OPERATOR)
+    assert after == before
+
+
+def test_the_participant_keeps_their_certificate_and_decides_on_their_data(browser, world):
+    holder = next(r for r in world["cohort"] if r.certificate != "-")
+    sign_in(browser, world, scenario.participant_account(holder.person.participant_id))
+    assert browser.current_url == world["console"] + "/saya" and fits_the_phone(browser)
+    assert holder.certificate in browser.page_source
+    check(browser, "participant-home")
+    # Only their own work: no operator link, and the operator's screen says so.
+    assert not browser.find_elements(By.CSS_SELECTOR, "nav a[href='/program']")
+    browser.get(world["console"] + "/program")
+    assert heading(browser) == "Halaman ini bukan untuk Anda"
+    check(browser, "participant-refused")
+    browser.get(world["console"] + "/saya")
+    pdf = session_of(browser, world).get(
+        f"{world['console']}/saya/sertifikat/{holder.certificate}.pdf")
+    assert pdf.headers["Content-Type"] == "application/pdf" and pdf.content[:5] == b"%PDF-"
+    withdraw = browser.find_element(
+        By.XPATH, "//form[.//input[@name='tujuan' and @value='follow_up']]//button")
+    assert withdraw.text == "Tarik kembali"
+    follow(browser, withdraw)
+    record = world["enrollment"].call(
+        "GET", f"/participants/{holder.person.participant_id}", as_=OPERATOR)
+    assert record["consents"]["follow_up"] is False
+    assert browser.find_element(
+        By.XPATH, "//form[.//input[@name='tujuan' and @value='follow_up']]//button"
+    ).text == "Berikan"
+
+
+def test_english_on_request_and_back(browser, world):
+    sign_in(browser, world, OPERATOR)
+    follow(browser, browser.find_element(By.LINK_TEXT, "English"))
+    assert heading(browser) == "Programmes"
+    assert browser.find_element(By.TAG_NAME, "html").get_attribute("lang") == "en"
+    check(browser, "operator-programmes-en")
+    follow(browser, browser.find_element(By.LINK_TEXT, "Bahasa Indonesia"))
+    assert heading(browser) == "Program pelatihan"
+
+
+def test_signing_out_ends_the_session_here_and_at_the_provider(browser, world):
+    sign_in(browser, world, OPERATOR)
+    follow(browser, browser.find_element(By.XPATH, "//button[text()='Keluar']"))
+    WebDriverWait(browser, 20).until(lambda b: b.current_url.rstrip("/") == world["console"])
+    browser.get(world["console"] + "/program")
+    # Signed out at the provider too: its login page asks again.
+    WebDriverWait(browser, 20).until(
+        seen.presence_of_element_located((By.ID, "username")))
