@@ -9,7 +9,10 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-SERVICES = sorted(p for p in (ROOT / "services").iterdir() if (p / "pyproject.toml").exists())
+# The services that hold data; the console holds none but sessions (checked on its own below).
+SERVICES = sorted(p for p in (ROOT / "services").iterdir()
+                  if (p / "pyproject.toml").exists() and p.name != "console")
+CONSOLE = ROOT / "services" / "console"
 # The higher the layer, the more it may import; a module imports only its own layer or lower.
 LAYER = {"service": 3, "cli": 3, "handlers": 2, "views": 1, "repository": 1}
 DOMAIN = 0  # every other module: the rules, pure Python
@@ -62,7 +65,7 @@ def test_no_layer_reaches_up_and_the_domain_knows_no_framework(service):
     assert broken == []
 
 
-@pytest.mark.parametrize("service", SERVICES, ids=lambda p: p.name)
+@pytest.mark.parametrize("service", [*SERVICES, CONSOLE], ids=lambda p: p.name)
 def test_no_module_imports_in_a_circle(service):
     found = modules(service)
     package = found.pop("__package__").pop()
@@ -98,3 +101,15 @@ def test_the_contract_knows_nothing_of_the_chassis_or_the_services():
     reached = {name for path in chassis.rglob("*.py") for name in imports(path, "x")}
     assert not [n for n in reached if n.startswith(tuple(
         f"kompeten_{s.name}" for s in SERVICES))]
+
+
+def test_the_console_reaches_the_services_only_over_http():
+    """Authorization stays where the data is: the console calls the services' APIs with the
+    person's token and imports none of their code, and only its session store touches its
+    database."""
+    found = modules(CONSOLE)
+    found.pop("__package__")
+    services = tuple(f"kompeten_{s.name}" for s in SERVICES)
+    assert [(m, n) for m, names in found.items() for n in names if n.startswith(services)] == []
+    assert sorted(m for m, names in found.items()
+                  if any(n.startswith("pymongo") for n in names)) == ["sessions"]
