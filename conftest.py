@@ -350,5 +350,9 @@ def browser():
                  f"--user-data-dir={tempfile.mkdtemp(prefix='kompeten-chromium-')}"):
         options.add_argument(flag)
     session = webdriver.Chrome(options=options, service=Service(driver))
+    # A phone, as the people who scan QR codes and mark attendance hold one (headless Chromium
+    # keeps windows at least 500 px wide, so the width is emulated).
+    session.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {
+        "width": 412, "height": 915, "deviceScaleFactor": 2.625, "mobile": True})
     yield session
     session.quit()

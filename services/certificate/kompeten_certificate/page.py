@@ -2,8 +2,10 @@
 bilingual (Indonesian first), readable on a phone, with the holder's name shown only partially.
 Rendered from the public view, never from the full record."""
 
+from datetime import date
 from functools import cache
 
+from babel.dates import format_date
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 STATUS = {  # status -> (Indonesian, English)
@@ -24,9 +26,18 @@ def _templates() -> Environment:
                        autoescape=select_autoescape(default=True))
 
 
+def dates(day: date | None) -> tuple[str, str] | None:
+    """A date as Indonesians write it (25 November 2026), and in English."""
+    if day is None:
+        return None
+    return (format_date(day, "d MMMM y", locale="id_ID"),
+            format_date(day, "d MMMM y", locale="en_GB"))
+
+
 def certificate_page(view: dict) -> str:
     return _templates().get_template("certificate.html").render(
-        c=view, status=STATUS[view["status"]], kind=KIND[view["kind"]])
+        c=view, status=STATUS[view["status"]], kind=KIND[view["kind"]],
+        issued=dates(view["issued_on"]), valid_until=dates(view["valid_until"]))
 
 
 def not_found_page(number: str) -> str:

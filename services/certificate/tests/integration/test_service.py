@@ -306,7 +306,17 @@ def test_the_verification_page_in_a_real_browser(service, bus, web_session, web_
     assert text("issuer") == "LSP Garmen Nusantara Indonesia (LSP-GNI)"
     assert [li.text for li in browser.find_elements(By.CSS_SELECTOR, "#units li")] == [
         "C.14GAR02.001.1 K3", "C.14GAR02.015.1 Menjahit"]
-    assert text("issued") == date.today().isoformat()
+    today = date.today()
+    months = ["Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus",
+              "September", "Oktober", "November", "Desember"]
+    assert text("issued") == (f"{today.day} {months[today.month - 1]} {today.year} / "
+                              f"{today.day} {today:%B} {today.year}")
+    # A phone's width (the browser emulates a 412 px screen): nothing cut off, no sideways
+    # scrolling (a page wider than the screen widens the layout viewport past it).
+    assert browser.execute_script("""return [document.documentElement.scrollWidth,
+        document.getElementById('number').getBoundingClientRect().right,
+        document.getElementById('scheme').getBoundingClientRect().right].every(
+            w => w <= screen.width)""")
 
     web_session.post(f"/certificates/{number}/revoke",
                      json={"reason": "temuan pemalsuan dokumen"})
