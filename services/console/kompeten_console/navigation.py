@@ -4,6 +4,10 @@ A role never sees a link to another role's work."""
 # (path, label, roles): the navigation, in the order people use it.
 SCREENS = (
     ("/program", "Programmes", ("operator", "monitoring_officer")),
+    ("/asesor", "My cases", ("asesor",)),
+    ("/pleno", "Plenary", ("plenary",)),
+    ("/sertifikat", "Certificates", ("certificate_officer",)),
+    ("/lowongan", "Vacancies", ("employer_hr",)),
     ("/saya", "My page", ("participant",)),
 )
 
@@ -20,6 +24,22 @@ REFUSALS = {
     "validation_failed": "Some fields are not valid.",
     "service_unavailable": "A service is not reachable. Try again in a moment.",
     "enrolment_changed": "Someone changed this at the same time. Open the page again.",
+    "case_changed": "Someone changed this case at the same time. Open the page again.",
+    "self_assessment_missing": "The asesi's self-assessment (APL-02) comes first.",
+    "demonstration_required": "The evidence does not meet VATM: show it by demonstration or "
+                              "observation.",
+    "interview_required": "The evidence meets VATM: confirm it by interview.",
+    "unit_already_competent": "These units were found K and stand.",
+    "no_recommendation": "The asesor's recommendation comes first.",
+    "units_not_assessed": "Every unit needs a result first.",
+    "asesor_daily_limit": "The asesor has reached their daily number of asesi.",
+    "certificate_revoked": "The certificate is revoked for good.",
+    "certificate_not_suspended": "The certificate is not suspended.",
+    "certificate_suspended": "The certificate is suspended already.",
+    "no_sharing_consent": "The graduate has not agreed to share their data with employers.",
+    "offer_exists": "This graduate already has an offer for this vacancy.",
+    "vacancy_full": "All places of this vacancy are filled.",
+    "offer_answered": "The offer has been answered already.",
 }
 GENERIC = "The service refused this request."
 
@@ -27,6 +47,15 @@ GENERIC = "The service refused this request."
 LABELS = {
     "status": {"valid": "Valid", "expired": "Expired", "suspended": "Suspended",
                "revoked": "Revoked"},
+    "result": {"K": "K (competent)", "BK": "BK (not yet competent)"},
+    "method": {"demonstration": "Demonstration", "observation": "Observation",
+               "interview": "Interview", "portfolio": "Portfolio", "written": "Written test"},
+    "case": {"open": "Open", "requested": "With the LSP", "decided": "Decided",
+             "appealed": "Appealed", "withdrawn": "Withdrawn"},
+    "action": {"revoke": "Revoke", "suspend": "Suspend", "reinstate": "Reinstate"},
+    "factor": {"competency": "Competency", "distance": "Distance",
+               "availability": "Availability"},
+    "kind": {"job": "Job", "apprenticeship": "Apprenticeship (pemagangan)"},
     "consent": {"certification": "Assessment and certification",
                 "partner_sharing": "Sharing my profile with partner employers",
                 "follow_up": "Follow-up after certification"},

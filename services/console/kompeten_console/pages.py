@@ -108,7 +108,7 @@ class Screen:
     def render(self, template: str, status: int = 200, **context) -> Response:
         page = self.console.templates.get_template(template).render(
             _=self.gettext, lang=self.lang, f=self.formats, caller=self.caller,
-            nav=navigation.links(self.caller) if self.caller else [],
+            nav=navigation.links(self.caller) if self.caller else [], labels=navigation.LABELS,
             csrf=self.session.csrf if self.session else "", path=self.request.path,
             **context)
         response = Response(page, status=status, mimetype="text/html")
@@ -124,6 +124,12 @@ class Screen:
     def refusal(self, error: ApiError) -> str:
         """A service's refusal, said in the person's language."""
         return navigation.explain(error.code, self.gettext)
+
+
+def shown_in_form(refused: ApiError) -> bool:
+    """A refusal the form shows beside what was typed (bad input, a rule); anything else
+    (signed out, not theirs, gone, a service down) is a page of its own."""
+    return 400 <= refused.status < 500 and refused.status not in (401, 403, 404)
 
 
 def safe_next(path: str | None) -> str:

@@ -5,28 +5,20 @@ Plain HTML forms that work without JavaScript, laid out for a phone first.
     nameko run --config config.yaml kompeten_console.service:ConsoleService
 """
 
-from datetime import date
-
 from kompeten_chassis.endpoints import StandardEndpoints
 from kompeten_chassis.web import PUBLIC
-from kompeten_shared.vocabulary import CONSENT_PURPOSES, ROLES
+from kompeten_shared.vocabulary import ROLES
 from werkzeug.wrappers import Response
 
 from . import i18n, navigation, sessions
-from .apis import ApiError
+from .assessment import Asesor, Plenary
+from .certificates import CertificateOfficer
+from .employer import Employer
+from .operator import Operator
 from .pages import page, safe_next
+from .participant import Participant
 
 SIGN_IN_COOKIE = "kompeten_signin"
-OPERATOR = ("operator",)
-OFFICERS = ("operator", "monitoring_officer")
-PARTICIPANT = ("participant",)
-# The wording a participant is shown when they change a consent here (recorded with it).
-CONSENT_WORDING = {
-    "certification": "Data saya dipakai untuk uji kompetensi dan sertifikat saya.",
-    "partner_sharing": "Profil saya (nama, nomor telepon, kabupaten/kota) dibagikan kepada "
-                       "perusahaan mitra yang membuka lowongan sesuai sertifikat saya.",
-    "follow_up": "Saya dihubungi untuk pemantauan setelah sertifikasi (3 dan 6 bulan).",
-}
 
 
 def _cookie(response: Response, screen, name: str, value: str, max_age: int | None,
@@ -36,7 +28,10 @@ def _cookie(response: Response, screen, name: str, value: str, max_age: int | No
     return response
 
 
-class ConsoleService(StandardEndpoints):
+class ConsoleService(StandardEndpoints, Operator, Participant, Asesor, Plenary,
+                     CertificateOfficer, Employer):
+    """Every screen: signing in and out and the language here, each role's in its module."""
+
     name = "console"
 
     # signing in and out, language ---------------------------------------------------------
@@ -95,98 +90,3 @@ class ConsoleService(StandardEndpoints):
     def home(self, request, screen):
         """A signed-in person's home: their screens."""
         return screen.render("home.html")
-
-    # the operator: programmes, attendance, closing --------------------------------------------
-    @page("GET", "/program", allow=OFFICERS)
-    def programmes(self, request, screen):
-        """The agency's programmes, the latest first, with their seats."""
-        return screen.render("programmes.html", today=date.today().isoformat(),
-                             programmes=screen.apis.get("enrollment", "/programmes"))
-
-    def _programme_page(self, screen, programme_id: str, status: int = 200, **extra):
-        apis = screen.apis
-        programme = apis.get("enrollment", f"/programmes/{programme_id}")
-        enrolments = apis.get("enrollment", f"/programmes/{programme_id}/enrolments")
-        counts: dict[str, int] = {}
-        for enrolment in enrolments:
-            counts[enrolment["status"]] = counts.get(enrolment["status"], 0) + 1
-        return screen.render("programme.html", status=status, programme=programme,
-                             counts=counts, today=date.today().isoformat(), **extra)
-
-    @page("GET", "/program/<programme_id>", allow=OFFICERS)
-    def programme(self, request, programme_id, screen):
-        """A programme: its seats, its waitlist, what is left to do."""
-        return self._programme_page(screen, programme_id)
-
-    @page("GET", "/program/<programme_id>/kehadiran", allow=OPERATOR)
-    def attendance(self, request, programme_id, screen):
-        """The attendance sheet of one day, a box per enrolled participant."""
-        sheet = screen.apis.get("enrollment", f"/programmes/{programme_id}/attendance-sheet")
-        day = _day_within(request.args.get("tanggal"), sheet["programme"])
-        present = {p["participant_id"] for p in sheet["participants"] if day in p["attended"]}
-        return screen.render("attendance.html", sheet=sheet, day=day, present=present,
-                             saved=request.args.get("tersimpan") == "1")
-
-    @page("POST", "/program/<programme_id>/kehadiran", allow=OPERATOR)
-    def record_attendance(self, request, programme_id, screen):
-        day, present = request.form.get("tanggal", ""), request.form.getlist("hadir")
-        try:
-            screen.apis.post("enrollment", f"/programmes/{programme_id}/attendance",
-                             {"date": day, "present": present})
-        except ApiError as refused:
-            if refused.status >= 500 or refused.status in (401, 403, 404):
-                raise
-            sheet = screen.apis.get("enrollment",
-                                    f"/programmes/{programme_id}/attendance-sheet")
-            return screen.render("attendance.html", status=refused.status, sheet=sheet,
-                                 day=day, present=set(present), error=screen.refusal(refused))
-        return screen.redirect(f"/program/{programme_id}/kehadiran?tanggal={day}&tersimpan=1")
-
-    @page("POST", "/program/<programme_id>/tutup", allow=OPERATOR)
-    def close(self, request, programme_id, screen):
-        """Apply the completion rule to everyone enrolled; the outcomes go to the LSP."""
-        try:
-            summary = screen.apis.post("enrollment", f"/programmes/{programme_id}/close")
-        except ApiError as refused:
-            if refused.status >= 500 or refused.status in (401, 403, 404):
-                raise
-            return self._programme_page(screen, programme_id, status=refused.status,
-                                        error=screen.refusal(refused))
-        return self._programme_page(screen, programme_id, closed=summary)
-
-    # the participant: certificates and consents -----------------------------------------------
-    @page("GET", "/saya", allow=PARTICIPANT)
-    def my_page(self, request, screen):
-        """My certificates (PDF, verification page) and my consents."""
-        me = screen.caller.participant_id
-        return screen.render(
-            "me.html", me=screen.apis.get("enrollment", f"/participants/{me}"),
-            certificates=screen.apis.get("certificate", "/certificates", participant_id=me),
-            purposes=CONSENT_PURPOSES, wording=CONSENT_WORDING, labels=navigation.LABELS)
-
-    @page("POST", "/saya/persetujuan", allow=PARTICIPANT)
-    def change_consent(self, request, screen):
-        """Give or withdraw one consent, with the wording shown recorded beside it."""
-        purpose = request.form.get("tujuan", "")
-        if purpose not in CONSENT_WORDING:
-            return screen.render("error.html", status=400, title=screen.gettext("Refused"),
-                                 message=navigation.explain("validation_failed",
-                                                            screen.gettext))
-        screen.apis.post("enrollment", f"/participants/{screen.caller.participant_id}/consents",
-                         {"purpose": purpose, "granted": request.form.get("beri") == "1",
-                          "source": "Kompeten console", "wording": CONSENT_WORDING[purpose]})
-        return screen.redirect("/saya")
-
-    @page("GET", "/saya/sertifikat/<number>.pdf", allow=PARTICIPANT)
-    def my_certificate_pdf(self, request, number, screen):
-        """The printable certificate, fetched for its holder."""
-        pdf = screen.apis.download("certificate", f"/certificates/{number}/pdf")
-        return Response(pdf.content, mimetype="application/pdf", headers={
-            "Content-Disposition": f'inline; filename="{number}.pdf"',
-            "Cache-Control": "no-store"})
-
-
-def _day_within(wanted: str | None, programme: dict) -> str:
-    """The day asked for, else today, kept within the programme's dates."""
-    day = wanted or date.today().isoformat()
-    return min(max(day, programme["start_date"]), programme["end_date"])

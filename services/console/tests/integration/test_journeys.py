@@ -233,3 +233,132 @@ def test_signing_out_ends_the_session_here_and_at_the_provider(browser, world):
     # Signed out at the provider too: its login page asks again.
     WebDriverWait(browser, 20).until(
         seen.presence_of_element_located((By.ID, "username")))
+
+
+@pytest.fixture(scope="module")
+def graduate(world):
+    """A trainee who completed a course just now, with an open case assigned to asesor Siti
+    and their APL-02 filled in: the start of the asesor's, the plenary's, the employer's and
+    their own journeys."""
+    stack, people, today = world["stack"], world["people"], date.today()
+    enrollment = world["enrollment"]
+    assessment = scenario.Api(stack.url("assessment"), people)
+    start = today - timedelta(days=10)
+    course = enrollment.call("POST", "/programmes", {
+        "title": "Pelatihan Menjahit Kemeja", "organiser": "Disnaker Kab. Bandung",
+        "scheme_code": "GAR-OMP", "venue": "BLK Soreang", "region_code": "3204",
+        "start_date": start.isoformat(), "end_date": (today - timedelta(days=1)).isoformat(),
+        "capacity": 3}, as_=OPERATOR)
+    consents = [{"purpose": p, "granted": True, "source": "formulir",
+                 "wording": "Saya setuju data saya dipakai untuk tujuan ini."}
+                for p in ("certification", "partner_sharing", "follow_up")]
+    dewi = enrollment.call("POST", "/participants", {
+        "nik": "3204015708950093", "name": "Dewi Kartika", "sex": "F",
+        "birth_date": "1995-08-17", "phone": "081234567893", "consents": consents},
+        as_=OPERATOR)["participant_id"]
+    enrollment.call("POST", f"/programmes/{course['id']}/enrolments", {"participant_id": dewi},
+                    as_=OPERATOR)
+    for day in range(10):
+        enrollment.call("POST", f"/programmes/{course['id']}/attendance", {
+            "date": (start + timedelta(days=day)).isoformat(), "present": [dewi]},
+            as_=OPERATOR)
+    enrollment.call("POST", f"/programmes/{course['id']}/close", as_=OPERATOR)
+    account = scenario.participant_account(dewi)
+    people.open_accounts([{"username": account, "name": "Dewi Kartika",
+                           "roles": ["participant"], "participant_id": dewi}])
+    scenario.wait_until("case opened", lambda: len(assessment.call(
+        "GET", "/cases", params={"participant_id": dewi}, as_=scenario.LSP_ADMIN)), 1,
+        lambda line: None)
+    [case] = assessment.call("GET", "/cases", params={"participant_id": dewi},
+                             as_=scenario.LSP_ADMIN)
+    assessment.call("POST", f"/cases/{case['id']}/self-assessment", {
+        "units": [{"code": u["code"], "competent": True} for u in case["units"]]}, as_=account)
+    assessment.call("POST", f"/cases/{case['id']}/assignment", {
+        "asesor": "MET.000.004213 2023", "tuk": scenario.TUK}, as_=scenario.LSP_ADMIN)
+    return {"participant_id": dewi, "account": account, "case": case, "assessment": assessment,
+            "certificate": scenario.Api(stack.url("certificate"), people),
+            "placement": scenario.Api(stack.url("placement"), people)}
+
+
+def test_from_the_asesor_to_work_and_a_revocation_through_the_console(browser, world,
+                                                                       graduate):
+    console, case_id = world["console"], graduate["case"]["id"]
+    # The asesor records K with the method for each unit and recommends.
+    sign_in(browser, world, "asesor-siti")
+    assert browser.current_url == console + "/asesor"
+    follow(browser, browser.find_element(By.LINK_TEXT, "Dewi Kartika"))
+    check(browser, "asesor-case")
+    for select in browser.find_elements(By.CSS_SELECTOR, "select[name^='hasil-']"):
+        select.find_element(By.CSS_SELECTOR, "option[value='K']").click()
+    for select in browser.find_elements(By.CSS_SELECTOR, "select[name^='metode-']"):
+        select.find_element(By.CSS_SELECTOR, "option[value='demonstration']").click()
+    browser.find_element(By.NAME, "rekomendasi").click()
+    follow(browser, browser.find_element(By.CSS_SELECTOR, "button.primary"))
+    assert browser.find_element(By.CSS_SELECTOR, "[role=status]").text == "Hasil tersimpan."
+    stored = graduate["assessment"].call("GET", f"/cases/{case_id}", as_=scenario.LSP_ADMIN)
+    assert stored["recommendation"]["overall"] == "K"
+    assert {u["result"] for u in stored["units"]} == {"K"}
+    # The plenary member decides.
+    sign_in(browser, world, "pleno-gni-1")
+    follow(browser, browser.find_element(By.LINK_TEXT, "Dewi Kartika"))
+    check(browser, "plenary-case")
+    follow(browser, browser.find_element(By.XPATH, "//button[text()='Putuskan']"))
+    assert browser.find_element(By.CSS_SELECTOR, "[role=status]").text == "Diputuskan: K."
+    certificates = graduate["certificate"]
+    scenario.wait_until("certificate issued", lambda: len(certificates.call(
+        "GET", "/certificates", params={"participant_id": graduate["participant_id"],
+                                        "kind": "certification"},
+        as_="officer-lsp-gni")), 1, lambda line: None)
+    [issued] = certificates.call("GET", "/certificates", params={
+        "participant_id": graduate["participant_id"], "kind": "certification"},
+        as_="officer-lsp-gni")
+    # The employer finds her among the ranked candidates and offers the job.
+    sign_in(browser, world, "hr-maju-jahit")
+    follow(browser, browser.find_element(By.LINK_TEXT, "Operator Jahit"))
+    offer = "//button[text()='Tawarkan pekerjaan kepada Dewi Kartika']"
+    WebDriverWait(browser, 30).until(lambda b: b.find_elements(By.XPATH, offer) or
+                                     b.refresh())
+    check(browser, "employer-candidates")
+    follow(browser, browser.find_element(By.XPATH, offer))
+    assert "Tawaran terkirim" in browser.find_element(By.CSS_SELECTOR, "[role=status]").text
+    # She accepts on her page: she is placed.
+    sign_in(browser, world, graduate["account"])
+    follow(browser, browser.find_element(By.XPATH, "//button[text()='Terima']"))
+    assert "Bekerja sejak" in browser.find_element(By.CSS_SELECTOR, ".notice").text
+    check(browser, "participant-placed")
+    placed = graduate["placement"].call("GET", "/placements", params={
+        "participant_id": graduate["participant_id"]}, as_=OPERATOR)
+    assert [p["status"] for p in placed] == ["active"]
+    # The LSP's officer finds the certificate and revokes it, with the reason.
+    sign_in(browser, world, "officer-lsp-gni")
+    search = browser.find_element(By.ID, "nomor")
+    search.send_keys(issued["number"])
+    follow(browser, browser.find_element(By.XPATH, "//button[text()='Cari']"))
+    check(browser, "officer-certificate")
+    browser.find_element(By.CSS_SELECTOR, "#tindakan option[value='revoke']").click()
+    browser.find_element(By.ID, "alasan").send_keys("temuan pemalsuan dokumen")
+    follow(browser, browser.find_element(By.XPATH, "//button[text()='Konfirmasi']"))
+    assert browser.find_element(By.ID, "status").text == "Dicabut"
+    public = requests.get(issued["verification_url"], timeout=10).json()
+    assert public["status"] == "revoked" and public["status_reason"] == \
+        "temuan pemalsuan dokumen"
+
+
+def test_an_officer_of_another_issuer_cannot_revoke_and_a_short_reason_is_refused(
+        browser, world):
+    holder = next(r for r in world["cohort"] if r.certificate != "-" and
+                  r.certificate.startswith("LSP-GNI"))
+    url = f"{world['console']}/sertifikat/{holder.certificate}/status"
+    sign_in(browser, world, "officer-lsp-gni")
+    browser.get(f"{world['console']}/sertifikat?nomor={holder.certificate}")
+    csrf = browser.find_element(By.NAME, "csrf").get_attribute("value")
+    short = session_of(browser, world).post(url, data={"csrf": csrf, "tindakan": "suspend",
+                                                       "alasan": "x"})
+    assert short.status_code == 400 and "Beberapa isian tidak valid." in short.text
+    sign_in(browser, world, "officer-disnaker-bandung")  # the labour office issues others
+    browser.get(f"{world['console']}/sertifikat?nomor={holder.certificate}")
+    csrf = browser.find_element(By.NAME, "csrf").get_attribute("value")
+    other = session_of(browser, world).post(url, data={"csrf": csrf, "tindakan": "revoke",
+                                                       "alasan": "bukan wewenang kami"})
+    assert other.status_code == 403 and "Halaman ini bukan untuk Anda" in other.text
+    assert requests.get(holder.verification_url, timeout=10).json()["status"] == "valid"

@@ -1,0 +1,74 @@
+"""The LSP's screens for a competency test: the asesor's cases, where they record K/BK per
+unit with the method used and recommend; the plenary member's cases awaiting a decision."""
+
+from kompeten_shared.vocabulary import RESULTS
+
+from .apis import ApiError
+from .pages import page, shown_in_form
+
+METHODS = ("demonstration", "observation", "interview", "portfolio", "written")
+
+
+def _case_page(screen, template: str, case_id: str, status: int = 200, **extra):
+    case = screen.apis.get("assessment", f"/cases/{case_id}")
+    return screen.render(template, status=status, case=case, results=RESULTS,
+                         methods=METHODS, **extra)
+
+
+class Asesor:
+    @page("GET", "/asesor", allow=("asesor",))
+    def asesor_cases(self, request, screen):
+        """The cases assigned to me, open ones first."""
+        cases = screen.apis.get("assessment", "/cases", asesor=screen.caller.asesor)
+        return screen.render("asesor_cases.html", cases=sorted(
+            cases, key=lambda c: (c["status"] != "open", c["assigned_on"] or "")))
+
+    @page("GET", "/asesor/kasus/<case_id>", allow=("asesor",))
+    def asesor_case(self, request, case_id, screen):
+        """A case: the asesi's APL-02, the evidence, a K/BK and a method per unit."""
+        return _case_page(screen, "asesor_case.html", case_id,
+                          saved=request.args.get("tersimpan"))
+
+    @page("POST", "/asesor/kasus/<case_id>/hasil", allow=("asesor",))
+    def record_results(self, request, case_id, screen):
+        case = screen.apis.get("assessment", f"/cases/{case_id}")
+        units = [{"code": u["code"], "result": request.form.get(f"hasil-{u['code']}", ""),
+                  "method": request.form.get(f"metode-{u['code']}", "")}
+                 for u in case["units"] if request.form.get(f"hasil-{u['code']}")]
+        try:
+            screen.apis.post("assessment", f"/cases/{case_id}/results", {"units": units})
+            if request.form.get("rekomendasi") == "1":
+                screen.apis.post("assessment", f"/cases/{case_id}/recommendation")
+        except ApiError as refused:
+            if not shown_in_form(refused):
+                raise
+            typed = {u["code"]: u for u in units}
+            return _case_page(screen, "asesor_case.html", case_id, status=refused.status,
+                              error=screen.refusal(refused), typed=typed)
+        return screen.redirect(f"/asesor/kasus/{case_id}?tersimpan=1")
+
+
+class Plenary:
+    @page("GET", "/pleno", allow=("plenary",))
+    def plenary_cases(self, request, screen):
+        """My LSP's cases with the asesor's recommendation, awaiting the plenary; appeals."""
+        cases = screen.apis.get("assessment", "/cases")
+        waiting = [c for c in cases if c["status"] == "open" and c["recommendation"]]
+        appealed = [c for c in cases if c["status"] == "appealed"]
+        return screen.render("plenary_cases.html", waiting=waiting, appealed=appealed)
+
+    @page("GET", "/pleno/kasus/<case_id>", allow=("plenary",))
+    def plenary_case(self, request, case_id, screen):
+        return _case_page(screen, "plenary_case.html", case_id)
+
+    @page("POST", "/pleno/kasus/<case_id>/putusan", allow=("plenary",))
+    def decide(self, request, case_id, screen):
+        """The plenary decision; the certificate follows a K."""
+        try:
+            screen.apis.post("assessment", f"/cases/{case_id}/decision")
+        except ApiError as refused:
+            if not shown_in_form(refused):
+                raise
+            return _case_page(screen, "plenary_case.html", case_id, status=refused.status,
+                              error=screen.refusal(refused))
+        return _case_page(screen, "plenary_case.html", case_id, decided=True)

@@ -1,0 +1,64 @@
+"""The participant's own page: their certificates (PDF, verification page), their offers
+(accept, decline) and their consents (give, withdraw)."""
+
+from kompeten_shared.vocabulary import CONSENT_PURPOSES
+from werkzeug.wrappers import Response
+
+from . import navigation
+from .pages import page
+
+PARTICIPANT = ("participant",)
+# The wording a participant is shown when they change a consent here (recorded with it).
+CONSENT_WORDING = {
+    "certification": "Data saya dipakai untuk uji kompetensi dan sertifikat saya.",
+    "partner_sharing": "Profil saya (nama, nomor telepon, kabupaten/kota) dibagikan kepada "
+                       "perusahaan mitra yang membuka lowongan sesuai sertifikat saya.",
+    "follow_up": "Saya dihubungi untuk pemantauan setelah sertifikasi (3 dan 6 bulan).",
+}
+
+
+class Participant:
+    @page("GET", "/saya", allow=PARTICIPANT)
+    def my_page(self, request, screen):
+        """My certificates (PDF, verification page) and my consents."""
+        me = screen.caller.participant_id
+        return screen.render(
+            "me.html", me=screen.apis.get("enrollment", f"/participants/{me}"),
+            certificates=screen.apis.get("certificate", "/certificates", participant_id=me),
+            offers=[o for o in screen.apis.get("placement", "/offers")
+                    if o["status"] == "made"],
+            placements=screen.apis.get("placement", "/placements", status="active"),
+            purposes=CONSENT_PURPOSES, wording=CONSENT_WORDING)
+
+    @page("POST", "/saya/persetujuan", allow=PARTICIPANT)
+    def change_consent(self, request, screen):
+        """Give or withdraw one consent, with the wording shown recorded beside it."""
+        purpose = request.form.get("tujuan", "")
+        if purpose not in CONSENT_WORDING:
+            return screen.render("error.html", status=400, title=screen.gettext("Refused"),
+                                 message=navigation.explain("validation_failed",
+                                                            screen.gettext))
+        screen.apis.post("enrollment", f"/participants/{screen.caller.participant_id}/consents",
+                         {"purpose": purpose, "granted": request.form.get("beri") == "1",
+                          "source": "Kompeten console", "wording": CONSENT_WORDING[purpose]})
+        return screen.redirect("/saya")
+
+    @page("POST", "/saya/tawaran/<offer_id>", allow=PARTICIPANT)
+    def answer_offer(self, request, offer_id, screen):
+        """Accept an offer (the placement starts) or decline it."""
+        if request.form.get("jawaban") == "terima":
+            screen.apis.post("placement", f"/offers/{offer_id}/accept", {"agreement": None})
+        else:
+            screen.apis.post("placement", f"/offers/{offer_id}/decline",
+                             {"reason": request.form.get("alasan") or None})
+        return screen.redirect("/saya")
+
+    @page("GET", "/saya/sertifikat/<number>.pdf", allow=PARTICIPANT)
+    def my_certificate_pdf(self, request, number, screen):
+        """The printable certificate, fetched for its holder."""
+        pdf = screen.apis.download("certificate", f"/certificates/{number}/pdf")
+        return Response(pdf.content, mimetype="application/pdf", headers={
+            "Content-Disposition": f'inline; filename="{number}.pdf"',
+            "Cache-Control": "no-store"})
+
+
