@@ -72,3 +72,34 @@ class Plenary:
             return _case_page(screen, "plenary_case.html", case_id, status=refused.status,
                               error=screen.refusal(refused))
         return _case_page(screen, "plenary_case.html", case_id, decided=True)
+
+
+class LspAdmin:
+    @page("GET", "/lsp", allow=("lsp_admin",))
+    def assignments(self, request, screen):
+        """Open cases waiting for an asesor and a TUK, with my LSP's active asesor and TUK."""
+        return self._assignments(screen)
+
+    def _assignments(self, screen, status: int = 200, **extra):
+        apis, lsp = screen.apis, screen.caller.lsp
+        waiting = [c for c in apis.get("assessment", "/cases", status="open")
+                   if not c["asesor"]]
+        asesors = [a for a in apis.get("assessment", "/asesors")
+                   if a["lsp"] == lsp and a["active"]]
+        tuks = [t for t in apis.get("assessment", "/tuks") if t["lsp_code"] == lsp]
+        return screen.render("assignments.html", status=status, waiting=waiting,
+                             asesors=asesors, tuks=tuks, **extra)
+
+    @page("POST", "/lsp/kasus/<case_id>/penugasan", allow=("lsp_admin",))
+    def assign(self, request, case_id, screen):
+        """Assign the asesor and the TUK: licences, conflicts of interest and the daily load
+        are the assessment service's to check."""
+        try:
+            screen.apis.post("assessment", f"/cases/{case_id}/assignment", {
+                "asesor": request.form.get("asesor", ""), "tuk": request.form.get("tuk", "")})
+        except ApiError as refused:
+            if not shown_in_form(refused):
+                raise
+            return self._assignments(screen, status=refused.status,
+                                     error=screen.refusal(refused))
+        return self._assignments(screen, assigned=True)

@@ -4,6 +4,7 @@ A role never sees a link to another role's work."""
 # (path, label, roles): the navigation, in the order people use it.
 SCREENS = (
     ("/program", "Programmes", ("operator", "monitoring_officer")),
+    ("/lsp", "Assignments", ("lsp_admin",)),
     ("/asesor", "My cases", ("asesor",)),
     ("/pleno", "Plenary", ("plenary",)),
     ("/sertifikat", "Certificates", ("certificate_officer",)),
@@ -33,6 +34,12 @@ REFUSALS = {
     "no_recommendation": "The asesor's recommendation comes first.",
     "units_not_assessed": "Every unit needs a result first.",
     "asesor_daily_limit": "The asesor has reached their daily number of asesi.",
+    "asesor_not_licensed": "The asesor is not licensed for this scheme or this LSP.",
+    "asesor_other_lsp": "The asesor is not licensed for this scheme or this LSP.",
+    "asesor_expired": "The asesor's registration has expired.",
+    "asesor_inactive": "The asesor is not active.",
+    "conflict_of_interest": "The asesor trained this asesi: another asesor must assess.",
+    "tuk_other_lsp": "The TUK belongs to another LSP.",
     "certificate_revoked": "The certificate is revoked for good.",
     "certificate_not_suspended": "The certificate is not suspended.",
     "certificate_suspended": "The certificate is suspended already.",

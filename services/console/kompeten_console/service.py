@@ -11,7 +11,7 @@ from kompeten_shared.vocabulary import ROLES
 from werkzeug.wrappers import Response
 
 from . import i18n, navigation, sessions
-from .assessment import Asesor, Plenary
+from .assessment import Asesor, LspAdmin, Plenary
 from .certificates import CertificateOfficer
 from .employer import Employer
 from .operator import Operator
@@ -28,7 +28,7 @@ def _cookie(response: Response, screen, name: str, value: str, max_age: int | No
     return response
 
 
-class ConsoleService(StandardEndpoints, Operator, Participant, Asesor, Plenary,
+class ConsoleService(StandardEndpoints, Operator, Participant, LspAdmin, Asesor, Plenary,
                      CertificateOfficer, Employer):
     """Every screen: signing in and out and the language here, each role's in its module."""
 

@@ -237,9 +237,9 @@ def test_signing_out_ends_the_session_here_and_at_the_provider(browser, world):
 
 @pytest.fixture(scope="module")
 def graduate(world):
-    """A trainee who completed a course just now, with an open case assigned to asesor Siti
-    and their APL-02 filled in: the start of the asesor's, the plenary's, the employer's and
-    their own journeys."""
+    """A trainee who completed a course just now, with an open case and their APL-02 filled
+    in: the start of the LSP's, the asesor's, the plenary's, the employer's and their own
+    journeys."""
     stack, people, today = world["stack"], world["people"], date.today()
     enrollment = world["enrollment"]
     assessment = scenario.Api(stack.url("assessment"), people)
@@ -273,16 +273,23 @@ def graduate(world):
                              as_=scenario.LSP_ADMIN)
     assessment.call("POST", f"/cases/{case['id']}/self-assessment", {
         "units": [{"code": u["code"], "competent": True} for u in case["units"]]}, as_=account)
-    assessment.call("POST", f"/cases/{case['id']}/assignment", {
-        "asesor": "MET.000.004213 2023", "tuk": scenario.TUK}, as_=scenario.LSP_ADMIN)
     return {"participant_id": dewi, "account": account, "case": case, "assessment": assessment,
             "certificate": scenario.Api(stack.url("certificate"), people),
             "placement": scenario.Api(stack.url("placement"), people)}
 
 
-def test_from_the_asesor_to_work_and_a_revocation_through_the_console(browser, world,
-                                                                       graduate):
+def test_from_the_lsp_to_work_and_a_revocation_through_the_console(browser, world, graduate):
     console, case_id = world["console"], graduate["case"]["id"]
+    # The LSP's admin assigns asesor Siti at the TUK.
+    sign_in(browser, world, scenario.LSP_ADMIN)
+    assert browser.current_url == console + "/lsp"
+    form = browser.find_element(By.XPATH, "//form[.//strong[text()='Dewi Kartika']]")
+    check(browser, "lsp-assignments")
+    form.find_element(By.CSS_SELECTOR, "option[value='MET.000.004213 2023']").click()
+    form.find_element(By.CSS_SELECTOR, f"option[value='{scenario.TUK}']").click()
+    follow(browser, form.find_element(By.CSS_SELECTOR, "button.primary"))
+    assert browser.find_element(By.CSS_SELECTOR, "[role=status]").text == "Sudah ditugaskan."
+    assert not browser.find_elements(By.XPATH, "//strong[text()='Dewi Kartika']")
     # The asesor records K with the method for each unit and recommends.
     sign_in(browser, world, "asesor-siti")
     assert browser.current_url == console + "/asesor"
