@@ -3,8 +3,10 @@ attendance sheet of a day (on a phone, in a village hall), closing."""
 
 from datetime import date
 
+from . import navigation
 from .apis import ApiError
 from .pages import page, shown_in_form
+from .participant import CONSENT_WORDING
 
 OPERATOR = ("operator",)
 OFFICERS = ("operator", "monitoring_officer")
@@ -30,7 +32,8 @@ class Operator:
     @page("GET", "/program/<programme_id>", allow=OFFICERS)
     def programme(self, request, programme_id, screen):
         """A programme: its seats, its waitlist, what is left to do."""
-        return self._programme_page(screen, programme_id)
+        return self._programme_page(screen, programme_id,
+                                    registered=request.args.get("terdaftar") == "1")
 
     @page("GET", "/program/<programme_id>/kehadiran", allow=OPERATOR)
     def attendance(self, request, programme_id, screen):
@@ -73,3 +76,59 @@ def _day_within(wanted: str | None, programme: dict) -> str:
     """The day asked for, else today, kept within the programme's dates."""
     day = wanted or date.today().isoformat()
     return min(max(day, programme["start_date"]), programme["end_date"])
+
+
+PERSON = ("nik", "name", "sex", "birth_date", "phone", "employment_status")
+EMPLOYMENT = ("job_seeker", "employed", "self_employed", "student")
+
+
+def _registration(form) -> dict:
+    """The registration the form describes: each consent given or refused, in the words the
+    person was read (participant.CONSENT_WORDING)."""
+    body = {key: form.get(key, "").strip() for key in PERSON}
+    body["phone"] = body["phone"] or None
+    body["consents"] = [{"purpose": purpose, "granted": form.get(f"setuju-{purpose}") == "1",
+                         "source": "Kompeten console, read to the person by the operator",
+                         "wording": wording} for purpose, wording in CONSENT_WORDING.items()]
+    if form.get("wali_nama", "").strip():
+        for consent in body["consents"]:
+            consent["guardian"] = {"name": form["wali_nama"].strip(),
+                                   "relationship": form.get("wali_hubungan", "parent")}
+    return body
+
+
+def _field_errors(refused: ApiError, gettext) -> dict[str, str]:
+    """Which field each refusal concerns, said in the person's language."""
+    if refused.code == "validation_failed" and isinstance(refused.details, dict):
+        return {field: gettext("Check this field.") for field in refused.details}
+    field = (refused.details or {}).get("field") if isinstance(refused.details, dict) else None
+    return {field or "form": navigation.explain(refused.code, gettext)}
+
+
+class Registration:
+    @page("GET", "/peserta/baru", allow=OPERATOR)
+    def registration_form(self, request, screen):
+        """Register a person once, by NIK, with their consent per purpose (a guardian's under
+        18), and enrol them in a programme when one is named."""
+        return screen.render("register.html", typed={}, errors={},
+                             programme_id=request.args.get("program", ""),
+                             employment=EMPLOYMENT, wording=CONSENT_WORDING)
+
+    @page("POST", "/peserta/baru", allow=OPERATOR)
+    def register(self, request, screen):
+        form, programme_id = request.form, request.form.get("program", "")
+        try:
+            registered = screen.apis.post("enrollment", "/participants", _registration(form))
+            if programme_id:
+                screen.apis.post("enrollment", f"/programmes/{programme_id}/enrolments",
+                                 {"participant_id": registered["participant_id"]})
+        except ApiError as refused:
+            if not shown_in_form(refused):
+                raise
+            return screen.render("register.html", status=refused.status, typed=form,
+                                 errors=_field_errors(refused, screen.gettext),
+                                 programme_id=programme_id, employment=EMPLOYMENT,
+                                 wording=CONSENT_WORDING)
+        if programme_id:
+            return screen.redirect(f"/program/{programme_id}?terdaftar=1")
+        return screen.redirect("/program")
