@@ -3,6 +3,7 @@ A role never sees a link to another role's work."""
 
 # (path, label, roles): the navigation, in the order people use it.
 SCREENS = (
+    ("/pemantauan", "Follow-up", ("monitoring_officer",)),
     ("/program", "Programmes", ("operator", "monitoring_officer")),
     ("/lsp", "Assignments", ("lsp_admin",)),
     ("/asesor", "My cases", ("asesor",)),
@@ -28,6 +29,8 @@ REFUSALS = {
     "nik_invalid": "This NIK has an unknown region or an impossible birth date.",
     "nik_sex_mismatch": "The NIK does not match the sex (women have 40 added to the day).",
     "nik_birth_date_mismatch": "The NIK does not match the birth date.",
+    "not_due_yet": "This check-in is not due yet.",
+    "check_in_recorded": "This check-in was recorded already.",
     "guardian_consent_required": "Under 18: a parent or guardian gives the consent.",
     "validation_failed": "Some fields are not valid.",
     "service_unavailable": "A service is not reachable. Try again in a moment.",
@@ -70,6 +73,8 @@ LABELS = {
     "factor": {"competency": "Competency", "distance": "Distance",
                "availability": "Availability"},
     "kind": {"job": "Job", "apprenticeship": "Apprenticeship (pemagangan)"},
+    "follow_up": {"employed": "Employed", "self_employed": "Self-employed",
+                  "apprenticing": "In an apprenticeship", "still_looking": "Still looking"},
     "employment": {"job_seeker": "Job seeker", "employed": "Employed",
                    "self_employed": "Self-employed", "student": "Student"},
     "consent": {"certification": "Assessment and certification",

@@ -28,6 +28,7 @@ def enrolment(doc: dict) -> dict:
 
 def participant(p: Participant) -> dict:
     return {"participant_id": p.id, "nik": p.nik_masked, "name": p.name, "sex": p.sex,
+            "phone": p.phone,
             "regency": regions.regency_name(p.regency_code),
             "residence": p.residence, "employment_status": p.employment_status,
             "consents": {c.purpose: c.granted for c in p.consents}}

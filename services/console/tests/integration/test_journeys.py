@@ -397,3 +397,39 @@ def test_the_operator_registers_and_enrols_a_person_the_nik_checked_as_typed(bro
     sheet = world["enrollment"].call("GET", f"/programmes/{programme['id']}/attendance-sheet",
                                      as_=OPERATOR)
     assert "Sri Mulyani" in [p["name"] for p in sheet["participants"]]
+
+
+def test_the_monitoring_officer_calls_the_graduates_due_and_sees_the_report(browser, world,
+                                                                            mongo):
+    placement = mongo[world["stack"].database("placement")]
+    scheduled = list(placement.check_ins.find({"months": 3}).sort("_id").limit(2))
+    assert len(scheduled) == 2
+    due, later = scheduled
+    # Three months pass for one of them.
+    placement.check_ins.update_one({"_id": due["_id"]}, {"$set": {
+        "due_on": (date.today() - timedelta(days=1)).isoformat()}})
+    sign_in(browser, world, "monitor-bandung")
+    assert browser.current_url == world["console"] + "/pemantauan"
+    forms = browser.find_elements(By.CSS_SELECTOR, f"form[action='/pemantauan/{due['_id']}']")
+    assert len(forms) == 1 and "tel:" in forms[0].get_attribute("innerHTML")
+    assert not browser.find_elements(By.CSS_SELECTOR,
+                                     f"form[action='/pemantauan/{later['_id']}']")
+    check(browser, "monitoring-due")
+    # Not due yet: refused in Indonesian, nothing recorded.
+    csrf = browser.find_element(By.NAME, "csrf").get_attribute("value")
+    early = session_of(browser, world).post(f"{world['console']}/pemantauan/{later['_id']}",
+                                            data={"csrf": csrf, "status": "employed"})
+    assert early.status_code == 422 and "Pemantauan ini belum jatuh tempo." in early.text
+    assert placement.check_ins.find_one({"_id": later["_id"]})["status"] is None
+    form = forms[0]
+    form.find_element(By.CSS_SELECTOR, "option[value='apprenticing']").click()
+    form.find_element(By.NAME, "kendala").send_keys("jarak ke pabrik jauh")
+    follow(browser, form.find_element(By.CSS_SELECTOR, "button.primary"))
+    assert browser.find_element(By.CSS_SELECTOR, "[role=status]").text == \
+        "Hasil pemantauan tersimpan."
+    recorded = placement.check_ins.find_one({"_id": due["_id"]})
+    assert (recorded["status"], recorded["obstacles"]) == ("apprenticing",
+                                                           "jarak ke pabrik jauh")
+    chart = browser.find_element(By.CSS_SELECTOR, "figure svg[role=img]")
+    assert "Sedang magang 1" in chart.get_attribute("aria-label")
+    check(browser, "monitoring-report")
