@@ -25,6 +25,7 @@ class Participant:
         return screen.render(
             "me.html", me=screen.apis.get("enrollment", f"/participants/{me}"),
             certificates=screen.apis.get("certificate", "/certificates", participant_id=me),
+            enrolments=screen.apis.get("enrollment", f"/participants/{me}/enrolments"),
             offers=[o for o in screen.apis.get("placement", "/offers")
                     if o["status"] == "made"],
             placements=screen.apis.get("placement", "/placements", status="active"),
@@ -52,6 +53,14 @@ class Participant:
             screen.apis.post("placement", f"/offers/{offer_id}/decline",
                              {"reason": request.form.get("alasan") or None})
         return screen.redirect("/saya")
+
+    @page("GET", "/saya/sertifikat/<number>.jwt", allow=PARTICIPANT)
+    def my_credential(self, request, number, screen):
+        """The signed credential (VC 2.0 / Open Badges 3.0, VC-JOSE) to keep in a wallet."""
+        signed = screen.apis.download("certificate", f"/certificates/{number}/credential")
+        return Response(signed.content, mimetype=signed.headers.get("Content-Type"), headers={
+            "Content-Disposition": f'attachment; filename="{number}.vc.jwt"',
+            "Cache-Control": "no-store"})
 
     @page("GET", "/saya/sertifikat/<number>.pdf", allow=PARTICIPANT)
     def my_certificate_pdf(self, request, number, screen):

@@ -106,6 +106,17 @@ def access_log(uow: UnitOfWork, caller: Caller, participant_id: str) -> list[dic
     return uow.repo.access_log(participant_id)
 
 
+def enrolments_of(uow: UnitOfWork, caller: Caller,
+                  participant_id: str) -> list[tuple[Programme, dict]]:
+    """A person's programmes and how each went: for themself, or the agency that registered
+    them."""
+    access.may_see(caller, uow.repo.participant(participant_id))
+    docs = uow.repo.enrolments_of(participant_id)
+    programmes = uow.repo.programmes_by_id([doc["programme_id"] for doc in docs])
+    return [(programmes[doc["programme_id"]], doc) for doc in docs
+            if doc["programme_id"] in programmes]
+
+
 def change_consent(uow: UnitOfWork, caller: Caller, participant_id: str, consent: dict,
                    now: datetime) -> Participant:
     """Give or withdraw consent for one purpose; other services hear of it at once."""

@@ -75,6 +75,15 @@ class Repository(unit_of_work.Repository):
             raise NotFound(f"no programme {programme_id}", code="programme_not_found")
         return Programme(**_from_doc(doc))
 
+    def enrolments_of(self, participant_id: str) -> list[dict]:
+        """Every application of one person, the latest first."""
+        return list(self.db.enrolments.find({"participant_id": participant_id})
+                    .sort("applied_at", -1))
+
+    def programmes_by_id(self, programme_ids: list[str]) -> dict[str, Programme]:
+        docs = self.db.programmes.find({"_id": {"$in": programme_ids}})
+        return {doc["_id"]: Programme(**_from_doc(doc)) for doc in docs}
+
     def programmes(self, agency: str) -> list[Programme]:
         """An agency's programmes, the latest start first."""
         return [Programme(**_from_doc(doc)) for doc in

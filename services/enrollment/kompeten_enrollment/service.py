@@ -111,6 +111,12 @@ class EnrollmentService(StandardEndpoints, Relay):
         """Who read this participant's personal data here, when and for what purpose."""
         return handlers.access_log(self.uow, caller, participant_id)
 
+    @api("GET", "/participants/<participant_id>/enrolments", allow=OFFICERS + ("participant",))
+    def participant_enrolments(self, request, participant_id, caller):
+        """A person's programmes, the latest first, with how far each went."""
+        return [{**views.enrolment(doc), "programme": views.programme(programme)}
+                for programme, doc in handlers.enrolments_of(self.uow, caller, participant_id)]
+
     @api("POST", "/participants/<participant_id>/consents", body=ConsentRequest,
          allow=OPERATOR + ("participant",))
     def change_consent(self, request, participant_id, body, caller):

@@ -3,6 +3,7 @@ identity provider, the four services and the console as separate processes on th
 and database. axe-core checks every screen a journey opens; screenshots are kept under
 .kompeten/screenshots/console for a person to look at."""
 
+import base64
 import json
 import os
 import re
@@ -203,6 +204,12 @@ def test_the_participant_keeps_their_certificate_and_decides_on_their_data(brows
     pdf = session_of(browser, world).get(
         f"{world['console']}/saya/sertifikat/{holder.certificate}.pdf")
     assert pdf.headers["Content-Type"] == "application/pdf" and pdf.content[:5] == b"%PDF-"
+    signed = session_of(browser, world).get(
+        f"{world['console']}/saya/sertifikat/{holder.certificate}.jwt")
+    header = json.loads(base64.urlsafe_b64decode(signed.text.split(".")[0] + "=="))
+    assert header["typ"] == "vc+jwt" and signed.text.count(".") == 2
+    assert "Pelatihan Berbasis Kompetensi Menjahit Pakaian" in browser.page_source
+    assert "Lulus pelatihan" in browser.page_source  # how the programme went
     withdraw = browser.find_element(
         By.XPATH, "//form[.//input[@name='tujuan' and @value='follow_up']]//button")
     assert withdraw.text == "Tarik kembali"

@@ -232,3 +232,19 @@ def test_an_agency_lists_its_own_programmes_and_marks_attendance_from_a_named_sh
     before = snapshot(db)
     refused = api("GET", f"/programmes/{ours['id']}/attendance-sheet", as_=kaltim, expect=403)
     assert refused["error"]["code"] == "forbidden" and snapshot(db) == before
+
+
+def test_a_person_sees_their_own_programmes_and_another_agency_does_not(api, person):
+    programme = api("POST", "/programmes", PROGRAMME, expect=201)
+    siti = api("POST", "/participants", person_record(), expect=201)["participant_id"]
+    api("POST", f"/programmes/{programme['id']}/enrolments", {"participant_id": siti},
+        expect=201)
+    herself = person("participant", participant_id=siti)
+    [mine] = api("GET", f"/participants/{siti}/enrolments", as_=herself)
+    assert (mine["programme"]["id"], mine["status"], mine["days_attended"]) == \
+        (programme["id"], "enrolled", 0)
+    someone = person("participant", participant_id="someone-else")
+    assert api("GET", f"/participants/{siti}/enrolments", as_=someone,
+               expect=403)["error"]["code"] == "forbidden"
+    kaltim = person("operator", agency="DISNAKERTRANS-64")
+    assert api("GET", f"/participants/{siti}/enrolments", as_=kaltim, expect=403)
