@@ -1,7 +1,12 @@
 """The labour-office operator's screens: the agency's programmes, a programme, the
 attendance sheet of a day (on a phone, in a village hall), closing."""
 
+import base64
+import csv
+import io
 from datetime import date
+
+from werkzeug.wrappers import Response
 
 from . import navigation
 from .apis import ApiError
@@ -132,3 +137,51 @@ class Registration:
         if programme_id:
             return screen.redirect(f"/program/{programme_id}?terdaftar=1")
         return screen.redirect("/program")
+
+
+class Import:
+    @page("GET", "/program/<programme_id>/impor", allow=OPERATOR)
+    def import_form(self, request, programme_id, screen):
+        """Upload the participant list as received (CSV or XLSX)."""
+        programme = screen.apis.get("enrollment", f"/programmes/{programme_id}")
+        return screen.render("import.html", programme=programme, wording=CONSENT_WORDING)
+
+    @page("POST", "/program/<programme_id>/impor", allow=OPERATOR)
+    def import_file(self, request, programme_id, screen):
+        """Every row registered and enrolled, or its errors by row and column; the errors
+        to download and fix in the spreadsheet."""
+        programme = screen.apis.get("enrollment", f"/programmes/{programme_id}")
+        upload = request.files.get("berkas")
+        try:
+            if upload is None or not upload.filename:
+                raise ApiError(400, "validation_failed", "no file")
+            rows = screen.apis.post("enrollment", f"/programmes/{programme_id}/imports/file", {
+                "filename": upload.filename, "wording": CONSENT_WORDING,
+                "content": base64.b64encode(upload.read()).decode()})["rows"]
+        except ApiError as refused:
+            if not shown_in_form(refused):
+                raise
+            return screen.render("import.html", status=refused.status, programme=programme,
+                                 wording=CONSENT_WORDING, error=screen.refusal(refused))
+        errors = [{"row": r["row"], **e} for r in rows for e in r.get("errors", [])]
+        screen.console.sessions.keep(screen.session, f"import-{programme_id}", errors)
+        counts: dict[str, int] = {}
+        for row in rows:
+            counts[row["status"]] = counts.get(row["status"], 0) + 1
+        return screen.render("import.html", programme=programme, wording=CONSENT_WORDING,
+                             counts=counts, errors=errors)
+
+    @page("GET", "/program/<programme_id>/impor/kesalahan.csv", allow=OPERATOR)
+    def import_errors(self, request, programme_id, screen):
+        """The last import's row errors, to fix in the spreadsheet (row, column, reason)."""
+        errors = screen.console.sessions.kept(screen.session, f"import-{programme_id}") or []
+        out = io.StringIO()
+        writer = csv.writer(out, delimiter=";")
+        writer.writerow([screen.gettext("row"), screen.gettext("column"),
+                         screen.gettext("reason")])
+        for error in errors:
+            writer.writerow([error["row"], error["column"],
+                             navigation.explain(error["code"], screen.gettext)])
+        return Response("\ufeff" + out.getvalue(), mimetype="text/csv", headers={
+            "Content-Disposition": 'attachment; filename="kesalahan-impor.csv"',
+            "Cache-Control": "no-store"})

@@ -109,6 +109,7 @@ class Screen:
         page = self.console.templates.get_template(template).render(
             _=self.gettext, lang=self.lang, f=self.formats, caller=self.caller,
             nav=navigation.links(self.caller) if self.caller else [], labels=navigation.LABELS,
+            refusals=navigation.REFUSALS, generic=navigation.GENERIC,
             csrf=self.session.csrf if self.session else "", path=self.request.path,
             **context)
         response = Response(page, status=status, mimetype="text/html")

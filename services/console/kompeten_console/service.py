@@ -15,7 +15,7 @@ from .assessment import Asesor, LspAdmin, Plenary
 from .certificates import CertificateOfficer
 from .employer import Employer
 from .monitoring import Monitoring
-from .operator import Operator, Registration
+from .operator import Import, Operator, Registration
 from .pages import page, safe_next
 from .participant import Participant
 
@@ -29,8 +29,8 @@ def _cookie(response: Response, screen, name: str, value: str, max_age: int | No
     return response
 
 
-class ConsoleService(StandardEndpoints, Operator, Registration, Monitoring, Participant,
-                     LspAdmin, Asesor, Plenary, CertificateOfficer, Employer):
+class ConsoleService(StandardEndpoints, Operator, Registration, Import, Monitoring,
+                     Participant, LspAdmin, Asesor, Plenary, CertificateOfficer, Employer):
     """Every screen: signing in and out and the language here, each role's in its module."""
 
     name = "console"

@@ -84,5 +84,14 @@ class Sessions:
             update["token"] = token
         self.db.sessions.update_one({"_id": session.id}, {"$set": update})
 
+    def keep(self, session: Session, name: str, value) -> None:
+        """Something this person will ask for again soon (an import's row errors to
+        download); it goes with the session."""
+        self.db.sessions.update_one({"_id": session.id}, {"$set": {f"kept.{name}": value}})
+
+    def kept(self, session: Session, name: str):
+        doc = self.db.sessions.find_one({"_id": session.id}, {"kept": 1}) or {}
+        return doc.get("kept", {}).get(name)
+
     def close(self, session: Session) -> None:
         self.db.sessions.delete_one({"_id": session.id})

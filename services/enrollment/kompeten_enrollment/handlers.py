@@ -4,6 +4,8 @@ enrollment repository; events staged with the write they record), checks who may
 stores. Nothing here knows about HTTP or nameko; the clock and the NIK key are passed in.
 """
 
+import base64
+import binascii
 import uuid
 from datetime import date, datetime
 
@@ -12,11 +14,11 @@ from kompeten_shared.caller import Caller
 from kompeten_shared.errors import Conflict, DomainError, InvalidInput
 from marshmallow import ValidationError
 
-from . import access
+from . import access, spreadsheet
 from . import nik as nik_rules
 from .participant import Consent, Participant
 from .programme import Outcome, Programme, leaving_status
-from .schemas import ImportRow
+from .schemas import MAX_UPLOAD_BYTES, MAX_UPLOAD_ROWS, ImportRow
 from .target import Target, progress
 from .waitlist import priority_key
 
@@ -354,6 +356,34 @@ def import_rows(uow: UnitOfWork, caller: Caller, nik_key: str, programme_id: str
     with uow:
         return _import_rows(uow, programme_of(uow, caller, programme_id), nik_key, source,
                             wording, rows, today, now)
+
+
+def import_file(uow: UnitOfWork, caller: Caller, nik_key: str, programme_id: str,
+                filename: str, content: str, wording: dict[str, str], today: date,
+                now: datetime) -> list[dict]:
+    """A whole spreadsheet (base64), read here and imported as import_rows does, in batches
+    of 1,000 rows; each row's result in row order."""
+    try:
+        raw = base64.b64decode(content, validate=True)
+    except (binascii.Error, ValueError):
+        raise InvalidInput("content is not base64", code="validation_failed",
+                           details={"content": ["not base64"]}) from None
+    if not raw or len(raw) > MAX_UPLOAD_BYTES:
+        raise InvalidInput(f"a file must have 1 to {MAX_UPLOAD_BYTES} bytes",
+                           code="file_too_large", details={"content": ["size"]})
+    try:
+        rows = spreadsheet.read_upload(raw, filename)
+    except spreadsheet.Unreadable as exc:
+        raise InvalidInput(str(exc), code="file_unreadable",
+                           details={"filename": [filename]}) from None
+    if not rows or len(rows) > MAX_UPLOAD_ROWS:
+        raise InvalidInput(f"a file must have 1 to {MAX_UPLOAD_ROWS} rows",
+                           code="file_rows", details={"rows": [len(rows)]})
+    results = []
+    for start in range(0, len(rows), 1000):
+        results += import_rows(uow, caller, nik_key, programme_id, filename, wording,
+                               rows[start:start + 1000], today, now)
+    return results
 
 
 def _import_rows(uow: UnitOfWork, programme: Programme, nik_key: str, source: str,

@@ -148,3 +148,19 @@ class ImportRequest(Request):
                           metadata={"description": "the consent text on the form, per purpose"})
     rows = fields.List(fields.Dict(), required=True, validate=validate.Length(min=1, max=1000),
                        metadata={"description": "ImportRow objects; each checked on its own"})
+
+
+MAX_UPLOAD_BYTES = 5_000_000
+MAX_UPLOAD_ROWS = 10_000
+
+
+class ImportFileRequest(Request):
+    """A spreadsheet as the operator received it (CSV or XLSX, base64), read here."""
+
+    filename = fields.String(required=True, validate=validate.Regexp(
+        r"(?i)^[^/\\]{1,200}\.(csv|xlsx|xlsm)$", error="must be a .csv or .xlsx file name"))
+    content = fields.String(required=True, metadata={"description": "the file, base64"})
+    wording = fields.Dict(keys=fields.String(validate=validate.OneOf(CONSENT_PURPOSES)),
+                          values=fields.String(validate=validate.Length(min=10, max=4000)),
+                          required=True,
+                          metadata={"description": "the consent text on the form, per purpose"})

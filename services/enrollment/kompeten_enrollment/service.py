@@ -20,6 +20,7 @@ from .schemas import (
     ApplicationRequest,
     AttendanceRequest,
     ConsentRequest,
+    ImportFileRequest,
     ImportRequest,
     LeaveRequest,
     ParticipantRequest,
@@ -175,6 +176,15 @@ class EnrollmentService(StandardEndpoints, Relay):
         return {"rows": handlers.import_rows(
             self.uow, caller, self.config["NIK_HASH_KEY"], programme_id, body["source"],
             body["wording"], body["rows"], date.today(), _now())}
+
+    @api("POST", "/programmes/<programme_id>/imports/file", body=ImportFileRequest,
+         allow=OPERATOR)
+    def import_file(self, request, programme_id, body, caller):
+        """Register and enrol a whole spreadsheet (CSV or XLSX, up to 10,000 rows), read
+        here: each row's outcome or errors, by its row number in the file."""
+        return {"rows": handlers.import_file(
+            self.uow, caller, self.config["NIK_HASH_KEY"], programme_id, body["filename"],
+            body["content"], body["wording"], date.today(), _now())}
 
     # outcomes from other services -------------------------------------------------------------
     @consume("certificate", "certificate.issued")

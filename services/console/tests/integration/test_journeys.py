@@ -440,3 +440,39 @@ def test_the_monitoring_officer_calls_the_graduates_due_and_sees_the_report(brow
     chart = browser.find_element(By.CSS_SELECTOR, "figure svg[role=img]")
     assert "Sedang magang 1" in chart.get_attribute("aria-label")
     check(browser, "monitoring-report")
+
+
+def test_the_operator_imports_a_spreadsheet_and_downloads_the_rows_to_fix(browser, world,
+                                                                          tmp_path):
+    from openpyxl import Workbook
+
+    programme = world["running"]
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["NIK", "Name", "Sex", "Birth date", "Phone", "consent_certification"])
+    sheet.append(["3204015708950081", "Tuti Alawiyah", "F", date(1995, 8, 17),
+                  812345678, "ya"])
+    sheet.append(["3204015708950082", "Euis Komariah", "F", date(1995, 8, 19),
+                  812345679, "ya"])  # the NIK says the 17th
+    path = tmp_path / "peserta-menjahit.xlsx"
+    book.save(path)
+    sign_in(browser, world, OPERATOR)
+    browser.get(f"{world['console']}/program/{programme['id']}")
+    follow(browser, browser.find_element(By.LINK_TEXT, "Impor peserta"))
+    check(browser, "operator-import")
+    browser.find_element(By.ID, "berkas").send_keys(str(path))
+    follow(browser, browser.find_element(By.CSS_SELECTOR, "#import-form button.primary"))
+    assert browser.find_element(By.CSS_SELECTOR, "[role=status]").text.startswith(
+        "Hasil impor: 1 terdaftar baru")
+    cells = [td.text for td in browser.find_elements(By.CSS_SELECTOR, "tbody td")]
+    assert cells == ["3", "nik", "NIK tidak cocok dengan tanggal lahir."]
+    check(browser, "operator-import-result")
+    download = session_of(browser, world).get(
+        f"{world['console']}/program/{programme['id']}/impor/kesalahan.csv")
+    assert download.headers["Content-Type"].startswith("text/csv")
+    assert download.content.decode("utf-8-sig").splitlines() == [
+        "baris;kolom;alasan", "3;nik;NIK tidak cocok dengan tanggal lahir."]
+    sheet = world["enrollment"].call("GET", f"/programmes/{programme['id']}/attendance-sheet",
+                                     as_=OPERATOR)
+    names = [p["name"] for p in sheet["participants"]]
+    assert "Tuti Alawiyah" in names and "Euis Komariah" not in names

@@ -345,3 +345,31 @@ def test_hostile_requests_to_the_new_routes_change_nothing(call, new_programme, 
                  expect=status)["error"]
     assert error["code"] == code
     assert snapshot(db) == before
+
+
+def test_a_whole_spreadsheet_file_is_read_and_imported_and_a_bad_one_changes_nothing(
+        call, new_programme, db, person):
+    import base64
+
+    programme = new_programme(capacity=10)
+    csv_file = (b"nik;name;sex;birth_date;phone;consent_certification\n"
+                b"3204015708950011;Siti Aminah;F;1995-08-17;81234567890;ya\n"
+                b"3204015708950012;Rina;F;1995-08-18;081234567890;ya\n")
+    body = {"filename": "peserta-menjahit.csv", "wording": {"certification": WORDING},
+            "content": base64.b64encode(csv_file).decode()}
+    rows = call("POST", f"/programmes/{programme['id']}/imports/file", body)["rows"]
+    assert [(r["row"], r["status"]) for r in rows] == [(2, "registered"), (3, "invalid")]
+    assert rows[1]["errors"][0]["code"] == "nik_birth_date_mismatch"
+    assert db.participants.find_one()["phone"] == "081234567890"  # the dropped zero back
+    before = snapshot(db)
+    for bad, code in (({"content": base64.b64encode(b"\x00\xff not a workbook").decode(),
+                        "filename": "peserta.xlsx"}, "file_unreadable"),
+                      ({"content": "%%%"}, "validation_failed"),
+                      ({"filename": "peserta.exe"}, "validation_failed"),
+                      ({"content": base64.b64encode(b"nik\n").decode()}, "file_rows")):
+        refused = call("POST", f"/programmes/{programme['id']}/imports/file",
+                       {**body, **bad}, expect=400)
+        assert refused["error"]["code"] == code
+    kaltim = person("operator", agency="DISNAKERTRANS-64")
+    call("POST", f"/programmes/{programme['id']}/imports/file", body, expect=403, as_=kaltim)
+    assert snapshot(db) == before
