@@ -3,13 +3,11 @@
 asks the domain (case.py, registry.py) and stores. Nothing here knows about HTTP or nameko.
 """
 
-import base64
-import binascii
 import hashlib
 import uuid
 from datetime import datetime
 
-from kompeten_chassis import regions
+from kompeten_chassis import regions, uploads
 from kompeten_chassis.unit_of_work import UnitOfWork
 from kompeten_shared import signing
 from kompeten_shared.caller import Caller
@@ -170,14 +168,7 @@ def assign(uow: UnitOfWork, caller: Caller, case_id: str, asesor_reg: str, tuk_c
 def add_evidence(uow: UnitOfWork, caller: Caller, case_id: str, body: dict,
                  now: datetime) -> Case:
     """A document for the portfolio (APL-02), kept once by its SHA-256 hash."""
-    try:
-        content = base64.b64decode(body["content"], validate=True)
-    except (binascii.Error, ValueError):
-        raise InvalidInput("content is not base64", code="validation_failed",
-                           details={"content": ["not base64"]}) from None
-    if not content or len(content) > MAX_EVIDENCE_BYTES:
-        raise InvalidInput(f"a file must have 1 to {MAX_EVIDENCE_BYTES} bytes",
-                           code="validation_failed", details={"content": ["size"]})
+    content = uploads.decoded(body["content"], MAX_EVIDENCE_BYTES)
     sha256 = hashlib.sha256(content).hexdigest()
     with uow:
         case = read_case(uow, caller, case_id)

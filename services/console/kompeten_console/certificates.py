@@ -1,8 +1,6 @@
 """The certificate officer's screens: find a certificate by its number, see its status and
 history, revoke, suspend or reinstate it with a reason, print it."""
 
-from werkzeug.wrappers import Response
-
 from .apis import ApiError
 from .pages import page, shown_in_form
 
@@ -44,7 +42,4 @@ class CertificateOfficer:
     @page("GET", "/sertifikat/<number>.pdf", allow=OFFICER)
     def print_certificate(self, request, number, screen):
         """The printable certificate, for the issuer's officer to hand over."""
-        pdf = screen.apis.download("certificate", f"/certificates/{number}/pdf")
-        return Response(pdf.content, mimetype="application/pdf", headers={
-            "Content-Disposition": f'inline; filename="{number}.pdf"',
-            "Cache-Control": "no-store"})
+        return screen.fetched("certificate", f"/certificates/{number}/pdf", f"{number}.pdf")

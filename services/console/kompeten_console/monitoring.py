@@ -32,8 +32,9 @@ class Monitoring:
                     if refused.status != 403:
                         raise
         report = apis.get("placement", "/reports/follow-up")
+        titles = {p["id"]: p["title"] for p in apis.get("enrollment", "/programmes")}
         return screen.render("follow_ups.html", status=status, due=due, people=people,
-                             report=report, statuses=STATUSES, **extra)
+                             report=report, titles=titles, statuses=STATUSES, **extra)
 
     @page("POST", "/pemantauan/<check_in_id>", allow=MONITOR)
     def record_check_in(self, request, check_in_id, screen):

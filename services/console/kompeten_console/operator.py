@@ -6,8 +6,6 @@ import csv
 import io
 from datetime import date
 
-from werkzeug.wrappers import Response
-
 from . import navigation
 from .apis import ApiError
 from .pages import page, shown_in_form
@@ -182,6 +180,5 @@ class Import:
         for error in errors:
             writer.writerow([error["row"], error["column"],
                              navigation.explain(error["code"], screen.gettext)])
-        return Response("\ufeff" + out.getvalue(), mimetype="text/csv", headers={
-            "Content-Disposition": 'attachment; filename="kesalahan-impor.csv"',
-            "Cache-Control": "no-store"})
+        return screen.file(("\ufeff" + out.getvalue()).encode(), "text/csv",
+                           "kesalahan-impor.csv", attachment=True)

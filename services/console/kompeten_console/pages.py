@@ -119,6 +119,21 @@ class Screen:
                                  "X-Content-Type-Options": "nosniff"})
         return response
 
+    def fetched(self, service: str, path: str, filename: str,
+                attachment: bool = False) -> Response:
+        """A file a service holds, fetched with this person's token."""
+        answer = self.apis.download(service, path)
+        return self.file(answer.content, answer.headers.get("Content-Type"), filename,
+                         attachment)
+
+    def file(self, content: bytes, mimetype: str, filename: str,
+             attachment: bool = False) -> Response:
+        """A file for this person, never cached."""
+        disposition = "attachment" if attachment else "inline"
+        return Response(content, mimetype=mimetype, headers={
+            "Content-Disposition": f'{disposition}; filename="{filename}"',
+            "Cache-Control": "no-store"})
+
     def redirect(self, path: str) -> Response:
         return werkzeug_redirect(path, code=303)
 

@@ -2,7 +2,6 @@
 (accept, decline) and their consents (give, withdraw)."""
 
 from kompeten_shared.vocabulary import CONSENT_PURPOSES
-from werkzeug.wrappers import Response
 
 from . import navigation
 from .pages import page
@@ -57,17 +56,12 @@ class Participant:
     @page("GET", "/saya/sertifikat/<number>.jwt", allow=PARTICIPANT)
     def my_credential(self, request, number, screen):
         """The signed credential (VC 2.0 / Open Badges 3.0, VC-JOSE) to keep in a wallet."""
-        signed = screen.apis.download("certificate", f"/certificates/{number}/credential")
-        return Response(signed.content, mimetype=signed.headers.get("Content-Type"), headers={
-            "Content-Disposition": f'attachment; filename="{number}.vc.jwt"',
-            "Cache-Control": "no-store"})
+        return screen.fetched("certificate", f"/certificates/{number}/credential",
+                           f"{number}.vc.jwt", attachment=True)
 
     @page("GET", "/saya/sertifikat/<number>.pdf", allow=PARTICIPANT)
     def my_certificate_pdf(self, request, number, screen):
         """The printable certificate, fetched for its holder."""
-        pdf = screen.apis.download("certificate", f"/certificates/{number}/pdf")
-        return Response(pdf.content, mimetype="application/pdf", headers={
-            "Content-Disposition": f'inline; filename="{number}.pdf"',
-            "Cache-Control": "no-store"})
+        return screen.fetched("certificate", f"/certificates/{number}/pdf", f"{number}.pdf")
 
 

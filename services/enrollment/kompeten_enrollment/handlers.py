@@ -4,11 +4,10 @@ enrollment repository; events staged with the write they record), checks who may
 stores. Nothing here knows about HTTP or nameko; the clock and the NIK key are passed in.
 """
 
-import base64
-import binascii
 import uuid
 from datetime import date, datetime
 
+from kompeten_chassis import uploads
 from kompeten_chassis.unit_of_work import UnitOfWork
 from kompeten_shared.caller import Caller
 from kompeten_shared.errors import Conflict, DomainError, InvalidInput
@@ -363,14 +362,7 @@ def import_file(uow: UnitOfWork, caller: Caller, nik_key: str, programme_id: str
                 now: datetime) -> list[dict]:
     """A whole spreadsheet (base64), read here and imported as import_rows does, in batches
     of 1,000 rows; each row's result in row order."""
-    try:
-        raw = base64.b64decode(content, validate=True)
-    except (binascii.Error, ValueError):
-        raise InvalidInput("content is not base64", code="validation_failed",
-                           details={"content": ["not base64"]}) from None
-    if not raw or len(raw) > MAX_UPLOAD_BYTES:
-        raise InvalidInput(f"a file must have 1 to {MAX_UPLOAD_BYTES} bytes",
-                           code="file_too_large", details={"content": ["size"]})
+    raw = uploads.decoded(content, MAX_UPLOAD_BYTES)
     try:
         rows = spreadsheet.read_upload(raw, filename)
     except spreadsheet.Unreadable as exc:
