@@ -17,6 +17,7 @@ from kompeten_deploy.identity import People, dev_credentials
 from kompeten_deploy.local import ROOT, STATE
 from kompeten_deploy.servers import isolated_vhost
 from kompeten_deploy.stack import CONSOLE, SERVICES, Stack
+from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as seen
 from selenium.webdriver.support.ui import WebDriverWait
@@ -101,7 +102,15 @@ def follow(browser, element) -> None:
     """Click a link or a button and wait for the next page."""
     page = browser.find_element(By.TAG_NAME, "html")
     element.click()
-    WebDriverWait(browser, 20).until(seen.staleness_of(page))
+
+    def left(_) -> bool:
+        try:
+            page.is_enabled()
+        except WebDriverException:  # stale, or ChromeDriver's "does not belong to the
+            return True             # document" while the next page replaces it
+        return False
+
+    WebDriverWait(browser, 20).until(left)
 
 
 def heading(browser) -> str:
