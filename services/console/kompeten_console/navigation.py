@@ -80,6 +80,8 @@ LABELS = {
     "kind": {"job": "Job", "apprenticeship": "Apprenticeship (pemagangan)"},
     "follow_up": {"employed": "Employed", "self_employed": "Self-employed",
                   "apprenticing": "In an apprenticeship", "still_looking": "Still looking"},
+    "metric": {"enrolled": "Enrolled", "completed": "Completed", "certified": "Certified",
+               "placed": "Placed in work", "apprenticeships": "Apprenticeships"},
     "enrolment": {"waitlisted": "On the waiting list", "enrolled": "Enrolled",
                   "completed": "Completed", "not_completed": "Did not complete",
                   "withdrawn": "Withdrawn", "dropped_out": "Dropped out",

@@ -20,7 +20,8 @@ class Operator:
     def programmes(self, request, screen):
         """The agency's programmes, the latest first, with their seats."""
         return screen.render("programmes.html", today=date.today().isoformat(),
-                             programmes=screen.apis.get("enrollment", "/programmes"))
+                             programmes=screen.apis.get("enrollment", "/programmes"),
+                             targets=screen.apis.get("enrollment", "/targets"))
 
     def _programme_page(self, screen, programme_id: str, status: int = 200, **extra):
         apis = screen.apis

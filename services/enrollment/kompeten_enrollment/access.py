@@ -14,6 +14,12 @@ def runs(caller: Caller, programme: Programme) -> None:
                    "this programme is run by another agency", programme=programme.id)
 
 
+def owns(caller: Caller, target) -> None:
+    """The caller's agency set the target."""
+    caller.require(caller.agency is not None and caller.agency == target.agency,
+                   "this target belongs to another agency", target=target.id)
+
+
 def may_see(caller: Caller, participant: Participant) -> None:
     """The participant themself, or an officer of the agency that registered them."""
     if caller.has("participant") and caller.participant_id == participant.id:

@@ -67,12 +67,24 @@ def attendance_sheet(uow: UnitOfWork, caller: Caller, programme_id: str, path: s
                        if doc["participant_id"] in people]
 
 
-def create_target(uow: UnitOfWork, body: dict) -> Target:
-    target = Target(id=new_id(), **body)
+def create_target(uow: UnitOfWork, caller: Caller, body: dict) -> Target:
+    """A target of the operator's agency, under one of its own targets if any."""
+    target = Target(id=new_id(), agency=caller.agency, **body)
     with uow:
         if target.parent_id:
-            uow.repo.target(target.parent_id)
+            access.owns(caller, uow.repo.target(target.parent_id))
         uow.repo.add_target(target)
+    return target
+
+
+def targets(uow: UnitOfWork, caller: Caller) -> list[dict]:
+    """The agency's top targets, each with its progress and its sub-targets'."""
+    return [target_progress(uow, target) for target in uow.repo.targets(caller.agency)]
+
+
+def target_of(uow: UnitOfWork, caller: Caller, target_id: str) -> Target:
+    target = uow.repo.target(target_id)
+    access.owns(caller, target)
     return target
 
 

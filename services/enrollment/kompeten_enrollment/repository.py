@@ -334,6 +334,11 @@ class Repository(unit_of_work.Repository):
             raise NotFound(f"no target {target_id}", code="target_not_found")
         return Target(**_from_doc(doc))
 
+    def targets(self, agency: str) -> list[Target]:
+        """An agency's top targets (those under no other)."""
+        return [Target(**_from_doc(d)) for d in self.db.targets.find(
+            {"agency": agency, "parent_id": None}).sort("year", -1)]
+
     def subtargets(self, target_id: str) -> list[Target]:
         return [Target(**_from_doc(d)) for d in self.db.targets.find({"parent_id": target_id})]
 

@@ -79,13 +79,19 @@ class EnrollmentService(StandardEndpoints, Relay):
     @api("POST", "/targets", body=TargetRequest, allow=OPERATOR)
     def create_target(self, request, body, caller):
         """A goal above programmes, e.g. 1,500 certified job seekers in a year."""
-        return 201, handlers.create_target(self.uow, body).__dict__
+        return 201, handlers.create_target(self.uow, caller, body).__dict__
+
+    @api("GET", "/targets", allow=OFFICERS)
+    def list_targets(self, request, caller):
+        """The agency's top targets with their progress and their sub-targets'."""
+        return handlers.targets(self.uow, caller)
 
     @api("GET", "/targets/<target_id>/progress", allow=OFFICERS)
     def target_progress(self, request, target_id, caller):
         """Progress against a target and each sub-target, counted from enrolments and from
         the certificate and placement services' events."""
-        return handlers.target_progress(self.uow, self.uow.repo.target(target_id))
+        return handlers.target_progress(self.uow, handlers.target_of(self.uow, caller,
+                                                                     target_id))
 
     # participants and consent ----------------------------------------------------------------
     @api("POST", "/participants", body=ParticipantRequest, allow=OPERATOR)

@@ -18,6 +18,7 @@ class Target:
     year: int
     goals: dict[str, int]
     parent_id: str | None = None
+    agency: str | None = None  # the agency that set it: its officers' tenancy
 
 
 def progress(target: Target, counts: dict[str, int]) -> dict:

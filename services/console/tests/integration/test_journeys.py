@@ -50,6 +50,13 @@ def world(servers, mongo, tmp_path_factory):
                 "start_date": (today - timedelta(days=2)).isoformat(),
                 "end_date": (today + timedelta(days=10)).isoformat(), "capacity": 5},
                 as_=OPERATOR)
+            province = enrollment.call("POST", "/targets", {
+                "name": "Jawa Barat 2026", "organiser": "Disnakertrans Jawa Barat",
+                "year": 2026, "goals": {"certified": 1500}}, as_=OPERATOR)
+            for name, goal in (("BLKI Bandung", 1000), ("BLK Soreang", 500)):
+                enrollment.call("POST", "/targets", {
+                    "name": name, "organiser": name, "year": 2026,
+                    "goals": {"certified": goal}, "parent_id": province["id"]}, as_=OPERATOR)
             trainees = []
             for serial, name in ((91, "Ani Suryani"), (92, "Wati Handayani")):
                 trainee = enrollment.call("POST", "/participants", {
@@ -136,6 +143,11 @@ def test_the_operator_marks_attendance_on_a_phone(browser, world):
     sign_in(browser, world, OPERATOR)
     assert browser.current_url == world["console"] + "/program"
     assert heading(browser) == "Program pelatihan" and fits_the_phone(browser)
+    # The targets above the programmes: 1,500 = 1,000 + 500, each with its progress.
+    assert [c.text for c in browser.find_elements(By.TAG_NAME, "figcaption")] == [
+        "Jawa Barat 2026 · 2026", "BLKI Bandung · 2026", "BLK Soreang · 2026"]
+    assert browser.find_element(By.CSS_SELECTOR, "figure svg").get_attribute(
+        "aria-label") == "Tersertifikasi 0 / 1.500"
     check(browser, "operator-programmes")
     follow(browser, browser.find_element(By.LINK_TEXT, world["running"]["title"]))
     assert heading(browser) == world["running"]["title"]

@@ -235,6 +235,9 @@ def test_targets_roll_up_programmes_and_count_certified_and_placed_from_events(
     assert sub["target_id"] == blki["id"] and sub["counts"]["certified"] == 1
     assert call("GET", "/targets/nope/progress", expect=404)["error"]["code"] == \
         "target_not_found"
+    [listed] = [t for t in call("GET", "/targets") if t["target_id"] == province["id"]]
+    assert listed == report  # the agency's top targets, each with its roll-up
+    assert blki["id"] not in [t["target_id"] for t in call("GET", "/targets")]
     assert call("POST", "/targets", {"name": "x", "organiser": "y", "year": 1990,
                                      "goals": {"hired": 3}}, expect=400)["error"]["details"]
 
@@ -372,4 +375,18 @@ def test_a_whole_spreadsheet_file_is_read_and_imported_and_a_bad_one_changes_not
         assert refused["error"]["code"] == code
     kaltim = person("operator", agency="DISNAKERTRANS-64")
     call("POST", f"/programmes/{programme['id']}/imports/file", body, expect=403, as_=kaltim)
+    assert snapshot(db) == before
+
+
+def test_another_agency_neither_reads_nor_extends_a_target(call, enrollment, person, db):
+    ours = call("POST", "/targets", {"name": "Kab. Bandung 2026", "organiser": "Disnaker",
+                                     "year": 2026, "goals": {"certified": 100}}, expect=201)
+    kaltim = person("operator", agency="DISNAKERTRANS-64")
+    before = snapshot(db)
+    assert call("GET", f"/targets/{ours['id']}/progress", as_=kaltim,
+                expect=403)["error"]["code"] == "forbidden"
+    assert call("POST", "/targets", {"name": "Under yours", "organiser": "Kaltim",
+                                     "year": 2026, "goals": {"certified": 1},
+                                     "parent_id": ours["id"]}, as_=kaltim, expect=403)
+    assert call("GET", "/targets", as_=kaltim) == []
     assert snapshot(db) == before
