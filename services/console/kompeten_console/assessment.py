@@ -73,6 +73,20 @@ class Plenary:
                               error=screen.refusal(refused))
         return _case_page(screen, "plenary_case.html", case_id, decided=True)
 
+    @page("POST", "/pleno/kasus/<case_id>/banding", allow=("plenary",))
+    def decide_appeal(self, request, case_id, screen):
+        """The appeal (banding): upheld, the BK units are assessed again; rejected, final."""
+        try:
+            screen.apis.post("assessment", f"/cases/{case_id}/appeal/decision", {
+                "outcome": request.form.get("putusan", ""),
+                "reason": request.form.get("alasan", "").strip()})
+        except ApiError as refused:
+            if not shown_in_form(refused):
+                raise
+            return _case_page(screen, "plenary_case.html", case_id, status=refused.status,
+                              error=screen.refusal(refused), reason=request.form.get("alasan"))
+        return _case_page(screen, "plenary_case.html", case_id, appeal_decided=True)
+
 
 class LspAdmin:
     @page("GET", "/lsp", allow=("lsp_admin",))

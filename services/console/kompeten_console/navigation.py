@@ -34,6 +34,8 @@ REFUSALS = {
     "file_rows": "The file has no row, or more than 10,000.",
     "invalid_value": "This value is not valid.",
     "duplicate_row": "The same NIK is on an earlier row.",
+    "appeal_window_closed": "The time to appeal has passed.",
+    "nothing_to_appeal": "Only a BK decision can be appealed.",
     "not_due_yet": "This check-in is not due yet.",
     "check_in_recorded": "This check-in was recorded already.",
     "guardian_consent_required": "Under 18: a parent or guardian gives the consent.",

@@ -500,3 +500,31 @@ def test_the_operator_imports_a_spreadsheet_and_downloads_the_rows_to_fix(browse
                                      as_=OPERATOR)
     names = [p["name"] for p in sheet["participants"]]
     assert "Tuti Alawiyah" in names and "Euis Komariah" not in names
+
+
+def test_the_plenary_decides_an_appeal_and_a_reasonless_one_is_refused(browser, world):
+    bk = next(r for r in world["cohort"] if r.assessment == "BK")
+    assessment = scenario.Api(world["stack"].url("assessment"), world["people"])
+    [case] = assessment.call("GET", "/cases", params={
+        "participant_id": bk.person.participant_id}, as_=scenario.LSP_ADMIN)
+    assessment.call("POST", f"/cases/{case['id']}/appeal", {
+        "reason": "Saya mohon diuji ulang pada unit menjahit."},
+        as_=scenario.participant_account(bk.person.participant_id))
+    sign_in(browser, world, "pleno-gni-2")
+    follow(browser, browser.find_element(By.XPATH, f"//a[normalize-space()='{bk.person.name}']"))
+    assert "Saya mohon diuji ulang" in browser.page_source
+    check(browser, "plenary-appeal")
+    csrf = browser.find_element(By.NAME, "csrf").get_attribute("value")
+    url = f"{world['console']}/pleno/kasus/{case['id']}/banding"
+    short = session_of(browser, world).post(url, data={"csrf": csrf, "putusan": "upheld",
+                                                       "alasan": ""})
+    assert short.status_code == 400 and "Beberapa isian tidak valid." in short.text
+    assert assessment.call("GET", f"/cases/{case['id']}",
+                           as_=scenario.LSP_ADMIN)["status"] == "appealed"
+    browser.find_element(By.CSS_SELECTOR, "input[name=putusan][value=upheld]").click()
+    browser.find_element(By.ID, "alasan").send_keys("Bukti baru layak diuji ulang.")
+    follow(browser, browser.find_element(By.XPATH, "//button[text()='Putuskan banding']"))
+    assert browser.find_element(By.CSS_SELECTOR, "[role=status]").text == \
+        "Banding sudah diputuskan."
+    assert assessment.call("GET", f"/cases/{case['id']}",
+                           as_=scenario.LSP_ADMIN)["status"] == "open"
