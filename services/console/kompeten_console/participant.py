@@ -25,6 +25,7 @@ class Participant:
             "me.html", me=screen.apis.get("enrollment", f"/participants/{me}"),
             certificates=screen.apis.get("certificate", "/certificates", participant_id=me),
             enrolments=screen.apis.get("enrollment", f"/participants/{me}/enrolments"),
+            cases=screen.apis.get("assessment", "/cases", participant_id=me),
             offers=[o for o in screen.apis.get("placement", "/offers")
                     if o["status"] == "made"],
             placements=screen.apis.get("placement", "/placements", status="active"),
@@ -41,6 +42,13 @@ class Participant:
         screen.apis.post("enrollment", f"/participants/{screen.caller.participant_id}/consents",
                          {"purpose": purpose, "granted": request.form.get("beri") == "1",
                           "source": "Kompeten console", "wording": CONSENT_WORDING[purpose]})
+        return screen.redirect("/saya")
+
+    @page("POST", "/saya/asesmen/<case_id>/banding", allow=PARTICIPANT)
+    def appeal(self, request, case_id, screen):
+        """Appeal (banding) against a BK decision, with the reason, within the window."""
+        screen.apis.post("assessment", f"/cases/{case_id}/appeal",
+                         {"reason": request.form.get("alasan", "").strip()})
         return screen.redirect("/saya")
 
     @page("POST", "/saya/tawaran/<offer_id>", allow=PARTICIPANT)

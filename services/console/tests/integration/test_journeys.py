@@ -502,14 +502,18 @@ def test_the_operator_imports_a_spreadsheet_and_downloads_the_rows_to_fix(browse
     assert "Tuti Alawiyah" in names and "Euis Komariah" not in names
 
 
-def test_the_plenary_decides_an_appeal_and_a_reasonless_one_is_refused(browser, world):
+def test_an_asesi_appeals_and_the_plenary_decides_it_a_reasonless_one_refused(browser,
+                                                                              world):
     bk = next(r for r in world["cohort"] if r.assessment == "BK")
     assessment = scenario.Api(world["stack"].url("assessment"), world["people"])
     [case] = assessment.call("GET", "/cases", params={
         "participant_id": bk.person.participant_id}, as_=scenario.LSP_ADMIN)
-    assessment.call("POST", f"/cases/{case['id']}/appeal", {
-        "reason": "Saya mohon diuji ulang pada unit menjahit."},
-        as_=scenario.participant_account(bk.person.participant_id))
+    # She appeals on her own page.
+    sign_in(browser, world, scenario.participant_account(bk.person.participant_id))
+    browser.find_element(By.NAME, "alasan").send_keys(
+        "Saya mohon diuji ulang pada unit menjahit.")
+    follow(browser, browser.find_element(By.XPATH, "//button[text()='Kirim banding']"))
+    assert "Banding Anda sedang diproses rapat pleno." in browser.page_source
     sign_in(browser, world, "pleno-gni-2")
     follow(browser, browser.find_element(By.XPATH, f"//a[normalize-space()='{bk.person.name}']"))
     assert "Saya mohon diuji ulang" in browser.page_source
