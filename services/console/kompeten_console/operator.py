@@ -15,7 +15,44 @@ OPERATOR = ("operator",)
 OFFICERS = ("operator", "monitoring_officer")
 
 
+KINDS = ("training", "certification_only", "apprenticeship_intake")
+
+
+def _programme(form) -> dict:
+    """The programme the form describes (the service checks every field)."""
+    body = {key: form.get(key, "").strip() for key in (
+        "title", "kind", "organiser", "scheme_code", "venue", "region_code", "start_date",
+        "end_date")}
+    for key, convert in (("capacity", int), ("attendance_threshold", float)):
+        raw = form.get(key, "").strip().replace(",", ".")
+        try:
+            body[key] = convert(raw) if key == "capacity" else convert(raw) / 100
+        except ValueError:
+            body[key] = raw  # refused by the service, beside the field
+    return body
+
+
 class Operator:
+    @page("GET", "/program/baru", allow=OPERATOR)
+    def programme_form(self, request, screen):
+        """A new programme of the operator's agency."""
+        return screen.render("new_programme.html", typed={"attendance_threshold": "80"},
+                             errors={}, kinds=KINDS,
+                             schemes=screen.apis.get("assessment", "/schemes"))
+
+    @page("POST", "/program/baru", allow=OPERATOR)
+    def create_programme(self, request, screen):
+        try:
+            created = screen.apis.post("enrollment", "/programmes", _programme(request.form))
+        except ApiError as refused:
+            if not shown_in_form(refused):
+                raise
+            return screen.render("new_programme.html", status=refused.status,
+                                 typed=request.form, kinds=KINDS,
+                                 errors=_field_errors(refused, screen.gettext),
+                                 schemes=screen.apis.get("assessment", "/schemes"))
+        return screen.redirect(f"/program/{created['id']}")
+
     @page("GET", "/program", allow=OFFICERS)
     def programmes(self, request, screen):
         """The agency's programmes, the latest first, with their seats."""

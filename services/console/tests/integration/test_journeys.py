@@ -88,9 +88,11 @@ def sign_in(browser, world, username: str) -> None:
 
 
 def check(browser, name: str) -> None:
-    """A screenshot to look at, and axe-core: no serious or critical violation."""
+    """A screenshot to look at; the page fits the phone; axe-core: no serious or critical
+    violation."""
     SHOTS.mkdir(parents=True, exist_ok=True)
     browser.save_screenshot(str(SHOTS / f"{name}.png"))
+    assert fits_the_phone(browser), f"{name} is wider than the phone's screen"
     if not AXE.exists():
         message = "axe-core is missing: run `make browser`"
         if os.environ.get("KOMPETEN_STRICT"):
@@ -532,3 +534,30 @@ def test_an_asesi_appeals_and_the_plenary_decides_it_a_reasonless_one_refused(br
         "Banding sudah diputuskan."
     assert assessment.call("GET", f"/cases/{case['id']}",
                            as_=scenario.LSP_ADMIN)["status"] == "open"
+
+
+def test_the_operator_creates_a_programme_and_a_wrong_field_is_shown_beside_it(browser,
+                                                                                world):
+    sign_in(browser, world, OPERATOR)
+    follow(browser, browser.find_element(By.LINK_TEXT, "Program baru"))
+    check(browser, "operator-new-programme")
+    start, end = date.today() + timedelta(days=7), date.today() + timedelta(days=21)
+    for field, value in (("title", "Pelatihan Bordir Dasar"), ("organiser", "Disnaker Kab. "
+                         "Bandung"), ("venue", "Balai Desa Cibodas"), ("region_code", "9999"),
+                         ("capacity", "20")):
+        browser.find_element(By.ID, field).send_keys(value)
+    for field, day in (("start_date", start), ("end_date", end)):
+        browser.execute_script(f"document.getElementById('{field}').value = '{day}'")
+    follow(browser, browser.find_element(By.CSS_SELECTOR, "button.primary"))
+    assert browser.find_element(By.ID, "region_code-error").text == "Periksa isian ini."
+    assert browser.find_element(By.ID, "title").get_attribute("value") == \
+        "Pelatihan Bordir Dasar"
+    assert "Pelatihan Bordir Dasar" not in [p["title"] for p in world["enrollment"].call(
+        "GET", "/programmes", as_=OPERATOR)]
+    region = browser.find_element(By.ID, "region_code")
+    region.clear()
+    region.send_keys("3204")
+    follow(browser, browser.find_element(By.CSS_SELECTOR, "button.primary"))
+    assert heading(browser) == "Pelatihan Bordir Dasar"
+    assert "Pelatihan Bordir Dasar" in [p["title"] for p in world["enrollment"].call(
+        "GET", "/programmes", as_=OPERATOR)]
