@@ -33,8 +33,10 @@ class Monitoring:
                         raise
         report = apis.get("placement", "/reports/follow-up")
         titles = {p["id"]: p["title"] for p in apis.get("enrollment", "/programmes")}
+        absorption = apis.get("placement", "/reports/absorption")["employers"]
         return screen.render("follow_ups.html", status=status, due=due, people=people,
-                             report=report, titles=titles, statuses=STATUSES, **extra)
+                             report=report, titles=titles, statuses=STATUSES,
+                             absorption=absorption, **extra)
 
     @page("POST", "/pemantauan/<check_in_id>", allow=MONITOR)
     def record_check_in(self, request, check_in_id, screen):

@@ -5,6 +5,7 @@ A role never sees a link to another role's work."""
 SCREENS = (
     ("/pemantauan", "Follow-up", ("monitoring_officer",)),
     ("/program", "Programmes", ("operator", "monitoring_officer")),
+    ("/sertifikasi-ulang", "Re-certification", ("operator", "monitoring_officer")),
     ("/lsp", "Assignments", ("lsp_admin",)),
     ("/asesor", "My cases", ("asesor",)),
     ("/pleno", "Plenary", ("plenary",)),

@@ -70,6 +70,13 @@ class Operator:
         return screen.render("programme.html", status=status, programme=programme,
                              counts=counts, today=date.today().isoformat(), **extra)
 
+    @page("GET", "/sertifikasi-ulang", allow=OFFICERS)
+    def recertification(self, request, screen):
+        """Holders whose certification ends soon, still consenting, with the phone to invite
+        them (each read recorded)."""
+        return screen.render("recertification.html",
+                             due=screen.apis.get("enrollment", "/recertification"))
+
     @page("GET", "/program/<programme_id>", allow=OFFICERS)
     def programme(self, request, programme_id, screen):
         """A programme: its seats, its waitlist, what is left to do."""

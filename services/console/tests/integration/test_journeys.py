@@ -465,7 +465,12 @@ def test_the_monitoring_officer_calls_the_graduates_due_and_sees_the_report(brow
     charts = [svg.get_attribute("aria-label")
               for svg in browser.find_elements(By.CSS_SELECTOR, "figure svg[role=img]")]
     assert any("Sedang magang 1" in label for label in charts), charts
+    absorbed = browser.find_element(By.XPATH, "//figure[.//strong[text()='maju-jahit']]")
+    assert re.search(r"\d+ tawaran, 1[23] bekerja", absorbed.text), absorbed.text
     check(browser, "monitoring-report")
+    follow(browser, browser.find_element(By.LINK_TEXT, "Sertifikasi ulang"))
+    assert heading(browser) == "Sertifikasi yang segera berakhir"
+    check(browser, "monitoring-recertification")
 
 
 def test_the_operator_imports_a_spreadsheet_and_downloads_the_rows_to_fix(browser, world,
