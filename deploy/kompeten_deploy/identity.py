@@ -202,17 +202,22 @@ def import_realm(say) -> None:
                                   f"{answer.text[:500]}")
 
 
-def allow_console_at(url: str) -> None:
-    """Let the console running at `url` (a port chosen at start) receive sign-ins: its
-    callback and sign-out targets join the console client's in the local realm."""
+def allow_console_at(url: str, allowed: bool = True) -> None:
+    """Let the console running at `url` (a port chosen at start) receive sign-ins, or no
+    longer: its callback and sign-out targets join (leave) the console client's in the local
+    realm."""
     base = f"http://127.0.0.1:{PORT}/admin/realms/{REALM}/clients"
     session = admin_session()
     [client] = session.get(base, params={"clientId": "kompeten-console"}, timeout=30).json()
-    uris = set(client.get("redirectUris", [])) | {f"{url}/*"}
-    logout = client.get("attributes", {}).get("post.logout.redirect.uris", "")
-    client["redirectUris"] = sorted(uris)
-    client.setdefault("attributes", {})["post.logout.redirect.uris"] = "##".join(
-        sorted(set(filter(None, logout.split("##"))) | {f"{url}/*"}))
+
+    def changed(uris: set[str]) -> list[str]:
+        return sorted(uris | {f"{url}/*"} if allowed else uris - {f"{url}/*"})
+
+    attributes = client.setdefault("attributes", {})
+    logout = attributes.get("post.logout.redirect.uris", "")
+    client["redirectUris"] = changed(set(client.get("redirectUris", [])))
+    attributes["post.logout.redirect.uris"] = "##".join(
+        changed(set(filter(None, logout.split("##")))))
     session.put(f"{base}/{client['id']}", json=client, timeout=30).raise_for_status()
 
 

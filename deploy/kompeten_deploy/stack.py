@@ -111,6 +111,8 @@ class Stack:
     def stop(self, *names: str, sig: int = signal.SIGTERM) -> None:
         """SIGTERM lets nameko finish the workers in flight; SIGKILL after 20 seconds."""
         chosen = [n for n in (names or list(self.processes)) if n in self.processes]
+        if CONSOLE in chosen:  # the identity provider forgets its callback
+            identity.allow_console_at(self.url(CONSOLE), allowed=False)
         for name in chosen:
             self.processes[name].send_signal(sig)
         for name in chosen:

@@ -19,7 +19,8 @@ SERVICES = {"enrollment": (8001, "services/enrollment"),
             "assessment": (8002, "services/assessment"),
             "certificate": (8003, "services/certificate"),
             "placement": (8004, "services/placement"),
-            "webhooks": (8005, "plugins/webhook-bridge")}
+            "webhooks": (8005, "plugins/webhook-bridge"),
+            "console": (8006, "services/console")}
 
 
 def config_of(source: str) -> str:
