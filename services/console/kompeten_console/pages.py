@@ -17,7 +17,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from kompeten_chassis.auth import TokenVerifier
 from kompeten_chassis.mongo import MongoConnection
 from kompeten_chassis.web import PUBLIC
-from kompeten_shared.caller import Caller, caller_from
+from kompeten_shared.caller import Caller
 from kompeten_shared.errors import DomainError, Forbidden, NotFound, Unauthenticated
 from nameko.extensions import SharedExtension
 from nameko.web.handlers import HttpRequestHandler
@@ -65,11 +65,9 @@ class Console(SharedExtension):
     def sessions(self) -> Sessions:
         return Sessions(self.connection.db)
 
-    caller_of = staticmethod(caller_from)
-
     def screen(self, request) -> "Screen":
         lang = i18n.language(request.cookies.get(sessions.LANG_COOKIE))
-        session = self.sessions.find(request.cookies.get(sessions.COOKIE), self.caller_of)
+        session = self.sessions.find(request.cookies.get(sessions.COOKIE))
         if session is not None and expired(session.token):
             session = self._refreshed(session)
         caller = session.caller if session else None

@@ -4,10 +4,10 @@ The tokens never reach the browser, and no personal data goes into a URL or a lo
 
 import hashlib
 import secrets
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from kompeten_shared.caller import Caller
+from kompeten_shared.caller import Caller, caller_from
 from pymongo import ASCENDING
 from pymongo.database import Database
 
@@ -32,8 +32,6 @@ class Session:
     token: dict
     caller: Caller
     csrf: str
-    expires_at: datetime
-    claims: dict = field(default_factory=dict)
 
 
 class Sessions:
@@ -68,14 +66,14 @@ class Sessions:
             "csrf": secrets.token_urlsafe(24), "expires_at": datetime.now(UTC) + IDLE})
         return cookie
 
-    def find(self, cookie: str | None, caller_of) -> Session | None:
+    def find(self, cookie: str | None) -> Session | None:
         if not cookie:
             return None
         doc = self.db.sessions.find_one({"_id": _key(cookie)})
         if doc is None or doc["expires_at"].replace(tzinfo=UTC) < datetime.now(UTC):
             return None
-        return Session(id=doc["_id"], token=doc["token"], caller=caller_of(doc["claims"]),
-                       csrf=doc["csrf"], expires_at=doc["expires_at"], claims=doc["claims"])
+        return Session(id=doc["_id"], token=doc["token"], caller=caller_from(doc["claims"]),
+                       csrf=doc["csrf"])
 
     def touch(self, session: Session, token: dict | None = None) -> None:
         """Keep an active session alive (and store a refreshed token)."""
