@@ -11,8 +11,9 @@ METHODS = ("demonstration", "observation", "interview", "portfolio", "written")
 
 def _case_page(screen, template: str, case_id: str, status: int = 200, **extra):
     case = screen.apis.get("assessment", f"/cases/{case_id}")
+    claimed = {a["code"]: a["competent"] for a in case["self_assessment"] or []}
     return screen.render(template, status=status, case=case, results=RESULTS,
-                         methods=METHODS, **extra)
+                         methods=METHODS, claimed=claimed, **extra)
 
 
 class Asesor:

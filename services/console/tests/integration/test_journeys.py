@@ -325,6 +325,8 @@ def test_from_the_lsp_to_work_and_a_revocation_through_the_console(browser, worl
     assert browser.current_url == console + "/asesor"
     follow(browser, browser.find_element(By.LINK_TEXT, "Dewi Kartika"))
     check(browser, "asesor-case")
+    claims = browser.find_elements(By.XPATH, "//p[starts-with(., 'APL-02')]")
+    assert claims and {c.text for c in claims} == {"APL-02: asesi menyatakan kompeten"}
     for select in browser.find_elements(By.CSS_SELECTOR, "select[name^='hasil-']"):
         select.find_element(By.CSS_SELECTOR, "option[value='K']").click()
     for select in browser.find_elements(By.CSS_SELECTOR, "select[name^='metode-']"):
