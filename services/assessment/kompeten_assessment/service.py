@@ -42,8 +42,10 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-STAFF = ("lsp_admin", "asesor", "plenary", "certificate_officer", "operator",
-         "platform_operator")  # read the registry
+# Read the registry: the LSPs' staff, the labour office, and employers choosing the scheme a
+# vacancy asks for.
+STAFF = ("lsp_admin", "asesor", "plenary", "certificate_officer", "operator", "employer_hr",
+         "platform_operator")
 LSP_STAFF = ("lsp_admin", "platform_operator")
 CASE_READERS = ("lsp_admin", "asesor", "plenary", "participant")
 

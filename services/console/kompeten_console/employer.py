@@ -1,6 +1,9 @@
 """The employer's HR officer's screens: their vacancies and apprenticeships, the ranked
 candidates with the reason for each rank, offers."""
 
+from datetime import date
+
+from . import navigation
 from .apis import ApiError
 from .pages import page, shown_in_form
 
@@ -19,7 +22,66 @@ def _vacancy_page(screen, vacancy_id: str, status: int = 200, **extra):
                          offers=offers, **extra)
 
 
+def _vacancy(form, employer_id: str) -> dict:
+    body = {key: form.get(key, "").strip() for key in ("title", "kind", "scheme_code",
+                                                       "start_date")}
+    try:
+        body["places"] = int(form.get("places", ""))
+    except ValueError:
+        body["places"] = form.get("places", "")  # refused beside the field
+    return {**body, "employer_id": employer_id}
+
+
+def _refused_fields(refused: ApiError, gettext) -> dict[str, str]:
+    if refused.code == "validation_failed" and isinstance(refused.details, dict):
+        return {field: gettext("Check this field.") for field in refused.details}
+    return {"form": navigation.explain(refused.code, gettext)}
+
+
 class Employer:
+    @page("GET", "/lowongan/baru", allow=HR)
+    def vacancy_form(self, request, screen):
+        """A job or an apprenticeship (pemagangan) of my company."""
+        return screen.render("new_vacancy.html", typed={}, errors={},
+                             schemes=screen.apis.get("assessment", "/schemes"))
+
+    @page("POST", "/lowongan/baru", allow=HR)
+    def open_vacancy(self, request, screen):
+        try:
+            created = screen.apis.post("placement", "/vacancies",
+                                       _vacancy(request.form, screen.caller.employer))
+        except ApiError as refused:
+            if not shown_in_form(refused):
+                raise
+            return screen.render("new_vacancy.html", status=refused.status,
+                                 typed=request.form,
+                                 errors=_refused_fields(refused, screen.gettext),
+                                 schemes=screen.apis.get("assessment", "/schemes"))
+        return screen.redirect(f"/lowongan/{created['id']}")
+
+    @page("GET", "/penempatan", allow=HR)
+    def placements(self, request, screen):
+        """My company's graduates at work and apprentices, with early endings."""
+        return self._placements(screen, ended=request.args.get("selesai") == "1")
+
+    def _placements(self, screen, status: int = 200, **extra):
+        return screen.render("placements.html", status=status, today=date.today().isoformat(),
+                             placements=screen.apis.get("placement", "/placements"), **extra)
+
+    @page("POST", "/penempatan/<placement_id>/akhiri", allow=HR)
+    def end_placement(self, request, placement_id, screen):
+        """End a placement early, with the date and the reason."""
+        try:
+            screen.apis.post("placement", f"/placements/{placement_id}/terminate", {
+                "ended_on": request.form.get("tanggal", ""),
+                "reason": request.form.get("alasan", "").strip()})
+        except ApiError as refused:
+            if not shown_in_form(refused):
+                raise
+            return self._placements(screen, status=refused.status,
+                                    error=screen.refusal(refused))
+        return screen.redirect("/penempatan?selesai=1")
+
     @page("GET", "/lowongan", allow=HR)
     def vacancies(self, request, screen):
         """My company's open jobs and apprenticeships."""

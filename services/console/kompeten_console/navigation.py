@@ -11,6 +11,7 @@ SCREENS = (
     ("/pleno", "Plenary", ("plenary",)),
     ("/sertifikat", "Certificates", ("certificate_officer",)),
     ("/lowongan", "Vacancies", ("employer_hr",)),
+    ("/penempatan", "Placements", ("employer_hr",)),
     ("/saya", "My page", ("participant",)),
 )
 
@@ -38,6 +39,10 @@ REFUSALS = {
     "appeal_window_closed": "The time to appeal has passed.",
     "nothing_to_appeal": "Only a BK decision can be appealed.",
     "invalid_dates": "The last day is before the first.",
+    "apprenticeship_rules_broken": "Apprentices may be at most 20% of the company's workforce: "
+                                   "fewer places, or fewer apprentices first.",
+    "ends_before_start": "A placement cannot end before it starts.",
+    "placement_ended": "The placement has ended already.",
     "not_due_yet": "This check-in is not due yet.",
     "check_in_recorded": "This check-in was recorded already.",
     "guardian_consent_required": "Under 18: a parent or guardian gives the consent.",

@@ -568,3 +568,49 @@ def test_the_operator_creates_a_programme_and_a_wrong_field_is_shown_beside_it(b
     assert heading(browser) == "Pelatihan Bordir Dasar"
     assert "Pelatihan Bordir Dasar" in [p["title"] for p in world["enrollment"].call(
         "GET", "/programmes", as_=OPERATOR)]
+
+
+def test_hr_opens_an_apprenticeship_within_the_rules_and_ends_a_placement_early(browser,
+                                                                               world):
+    sign_in(browser, world, "hr-maju-jahit")
+    follow(browser, browser.find_element(By.LINK_TEXT, "Lowongan baru"))
+    check(browser, "employer-new-vacancy")
+    browser.find_element(By.ID, "title").send_keys("Magang Operator Jahit")
+    browser.find_element(By.CSS_SELECTOR, "#kind option[value=apprenticeship]").click()
+    browser.find_element(By.CSS_SELECTOR, "#scheme_code option[value=GAR-OMP]").click()
+    browser.find_element(By.ID, "places").send_keys("50")  # 85 employees: 17 at most
+    browser.execute_script("document.getElementById('start_date').value = "
+                           f"'{date.today() + timedelta(days=30)}'")
+    follow(browser, browser.find_element(By.CSS_SELECTOR, "button.primary"))
+    assert "paling banyak 20% dari jumlah karyawan" in browser.find_element(
+        By.CSS_SELECTOR, "[role=alert]").text
+    places = browser.find_element(By.ID, "places")
+    places.clear()
+    places.send_keys("5")
+    follow(browser, browser.find_element(By.CSS_SELECTOR, "button.primary"))
+    assert heading(browser) == "Magang Operator Jahit"
+    # An early end: not before the start, and with the reason.
+    placement = scenario.Api(world["stack"].url("placement"), world["people"])
+    first = placement.call("GET", "/placements", params={"status": "active"},
+                           as_="hr-maju-jahit")[0]
+    browser.get(world["console"] + "/penempatan")
+    check(browser, "employer-placements")
+    ending = f"form[action='/penempatan/{first['id']}/akhiri']"
+    form = browser.find_element(By.CSS_SELECTOR, ending)
+    browser.execute_script("arguments[0].closest('details').open = true", form)
+    form.find_element(By.NAME, "alasan").send_keys("kontrak tidak dilanjutkan")
+    follow(browser, form.find_element(By.TAG_NAME, "button"))  # today: before it starts
+    assert browser.find_element(By.CSS_SELECTOR, "[role=alert]").text == \
+        "Penempatan tidak dapat berakhir sebelum dimulai."
+    form = browser.find_element(By.CSS_SELECTOR, ending)
+    browser.execute_script("arguments[0].closest('details').open = true", form)
+    last_day = date.fromisoformat(first["start_date"]) + timedelta(days=1)
+    browser.execute_script("arguments[0].value = arguments[1]",
+                           form.find_element(By.NAME, "tanggal"), last_day.isoformat())
+    form.find_element(By.NAME, "alasan").send_keys("kontrak tidak dilanjutkan")
+    follow(browser, form.find_element(By.TAG_NAME, "button"))
+    assert browser.find_element(By.CSS_SELECTOR, "[role=status]").text == \
+        "Penempatan sudah berakhir; lulusan tersedia kembali."
+    ended = [p for p in placement.call("GET", "/placements", as_="hr-maju-jahit")
+             if p["id"] == first["id"]]
+    assert ended[0]["status"] == "terminated"
