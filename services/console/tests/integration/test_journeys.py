@@ -259,6 +259,7 @@ def test_signing_out_ends_the_session_here_and_at_the_provider(browser, world):
     sign_in(browser, world, OPERATOR)
     follow(browser, browser.find_element(By.XPATH, "//button[text()='Keluar']"))
     WebDriverWait(browser, 20).until(lambda b: b.current_url.rstrip("/") == world["console"])
+    check(browser, "welcome")
     browser.get(world["console"] + "/program")
     # Signed out at the provider too: its login page asks again.
     WebDriverWait(browser, 20).until(
@@ -323,6 +324,7 @@ def test_from_the_lsp_to_work_and_a_revocation_through_the_console(browser, worl
     # The asesor records K with the method for each unit and recommends.
     sign_in(browser, world, "asesor-siti")
     assert browser.current_url == console + "/asesor"
+    check(browser, "asesor-cases")
     follow(browser, browser.find_element(By.LINK_TEXT, "Dewi Kartika"))
     check(browser, "asesor-case")
     claims = browser.find_elements(By.XPATH, "//p[starts-with(., 'APL-02')]")
@@ -339,6 +341,7 @@ def test_from_the_lsp_to_work_and_a_revocation_through_the_console(browser, worl
     assert {u["result"] for u in stored["units"]} == {"K"}
     # The plenary member decides.
     sign_in(browser, world, "pleno-gni-1")
+    check(browser, "plenary-cases")
     follow(browser, browser.find_element(By.LINK_TEXT, "Dewi Kartika"))
     check(browser, "plenary-case")
     follow(browser, browser.find_element(By.XPATH, "//button[text()='Putuskan']"))
@@ -353,6 +356,7 @@ def test_from_the_lsp_to_work_and_a_revocation_through_the_console(browser, worl
         as_="officer-lsp-gni")
     # The employer finds her among the ranked candidates and offers the job.
     sign_in(browser, world, "hr-maju-jahit")
+    check(browser, "employer-vacancies")
     follow(browser, browser.find_element(By.LINK_TEXT, "Operator Jahit"))
     offer = "//button[text()='Tawarkan pekerjaan kepada Dewi Kartika']"
     WebDriverWait(browser, 30).until(lambda b: b.find_elements(By.XPATH, offer) or
@@ -614,3 +618,11 @@ def test_hr_opens_an_apprenticeship_within_the_rules_and_ends_a_placement_early(
     ended = [p for p in placement.call("GET", "/placements", as_="hr-maju-jahit")
              if p["id"] == first["id"]]
     assert ended[0]["status"] == "terminated"
+
+
+def test_a_role_without_screens_yet_lands_on_a_home_that_says_so(browser, world):
+    sign_in(browser, world, "platform-admin")
+    assert browser.current_url == world["console"] + "/beranda"
+    assert "belum tersedia di konsol" in browser.page_source
+    assert browser.find_elements(By.CSS_SELECTOR, "nav a") == []
+    check(browser, "platform-home")
