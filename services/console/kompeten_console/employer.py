@@ -3,9 +3,8 @@ candidates with the reason for each rank, offers."""
 
 from datetime import date
 
-from . import navigation
 from .apis import ApiError
-from .pages import page, shown_in_form
+from .pages import field_errors, page, shown_in_form
 
 HR = ("employer_hr",)
 
@@ -32,12 +31,6 @@ def _vacancy(form, employer_id: str) -> dict:
     return {**body, "employer_id": employer_id}
 
 
-def _refused_fields(refused: ApiError, gettext) -> dict[str, str]:
-    if refused.code == "validation_failed" and isinstance(refused.details, dict):
-        return {field: gettext("Check this field.") for field in refused.details}
-    return {"form": navigation.explain(refused.code, gettext)}
-
-
 class Employer:
     @page("GET", "/lowongan/baru", allow=HR)
     def vacancy_form(self, request, screen):
@@ -55,7 +48,7 @@ class Employer:
                 raise
             return screen.render("new_vacancy.html", status=refused.status,
                                  typed=request.form,
-                                 errors=_refused_fields(refused, screen.gettext),
+                                 errors=field_errors(refused, screen.gettext),
                                  schemes=screen.apis.get("assessment", "/schemes"))
         return screen.redirect(f"/lowongan/{created['id']}")
 

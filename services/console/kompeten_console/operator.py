@@ -8,7 +8,7 @@ from datetime import date
 
 from . import navigation
 from .apis import ApiError
-from .pages import page, shown_in_form
+from .pages import field_errors, page, shown_in_form
 from .participant import CONSENT_WORDING
 
 OPERATOR = ("operator",)
@@ -49,7 +49,7 @@ class Operator:
                 raise
             return screen.render("new_programme.html", status=refused.status,
                                  typed=request.form, kinds=KINDS,
-                                 errors=_field_errors(refused, screen.gettext),
+                                 errors=field_errors(refused, screen.gettext),
                                  schemes=screen.apis.get("assessment", "/schemes"))
         return screen.redirect(f"/program/{created['id']}")
 
@@ -145,14 +145,6 @@ def _registration(form) -> dict:
     return body
 
 
-def _field_errors(refused: ApiError, gettext) -> dict[str, str]:
-    """Which field each refusal concerns, said in the person's language."""
-    if refused.code == "validation_failed" and isinstance(refused.details, dict):
-        return {field: gettext("Check this field.") for field in refused.details}
-    field = (refused.details or {}).get("field") if isinstance(refused.details, dict) else None
-    return {field or "form": navigation.explain(refused.code, gettext)}
-
-
 class Registration:
     @page("GET", "/peserta/baru", allow=OPERATOR)
     def registration_form(self, request, screen):
@@ -174,7 +166,7 @@ class Registration:
             if not shown_in_form(refused):
                 raise
             return screen.render("register.html", status=refused.status, typed=form,
-                                 errors=_field_errors(refused, screen.gettext),
+                                 errors=field_errors(refused, screen.gettext),
                                  programme_id=programme_id, employment=EMPLOYMENT,
                                  wording=CONSENT_WORDING)
         if programme_id:

@@ -146,6 +146,15 @@ def shown_in_form(refused: ApiError) -> bool:
     return 400 <= refused.status < 500 and refused.status not in (401, 403, 404)
 
 
+def field_errors(refused: ApiError, gettext) -> dict[str, str]:
+    """Which field each refusal concerns, said in the person's language ("form" when it
+    concerns none)."""
+    if refused.code == "validation_failed" and isinstance(refused.details, dict):
+        return {field: gettext("Check this field.") for field in refused.details}
+    field = refused.details.get("field") if isinstance(refused.details, dict) else None
+    return {field or "form": navigation.explain(refused.code, gettext)}
+
+
 def safe_next(path: str | None) -> str:
     """Only a path on this console (never another site) to return to after signing in."""
     return path if path and path.startswith("/") and not path.startswith("//") else "/"

@@ -93,6 +93,7 @@ def check(browser, name: str) -> None:
     SHOTS.mkdir(parents=True, exist_ok=True)
     browser.save_screenshot(str(SHOTS / f"{name}.png"))
     assert fits_the_phone(browser), f"{name} is wider than the phone's screen"
+    assert browser.title.endswith(" · Kompeten") and len(browser.title) < 100, browser.title
     if not AXE.exists():
         message = "axe-core is missing: run `make browser`"
         if os.environ.get("KOMPETEN_STRICT"):
