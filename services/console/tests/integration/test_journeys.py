@@ -627,3 +627,20 @@ def test_a_role_without_screens_yet_lands_on_a_home_that_says_so(browser, world)
     assert "belum tersedia di konsol" in browser.page_source
     assert browser.find_elements(By.CSS_SELECTOR, "nav a") == []
     check(browser, "platform-home")
+
+
+def test_a_stranger_is_sent_to_sign_in_and_a_form_without_a_session_changes_nothing(world):
+    for path in ("/program", "/saya", "/pleno", "/sertifikat", "/lowongan", "/pemantauan"):
+        answer = requests.get(world["console"] + path, allow_redirects=False, timeout=10)
+        assert answer.status_code == 303 and answer.headers["Location"] == \
+            f"/masuk?next={path}"
+    programme = world["running"]
+    before = world["enrollment"].call("GET", f"/programmes/{programme['id']}/attendance-sheet",
+                                      as_=OPERATOR)
+    forged = requests.post(f"{world['console']}/program/{programme['id']}/kehadiran",
+                           data={"tanggal": date.today().isoformat(),
+                                 "hadir": [world["trainees"][1]["participant_id"]]},
+                           allow_redirects=False, timeout=10)
+    assert forged.status_code == 303 and forged.headers["Location"].startswith("/masuk")
+    assert world["enrollment"].call("GET", f"/programmes/{programme['id']}/attendance-sheet",
+                                    as_=OPERATOR) == before
