@@ -4,6 +4,7 @@
         requests.get(stack.url("certificate") + "/certificates/...")
 """
 
+import logging
 import os
 import signal
 import subprocess
@@ -17,6 +18,7 @@ from . import identity
 from .local import ROOT, STATE, free_port
 from .servers import Servers
 
+log = logging.getLogger(__name__)
 SERVICES = ("enrollment", "assessment", "certificate", "placement")
 CONSOLE = "console"  # the web console: started on its own, after the services it calls
 
@@ -111,8 +113,6 @@ class Stack:
     def stop(self, *names: str, sig: int = signal.SIGTERM) -> None:
         """SIGTERM lets nameko finish the workers in flight; SIGKILL after 20 seconds."""
         chosen = [n for n in (names or list(self.processes)) if n in self.processes]
-        if CONSOLE in chosen:  # the identity provider forgets its callback
-            identity.allow_console_at(self.url(CONSOLE), allowed=False)
         for name in chosen:
             self.processes[name].send_signal(sig)
         for name in chosen:
@@ -122,6 +122,16 @@ class Stack:
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
+        if CONSOLE in chosen:
+            self._forget_console()
+
+    def _forget_console(self) -> None:
+        """The identity provider forgets the stopped console's callback; best effort, after
+        every process has stopped, so a provider that is down never keeps one running."""
+        try:
+            identity.allow_console_at(self.url(CONSOLE), allowed=False)
+        except (identity.IdentityUnavailable, requests.RequestException) as exc:
+            log.warning("the identity provider still lists %s: %s", self.url(CONSOLE), exc)
 
     def __enter__(self) -> "Stack":
         try:
