@@ -1,6 +1,6 @@
 """Certificates: numbering, validity, status and the public view. Pure domain code."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from kompeten_shared.errors import Conflict
@@ -74,6 +74,7 @@ class Certificate:
     status_index: int | None = None  # its bit in the revocation and suspension lists
     revocation: dict | None = None  # {reason, by, at}: final
     suspension: dict | None = None  # {reason, by, at}: until reinstated
+    history: list[dict] = field(default_factory=list)  # every status change, {action, ...}
 
     def status(self, today: date) -> str:
         if self.revocation:
@@ -86,7 +87,7 @@ class Certificate:
         """For good, e.g. after a fraud finding."""
         if self.revocation:
             raise Conflict("the certificate is already revoked", code="certificate_revoked")
-        self.revocation = {"reason": reason, "by": by, "at": at}
+        self.revocation = self._record("revoke", reason, by, at)
 
     def suspend(self, reason: str, by: str, at: datetime) -> None:
         """Until reinstated, e.g. after a failed surveillance."""
@@ -95,14 +96,26 @@ class Certificate:
         if self.suspension:
             raise Conflict("the certificate is already suspended",
                            code="certificate_suspended")
-        self.suspension = {"reason": reason, "by": by, "at": at}
+        self.suspension = self._record("suspend", reason, by, at)
 
-    def reinstate(self) -> None:
+    def reinstate(self, reason: str, by: str, at: datetime) -> None:
         if self.revocation:
             raise Conflict("a revoked certificate stays revoked", code="certificate_revoked")
         if not self.suspension:
             raise Conflict("the certificate is not suspended", code="certificate_not_suspended")
         self.suspension = None
+        self._record("reinstate", reason, by, at)
+
+    def _record(self, action: str, reason: str, by: str, at: datetime) -> dict:
+        """A change kept in the history (a suspension lifted stays there); its record."""
+        change = {"reason": reason, "by": by, "at": at}
+        self.history.append({"action": action, **change})
+        return change
+
+    def history_view(self) -> list[dict]:
+        """What happened to it, oldest first, beginning with its issue: for its issuer."""
+        return [{"action": "issue", "reason": None, "by": self.issuer["name"],
+                 "at": self.issued_on}, *self.history]
 
     def issued_event(self, verification_url: str) -> dict:
         return {"certificate_number": self.number, "kind": self.kind, "renews": self.renews,

@@ -105,10 +105,7 @@ def change_status(uow: UnitOfWork, caller: Caller, number: str, action: str, rea
     one write (the certificate's outbox)."""
     with uow:
         cert = certificate_for(uow, caller, number)
-        if action == "reinstate":
-            cert.reinstate()
-        else:
-            getattr(cert, action)(reason, caller.actor, now)
+        getattr(cert, action)(reason, caller.actor, now)
         uow.repo.save_status(cert, uow.stage(STATUS_EVENTS[action], {
             "certificate_number": cert.number, "participant_id": cert.participant_id,
             "reason": reason, "by": caller.actor, "at": now}, subject=cert.participant_id))
@@ -132,15 +129,22 @@ def notify_expiring(uow: UnitOfWork, today: date, notice_days: int, now: datetim
 
 
 def certificates_of(uow: UnitOfWork, caller: Caller, participant_id: str | None,
-                    kind: str | None) -> list[Certificate]:
+                    kind: str | None, search: str | None = None) -> list[Certificate]:
     """A participant's certificates, optionally of one kind: the participant's own, or those
-    the officer's issuer issued."""
-    if not participant_id:
-        raise InvalidInput("participant_id is required", code="missing_parameter",
-                           details={"field": "participant_id"})
+    the officer's issuer issued. Without a participant, an officer's register: their issuer's
+    certificates, the latest first, those whose number or scheme holds `search`."""
     if kind is not None and kind not in certificate.KINDS:
         raise InvalidInput(f"kind must be one of {', '.join(certificate.KINDS)}",
                            code="invalid_parameter", details={"field": "kind"})
+    issuers = [code for code in (caller.lsp, caller.agency) if code]
+    if not participant_id:
+        if not (caller.has("certificate_officer") and issuers):
+            raise InvalidInput("participant_id is required", code="missing_parameter",
+                               details={"field": "participant_id"})
+        return uow.repo.register(issuers, kind, (search or "").strip(), REGISTER_PAGE)
     own = caller.has("participant") and caller.participant_id == participant_id
     return [c for c in uow.repo.for_participant(participant_id)
-            if kind in (None, c.kind) and (own or c.issuer["code"] in (caller.lsp, caller.agency))]
+            if kind in (None, c.kind) and (own or c.issuer["code"] in issuers)]
+
+
+REGISTER_PAGE = 100  # the newest first; a search narrows it

@@ -1,5 +1,6 @@
 """Certificates and their number sequences in MongoDB."""
 
+import re
 from collections.abc import Callable
 from dataclasses import asdict
 from datetime import date, datetime
@@ -7,7 +8,7 @@ from datetime import date, datetime
 from kompeten_chassis import outbox, unit_of_work
 from kompeten_chassis.mongo import first_free, upsert
 from kompeten_shared.errors import NotFound
-from pymongo import ASCENDING
+from pymongo import ASCENDING, DESCENDING
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 
@@ -21,6 +22,7 @@ def prepare(db: Database) -> None:
     db.certificates.create_index([("source", ASCENDING)], unique=True)
     db.certificates.create_index([("participant_id", ASCENDING), ("scheme_code", ASCENDING)])
     db.certificates.create_index([("status_index", ASCENDING)], unique=True)
+    db.certificates.create_index([("issuer.code", ASCENDING), ("_id", DESCENDING)])
 
 
 def _to_doc(cert: Certificate) -> dict:
@@ -165,7 +167,8 @@ class Repository(unit_of_work.Repository):
     def save_status(self, cert: Certificate, staged: dict) -> None:
         self.db.certificates.update_one({"_id": cert.number}, self.with_outbox(
             "certificates", cert.number, {"$set": {"revocation": cert.revocation,
-                                                    "suspension": cert.suspension}}, staged))
+                                                    "suspension": cert.suspension,
+                                                    "history": cert.history}}, staged))
 
     def status_indices(self, purpose: str) -> set[int]:
         field = {"revocation": "revocation", "suspension": "suspension"}[purpose]
@@ -175,3 +178,17 @@ class Repository(unit_of_work.Repository):
     def for_participant(self, participant_id: str) -> list[Certificate]:
         return [_from_doc(d) for d in self.db.certificates.find(
             {"participant_id": participant_id}).sort("_id")]
+
+    def register(self, issuers: list[str], kind: str | None, search: str,
+                 limit: int) -> list[Certificate]:
+        """An issuer's certificates, the latest number first; `search` matched (in any case)
+        within the number or the scheme's code or title."""
+        query: dict = {"issuer.code": {"$in": issuers}}
+        if kind:
+            query["kind"] = kind
+        if search:
+            pattern = {"$regex": re.escape(search), "$options": "i"}
+            query["$or"] = [{"_id": pattern}, {"scheme_code": pattern},
+                            {"scheme_title": pattern}]
+        return [_from_doc(d) for d in self.db.certificates.find(query).sort(
+            "_id", DESCENDING).limit(limit)]

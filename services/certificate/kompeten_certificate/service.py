@@ -143,10 +143,29 @@ class CertificateService(StandardEndpoints, Relay):
         return cert.public_view(date.today(), self._verification_url(cert.number))
 
     @api("GET", "/certificates", allow=HOLDER_OR_ISSUER)
-    def list_for_participant(self, request, caller):
+    def list_certificates(self, request, caller):
         """A participant's certificates (?participant_id=), optionally of one kind (?kind=):
-        the participant's own, or those an officer's issuer issued."""
+        the participant's own, or those an officer's issuer issued. Without a participant, the
+        officer's register: their issuer's latest 100, or those matching ?q= (a number, a
+        scheme's code or title)."""
         return [c.public_view(date.today(), self._verification_url(c.number))
                 for c in handlers.certificates_of(self.uow, caller,
                                                   request.args.get("participant_id"),
-                                                  request.args.get("kind"))]
+                                                  request.args.get("kind"),
+                                                  request.args.get("q"))]
+
+    @api("GET", "/certificates/<number>/history", allow=OFFICER)
+    def history(self, request, number, caller):
+        """What happened to a certificate, oldest first: its issue, then every revocation,
+        suspension and reinstatement with its reason, who and when. For its issuer only."""
+        return handlers.certificate_for(self.uow, caller, number).history_view()
+
+    @api("GET", "/keys", allow=OFFICER)
+    def signing_keys(self, request, caller):
+        """The signing keys' status, newest first: which one signs, since when, which are
+        retired (their public part still verifies what they signed). No private part."""
+        keys = self.keys.keys()
+        signing = next((k.kid for k in reversed(keys) if k.private_jwk), None)
+        return [{"kid": k.kid, "algorithm": k.public_jwk.get("crv", k.public_jwk.get("kty")),
+                 "created_at": k.created_at, "signing": k.kid == signing,
+                 "retired": k.private_jwk is None} for k in reversed(keys)]

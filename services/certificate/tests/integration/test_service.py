@@ -103,13 +103,33 @@ def test_two_instances_consuming_concurrently_issue_once_per_decision(
     assert bus.dead_letters("certificate", expect=1, timeout=0.5) == []
 
 
-def test_verification_of_an_unknown_number_is_a_404_with_a_code(service, web_session):
+def test_verification_of_an_unknown_number_is_a_404_with_a_code(service, web_session, person):
     response = web_session.get("/certificates/LSP-GNI.GAR-OMP.2026.999999")
     assert response.status_code == 404
     assert response.json()["error"]["code"] == "certificate_not_found"
-    response = web_session.get("/certificates")
+    response = web_session.get("/certificates", headers={
+        "Authorization": f"Bearer {person('participant')}"})
     assert response.status_code == 400
     assert response.json()["error"]["code"] == "missing_parameter"
+
+
+def test_the_officers_register_lists_their_issuers_certificates_and_finds_by_number(
+        service, bus, web_session, person):
+    listener = bus.listen("certificate.events", "certificate.issued")
+    for _ in range(3):
+        deliver(service, bus, decided())
+    numbers = sorted(e["data"]["certificate_number"] for e in listener.events(3))
+    register = web_session.get("/certificates").json()
+    assert [c["number"] for c in register] == numbers[::-1]  # the latest first
+    found = web_session.get("/certificates", params={"q": numbers[1][-6:]}).json()
+    assert [c["number"] for c in found] == [numbers[1]]
+    assert web_session.get("/certificates", params={"q": "menjahit"}).json() == register
+    other = {"Authorization": f"Bearer {person('certificate_officer', lsp='LSP-RJT')}"}
+    assert web_session.get("/certificates", headers=other).json() == []
+    refused = web_session.get(f"/certificates/{numbers[0]}/history", headers=other)
+    assert refused.status_code == 403
+    holder = {"Authorization": f"Bearer {person('participant', participant_id='p-x')}"}
+    assert web_session.get("/keys", headers=holder).status_code == 403
 
 
 def test_a_forged_decision_is_dead_lettered_and_issues_nothing(service, bus, db):
@@ -183,6 +203,13 @@ def test_issued_certificates_carry_a_credential_that_verifies_offline(service, b
     assert types == ["certificate.revoked", "certificate.suspended", "certificate.reinstated"]
     assert web_session.get(f"/certificates/{first}").json()["status_reason"] == \
         "temuan pemalsuan dokumen"
+    history = web_session.get(f"/certificates/{second}/history").json()
+    assert [h["action"] for h in history] == ["issue", "suspend", "reinstate"]
+    assert history[2]["reason"] == "surveilans ulang lulus"
+    keys = web_session.get("/keys").json()  # newest first: the rotated key signs
+    assert [(k["signing"], k["retired"]) for k in keys] == [(True, False), (False, True)]
+    assert keys[1]["kid"] == first_kid
+    assert not any("d" in k or "private_jwk" in k for k in keys)
 
     tampered = tmp_path / "credential.jwt"
     tampered.write_text(response.text.replace(".", ".x", 1))

@@ -47,6 +47,7 @@ class InMemoryCertificates(InMemoryRepository):
     def save_status(self, cert, staged):
         stored = self.certificates[cert.number]
         stored.revocation, stored.suspension = cert.revocation, cert.suspension
+        stored.history = list(cert.history)
         self.keep(staged)
 
     def for_participant(self, participant_id):

@@ -59,3 +59,19 @@ def test_only_the_issuers_officer_revokes_and_the_event_follows_the_write(servic
     revoked = service.uow.events.sent[-1]
     assert revoked["type"] == "certificate.revoked" and revoked["data"]["by"] == OFFICER.actor
     assert service.uow.repo.outbox == []
+
+
+def test_the_history_keeps_every_change_and_is_its_issuers_alone(service):
+    service.on_assessment_decided(decided())
+    [number] = service.uow.repo.certificates
+    for action, reason in (("suspend", "surveilans tidak lulus"),
+                           ("reinstate", "surveilans ulang lulus"),
+                           ("revoke", "temuan pemalsuan")):
+        getattr(service, action)(None, number, body={"reason": reason}, caller=OFFICER)
+    history = service.history(None, number, caller=OFFICER)
+    assert [(h["action"], h["reason"]) for h in history] == [
+        ("issue", None), ("suspend", "surveilans tidak lulus"),
+        ("reinstate", "surveilans ulang lulus"), ("revoke", "temuan pemalsuan")]
+    assert {h["by"] for h in history[1:]} == {OFFICER.actor}
+    with pytest.raises(Forbidden, match="another issuer"):
+        service.history(None, number, caller=OTHER)
