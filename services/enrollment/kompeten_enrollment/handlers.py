@@ -57,14 +57,26 @@ def programme_of(uow: UnitOfWork, caller: Caller, programme_id: str) -> Programm
 
 def attendance_sheet(uow: UnitOfWork, caller: Caller, programme_id: str, path: str,
                      now: datetime) -> tuple[Programme, list[dict]]:
-    """Who is enrolled, by name, for the operator to mark present: each name read is recorded
-    (purpose administration)."""
+    """Who is enrolled, by name, for the operator to mark present."""
     programme = programme_of(uow, caller, programme_id)
-    enrolled = uow.repo.enrolments(programme.id, "enrolled")
-    people = uow.repo.participants([doc["participant_id"] for doc in enrolled])
+    return programme, _named(uow, caller, uow.repo.enrolments(programme.id, "enrolled"),
+                             path, now)
+
+
+def waitlist(uow: UnitOfWork, caller: Caller, programme_id: str, path: str,
+             now: datetime) -> list[dict]:
+    """The waitlist in the order seats will be given, by name, for the officer to call."""
+    programme = programme_of(uow, caller, programme_id)
+    return _named(uow, caller, uow.repo.waitlist(programme.id), path, now)
+
+
+def _named(uow: UnitOfWork, caller: Caller, enrolments: list[dict], path: str,
+           now: datetime) -> list[dict]:
+    """Enrolments with their person: each name read is recorded (purpose administration)."""
+    people = uow.repo.participants([doc["participant_id"] for doc in enrolments])
     uow.repo.record_access(caller, list(people), "administration", path, now)
-    return programme, [{**doc, "person": people[doc["participant_id"]]} for doc in enrolled
-                       if doc["participant_id"] in people]
+    return [{**doc, "person": people[doc["participant_id"]]} for doc in enrolments
+            if doc["participant_id"] in people]
 
 
 def create_target(uow: UnitOfWork, caller: Caller, body: dict) -> Target:

@@ -149,10 +149,10 @@ class EnrollmentService(StandardEndpoints, Relay):
 
     @api("GET", "/programmes/<programme_id>/waitlist", allow=OFFICERS)
     def waitlist(self, request, programme_id, caller):
-        """The waitlist in the order seats will be given."""
-        programme = handlers.programme_of(self.uow, caller, programme_id)
-        return [{"position": n + 1, "participant_id": doc["participant_id"]}
-                for n, doc in enumerate(self.uow.repo.waitlist(programme.id))]
+        """The waitlist in the order seats will be given, by name (NIK masked), first-timers
+        first; each name read is recorded."""
+        return [{"position": n + 1, **views.named(row)} for n, row in enumerate(
+            handlers.waitlist(self.uow, caller, programme_id, request.path, _now()))]
 
     @api("POST", "/programmes/<programme_id>/enrolments/<participant_id>/leave",
          body=LeaveRequest, allow=OPERATOR + ("participant",))

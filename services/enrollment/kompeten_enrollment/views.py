@@ -41,8 +41,12 @@ def recertification(item: dict) -> dict:
             "phone": person.phone, "nik": person.nik_masked}
 
 
-def attendance_row(item: dict) -> dict:
-    """A line of the attendance sheet: the name and the masked NIK to recognise the person."""
+def named(item: dict) -> dict:
+    """An enrolment with the name and the masked NIK to recognise the person."""
     person = item["person"]
-    return {"participant_id": person.id, "name": person.name, "nik": person.nik_masked,
-            "attended": sorted(item["attended"])}
+    return {"participant_id": person.id, "name": person.name, "nik": person.nik_masked}
+
+
+def attendance_row(item: dict) -> dict:
+    """A line of the attendance sheet: who, and the days they attended."""
+    return {**named(item), "attended": sorted(item["attended"])}

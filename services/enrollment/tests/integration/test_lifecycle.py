@@ -42,6 +42,13 @@ def test_the_waitlist_follows_priority_and_a_withdrawal_promotes_the_first(
     # the first-timer applied later but ranks ahead of the one trained before
     assert [w["participant_id"] for w in waitlist] == [first_timer["participant_id"],
                                                        trained_before["participant_id"]]
+    # by name, to call them, the NIK masked; each name read is recorded
+    assert [(w["position"], w["name"]) for w in waitlist] == [(1, "Peserta 3"),
+                                                             (2, "Peserta 2")]
+    assert "5708950003" not in str(waitlist)
+    log = call("GET", f"/participants/{first_timer['participant_id']}/access-log")
+    assert any(entry["purpose"] == "administration" and "waitlist" in entry["route"]
+               for entry in log)
     listener = bus.listen("enrollment.events", "training.*")
     left = call("POST", f"/programmes/{future['id']}/enrolments/"
                         f"{seated['participant_id']}/leave", {"reason": "moved to Bekasi"})
