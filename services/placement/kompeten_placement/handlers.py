@@ -8,7 +8,7 @@ from datetime import date, datetime
 
 from kompeten_chassis.unit_of_work import UnitOfWork
 from kompeten_shared.caller import Caller
-from kompeten_shared.errors import DomainError, InvalidInput
+from kompeten_shared.errors import Conflict, DomainError, InvalidInput
 
 from . import access, apprenticeship, follow_up, matching
 from .follow_up import CheckIn
@@ -140,13 +140,11 @@ def accept_offer(uow: UnitOfWork, caller: Caller, offer_id: str, agreement_body:
         certificate = graduate.certificate_for(vacancy["scheme_code"], today)
         agreement = None
         if offer.kind == "apprenticeship":
+            agreement_body = agreement_body or offer.agreement
             if agreement_body is None:
                 raise DomainError("an apprenticeship starts only with its written agreement",
                                   code="agreement_required")
-            agreement = apprenticeship.Agreement(**agreement_body)
-            found = uow.repo.employer(offer.employer_id)
-            apprenticeship.require_valid(agreement, found["workforce"],
-                                         uow.repo.active_apprentices(found["_id"]), today)
+            agreement = _valid_agreement(uow, offer, agreement_body, today)
         offer.answer("accept", now)
         start = agreement.start_date if agreement else date.fromisoformat(vacancy["start_date"])
         facts = {**_offer_facts(offer), "certificate_number": certificate["number"],
@@ -154,14 +152,49 @@ def accept_offer(uow: UnitOfWork, caller: Caller, offer_id: str, agreement_body:
                  "start_date": start}
         placement = uow.repo.place(vacancy, {
             **facts, "_id": offer.id, "end_date": agreement.end_date if agreement else None,
-            "agreement": agreement_body and {
-                k: v.isoformat() if isinstance(v, date) else v
-                for k, v in agreement_body.items()},
-            "status": "active"},
+            "agreement": agreement_body and _stored(agreement_body), "status": "active"},
             uow.stage("graduate.placed", {**facts, "placement_id": offer.id},
                       subject=offer.participant_id))
         uow.repo.save_answer(offer)
     return placement
+
+
+def draw_up_agreement(uow: UnitOfWork, caller: Caller, offer_id: str, body: dict,
+                      today: date) -> Offer:
+    """HR attaches the apprenticeship's written agreement, ratified by the district labour
+    office, to its offer, checked against the national rules now; the graduate reads it and
+    accepts with it. Drawn up again, the last one stands."""
+    with uow:
+        offer = uow.repo.offer(offer_id)
+        access.for_employer(caller, offer.employer_id)
+        if offer.kind != "apprenticeship":
+            raise DomainError("only an apprenticeship has an agreement",
+                              code="not_an_apprenticeship")
+        if offer.status != "made":
+            raise Conflict(f"offer is already {offer.status}", code="offer_answered")
+        _valid_agreement(uow, offer, body, today)
+        offer.agreement = _stored(body)
+        uow.repo.save_agreement(offer)
+    return offer
+
+
+def _valid_agreement(uow: UnitOfWork, offer: Offer, body: dict,
+                     today: date) -> apprenticeship.Agreement:
+    """The agreement, if it keeps the national rules with the employer's apprentices now."""
+    agreement = apprenticeship.Agreement(**{
+        key: date.fromisoformat(value) if key in DATES and isinstance(value, str) else value
+        for key, value in body.items()})
+    employer = uow.repo.employer(offer.employer_id)
+    apprenticeship.require_valid(agreement, employer["workforce"],
+                                 uow.repo.active_apprentices(employer["_id"]), today)
+    return agreement
+
+
+DATES = ("start_date", "end_date", "ratified_on")
+
+
+def _stored(body: dict) -> dict:
+    return {k: v.isoformat() if isinstance(v, date) else v for k, v in body.items()}
 
 
 def decline_offer(uow: UnitOfWork, caller: Caller, offer_id: str, reason: str | None,

@@ -59,6 +59,7 @@ class Offer:
     status: str = "made"
     answered_at: datetime | None = None
     reason: str | None = None
+    agreement: dict | None = None  # an apprenticeship's written agreement, as HR drew it up
 
     def answer(self, action: str, now: datetime, reason: str | None = None) -> None:
         if self.status != "made":

@@ -172,6 +172,12 @@ class Repository(unit_of_work.Repository):
         if result.modified_count != 1:
             raise Conflict("offer was answered meanwhile", code="offer_answered")
 
+    def save_agreement(self, offer: Offer) -> None:
+        result = self.db.offers.update_one({"_id": offer.id, "status": "made"},
+                                           {"$set": {"agreement": offer.agreement}})
+        if result.matched_count != 1:
+            raise Conflict("offer was answered meanwhile", code="offer_answered")
+
     def place(self, vacancy: dict, placement: dict, staged: dict) -> dict:
         """Store the placement (and its event) under a free place of the vacancy; never more
         than its places, however many acceptances arrive at once."""

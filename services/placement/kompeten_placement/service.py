@@ -21,6 +21,7 @@ from . import access, handlers, matching, reports, repository, views
 from .repository import Repository
 from .schemas import (
     AcceptRequest,
+    AgreementRequest,
     AnswerRequest,
     CheckInRequest,
     EmployerRequest,
@@ -117,6 +118,15 @@ class PlacementService(StandardEndpoints, Relay):
         return 201, views.document(handlers.accept_offer(self.uow, caller, offer_id,
                                                          body["agreement"], date.today(),
                                                          _now()))
+
+    @api("POST", "/offers/<offer_id>/agreement", body=AgreementRequest,
+         allow=("operator",) + HR)
+    def draw_up_agreement(self, request, offer_id, body, caller):
+        """HR attaches the apprenticeship's written agreement (perjanjian pemagangan),
+        ratified by the district labour office and checked against the national rules, to
+        its offer; the graduate accepts with it."""
+        return views.offer(handlers.draw_up_agreement(self.uow, caller, offer_id, body,
+                                                      date.today()))
 
     @api("POST", "/offers/<offer_id>/decline", body=AnswerRequest, allow=("participant",))
     def decline_offer(self, request, offer_id, body, caller):

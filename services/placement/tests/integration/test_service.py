@@ -242,6 +242,41 @@ def test_apprenticeships_follow_the_national_rules(service, bus, api, db):
     assert (employer["apprentices"], employer["apprentice_quota"]) == (1, 2)
 
 
+def test_hr_draws_up_the_agreement_and_the_graduate_accepts_with_it(service, bus, api, db,
+                                                                    call, person):
+    start = date.today() + timedelta(days=7)
+    dates = {"start_date": start.isoformat(),
+             "end_date": (start + timedelta(days=180)).isoformat(),
+             "ratified_on": date.today().isoformat()}
+    vacancy = new_vacancy(api, workforce=10, kind="apprenticeship")
+    pid = str(uuid.uuid4())
+    deliver(service, bus, consent(pid), issued(pid))
+    offer = api("POST", "/offers", {"vacancy_id": vacancy["id"], "participant_id": pid},
+                expect=201)
+    drawn_up = f"/offers/{offer['id']}/agreement"
+    error = api("POST", drawn_up, {**AGREEMENT, **dates, "ratified_by": None},
+                expect=422)["error"]
+    assert [b["rule"] for b in error["details"]["broken"]] == ["ratified"]
+    assert db.offers.find_one({"_id": offer["id"]}).get("agreement") is None
+    other_hr = person("employer_hr", employer="another-employer")
+    call("POST", drawn_up, {**AGREEMENT, **dates}, expect=403, as_=other_hr)
+    attached = api("POST", drawn_up, {**AGREEMENT, **dates})
+    assert attached["agreement"]["end_date"] == dates["end_date"]
+    placed = api("POST", f"/offers/{offer['id']}/accept", {}, expect=201)
+    assert placed["agreement"]["ratification_number"] == "560/123/Disnaker/2026"
+    assert placed["end_date"] == dates["end_date"]
+    again = api("POST", drawn_up, {**AGREEMENT, **dates}, expect=409)["error"]
+    assert again["code"] == "offer_answered"
+    job = new_vacancy(api)
+    pid = str(uuid.uuid4())
+    deliver(service, bus, consent(pid), issued(pid))
+    offer = api("POST", "/offers", {"vacancy_id": job["id"], "participant_id": pid},
+                expect=201)
+    refused = api("POST", f"/offers/{offer['id']}/agreement", {**AGREEMENT, **dates},
+                  expect=422)["error"]
+    assert refused["code"] == "not_an_apprenticeship"
+
+
 def test_an_early_termination_frees_the_graduate_and_is_published(service, bus, api):
     vacancy = new_vacancy(api)
     pid = str(uuid.uuid4())
