@@ -75,6 +75,7 @@ def open_vacancy(uow: UnitOfWork, caller: Caller, body: dict) -> dict:
                     details={"broken": [{"rule": "at_most_20_percent",
                                          "message": f"room for {max(room, 0)} apprentices"}]})
         return uow.repo.add("vacancies", {"_id": new_id(), **body,
+                                          "employer_name": found["name"],
                                           "region_code": body["region_code"]
                                           or found["region_code"]})
 
@@ -114,7 +115,8 @@ def make_offer(uow: UnitOfWork, caller: Caller, vacancy_id: str, participant_id:
         uow.repo.graduate(participant_id).candidate_for(vacancy, today)
         offer = Offer(id=new_id(), vacancy_id=vacancy["_id"],
                       employer_id=vacancy["employer_id"], participant_id=participant_id,
-                      kind=vacancy["kind"], made_at=now)
+                      kind=vacancy["kind"], made_at=now, title=vacancy["title"],
+                      employer_name=vacancy.get("employer_name", ""))
         uow.repo.add_offer(offer, uow.stage("offer.made", {
             **_offer_facts(offer), "kind": offer.kind, "made_at": offer.made_at},
             subject=offer.participant_id))

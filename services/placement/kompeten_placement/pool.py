@@ -60,6 +60,8 @@ class Offer:
     answered_at: datetime | None = None
     reason: str | None = None
     agreement: dict | None = None  # an apprenticeship's written agreement, as HR drew it up
+    title: str = ""  # the vacancy's and the employer's names, as the graduate reads the offer
+    employer_name: str = ""
 
     def answer(self, action: str, now: datetime, reason: str | None = None) -> None:
         if self.status != "made":

@@ -253,6 +253,7 @@ def test_hr_draws_up_the_agreement_and_the_graduate_accepts_with_it(service, bus
     deliver(service, bus, consent(pid), issued(pid))
     offer = api("POST", "/offers", {"vacancy_id": vacancy["id"], "participant_id": pid},
                 expect=201)
+    assert (offer["title"], offer["employer_name"]) == ("Operator Jahit", EMPLOYER["name"])
     drawn_up = f"/offers/{offer['id']}/agreement"
     error = api("POST", drawn_up, {**AGREEMENT, **dates, "ratified_by": None},
                 expect=422)["error"]
