@@ -154,6 +154,7 @@ def accept_offer(uow: UnitOfWork, caller: Caller, offer_id: str, agreement_body:
                  "start_date": start}
         placement = uow.repo.place(vacancy, {
             **facts, "_id": offer.id, "end_date": agreement.end_date if agreement else None,
+            "title": offer.title, "employer_name": offer.employer_name,
             "agreement": agreement_body and _stored(agreement_body), "status": "active"},
             uow.stage("graduate.placed", {**facts, "placement_id": offer.id},
                       subject=offer.participant_id))

@@ -265,6 +265,7 @@ def test_hr_draws_up_the_agreement_and_the_graduate_accepts_with_it(service, bus
     assert attached["agreement"]["end_date"] == dates["end_date"]
     placed = api("POST", f"/offers/{offer['id']}/accept", {}, expect=201)
     assert placed["agreement"]["ratification_number"] == "560/123/Disnaker/2026"
+    assert placed["employer_name"] == EMPLOYER["name"]
     assert placed["end_date"] == dates["end_date"]
     again = api("POST", drawn_up, {**AGREEMENT, **dates}, expect=409)["error"]
     assert again["code"] == "offer_answered"
