@@ -1,10 +1,13 @@
-"""The LSP's screens for a competency test: the asesor's cases, where they record K/BK per
-unit with the method used and recommend; the plenary member's cases awaiting a decision."""
+"""The LSP's screens for a competency test: the LSP admin's registry (schemes and units, asesor,
+TUK) and assignments; the asesor's cases, where they record K/BK per unit with the method used
+and recommend; the plenary member's cases awaiting a decision."""
+
+from urllib.parse import quote
 
 from kompeten_shared.vocabulary import RESULTS
 
 from .apis import ApiError
-from .pages import page, shown_in_form
+from .pages import field_errors, page, shown_in_form
 
 METHODS = ("demonstration", "observation", "interview", "portfolio", "written")
 
@@ -118,3 +121,73 @@ class LspAdmin:
             return self._assignments(screen, status=refused.status,
                                      error=screen.refusal(refused))
         return self._assignments(screen, assigned=True)
+
+
+TUK_KINDS = ("sewaktu", "tempat kerja", "mandiri")
+
+
+def _asesor(form, lsp: str) -> dict:
+    body = {"registration_number": form.get("registration_number", "").strip(),
+            "name": form.get("name", "").strip(), "lsp_code": lsp,
+            "schemes": form.getlist("schemes"), "valid_until": form.get("valid_until", "")}
+    try:
+        body["daily_limit"] = int(form.get("daily_limit", ""))
+    except ValueError:
+        body["daily_limit"] = form.get("daily_limit", "")  # refused beside the field
+    return body
+
+
+class Registry:
+    """The LSP's own registry: the schemes it holds with their units (registered by BNSP's
+    platform operator), its asesor and its TUK."""
+
+    @page("GET", "/lsp/registri", allow=("lsp_admin",))
+    def registry(self, request, screen):
+        return self._registry(screen, saved=request.args.get("tersimpan"))
+
+    def _registry(self, screen, status: int = 200, **extra):
+        apis, code = screen.apis, screen.caller.lsp
+        lsp = next((x for x in apis.get("assessment", "/lsps") if x["code"] == code), None)
+        schemes = [s for s in apis.get("assessment", "/schemes") if code in s["lsps"]]
+        asesors = [a for a in apis.get("assessment", "/asesors") if a["lsp"] == code]
+        tuks = [t for t in apis.get("assessment", "/tuks") if t["lsp_code"] == code]
+        context = {"typed": {}, "chosen": [], "errors": {}, "typed_tuk": {}, "tuk_errors": {},
+                   **extra}
+        return screen.render("registry.html", status=status, lsp=lsp, schemes=schemes,
+                             asesors=sorted(asesors, key=lambda a: (not a["active"], a["name"])),
+                             tuks=tuks, tuk_kinds=TUK_KINDS, **context)
+
+    @page("POST", "/lsp/registri/asesor", allow=("lsp_admin",))
+    def register_asesor(self, request, screen):
+        """An asesor of this LSP, for schemes it holds, with their BNSP registration."""
+        try:
+            screen.apis.post("assessment", "/asesors", _asesor(request.form, screen.caller.lsp))
+        except ApiError as refused:
+            if not shown_in_form(refused):
+                raise
+            return self._registry(screen, status=refused.status, typed=request.form,
+                                  chosen=request.form.getlist("schemes"),
+                                  errors=field_errors(refused, screen.gettext))
+        return screen.redirect("/lsp/registri?tersimpan=asesor")
+
+    @page("POST", "/lsp/registri/asesor/<registration_number>/status", allow=("lsp_admin",))
+    def asesor_status(self, request, registration_number, screen):
+        """Deactivate an asesor (no new assignment) or activate them again."""
+        screen.apis.post("assessment", f"/asesors/{quote(registration_number)}/status",
+                         {"active": request.form.get("aktif") == "1"})
+        return screen.redirect("/lsp/registri?tersimpan=status")
+
+    @page("POST", "/lsp/registri/tuk", allow=("lsp_admin",))
+    def register_tuk(self, request, screen):
+        """A test site (TUK) of this LSP: at a training centre for the day, at a workplace,
+        or the LSP's own."""
+        body = {key: request.form.get(key, "").strip() for key in ("code", "name", "kind",
+                                                                   "region_code")}
+        try:
+            screen.apis.post("assessment", "/tuks", {**body, "lsp_code": screen.caller.lsp})
+        except ApiError as refused:
+            if not shown_in_form(refused):
+                raise
+            return self._registry(screen, status=refused.status, typed_tuk=request.form,
+                                  tuk_errors=field_errors(refused, screen.gettext))
+        return screen.redirect("/lsp/registri?tersimpan=tuk")

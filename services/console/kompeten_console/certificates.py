@@ -1,5 +1,5 @@
-"""The certificate officer's screens: find a certificate by its number, see its status and
-history, revoke, suspend or reinstate it with a reason, print it."""
+"""The certificate officer's screens: the issuer's register with search, a certificate with
+its history, revoke, suspend or reinstate it with a reason, print it; the signing keys."""
 
 from .apis import ApiError
 from .pages import page, shown_in_form
@@ -8,20 +8,32 @@ OFFICER = ("certificate_officer",)
 ACTIONS = ("revoke", "suspend", "reinstate")
 
 
+def _certificate_page(screen, number: str, status: int = 200, **extra):
+    """The certificate with its history: the history is its issuer's alone, so another
+    issuer's officer is refused here by the certificate service."""
+    history = screen.apis.get("certificate", f"/certificates/{number}/history")
+    found = screen.apis.get("certificate", f"/certificates/{number}")
+    return screen.render("certificate.html", status=status, found=found, history=history,
+                         **extra)
+
+
 class CertificateOfficer:
     @page("GET", "/sertifikat", allow=OFFICER)
     def certificate_register(self, request, screen):
-        """Search by number; the certificate with what may be done to it."""
-        number = request.args.get("nomor", "").strip()
-        found = None
-        if number:
-            try:
-                found = screen.apis.get("certificate", f"/certificates/{number}")
-            except ApiError as missing:
-                if missing.status != 404:
-                    raise
-        return screen.render("certificates.html", number=number, found=found,
-                             done=request.args.get("selesai"))
+        """The issuer's latest certificates, or those whose number or scheme holds what was
+        typed."""
+        search = request.args.get("cari", "").strip()
+        return screen.render("certificates.html", search=search, register=screen.apis.get(
+            "certificate", "/certificates", **({"q": search} if search else {})))
+
+    @page("GET", "/sertifikat/kunci", allow=OFFICER)
+    def signing_keys(self, request, screen):
+        """Which key signs, since when; retired keys still verify what they signed."""
+        return screen.render("keys.html", keys=screen.apis.get("certificate", "/keys"))
+
+    @page("GET", "/sertifikat/<number>", allow=OFFICER)
+    def certificate(self, request, number, screen):
+        return _certificate_page(screen, number, done=request.args.get("selesai"))
 
     @page("POST", "/sertifikat/<number>/status", allow=OFFICER)
     def change_status(self, request, number, screen):
@@ -34,10 +46,9 @@ class CertificateOfficer:
         except ApiError as refused:
             if not shown_in_form(refused):
                 raise
-            found = screen.apis.get("certificate", f"/certificates/{number}")
-            return screen.render("certificates.html", status=refused.status, number=number,
-                                 found=found, error=screen.refusal(refused), reason=reason)
-        return screen.redirect(f"/sertifikat?nomor={number}&selesai={action}")
+            return _certificate_page(screen, number, status=refused.status,
+                                     error=screen.refusal(refused), reason=reason)
+        return screen.redirect(f"/sertifikat/{number}?selesai={action}")
 
     @page("GET", "/sertifikat/<number>.pdf", allow=OFFICER)
     def print_certificate(self, request, number, screen):

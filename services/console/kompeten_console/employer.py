@@ -1,8 +1,12 @@
 """The employer's HR officer's screens: their vacancies and apprenticeships, the ranked
-candidates with the reason for each rank, offers."""
+candidates with the reason for each rank, offers, an apprenticeship's written agreement,
+placements and early endings."""
 
 from datetime import date
 
+from kompeten_shared.errors import NotFound
+
+from . import navigation
 from .apis import ApiError
 from .pages import field_errors, page, shown_in_form
 
@@ -84,7 +88,8 @@ class Employer:
     @page("GET", "/lowongan/<vacancy_id>", allow=HR)
     def vacancy(self, request, vacancy_id, screen):
         """Who may fill it, best first, each score explained; the offers made."""
-        return _vacancy_page(screen, vacancy_id)
+        return _vacancy_page(screen, vacancy_id,
+                             agreement_saved=request.args.get("perjanjian") == "1")
 
     @page("POST", "/lowongan/<vacancy_id>/tawaran", allow=HR)
     def make_offer(self, request, vacancy_id, screen):
@@ -97,3 +102,69 @@ class Employer:
             return _vacancy_page(screen, vacancy_id, status=refused.status,
                                  error=screen.refusal(refused))
         return _vacancy_page(screen, vacancy_id, offered=True)
+
+
+AGREEMENT_TEXTS = ("apprentice_rights", "apprentice_duties", "company_rights",
+                   "company_duties", "programme")
+AGREEMENT_FIELDS = (*AGREEMENT_TEXTS, "start_date", "end_date", "monthly_allowance",
+                    "ratified_by", "ratified_on", "ratification_number")
+# Which field of the form each national rule concerns ("form": the agreement as a whole).
+RULE_FIELDS = {"duration": "end_date", "at_most_one_year": "end_date",
+               "allowance": "monthly_allowance", "ratified": "ratification_number"}
+
+
+def _agreement(form) -> dict:
+    body = {key: form.get(key, "").strip() for key in AGREEMENT_FIELDS}
+    for key in ("ratified_by", "ratified_on", "ratification_number"):
+        body[key] = body[key] or None
+    allowance = body["monthly_allowance"].replace(".", "").replace(",", "")
+    body["monthly_allowance"] = int(allowance) if allowance.isdigit() else allowance
+    return body
+
+
+def _agreement_errors(refused: ApiError, gettext) -> dict[str, str]:
+    """Each broken national rule beside its field, in the person's language."""
+    if refused.code != "apprenticeship_rules_broken":
+        return field_errors(refused, gettext)
+    errors: dict[str, str] = {}
+    for broken in refused.details["broken"]:
+        field = RULE_FIELDS.get(broken["rule"], "form")
+        rule = navigation.LABELS["rule"].get(broken["rule"], navigation.GENERIC)
+        said = gettext(rule)
+        errors[field] = f"{errors[field]} {said}" if field in errors else said
+    return errors
+
+
+class Agreements:
+    @page("GET", "/lowongan/<vacancy_id>/tawaran/<offer_id>/perjanjian", allow=HR)
+    def agreement_form(self, request, vacancy_id, offer_id, screen):
+        """The apprenticeship's written agreement (perjanjian pemagangan), as ratified by the
+        district labour office; the graduate reads it before accepting."""
+        offer = self._offer(screen, vacancy_id, offer_id)
+        typed = offer["agreement"] or {"start_date": offer["vacancy"]["start_date"]}
+        return screen.render("agreement.html", offer=offer, typed=typed, errors={},
+                             texts=AGREEMENT_TEXTS)
+
+    @page("POST", "/lowongan/<vacancy_id>/tawaran/<offer_id>/perjanjian", allow=HR)
+    def draw_up_agreement(self, request, vacancy_id, offer_id, screen):
+        try:
+            screen.apis.post("placement", f"/offers/{offer_id}/agreement",
+                             _agreement(request.form))
+        except ApiError as refused:
+            if not shown_in_form(refused):
+                raise
+            return screen.render("agreement.html", status=refused.status, typed=request.form,
+                                 offer=self._offer(screen, vacancy_id, offer_id),
+                                 errors=_agreement_errors(refused, screen.gettext),
+                                 texts=AGREEMENT_TEXTS)
+        return screen.redirect(f"/lowongan/{vacancy_id}?perjanjian=1")
+
+    def _offer(self, screen, vacancy_id: str, offer_id: str) -> dict:
+        """My employer's offer, with its vacancy (another employer's is not listed to me)."""
+        offer = next((o for o in screen.apis.get("placement", "/offers", vacancy_id=vacancy_id)
+                      if o["id"] == offer_id), None)
+        vacancy = next((v for v in screen.apis.get("placement", "/vacancies")
+                        if v["id"] == vacancy_id), None)
+        if offer is None or vacancy is None or offer["kind"] != "apprenticeship":
+            raise NotFound("no such apprenticeship offer")
+        return {**offer, "vacancy": vacancy}

@@ -7,6 +7,7 @@ SCREENS = (
     ("/program", "Programmes", ("operator", "monitoring_officer")),
     ("/sertifikasi-ulang", "Re-certification", ("operator", "monitoring_officer")),
     ("/lsp", "Assignments", ("lsp_admin",)),
+    ("/lsp/registri", "Registry", ("lsp_admin",)),
     ("/asesor", "My cases", ("asesor",)),
     ("/pleno", "Plenary", ("plenary",)),
     ("/sertifikat", "Certificates", ("certificate_officer",)),
@@ -71,6 +72,12 @@ REFUSALS = {
     "offer_exists": "This graduate already has an offer for this vacancy.",
     "vacancy_full": "All places of this vacancy are filled.",
     "offer_answered": "The offer has been answered already.",
+    "agreement_required": "An apprenticeship starts with its written agreement: the employer "
+                          "draws it up first.",
+    "not_an_apprenticeship": "Only an apprenticeship has an agreement.",
+    "asesor_exists": "An asesor with this registration number is registered already.",
+    "tuk_exists": "A TUK with this code is registered already.",
+    "scheme_not_held_by_lsp": "Your LSP's licence does not cover one of these schemes.",
 }
 GENERIC = "The service refused this request."
 
@@ -84,6 +91,25 @@ LABELS = {
     "case": {"open": "Open", "requested": "With the LSP", "decided": "Decided",
              "appealed": "Appealed", "withdrawn": "Withdrawn"},
     "action": {"revoke": "Revoke", "suspend": "Suspend", "reinstate": "Reinstate"},
+    "history": {"issue": "Issued", "revoke": "Revoked", "suspend": "Suspended",
+                "reinstate": "Reinstated"},
+    "rule": {"written_terms": "The agreement states the rights and duties of both sides and "
+                              "the programme.",
+             "duration": "The agreement ends after it starts.",
+             "at_most_one_year": "An apprenticeship lasts at most one year.",
+             "allowance": "The apprentice is paid an allowance (uang saku).",
+             "ratified": "The district labour office ratifies the agreement (by whom, when, "
+                         "under which number), not in the future.",
+             "at_most_20_percent": "Apprentices may be at most 20% of the company's "
+                                   "workforce."},
+    "agreement": {"apprentice_rights": "The apprentice's rights",
+                  "apprentice_duties": "The apprentice's duties",
+                  "company_rights": "The company's rights",
+                  "company_duties": "The company's duties",
+                  "programme": "The programme: what the apprentice learns and does"},
+    "tuk": {"sewaktu": "Temporary (sewaktu), at a training centre",
+            "tempat kerja": "At a workplace (tempat kerja)",
+            "mandiri": "The LSP's own (mandiri)"},
     "factor": {"competency": "Competency", "distance": "Distance",
                "availability": "Availability"},
     "kind": {"job": "Job", "apprenticeship": "Apprenticeship (pemagangan)"},
@@ -107,6 +133,13 @@ LABELS = {
 
 def links(caller) -> list[tuple[str, str]]:
     return [(path, label) for path, label, roles in SCREENS if caller.has(*roles)]
+
+
+def current(nav: list[tuple[str, str]], path: str) -> str | None:
+    """The menu entry this page is under: the longest that holds it (/lsp/registri, not
+    /lsp)."""
+    return max((href for href, _ in nav if path == href or path.startswith(href + "/")),
+               key=len, default=None)
 
 
 def home(caller) -> str:

@@ -67,8 +67,12 @@ class Operator:
         counts: dict[str, int] = {}
         for enrolment in enrolments:
             counts[enrolment["status"]] = counts.get(enrolment["status"], 0) + 1
+        # The waiting list by name, read (and the reads recorded) only when there is one.
+        waitlist = (apis.get("enrollment", f"/programmes/{programme_id}/waitlist")
+                    if counts.get("waitlisted") else [])
         return screen.render("programme.html", status=status, programme=programme,
-                             counts=counts, today=date.today().isoformat(), **extra)
+                             counts=counts, waitlist=waitlist, today=date.today().isoformat(),
+                             **extra)
 
     @page("GET", "/sertifikasi-ulang", allow=OFFICERS)
     def recertification(self, request, screen):

@@ -104,9 +104,10 @@ class Screen:
         return text % values if values else text
 
     def render(self, template: str, status: int = 200, **context) -> Response:
+        nav = navigation.links(self.caller) if self.caller else []
         page = self.console.templates.get_template(template).render(
-            _=self.gettext, lang=self.lang, f=self.formats, caller=self.caller,
-            nav=navigation.links(self.caller) if self.caller else [], labels=navigation.LABELS,
+            _=self.gettext, lang=self.lang, f=self.formats, caller=self.caller, nav=nav,
+            current=navigation.current(nav, self.request.path), labels=navigation.LABELS,
             refusals=navigation.REFUSALS, generic=navigation.GENERIC,
             csrf=self.session.csrf if self.session else "", path=self.request.path,
             **context)

@@ -11,9 +11,9 @@ from kompeten_shared.vocabulary import ROLES
 from werkzeug.wrappers import Response
 
 from . import i18n, navigation, sessions
-from .assessment import Asesor, LspAdmin, Plenary
+from .assessment import Asesor, LspAdmin, Plenary, Registry
 from .certificates import CertificateOfficer
-from .employer import Employer
+from .employer import Agreements, Employer
 from .monitoring import Monitoring
 from .operator import Import, Operator, Registration
 from .pages import page, safe_next
@@ -30,7 +30,8 @@ def _cookie(response: Response, screen, name: str, value: str, max_age: int | No
 
 
 class ConsoleService(StandardEndpoints, Operator, Registration, Import, Monitoring,
-                     Participant, LspAdmin, Asesor, Plenary, CertificateOfficer, Employer):
+                     Participant, LspAdmin, Registry, Asesor, Plenary, CertificateOfficer,
+                     Employer, Agreements):
     """Every screen: signing in and out and the language here, each role's in its module."""
 
     name = "console"

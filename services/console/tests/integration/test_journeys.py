@@ -375,14 +375,22 @@ def test_from_the_lsp_to_work_and_a_revocation_through_the_console(browser, worl
     assert [p["status"] for p in placed] == ["active"]
     # The LSP's officer finds the certificate and revokes it, with the reason.
     sign_in(browser, world, "officer-lsp-gni")
-    search = browser.find_element(By.ID, "nomor")
-    search.send_keys(issued["number"])
+    assert browser.current_url == console + "/sertifikat"  # the register, the latest first
+    assert browser.find_elements(By.LINK_TEXT, issued["number"])
+    check(browser, "officer-register")
+    browser.find_element(By.ID, "cari").send_keys(issued["number"][-6:])
     follow(browser, browser.find_element(By.XPATH, "//button[text()='Cari']"))
+    found = browser.find_elements(By.CSS_SELECTOR, "tbody a")
+    assert issued["number"] in [a.text for a in found]
+    follow(browser, browser.find_element(By.LINK_TEXT, issued["number"]))
     check(browser, "officer-certificate")
     browser.find_element(By.CSS_SELECTOR, "#tindakan option[value='revoke']").click()
     browser.find_element(By.ID, "alasan").send_keys("temuan pemalsuan dokumen")
     follow(browser, browser.find_element(By.XPATH, "//button[text()='Konfirmasi']"))
     assert browser.find_element(By.ID, "status").text == "Dicabut"
+    history = [li.text for li in browser.find_elements(By.CSS_SELECTOR, "ol.history li")]
+    assert history[0].startswith("Diterbitkan") and history[-1].startswith("Dicabut")
+    assert history[-1].endswith("temuan pemalsuan dokumen")
     public = requests.get(issued["verification_url"], timeout=10).json()
     assert public["status"] == "revoked" and public["status_reason"] == \
         "temuan pemalsuan dokumen"
@@ -394,14 +402,16 @@ def test_an_officer_of_another_issuer_cannot_revoke_and_a_short_reason_is_refuse
                   r.certificate.startswith("LSP-GNI"))
     url = f"{world['console']}/sertifikat/{holder.certificate}/status"
     sign_in(browser, world, "officer-lsp-gni")
-    browser.get(f"{world['console']}/sertifikat?nomor={holder.certificate}")
+    browser.get(f"{world['console']}/sertifikat/{holder.certificate}")
     csrf = browser.find_element(By.NAME, "csrf").get_attribute("value")
     short = session_of(browser, world).post(url, data={"csrf": csrf, "tindakan": "suspend",
                                                        "alasan": "x"})
     assert short.status_code == 400 and "Beberapa isian tidak valid." in short.text
     sign_in(browser, world, "officer-disnaker-bandung")  # the labour office issues others
-    browser.get(f"{world['console']}/sertifikat?nomor={holder.certificate}")
+    assert holder.certificate not in browser.page_source  # not in its register
     csrf = browser.find_element(By.NAME, "csrf").get_attribute("value")
+    browser.get(f"{world['console']}/sertifikat/{holder.certificate}")
+    assert heading(browser) == "Halaman ini bukan untuk Anda"  # nor its history
     other = session_of(browser, world).post(url, data={"csrf": csrf, "tindakan": "revoke",
                                                        "alasan": "bukan wewenang kami"})
     assert other.status_code == 403 and "Halaman ini bukan untuk Anda" in other.text
@@ -644,3 +654,147 @@ def test_a_stranger_is_sent_to_sign_in_and_a_form_without_a_session_changes_noth
     assert forged.status_code == 303 and forged.headers["Location"].startswith("/masuk")
     assert world["enrollment"].call("GET", f"/programmes/{programme['id']}/attendance-sheet",
                                     as_=OPERATOR) == before
+
+
+def test_the_lsp_admin_keeps_the_registry_a_wrong_field_shown_beside_it(browser, world):
+    assessment = scenario.Api(world["stack"].url("assessment"), world["people"])
+    sign_in(browser, world, scenario.LSP_ADMIN)
+    follow(browser, browser.find_element(By.LINK_TEXT, "Registri"))
+    assert browser.find_element(By.CSS_SELECTOR, "nav a[aria-current=page]").text == "Registri"
+    assert "GAR-OMP" in browser.find_element(By.TAG_NAME, "main").text  # its schemes
+    check(browser, "lsp-registry")
+    # A TUK in a regency that does not exist: said beside the field, the rest kept.
+    code = f"TUK-{uuid.uuid4().hex[:4].upper()}"
+    browser.find_element(By.ID, "tuk-code").send_keys(code)
+    browser.find_element(By.ID, "tuk-name").send_keys("TUK Tempat Kerja CV Maju Jahit")
+    browser.find_element(By.CSS_SELECTOR, "#tuk-kind option[value='tempat kerja']").click()
+    browser.find_element(By.ID, "tuk-region").send_keys("3299")
+    follow(browser, browser.find_element(By.XPATH, "//button[text()='Daftarkan TUK ini']"))
+    assert browser.find_element(By.ID, "region_code-error").text == "Periksa isian ini."
+    assert browser.find_element(By.ID, "tuk-code").get_attribute("value") == code
+    assert code not in {t["code"] for t in assessment.call("GET", "/tuks",
+                                                            as_=scenario.LSP_ADMIN)}
+    region = browser.find_element(By.ID, "tuk-region")
+    region.clear()
+    region.send_keys("3204")
+    follow(browser, browser.find_element(By.XPATH, "//button[text()='Daftarkan TUK ini']"))
+    assert browser.find_element(By.CSS_SELECTOR, "[role=status]").text == "Tersimpan."
+    assert code in {t["code"] for t in assessment.call("GET", "/tuks", as_=scenario.LSP_ADMIN)}
+
+    def register_asesor(number: str, name: str) -> None:
+        browser.find_element(By.ID, "registration_number").send_keys(number)
+        browser.find_element(By.ID, "name").send_keys(name)
+        browser.find_element(By.CSS_SELECTOR, "input[name=schemes][value=GAR-OMP]").click()
+        browser.execute_script("document.getElementById('valid_until').value = "
+                               f"'{date.today() + timedelta(days=700)}'")
+        follow(browser, browser.find_element(By.XPATH,
+                                             "//button[text()='Daftarkan asesor ini']"))
+
+    # Siti is registered already: refused, what was typed kept, Siti unchanged.
+    register_asesor("MET.000.004213 2023", "Siti Duplikat")
+    assert "sudah terdaftar" in browser.find_element(By.CSS_SELECTOR, "[role=alert]").text
+    assert browser.find_element(By.ID, "name").get_attribute("value") == "Siti Duplikat"
+    asesors = {a["registration_number"]: a for a in assessment.call(
+        "GET", "/asesors", as_=scenario.LSP_ADMIN)}
+    assert asesors["MET.000.004213 2023"]["name"] != "Siti Duplikat"
+    number = f"MET.000.{uuid.uuid4().int % 10**6:06d} 2026"
+    browser.get(world["console"] + "/lsp/registri")
+    register_asesor(number, "Rina Asesor Baru")
+    assert browser.find_element(By.CSS_SELECTOR, "[role=status]").text == "Tersimpan."
+    follow(browser, browser.find_element(By.XPATH,
+                                         "//button[text()='Nonaktifkan Rina Asesor Baru']"))
+    asesors = {a["registration_number"]: a for a in assessment.call(
+        "GET", "/asesors", as_=scenario.LSP_ADMIN)}
+    assert asesors[number]["active"] is False
+    assert browser.find_elements(By.XPATH, "//button[text()='Aktifkan Rina Asesor Baru']")
+
+
+def test_the_certificate_officer_sees_which_key_signs(browser, world):
+    sign_in(browser, world, "officer-lsp-gni")
+    follow(browser, browser.find_element(By.LINK_TEXT, "Kunci penandatangan"))
+    check(browser, "officer-keys")
+    statuses = [s.text for s in browser.find_elements(By.CSS_SELECTOR, ".card .status")]
+    assert statuses[0] == "Menandatangani sertifikat baru"
+    jwks = requests.get(world["stack"].url("certificate") + "/.well-known/jwks.json",
+                        timeout=10).json()["keys"]
+    assert {k["kid"] for k in jwks} == {c.text for c in browser.find_elements(
+        By.CSS_SELECTOR, "dd code")}
+
+
+def test_hr_draws_up_an_apprenticeship_agreement_and_the_graduate_accepts_with_it(browser,
+                                                                                 world):
+    hr, console = "hr-maju-jahit", world["console"]
+    placement = scenario.Api(world["stack"].url("placement"), world["people"])
+    employer = placement.call("GET", "/vacancies", as_=hr)[0]["employer_id"]
+    vacancy = placement.call("POST", "/vacancies", {
+        "employer_id": employer, "title": "Magang Penjahit Kemeja", "kind": "apprenticeship",
+        "scheme_code": "GAR-OMP", "places": 1,
+        "start_date": (date.today() + timedelta(days=14)).isoformat()}, as_=hr)
+    [candidate, *_] = placement.call("GET", f"/vacancies/{vacancy['id']}/candidates",
+                                     as_=hr)["candidates"]
+    name = candidate["name"]
+    sign_in(browser, world, hr)
+    browser.get(f"{console}/lowongan/{vacancy['id']}")
+    follow(browser, browser.find_element(
+        By.XPATH, f"//button[text()='Tawarkan pekerjaan kepada {name}']"))
+    follow(browser, browser.find_element(By.LINK_TEXT, f"Perjanjian dengan {name}"))
+    check(browser, "employer-agreement")
+    for field in ("apprentice_rights", "apprentice_duties", "company_rights",
+                  "company_duties", "programme"):
+        browser.find_element(By.ID, field).send_keys("Sesuai Permenaker 6/2020: " + field)
+    end = date.today() + timedelta(days=14 + 180)
+    browser.execute_script(f"document.getElementById('end_date').value = '{end}';"
+                           f"document.getElementById('ratified_on').value = '{date.today()}'")
+    browser.find_element(By.ID, "monthly_allowance").send_keys("1.500.000")
+    browser.find_element(By.ID, "ratified_by").send_keys("Disnaker Kabupaten Bandung")
+    follow(browser, browser.find_element(By.XPATH, "//button[text()='Simpan perjanjian']"))
+    # Not ratified yet (no number): beside that field, everything typed kept, nothing stored.
+    assert browser.find_element(By.ID, "ratification_number-error").text.startswith(
+        "Dinas tenaga kerja kabupaten/kota mengesahkan")
+    assert browser.find_element(By.ID, "ratified_by").get_attribute("value") == \
+        "Disnaker Kabupaten Bandung"
+    [offer] = placement.call("GET", "/offers", params={"vacancy_id": vacancy["id"]}, as_=hr)
+    assert offer["agreement"] is None
+    browser.find_element(By.ID, "ratification_number").send_keys("560/77/Disnaker/2026")
+    follow(browser, browser.find_element(By.XPATH, "//button[text()='Simpan perjanjian']"))
+    assert browser.find_element(By.CSS_SELECTOR, "[role=status]").text == \
+        "Perjanjian tersimpan; lulusan membacanya bersama tawaran."
+    # The graduate reads the agreement with the offer and accepts: an apprenticeship starts.
+    account = scenario.participant_account(candidate["participant_id"])
+    world["people"].open_accounts([{"username": account, "name": name,
+                                    "roles": ["participant"],
+                                    "participant_id": candidate["participant_id"]}])
+    sign_in(browser, world, account)
+    card = browser.find_element(
+        By.XPATH, "//div[@class='card'][.//strong[text()='Magang Penjahit Kemeja']]")
+    card.find_element(By.TAG_NAME, "summary").click()
+    assert "560/77/Disnaker/2026" in card.text and "1.500.000" in card.text
+    check(browser, "participant-agreement")
+    follow(browser, card.find_element(By.XPATH, ".//button[text()='Terima']"))
+    placed = placement.call("GET", "/placements", params={
+        "participant_id": candidate["participant_id"], "status": "active"}, as_=OPERATOR)
+    assert [p["agreement"]["ratification_number"] for p in placed
+            if p["kind"] == "apprenticeship"] == ["560/77/Disnaker/2026"]
+
+
+def test_the_operator_calls_the_waiting_list_by_name(browser, world):
+    today, enrollment = date.today(), world["enrollment"]
+    small = enrollment.call("POST", "/programmes", {
+        "title": "Pelatihan Bordir Komputer", "organiser": "Disnaker Kab. Bandung",
+        "scheme_code": "GAR-OMP", "venue": "Balai Desa Sukamaju", "region_code": "3204",
+        "start_date": (today + timedelta(days=7)).isoformat(),
+        "end_date": (today + timedelta(days=20)).isoformat(), "capacity": 1}, as_=OPERATOR)
+    for serial, name in ((94, "Rina Marlina"), (95, "Sri Wahyuni")):  # one seat, two people
+        person = enrollment.call("POST", "/participants", {
+            "nik": f"320401570895{serial:04d}", "name": name, "sex": "F",
+            "birth_date": "1995-08-17", "consents": [{
+                "purpose": "certification", "granted": True, "source": "formulir",
+                "wording": "Saya setuju data saya dipakai untuk sertifikasi."}]}, as_=OPERATOR)
+        enrollment.call("POST", f"/programmes/{small['id']}/enrolments",
+                        {"participant_id": person["participant_id"]}, as_=OPERATOR)
+    sign_in(browser, world, OPERATOR)
+    browser.get(f"{world['console']}/program/{small['id']}")
+    check(browser, "operator-waitlist")
+    waiting = [li.text for li in browser.find_elements(By.CSS_SELECTOR, "ol.card li")]
+    assert len(waiting) == 1 and waiting[0].startswith("Sri Wahyuni")
+    assert "*" in waiting[0] and "5708950095" not in waiting[0]  # the NIK masked
