@@ -19,7 +19,7 @@ from nameko.extensions import DependencyProvider
 from nameko.timer import timer
 from werkzeug.wrappers import Response
 
-from . import handlers, page, printing, repository, signing, status_list
+from . import ceremony, handlers, page, printing, repository, signing, status_list
 from .keystore import KeyStore
 from .repository import Repository
 from .schemas import StatusChangeRequest
@@ -44,11 +44,23 @@ class SigningKeys(DependencyProvider):
         return self.store
 
 
+class Ceremonies(DependencyProvider):
+    """Each issuer's printed look (ceremony.py) from ISSUERS_DIR, read once at start: a wrong
+    file stops the service, naming it."""
+
+    def setup(self):
+        self.looks = ceremony.load(self.container.config.get("ISSUERS_DIR"))
+
+    def get_dependency(self, worker_ctx):
+        return self.looks
+
+
 class CertificateService(StandardEndpoints, Relay):
     name = "certificate"
 
     uow = UnitsOfWork(prepare=repository.prepare, repo=Repository)
     keys = SigningKeys()
+    ceremonies = Ceremonies()
     publish = EventPublisher()
     config = Config()
 
@@ -96,7 +108,8 @@ class CertificateService(StandardEndpoints, Relay):
         """The printable certificate, with the holder's full name: for the holder, or the
         issuer's officer to print for them; not to publish."""
         cert = handlers.certificate_for(self.uow, caller, number)
-        return Response(printing.render(cert, self._verification_url(cert.number)),
+        looks = self.ceremonies.get(cert.issuer["code"], ceremony.PLAIN)
+        return Response(printing.render(cert, self._verification_url(cert.number), looks),
                         mimetype="application/pdf", headers={
                             "Content-Disposition": f'inline; filename="{cert.number}.pdf"'})
 

@@ -1,9 +1,16 @@
 """The printable certificate, read back: it renders, says what it must in both languages, and its
 QR code decodes to the verification page."""
 
+import json
 from datetime import date
+from pathlib import Path
 
-from kompeten_certificate import certificate, printing
+import pypdfium2
+import pypdfium2.raw as pdfium_c
+import pytest
+from kompeten_certificate import ceremony, certificate, printing
+
+ISSUERS = Path(__file__).parents[4] / "deploy" / "issuers"  # the demo's ceremony profiles
 
 DECISION = {
     "case_id": "c-1", "participant_id": "p-1", "scheme_code": "GAR-OMP",
@@ -45,3 +52,36 @@ def test_a_training_certificate_prints_as_one_that_does_not_expire(read_pdf):
     _, text, codes = read_pdf(printing.render(cert, URL))
     assert "SERTIFIKAT PELATIHAN" in text and "does not expire" in text
     assert "Disnaker Bandung" in text and codes == [URL]
+
+
+def _images(pdf: bytes) -> int:
+    page = pypdfium2.PdfDocument(pdf)[0]
+    return len(list(page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_IMAGE])))
+
+
+def test_an_issuer_prints_with_its_logo_signatory_and_frame(read_pdf):
+    cert = certificate.from_decision(DECISION, 7, date(2026, 11, 24), 3)
+    looks = ceremony.load(ISSUERS)["LSP-GNI"]
+    framed = printing.render(cert, URL, looks)
+    pages, text, codes = read_pdf(framed)
+    assert pages == 1 and codes == [URL]
+    for expected in ("Dra. Hj. Ratna Sari Dewi, M.M.", "Ketua LSP Garmen Nusantara Indonesia",
+                     "Chair, LSP Garmen Nusantara Indonesia", "Bandung, 24 November 2026",
+                     "Siti Rahmawati", "C.14GAR02.015.1"):
+        assert expected in text
+    plain = printing.render(cert, URL)
+    assert _images(framed) == 1 and _images(plain) == 0  # the logo
+    assert "Ratna" not in read_pdf(plain)[1]
+
+
+@pytest.mark.parametrize("profile, problem", [
+    ({"signatory": "Ratna", "position": "Ketua", "stamp": "x"}, "unknown fields stamp"),
+    ({"signatory": "Ratna"}, "needs their position"),
+    ({"colour": "blue-ish"}, "is not #rrggbb"),
+    ({"logo": "missing.png"}, "is not a PNG or JPEG file"),
+])
+def test_a_wrong_ceremony_profile_is_refused_naming_the_file(tmp_path, profile, problem):
+    (tmp_path / "LSP-X.json").write_text(json.dumps(profile))
+    with pytest.raises(ceremony.BadCeremony, match=problem) as refused:
+        ceremony.load(tmp_path)
+    assert "LSP-X.json" in str(refused.value)

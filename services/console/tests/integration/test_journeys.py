@@ -784,7 +784,7 @@ def test_the_operator_calls_the_waiting_list_by_name(browser, world):
         "scheme_code": "GAR-OMP", "venue": "Balai Desa Sukamaju", "region_code": "3204",
         "start_date": (today + timedelta(days=7)).isoformat(),
         "end_date": (today + timedelta(days=20)).isoformat(), "capacity": 1}, as_=OPERATOR)
-    for serial, name in ((94, "Rina Marlina"), (95, "Sri Wahyuni")):  # one seat, two people
+    for serial, name in ((96, "Rina Marlina"), (97, "Sri Wahyuni")):  # one seat, two people
         person = enrollment.call("POST", "/participants", {
             "nik": f"320401570895{serial:04d}", "name": name, "sex": "F",
             "birth_date": "1995-08-17", "consents": [{
@@ -797,4 +797,4 @@ def test_the_operator_calls_the_waiting_list_by_name(browser, world):
     check(browser, "operator-waitlist")
     waiting = [li.text for li in browser.find_elements(By.CSS_SELECTOR, "ol.card li")]
     assert len(waiting) == 1 and waiting[0].startswith("Sri Wahyuni")
-    assert "*" in waiting[0] and "5708950095" not in waiting[0]  # the NIK masked
+    assert "*" in waiting[0] and "5708950097" not in waiting[0]  # the NIK masked
