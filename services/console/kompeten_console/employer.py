@@ -22,6 +22,7 @@ def _vacancy_page(screen, vacancy_id: str, status: int = 200, **extra):
                                                        vacancy_id=vacancy_id)}
     return screen.render("vacancy.html", status=status, vacancy=vacancy,
                          candidates=ranking["candidates"], weights=ranking["weights"],
+                         total=ranking["total"],
                          offers=offers, **extra)
 
 

@@ -81,9 +81,10 @@ def open_vacancy(uow: UnitOfWork, caller: Caller, body: dict) -> dict:
 
 
 def candidates(uow: UnitOfWork, caller: Caller, vacancy_id: str, path: str, today: date,
-               now: datetime) -> list[dict]:
+               now: datetime, limit: int = 50) -> tuple[list[dict], int]:
     """Graduates with a valid certification of the vacancy's scheme who agreed to share their
-    data, best first; each profile seen is recorded for its owner."""
+    data, the best `limit` first, and how many there are: HR sees (and each owner finds
+    recorded) only the profiles it is shown."""
     vacancy = uow.repo.vacancy(vacancy_id)
     access.for_employer(caller, vacancy["employer_id"])
     found = []
@@ -92,9 +93,9 @@ def candidates(uow: UnitOfWork, caller: Caller, vacancy_id: str, path: str, toda
             found.append(graduate.candidate_for(vacancy, today))
         except DomainError:
             continue  # an expired certificate: not a candidate
-    ranked = matching.rank(found)
+    ranked = matching.rank(found)[:limit]
     uow.repo.record_access(caller, [c["participant_id"] for c in ranked], "matching", path, now)
-    return ranked
+    return ranked, len(found)
 
 
 def access_log(uow: UnitOfWork, caller: Caller, participant_id: str | None) -> list[dict]:

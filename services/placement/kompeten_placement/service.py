@@ -14,6 +14,7 @@ from kompeten_chassis.endpoints import StandardEndpoints
 from kompeten_chassis.publishing import EventPublisher
 from kompeten_chassis.unit_of_work import Relay, UnitsOfWork
 from kompeten_chassis.web import api, query
+from kompeten_shared.errors import InvalidInput
 from nameko.dependency_providers import Config
 from nameko.timer import timer
 
@@ -31,6 +32,7 @@ from .schemas import (
 )
 
 FOLLOW_UP_CHECK_SECONDS = 3600
+MAX_CANDIDATES = 200  # a page a person reads; each profile shown is recorded
 OFFICE = ("operator", "monitoring_officer")  # the labour office
 HR = ("employer_hr",)
 
@@ -86,10 +88,16 @@ class PlacementService(StandardEndpoints, Relay):
     @api("GET", "/vacancies/<vacancy_id>/candidates", allow=("operator",) + HR)
     def candidates(self, request, vacancy_id, caller):
         """Graduates with a valid certification of the vacancy's scheme who agreed to share
-        their data, best first, each score with its factors and weights."""
-        ranked = handlers.candidates(self.uow, caller, vacancy_id, request.path, date.today(),
-                                     _now())
-        return {"vacancy_id": vacancy_id, "weights": matching.WEIGHTS, "candidates": ranked}
+        their data, the best first (?limit=, 50 unless said, at most 200), each score with its
+        factors and weights; `total` says how many there are."""
+        limit = request.args.get("limit", "50")
+        if not limit.isdigit() or not 1 <= int(limit) <= MAX_CANDIDATES:
+            raise InvalidInput(f"limit must be 1 to {MAX_CANDIDATES}", code="invalid_parameter",
+                               details={"limit": [f"1 to {MAX_CANDIDATES}"]})
+        ranked, total = handlers.candidates(self.uow, caller, vacancy_id, request.path,
+                                            date.today(), _now(), int(limit))
+        return {"vacancy_id": vacancy_id, "weights": matching.WEIGHTS, "candidates": ranked,
+                "total": total}
 
     @api("GET", "/access-log", allow=OFFICE + ("participant",))
     def access_log(self, request, caller):

@@ -197,6 +197,16 @@ def test_candidates_are_ranked_with_every_factor_explained(service, bus, api):
     assert why["competency"]["why"].startswith("1 of 2 required units certified")
     assert found["candidates"][2]["factors"][1]["why"].endswith(
         "same province as the vacancy (3204)")
+    # A page of the best: only the profiles shown are recorded as seen.
+    best = api("GET", f"/vacancies/{vacancy['id']}/candidates?limit=2")
+    assert [c["participant_id"] for c in best["candidates"]] == [near, offered]
+    assert best["total"] == 4
+    seen = api("GET", f"/access-log?participant_id={partial}")
+    assert len(seen) == 1  # the first, full list only
+    for wrong in ("0", "201", "many"):
+        error = api("GET", f"/vacancies/{vacancy['id']}/candidates?limit={wrong}",
+                    expect=400)["error"]
+        assert error["code"] == "invalid_parameter"
 
 
 AGREEMENT = {"apprentice_rights": "uang saku, jaminan sosial, sertifikat pemagangan",
