@@ -8,7 +8,8 @@ PACKAGES := -e shared -e shared/chassis -e services/enrollment -e services/asses
 	-e plugins/lsp-reference -e plugins/partner-garment -e plugins/webhook-bridge \
 	-e services/placement -e services/console -e '.[dev]'
 
-.PHONY: demo test unit servers browser catalogue lint clean bench bench-import bench-certificates
+.PHONY: demo test unit servers browser catalogue lint clean bench bench-import bench-certificates \
+	bench-console
 
 $(BIN)/.installed: pyproject.toml shared/pyproject.toml shared/chassis/pyproject.toml services/*/pyproject.toml plugins/*/pyproject.toml deploy/constraints.txt
 	$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "Kompeten needs Python 3.11"'
@@ -62,3 +63,6 @@ bench-import: $(BIN)/.installed
 
 bench-certificates: $(BIN)/.installed
 	$(BIN)/python -m kompeten_deploy.bench_certificates
+
+bench-console: $(BIN)/.installed
+	$(BIN)/python -m kompeten_deploy.bench_console

@@ -15,8 +15,7 @@ HR = ("employer_hr",)
 
 def _vacancy_page(screen, vacancy_id: str, status: int = 200, **extra):
     apis = screen.apis
-    vacancy = next((v for v in apis.get("placement", "/vacancies") if v["id"] == vacancy_id),
-                   None)
+    vacancy = apis.get("placement", f"/vacancies/{vacancy_id}")
     ranking = apis.get("placement", f"/vacancies/{vacancy_id}/candidates")
     offers = {o["participant_id"]: o for o in apis.get("placement", "/offers",
                                                        vacancy_id=vacancy_id)}
@@ -164,8 +163,6 @@ class Agreements:
         """My employer's offer, with its vacancy (another employer's is not listed to me)."""
         offer = next((o for o in screen.apis.get("placement", "/offers", vacancy_id=vacancy_id)
                       if o["id"] == offer_id), None)
-        vacancy = next((v for v in screen.apis.get("placement", "/vacancies")
-                        if v["id"] == vacancy_id), None)
-        if offer is None or vacancy is None or offer["kind"] != "apprenticeship":
+        if offer is None or offer["kind"] != "apprenticeship":
             raise NotFound("no such apprenticeship offer")
-        return {**offer, "vacancy": vacancy}
+        return {**offer, "vacancy": screen.apis.get("placement", f"/vacancies/{vacancy_id}")}

@@ -8,6 +8,7 @@ from .pages import page, shown_in_form
 
 MONITOR = ("monitoring_officer",)
 STATUSES = ("employed", "self_employed", "apprenticing", "still_looking")
+MAX_DUE = 200  # people to call in one sitting; the rest show the next time
 
 
 class Monitoring:
@@ -19,18 +20,13 @@ class Monitoring:
 
     def _follow_ups(self, screen, status: int = 200, **extra):
         apis, today = screen.apis, date.today().isoformat()
-        due = [c for c in apis.get("placement", "/check-ins")
-               if c["status"] is None and c["due_on"] <= today]
-        people = {}
-        for check_in in due:
-            pid = check_in["participant_id"]
-            if pid not in people:
-                try:
-                    people[pid] = apis.get("enrollment", f"/participants/{pid}",
-                                           purpose="follow_up")
-                except ApiError as refused:  # registered by another agency
-                    if refused.status != 403:
-                        raise
+        due = sorted((c for c in apis.get("placement", "/check-ins")
+                      if c["status"] is None and c["due_on"] <= today),
+                     key=lambda c: c["due_on"])[:MAX_DUE]
+        # One read for everyone due (another agency's graduates are left out), recorded.
+        wanted = list(dict.fromkeys(c["participant_id"] for c in due))
+        people = {p["participant_id"]: p for p in apis.get(
+            "enrollment", "/participants", id=wanted, purpose="follow_up")} if wanted else {}
         report = apis.get("placement", "/reports/follow-up")
         titles = {p["id"]: p["title"] for p in apis.get("enrollment", "/programmes")}
         absorption = apis.get("placement", "/reports/absorption")["employers"]

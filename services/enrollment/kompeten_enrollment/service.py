@@ -104,6 +104,14 @@ class EnrollmentService(StandardEndpoints, Relay):
             _now())
         return 201, views.participant(participant)
 
+    @api("GET", "/participants", allow=OFFICERS)
+    def get_participants(self, request, caller):
+        """Several participants at once (?id=...&id=..., at most 200), NIK masked: those the
+        officer's agency registered (?purpose=, default administration; each read recorded)."""
+        return [views.participant(p) for p in handlers.read_participants(
+            self.uow, caller, request.args.getlist("id"),
+            privacy.purpose_of(request, "administration"), request.path, _now())]
+
     @api("GET", "/participants/<participant_id>", allow=OFFICERS + ("participant",))
     def get_participant(self, request, participant_id, caller):
         """A participant, NIK masked: for the agency that registered them, or themself

@@ -85,6 +85,13 @@ class PlacementService(StandardEndpoints, Relay):
             filters["employer_id"] = caller.employer
         return [views.document(v) for v in self.uow.repo.vacancies(**filters)]
 
+    @api("GET", "/vacancies/<vacancy_id>", allow=OFFICE + HR + ("participant",))
+    def get_vacancy(self, request, vacancy_id, caller):
+        """One job or apprenticeship (HR: its own employer's)."""
+        vacancy = self.uow.repo.vacancy(vacancy_id)
+        access.for_employer(caller, vacancy["employer_id"])
+        return views.document(vacancy)
+
     @api("GET", "/vacancies/<vacancy_id>/candidates", allow=("operator",) + HR)
     def candidates(self, request, vacancy_id, caller):
         """Graduates with a valid certification of the vacancy's scheme who agreed to share

@@ -248,3 +248,21 @@ def test_a_person_sees_their_own_programmes_and_another_agency_does_not(api, per
                expect=403)["error"]["code"] == "forbidden"
     kaltim = person("operator", agency="DISNAKERTRANS-64")
     assert api("GET", f"/participants/{siti}/enrolments", as_=kaltim, expect=403)
+
+
+def test_an_officer_reads_many_participants_at_once_only_their_agencys(api, person):
+    first = api("POST", "/participants", person_record(), expect=201)["participant_id"]
+    second = api("POST", "/participants", person_record(nik="3204015708950002"),
+                 expect=201)["participant_id"]
+    kaltim = person("operator", agency="DISNAKERTRANS-64")
+    theirs = api("POST", "/participants", person_record(nik="6471015708950003"), expect=201,
+                 as_=kaltim)["participant_id"]
+    found = api("GET", f"/participants?id={first}&id={second}&id={theirs}&id={first}"
+                       "&purpose=follow_up")
+    assert sorted(p["participant_id"] for p in found) == sorted([first, second])
+    log = api("GET", f"/participants/{second}/access-log")
+    assert [(e["purpose"], e["route"]) for e in log] == [("follow_up", "/participants")]
+    assert api("GET", f"/participants/{theirs}/access-log", as_=kaltim) == []
+    assert api("GET", "/participants", expect=400)["error"]["code"] == "invalid_parameter"
+    api("GET", f"/participants?id={first}", as_=person("participant", participant_id=first),
+        expect=403)

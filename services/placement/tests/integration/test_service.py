@@ -265,6 +265,9 @@ def test_hr_draws_up_the_agreement_and_the_graduate_accepts_with_it(service, bus
                 expect=201)
     assert (offer["title"], offer["employer_name"]) == ("Operator Jahit", EMPLOYER["name"])
     drawn_up = f"/offers/{offer['id']}/agreement"
+    assert api("GET", f"/vacancies/{vacancy['id']}")["title"] == "Operator Jahit"
+    call("GET", f"/vacancies/{vacancy['id']}", expect=403,
+         as_=person("employer_hr", employer="another-employer"))
     error = api("POST", drawn_up, {**AGREEMENT, **dates, "ratified_by": None},
                 expect=422)["error"]
     assert [b["rule"] for b in error["details"]["broken"]] == ["ratified"]
