@@ -60,8 +60,9 @@ def grow(client: MongoClient, stack: Stack, participants: int) -> None:
             cases.append({**deepcopy(case), "_id": str(uuid.uuid4()), "participant_id": pid,
                           "programme_id": programme_id, "asesi_name": f"Peserta {number}",
                           "asesor": asesors[n % ASESORS]})
-            certificates.append({**deepcopy(certificate), "_id": f"LSP-GNI.BENCH.{number}",
-                                 "participant_id": pid})
+            cert_number = f"LSP-GNI.GAR-OMP.2026.9{number}"
+            certificates.append({**deepcopy(certificate), "_id": cert_number,
+                                 "number": cert_number, "participant_id": pid})
             shared.append({**deepcopy(sharing), "_id": pid,
                            "profile": {**sharing["profile"], "name": f"Peserta {number}"}})
         enrollment.participants.insert_many(people)

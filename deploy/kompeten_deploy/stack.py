@@ -48,7 +48,8 @@ class Stack:
         env = {**os.environ, **self.servers.environ(), "AMQP_URI": self.amqp_uri,
                "CERTIFICATE_PUBLIC_URL": self.url("certificate"), "PYTHONUNBUFFERED": "1",
                "CERTIFICATE_KEYS_DIR": str(self.keys_dir),
-               "CERTIFICATE_ISSUERS_DIR": str(ROOT / "deploy" / "issuers")}
+               "CERTIFICATE_ISSUERS_DIR": str(ROOT / "deploy" / "issuers"),
+               "CONSOLE_ACCOUNTS_SECRET": identity.dev_credentials()[1]["kompeten-accounts"]}
         for name in (*SERVICES, CONSOLE):
             env[f"{name.upper()}_DATABASE"] = self.database(name)
             env[f"{name.upper()}_HTTP"] = f"127.0.0.1:{self.ports[name]}"

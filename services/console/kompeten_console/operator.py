@@ -72,7 +72,7 @@ class Operator:
                     if counts.get("waitlisted") else [])
         return screen.render("programme.html", status=status, programme=programme,
                              counts=counts, waitlist=waitlist, today=date.today().isoformat(),
-                             **extra)
+                             accounts=screen.console.accounts.enabled, **extra)
 
     @page("GET", "/sertifikasi-ulang", allow=OFFICERS)
     def recertification(self, request, screen):
@@ -85,7 +85,7 @@ class Operator:
     def programme(self, request, programme_id, screen):
         """A programme: its seats, its waitlist, what is left to do."""
         return self._programme_page(screen, programme_id,
-                                    registered=request.args.get("terdaftar") == "1")
+                                    registered=request.args.get("terdaftar"))
 
     @page("GET", "/program/<programme_id>/kehadiran", allow=OPERATOR)
     def attendance(self, request, programme_id, screen):
@@ -173,9 +173,20 @@ class Registration:
                                  errors=field_errors(refused, screen.gettext),
                                  programme_id=programme_id, employment=EMPLOYMENT,
                                  wording=CONSENT_WORDING)
-        if programme_id:
-            return screen.redirect(f"/program/{programme_id}?terdaftar=1")
+        if programme_id:  # the id is opaque: no personal data in the URL
+            return screen.redirect(
+                f"/program/{programme_id}?terdaftar={registered['participant_id']}")
         return screen.redirect("/program")
+
+    @page("POST", "/peserta/<participant_id>/undangan", allow=OPERATOR)
+    def invite(self, request, participant_id, screen):
+        """A sign-in slip for a person the agency registered: a username and a temporary
+        password they change at their first sign-in, to see their certificates, offers and
+        consents. Shown once, to print or read out; asked again, a new password."""
+        person = screen.apis.get("enrollment", f"/participants/{participant_id}")
+        slip = screen.console.accounts.invite(person["participant_id"], person["name"])
+        return screen.render("slip.html", person=person, slip=slip,
+                             address=screen.console.public_url)
 
 
 class Import:

@@ -25,6 +25,7 @@ from werkzeug.utils import redirect as werkzeug_redirect
 from werkzeug.wrappers import Response
 
 from . import i18n, navigation, sessions
+from .accounts import Accounts, AccountsUnavailable
 from .apis import SERVICES, ApiError, Apis
 from .sessions import Session, Sessions
 from .signin import SignIn, expired
@@ -55,6 +56,8 @@ class Console(SharedExtension):
         self.verifier = TokenVerifier.from_config(config, "console")
         self.urls = {name: config[f"{name.upper()}_URL"].rstrip("/") for name in SERVICES}
         self.http = requests.Session()
+        self.accounts = Accounts(config["OIDC_ISSUER"], config["ACCOUNTS_CLIENT_ID"],
+                                 config.get("ACCOUNTS_CLIENT_SECRET") or "", self.http)
         self.templates = Environment(loader=PackageLoader("kompeten_console"),
                                      autoescape=select_autoescape())
 
@@ -224,6 +227,12 @@ class Page(HttpRequestHandler):
             return screen.render("error.html", status=getattr(exc, "status", 422),
                                  title=screen.gettext("Refused"),
                                  message=navigation.explain(code, screen.gettext))
+        if isinstance(exc, AccountsUnavailable):
+            log.warning("accounts: %s", exc)
+            return screen.render("error.html", status=503, title=screen.gettext(
+                "The sign-in account could not be opened"), message=screen.gettext(
+                "The identity provider did not answer as expected. Try again in a moment; if "
+                "it happens again, tell your administrator."))
         log.error("unhandled error in %s %s", self.method, self.url, exc_info=exc)
         return screen.render("error.html", status=500, title=screen.gettext(
             "Something went wrong"), message=screen.gettext(

@@ -13,7 +13,7 @@ from datetime import date, timedelta
 import pytest
 import requests
 from kompeten_deploy import scenario
-from kompeten_deploy.identity import People, dev_credentials
+from kompeten_deploy.identity import PORT, REALM, People, admin_session, dev_credentials
 from kompeten_deploy.local import ROOT, STATE
 from kompeten_deploy.servers import isolated_vhost
 from kompeten_deploy.stack import CONSOLE, SERVICES, Stack
@@ -75,16 +75,18 @@ def world(servers, mongo, tmp_path_factory):
         mongo.drop_database(stack.database(name))
 
 
-def sign_in(browser, world, username: str) -> None:
+def sign_in(browser, world, username: str, password: str | None = None,
+            arrive: bool = True) -> None:
     """Through the identity provider's own login page, as a person does."""
     # Every cookie, the provider's (path /realms/...) too: a new person at the same phone.
     browser.execute_cdp_cmd("Network.clearBrowserCookies", {})
     browser.get(world["console"] + "/masuk")
     wait = WebDriverWait(browser, 20)
     wait.until(seen.presence_of_element_located((By.ID, "username"))).send_keys(username)
-    browser.find_element(By.ID, "password").send_keys(dev_credentials()[0])
+    browser.find_element(By.ID, "password").send_keys(password or dev_credentials()[0])
     browser.find_element(By.ID, "kc-login").click()
-    wait.until(lambda b: b.current_url.startswith(world["console"]))
+    if arrive:
+        wait.until(lambda b: b.current_url.startswith(world["console"]))
 
 
 def check(browser, name: str) -> None:
@@ -798,3 +800,52 @@ def test_the_operator_calls_the_waiting_list_by_name(browser, world):
     waiting = [li.text for li in browser.find_elements(By.CSS_SELECTOR, "ol.card li")]
     assert len(waiting) == 1 and waiting[0].startswith("Sri Wahyuni")
     assert "*" in waiting[0] and "5708950097" not in waiting[0]  # the NIK masked
+
+
+def test_the_operator_hands_a_sign_in_slip_and_the_person_chooses_a_password(browser, world):
+    console, enrollment = world["console"], world["enrollment"]
+    yanti = enrollment.call("POST", "/participants", {
+        "nik": "3204015708950098", "name": "Yanti Kusuma", "sex": "F",
+        "birth_date": "1995-08-17", "consents": [{
+            "purpose": "certification", "granted": True, "source": "formulir",
+            "wording": "Saya setuju data saya dipakai untuk sertifikasi."}]},
+        as_=OPERATOR)["participant_id"]
+    slip_button = "//button[text()='Slip masuk untuk peserta ini']"
+    # Another agency's operator cannot open an account for her: nothing is created.
+    sign_in(browser, world, "operator-kaltim")
+    browser.get(f"{console}/program/{world['running']['id']}?terdaftar={yanti}")
+    assert heading(browser) == "Halaman ini bukan untuk Anda"
+    csrf = browser.find_element(By.NAME, "csrf").get_attribute("value")
+    forged = session_of(browser, world).post(f"{console}/peserta/{yanti}/undangan",
+                                             data={"csrf": csrf})
+    assert forged.status_code == 403
+    users = f"http://127.0.0.1:{PORT}/admin/realms/{REALM}/users"
+    assert admin_session().get(users, params={"q": f"participant_id:{yanti}"},
+                               timeout=30).json() == []
+    # Her own agency's operator prints her slip.
+    sign_in(browser, world, OPERATOR)
+    browser.get(f"{console}/program/{world['running']['id']}?terdaftar={yanti}")
+    follow(browser, browser.find_element(By.XPATH, slip_button))
+    check(browser, "operator-slip")
+    username = browser.find_element(By.ID, "username").text
+    temporary = browser.find_element(By.ID, "password").text
+    assert "Yanti Kusuma" in browser.page_source and "3204015708950098" not in \
+        browser.page_source
+    # At her first sign-in she chooses her own password, then lands on her page.
+    sign_in(browser, world, username, temporary, arrive=False)
+    wait = WebDriverWait(browser, 20)
+    chosen = "jahit-rapi-2026"
+    wait.until(seen.presence_of_element_located((By.ID, "password-new"))).send_keys(chosen)
+    browser.find_element(By.ID, "password-confirm").send_keys(chosen)
+    browser.find_element(By.CSS_SELECTOR, "[type=submit]").click()
+    wait.until(lambda b: b.current_url.startswith(console))
+    assert browser.current_url == console + "/saya"
+    assert "Yanti Kusuma" in browser.page_source
+    # A lost slip: a new temporary password; the account stays hers.
+    sign_in(browser, world, OPERATOR)
+    browser.get(f"{console}/program/{world['running']['id']}?terdaftar={yanti}")
+    follow(browser, browser.find_element(By.XPATH, slip_button))
+    assert browser.find_element(By.ID, "username").text == username
+    assert browser.find_element(By.ID, "password").text != temporary
+    assert "kata sandi sementara yang baru" in browser.find_element(
+        By.CSS_SELECTOR, "[role=status]").text
