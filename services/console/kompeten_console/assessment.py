@@ -10,13 +10,14 @@ from .apis import ApiError
 from .pages import field_errors, page, shown_in_form
 
 METHODS = ("demonstration", "observation", "interview", "portfolio", "written")
+VATM = ("valid", "authentic", "current", "sufficient")
 
 
 def _case_page(screen, template: str, case_id: str, status: int = 200, **extra):
     case = screen.apis.get("assessment", f"/cases/{case_id}")
     claimed = {a["code"]: a["competent"] for a in case["self_assessment"] or []}
     return screen.render(template, status=status, case=case, results=RESULTS,
-                         methods=METHODS, claimed=claimed, **extra)
+                         methods=METHODS, vatm=VATM, claimed=claimed, **extra)
 
 
 class Asesor:
@@ -31,7 +32,8 @@ class Asesor:
     def asesor_case(self, request, case_id, screen):
         """A case: the asesi's APL-02, the evidence, a K/BK and a method per unit."""
         return _case_page(screen, "asesor_case.html", case_id,
-                          saved=request.args.get("tersimpan"))
+                          saved=request.args.get("tersimpan"),
+                          reviewed=request.args.get("vatm") == "1")
 
     @page("POST", "/asesor/kasus/<case_id>/hasil", allow=("asesor",))
     def record_results(self, request, case_id, screen):
@@ -50,6 +52,24 @@ class Asesor:
             return _case_page(screen, "asesor_case.html", case_id, status=refused.status,
                               error=screen.refusal(refused), typed=typed)
         return screen.redirect(f"/asesor/kasus/{case_id}?tersimpan=1")
+
+
+    @page("POST", "/asesor/kasus/<case_id>/vatm/<unit_code>", allow=("asesor",))
+    def review_evidence(self, request, case_id, unit_code, screen):
+        """The portfolio's documents for a unit judged valid, authentic (asli), current
+        (terkini) and sufficient (memadai): evidence that meets all four is confirmed by
+        interview; otherwise the unit needs a demonstration or an observation."""
+        form = request.form
+        try:
+            screen.apis.post("assessment", f"/cases/{case_id}/units/{unit_code}/review", {
+                "evidence_ids": form.getlist("bukti"),
+                **{rule: form.get(rule) == "1" for rule in VATM}})
+        except ApiError as refused:
+            if not shown_in_form(refused):
+                raise
+            return _case_page(screen, "asesor_case.html", case_id, status=refused.status,
+                              error=screen.refusal(refused))
+        return screen.redirect(f"/asesor/kasus/{case_id}?vatm=1")
 
 
 class Plenary:

@@ -72,6 +72,7 @@ REFUSALS = {
     "offer_exists": "This graduate already has an offer for this vacancy.",
     "vacancy_full": "All places of this vacancy are filled.",
     "offer_answered": "The offer has been answered already.",
+    "unknown_evidence": "A document is not in this case's portfolio.",
     "agreement_required": "An apprenticeship starts with its written agreement: the employer "
                           "draws it up first.",
     "not_an_apprenticeship": "Only an apprenticeship has an agreement.",
@@ -107,6 +108,10 @@ LABELS = {
                   "company_rights": "The company's rights",
                   "company_duties": "The company's duties",
                   "programme": "The programme: what the apprentice learns and does"},
+    "vatm": {"valid": "Valid: they show this unit's competency",
+             "authentic": "Authentic (asli): the asesi's own work",
+             "current": "Current (terkini): recent enough",
+             "sufficient": "Sufficient (memadai): enough to judge the whole unit"},
     "tuk": {"sewaktu": "Temporary (sewaktu), at a training centre",
             "tempat kerja": "At a workplace (tempat kerja)",
             "mandiri": "The LSP's own (mandiri)"},

@@ -1,9 +1,13 @@
-"""The participant's own page: their certificates (PDF, verification page), their offers
-(accept, decline) and their consents (give, withdraw)."""
+"""The participant's own page: their programmes and assessments, their certificates (PDF,
+verification page, credential), their offers (accept, decline), their follow-up check-ins
+and their consents (give, withdraw)."""
+
+from datetime import date
 
 from kompeten_shared.vocabulary import CONSENT_PURPOSES
 
 from . import navigation
+from .monitoring import STATUSES
 from .pages import page
 
 PARTICIPANT = ("participant",)
@@ -29,7 +33,10 @@ class Participant:
             offers=[o for o in screen.apis.get("placement", "/offers")
                     if o["status"] == "made"],
             placements=screen.apis.get("placement", "/placements", status="active"),
-            purposes=CONSENT_PURPOSES, wording=CONSENT_WORDING)
+            check_ins=[c for c in screen.apis.get("placement", "/check-ins")
+                       if c["status"] is None and c["due_on"] <= date.today().isoformat()],
+            statuses=STATUSES, purposes=CONSENT_PURPOSES, wording=CONSENT_WORDING,
+            answered=request.args.get("pemantauan") == "1")
 
     @page("POST", "/saya/persetujuan", allow=PARTICIPANT)
     def change_consent(self, request, screen):
@@ -43,6 +50,15 @@ class Participant:
                          {"purpose": purpose, "granted": request.form.get("beri") == "1",
                           "source": "Kompeten console", "wording": CONSENT_WORDING[purpose]})
         return screen.redirect("/saya")
+
+    @page("POST", "/saya/pemantauan/<check_in_id>", allow=PARTICIPANT)
+    def answer_check_in(self, request, check_in_id, screen):
+        """The follow-up asked 3 and 6 months after certification, answered by the graduate
+        themself instead of on the phone."""
+        screen.apis.post("placement", f"/check-ins/{check_in_id}", {
+            "status": request.form.get("status", ""),
+            "obstacles": request.form.get("kendala", "").strip() or None})
+        return screen.redirect("/saya?pemantauan=1")
 
     @page("POST", "/saya/asesmen/<case_id>/banding", allow=PARTICIPANT)
     def appeal(self, request, case_id, screen):

@@ -307,6 +307,9 @@ def graduate(world):
                              as_=scenario.LSP_ADMIN)
     assessment.call("POST", f"/cases/{case['id']}/self-assessment", {
         "units": [{"code": u["code"], "competent": True} for u in case["units"]]}, as_=account)
+    assessment.call("POST", f"/cases/{case['id']}/evidence", {  # her portfolio: one document
+        "type": "certificate", "title": "Sertifikat pelatihan menjahit 2024",
+        "content": base64.b64encode(b"%PDF-1.4 sertifikat pelatihan").decode()}, as_=account)
     return {"participant_id": dewi, "account": account, "case": case, "assessment": assessment,
             "certificate": scenario.Api(stack.url("certificate"), people),
             "placement": scenario.Api(stack.url("placement"), people)}
@@ -332,12 +335,36 @@ def test_from_the_lsp_to_work_and_a_revocation_through_the_console(browser, worl
     check(browser, "asesor-case")
     claims = browser.find_elements(By.XPATH, "//p[starts-with(., 'APL-02')]")
     assert claims and {c.text for c in claims} == {"APL-02: asesi menyatakan kompeten"}
-    for select in browser.find_elements(By.CSS_SELECTOR, "select[name^='hasil-']"):
-        select.find_element(By.CSS_SELECTOR, "option[value='K']").click()
-    for select in browser.find_elements(By.CSS_SELECTOR, "select[name^='metode-']"):
-        select.find_element(By.CSS_SELECTOR, "option[value='demonstration']").click()
-    browser.find_element(By.NAME, "rekomendasi").click()
-    follow(browser, browser.find_element(By.CSS_SELECTOR, "button.primary"))
+    # Her training certificate meets VATM for the first unit: that unit is confirmed by
+    # interview, not demonstrated again.
+    first = graduate["case"]["units"][0]["code"]
+    review = browser.find_element(By.ID, "vatm-1")
+    review.find_element(By.TAG_NAME, "summary").click()
+    for box in review.find_elements(By.CSS_SELECTOR, "input[type=checkbox]"):
+        box.click()
+    follow(browser, review.find_element(By.TAG_NAME, "button"))
+    assert browser.find_element(By.CSS_SELECTOR, "[role=status]").text == \
+        "Tinjauan bukti tersimpan."
+    assert browser.find_element(By.CSS_SELECTOR, "#vatm-1 summary").text.endswith(
+        " · memenuhi VATM")
+
+    def results(first_method: str) -> None:
+        for select in browser.find_elements(By.CSS_SELECTOR, "select[name^='hasil-']"):
+            select.find_element(By.CSS_SELECTOR, "option[value='K']").click()
+        for select in browser.find_elements(By.CSS_SELECTOR, "select[name^='metode-']"):
+            method = first_method if select.get_attribute("name") == f"metode-{first}" \
+                else "demonstration"
+            select.find_element(By.CSS_SELECTOR, f"option[value='{method}']").click()
+        if not browser.find_element(By.NAME, "rekomendasi").is_selected():
+            browser.find_element(By.NAME, "rekomendasi").click()
+        follow(browser, browser.find_element(By.CSS_SELECTOR, "button.primary"))
+
+    results("demonstration")
+    assert browser.find_element(By.CSS_SELECTOR, "[role=alert]").text == \
+        "Bukti memenuhi VATM: konfirmasi dengan wawancara."
+    stored = graduate["assessment"].call("GET", f"/cases/{case_id}", as_=scenario.LSP_ADMIN)
+    assert {u["result"] for u in stored["units"]} == {None}  # nothing recorded
+    results("interview")
     assert browser.find_element(By.CSS_SELECTOR, "[role=status]").text == "Hasil tersimpan."
     stored = graduate["assessment"].call("GET", f"/cases/{case_id}", as_=scenario.LSP_ADMIN)
     assert stored["recommendation"]["overall"] == "K"
@@ -849,3 +876,25 @@ def test_the_operator_hands_a_sign_in_slip_and_the_person_chooses_a_password(bro
     assert browser.find_element(By.ID, "password").text != temporary
     assert "kata sandi sementara yang baru" in browser.find_element(
         By.CSS_SELECTOR, "[role=status]").text
+
+
+def test_a_graduate_answers_their_own_follow_up(browser, world, mongo):
+    placement = mongo[world["stack"].database("placement")]
+    consenting = [d["_id"] for d in placement.follow_up_consents.find({"granted": True})]
+    check_in = placement.check_ins.find_one({"months": 6, "status": None,
+                                             "participant_id": {"$in": consenting}})
+    placement.check_ins.update_one({"_id": check_in["_id"]}, {"$set": {
+        "due_on": (date.today() - timedelta(days=1)).isoformat()}})  # six months pass
+    sign_in(browser, world, scenario.participant_account(check_in["participant_id"]))
+    form = f"form[action='/saya/pemantauan/{check_in['_id']}']"
+    check(browser, "participant-follow-up")
+    answer = browser.find_element(By.CSS_SELECTOR, form)
+    answer.find_element(By.CSS_SELECTOR, "option[value='self_employed']").click()
+    answer.find_element(By.NAME, "kendala").send_keys("modal usaha terbatas")
+    follow(browser, answer.find_element(By.CSS_SELECTOR, "button.primary"))
+    assert browser.find_element(By.CSS_SELECTOR, "[role=status]").text == \
+        "Terima kasih: jawaban Anda tersimpan."
+    recorded = placement.check_ins.find_one({"_id": check_in["_id"]})
+    assert (recorded["status"], recorded["obstacles"]) == ("self_employed",
+                                                           "modal usaha terbatas")
+    assert not browser.find_elements(By.CSS_SELECTOR, form)  # answered once
