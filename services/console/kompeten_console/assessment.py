@@ -53,7 +53,6 @@ class Asesor:
                               error=screen.refusal(refused), typed=typed)
         return screen.redirect(f"/asesor/kasus/{case_id}?tersimpan=1")
 
-
     @page("POST", "/asesor/kasus/<case_id>/vatm/<unit_code>", allow=("asesor",))
     def review_evidence(self, request, case_id, unit_code, screen):
         """The portfolio's documents for a unit judged valid, authentic (asli), current

@@ -8,7 +8,7 @@ from datetime import date, datetime
 
 from kompeten_chassis.unit_of_work import UnitOfWork
 from kompeten_shared.caller import Caller
-from kompeten_shared.errors import Conflict, DomainError, InvalidInput
+from kompeten_shared.errors import DomainError, InvalidInput
 
 from . import access, apprenticeship, follow_up, matching
 from .follow_up import CheckIn
@@ -171,13 +171,8 @@ def draw_up_agreement(uow: UnitOfWork, caller: Caller, offer_id: str, body: dict
     with uow:
         offer = uow.repo.offer(offer_id)
         access.for_employer(caller, offer.employer_id)
-        if offer.kind != "apprenticeship":
-            raise DomainError("only an apprenticeship has an agreement",
-                              code="not_an_apprenticeship")
-        if offer.status != "made":
-            raise Conflict(f"offer is already {offer.status}", code="offer_answered")
+        offer.draw_up(_stored(body))
         _valid_agreement(uow, offer, body, today)
-        offer.agreement = _stored(body)
         uow.repo.save_agreement(offer)
     return offer
 

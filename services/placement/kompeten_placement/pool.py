@@ -63,6 +63,16 @@ class Offer:
     title: str = ""  # the vacancy's and the employer's names, as the graduate reads the offer
     employer_name: str = ""
 
+    def draw_up(self, agreement: dict) -> None:
+        """An apprenticeship's written agreement, while the offer awaits its answer; drawn up
+        again, the last one stands."""
+        if self.kind != "apprenticeship":
+            raise DomainError("only an apprenticeship has an agreement",
+                              code="not_an_apprenticeship")
+        if self.status != "made":
+            raise Conflict(f"offer is already {self.status}", code="offer_answered")
+        self.agreement = agreement
+
     def answer(self, action: str, now: datetime, reason: str | None = None) -> None:
         if self.status != "made":
             raise Conflict(f"offer is already {self.status}", code="offer_answered")

@@ -39,3 +39,17 @@ def test_an_offer_is_answered_once():
     assert (offer.status, offer.reason) == ("declined", "moved away")
     with pytest.raises(Conflict):
         offer.answer("accept", NOW)
+
+
+def test_only_an_apprenticeship_awaiting_its_answer_takes_an_agreement():
+    with pytest.raises(DomainError) as caught:
+        Offer("o", "v", "e", "p", "job", NOW).draw_up({"programme": "x"})
+    assert caught.value.code == "not_an_apprenticeship"
+    apprenticeship = Offer("o", "v", "e", "p", "apprenticeship", NOW)
+    apprenticeship.draw_up({"programme": "first"})
+    apprenticeship.draw_up({"programme": "second"})  # drawn up again: the last one stands
+    assert apprenticeship.agreement == {"programme": "second"}
+    apprenticeship.answer("decline", NOW)
+    with pytest.raises(Conflict):
+        apprenticeship.draw_up({"programme": "third"})
+    assert apprenticeship.agreement == {"programme": "second"}
