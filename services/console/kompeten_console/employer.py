@@ -108,6 +108,21 @@ AGREEMENT_TEXTS = ("apprentice_rights", "apprentice_duties", "company_rights",
                    "company_duties", "programme")
 AGREEMENT_FIELDS = (*AGREEMENT_TEXTS, "start_date", "end_date", "monthly_allowance",
                     "ratified_by", "ratified_on", "ratification_number")
+# A starting text for a new agreement, as Permenaker 6/2020 is commonly summarised (the
+# agreement itself is written in Indonesian); HR edits it to the agreement it signs.
+STANDARD_TERMS = {
+    "apprentice_rights": "Memperoleh bimbingan dari pembimbing pemagangan; memperoleh uang saku; "
+                         "memperoleh fasilitas keselamatan dan kesehatan kerja; diikutsertakan "
+                         "dalam program jaminan sosial; memperoleh sertifikat pemagangan atau "
+                         "surat keterangan telah mengikuti pemagangan.",
+    "apprentice_duties": "Menaati perjanjian pemagangan; mengikuti program pemagangan sampai "
+                         "selesai; menaati tata tertib perusahaan; menjaga nama baik perusahaan.",
+    "company_rights": "Memanfaatkan hasil kerja peserta pemagangan; memberlakukan tata tertib "
+                      "dan perjanjian pemagangan.",
+    "company_duties": "Membimbing peserta sesuai program pemagangan; memberikan uang saku; "
+                      "menyediakan alat pelindung diri; mengikutsertakan peserta dalam jaminan "
+                      "sosial; mengevaluasi peserta; memberikan sertifikat pemagangan.",
+}
 # Which field of the form each national rule concerns ("form": the agreement as a whole).
 RULE_FIELDS = {"duration": "end_date", "at_most_one_year": "end_date",
                "allowance": "monthly_allowance", "ratified": "ratification_number"}
@@ -141,7 +156,8 @@ class Agreements:
         """The apprenticeship's written agreement (perjanjian pemagangan), as ratified by the
         district labour office; the graduate reads it before accepting."""
         offer = self._offer(screen, vacancy_id, offer_id)
-        typed = offer["agreement"] or {"start_date": offer["vacancy"]["start_date"]}
+        typed = offer["agreement"] or {**STANDARD_TERMS,
+                                       "start_date": offer["vacancy"]["start_date"]}
         return screen.render("agreement.html", offer=offer, typed=typed, errors={},
                              texts=AGREEMENT_TEXTS)
 

@@ -2,15 +2,25 @@
 verification page, credential), their offers (accept, decline), their follow-up check-ins
 and their consents (give, withdraw)."""
 
+import base64
 from datetime import date
 
 from kompeten_shared.vocabulary import CONSENT_PURPOSES
 
 from . import navigation
+from .apis import ApiError
 from .monitoring import STATUSES
-from .pages import page
+from .pages import field_errors, page, shown_in_form
 
 PARTICIPANT = ("participant",)
+EVIDENCE_TYPES = ("certificate", "award", "work_sample", "photo", "reference_letter", "other")
+
+
+def _my_case(screen, case_id: str, status: int = 200, **extra):
+    case = screen.apis.get("assessment", f"/cases/{case_id}")
+    context = {"typed": {}, "errors": {}, **extra}
+    return screen.render("my_case.html", status=status, case=case, types=EVIDENCE_TYPES,
+                         **context)
 # The wording a participant is shown when they change a consent here (recorded with it).
 CONSENT_WORDING = {
     "certification": "Data saya dipakai untuk uji kompetensi dan sertifikat saya.",
@@ -59,6 +69,48 @@ class Participant:
             "status": request.form.get("status", ""),
             "obstacles": request.form.get("kendala", "").strip() or None})
         return screen.redirect("/saya?pemantauan=1")
+
+    @page("GET", "/saya/asesmen/<case_id>", allow=PARTICIPANT)
+    def my_case(self, request, case_id, screen):
+        """My competency test: my documents (the portfolio) and my self-assessment (APL-02),
+        unit by unit, before the asesor assesses."""
+        return _my_case(screen, case_id, done=request.args.get("selesai"))
+
+    @page("POST", "/saya/asesmen/<case_id>/bukti", allow=PARTICIPANT)
+    def add_evidence(self, request, case_id, screen):
+        """A document for my portfolio (a certificate, an award, a photo of my work), at most
+        1 MB; kept by the LSP with its fingerprint."""
+        upload, form = request.files.get("berkas"), request.form
+        try:
+            if upload is None or not upload.filename:
+                raise ApiError(400, "validation_failed", "no file", {"berkas": ["required"]})
+            screen.apis.post("assessment", f"/cases/{case_id}/evidence", {
+                "type": form.get("jenis", ""), "title": form.get("judul", "").strip(),
+                "issued_on": form.get("tanggal") or None,
+                "content": base64.b64encode(upload.read()).decode()})
+        except ApiError as refused:
+            if not shown_in_form(refused):
+                raise
+            return _my_case(screen, case_id, status=refused.status, typed=form,
+                            errors=field_errors(refused, screen.gettext))
+        return screen.redirect(f"/saya/asesmen/{case_id}?selesai=bukti")
+
+    @page("POST", "/saya/asesmen/<case_id>/apl-02", allow=PARTICIPANT)
+    def assess_myself(self, request, case_id, screen):
+        """APL-02: for each unit, competent or not yet, and which of my documents show it."""
+        case = screen.apis.get("assessment", f"/cases/{case_id}")
+        answers = [{"code": u["code"], "competent": request.form.get(f"unit-{u['code']}") == "1",
+                    "evidence_ids": request.form.getlist(f"bukti-{u['code']}")}
+                   for u in case["units"]]
+        try:
+            screen.apis.post("assessment", f"/cases/{case_id}/self-assessment",
+                             {"units": answers})
+        except ApiError as refused:
+            if not shown_in_form(refused):
+                raise
+            return _my_case(screen, case_id, status=refused.status,
+                            error=screen.refusal(refused))
+        return screen.redirect(f"/saya/asesmen/{case_id}?selesai=apl-02")
 
     @page("POST", "/saya/asesmen/<case_id>/banding", allow=PARTICIPANT)
     def appeal(self, request, case_id, screen):

@@ -271,8 +271,8 @@ def test_signing_out_ends_the_session_here_and_at_the_provider(browser, world):
 
 @pytest.fixture(scope="module")
 def graduate(world):
-    """A trainee who completed a course just now, with an open case and their APL-02 filled
-    in: the start of the LSP's, the asesor's, the plenary's, the employer's and their own
+    """A trainee who completed a course just now, with an open case: the start of her own,
+    the LSP's, the asesor's, the plenary's, the employer's and their own
     journeys."""
     stack, people, today = world["stack"], world["people"], date.today()
     enrollment = world["enrollment"]
@@ -305,18 +305,37 @@ def graduate(world):
         lambda line: None)
     [case] = assessment.call("GET", "/cases", params={"participant_id": dewi},
                              as_=scenario.LSP_ADMIN)
-    assessment.call("POST", f"/cases/{case['id']}/self-assessment", {
-        "units": [{"code": u["code"], "competent": True} for u in case["units"]]}, as_=account)
-    assessment.call("POST", f"/cases/{case['id']}/evidence", {  # her portfolio: one document
-        "type": "certificate", "title": "Sertifikat pelatihan menjahit 2024",
-        "content": base64.b64encode(b"%PDF-1.4 sertifikat pelatihan").decode()}, as_=account)
     return {"participant_id": dewi, "account": account, "case": case, "assessment": assessment,
             "certificate": scenario.Api(stack.url("certificate"), people),
             "placement": scenario.Api(stack.url("placement"), people)}
 
 
-def test_from_the_lsp_to_work_and_a_revocation_through_the_console(browser, world, graduate):
+def test_from_the_lsp_to_work_and_a_revocation_through_the_console(browser, world, graduate,
+                                                                    tmp_path):
     console, case_id = world["console"], graduate["case"]["id"]
+    # The asesi adds her training certificate to her portfolio and fills in APL-02.
+    sign_in(browser, world, graduate["account"])
+    follow(browser, browser.find_element(By.PARTIAL_LINK_TEXT, "Isi asesmen mandiri"))
+    add = "//button[text()='Tambahkan ke portofolio saya']"
+    follow(browser, browser.find_element(By.XPATH, add))
+    assert browser.find_element(By.ID, "berkas-error").text == "Periksa isian ini."  # no file
+    document = tmp_path / "sertifikat-pelatihan.pdf"
+    document.write_bytes(b"%PDF-1.4 sertifikat pelatihan menjahit 2024")
+    browser.find_element(By.ID, "berkas").send_keys(str(document))
+    browser.find_element(By.ID, "judul").send_keys("Sertifikat pelatihan menjahit 2024")
+    follow(browser, browser.find_element(By.XPATH, add))
+    assert browser.find_element(By.CSS_SELECTOR, "[role=status]").text == \
+        "Dokumen sudah masuk portofolio Anda."
+    first = graduate["case"]["units"][0]["code"]
+    browser.find_element(By.CSS_SELECTOR, f"input[name='bukti-{first}']").click()
+    check(browser, "participant-apl-02")
+    follow(browser, browser.find_element(By.XPATH,
+                                         "//button[text()='Kirim asesmen mandiri saya']"))
+    assert browser.find_element(By.CSS_SELECTOR, "[role=status]").text == \
+        "Asesmen mandiri Anda sudah dikirim ke asesor."
+    stored = graduate["assessment"].call("GET", f"/cases/{case_id}", as_=scenario.LSP_ADMIN)
+    assert [(a["competent"], len(a["evidence_ids"])) for a in stored["self_assessment"]][0] == \
+        (True, 1)
     # The LSP's admin assigns asesor Siti at the TUK.
     sign_in(browser, world, scenario.LSP_ADMIN)
     assert browser.current_url == console + "/lsp"
@@ -337,7 +356,6 @@ def test_from_the_lsp_to_work_and_a_revocation_through_the_console(browser, worl
     assert claims and {c.text for c in claims} == {"APL-02: asesi menyatakan kompeten"}
     # Her training certificate meets VATM for the first unit: that unit is confirmed by
     # interview, not demonstrated again.
-    first = graduate["case"]["units"][0]["code"]
     review = browser.find_element(By.ID, "vatm-1")
     review.find_element(By.TAG_NAME, "summary").click()
     for box in review.find_elements(By.CSS_SELECTOR, "input[type=checkbox]"):
@@ -768,6 +786,8 @@ def test_hr_draws_up_an_apprenticeship_agreement_and_the_graduate_accepts_with_i
         By.XPATH, f"//button[text()='Tawarkan pekerjaan kepada {name}']"))
     follow(browser, browser.find_element(By.LINK_TEXT, f"Perjanjian dengan {name}"))
     check(browser, "employer-agreement")
+    assert "uang saku" in browser.find_element(By.ID, "apprentice_rights").get_attribute(
+        "value")  # a new agreement starts from the usual terms
     for field in ("apprentice_rights", "apprentice_duties", "company_rights",
                   "company_duties", "programme"):
         browser.find_element(By.ID, field).send_keys("Sesuai Permenaker 6/2020: " + field)
