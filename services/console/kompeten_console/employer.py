@@ -32,7 +32,9 @@ def _vacancy(form, employer_id: str) -> dict:
         body["places"] = int(form.get("places", ""))
     except ValueError:
         body["places"] = form.get("places", "")  # refused beside the field
-    return {**body, "employer_id": employer_id}
+    accepts = ["certification", "training"] if form.get("pelatihan") == "1" else \
+        ["certification"]
+    return {**body, "employer_id": employer_id, "accepts": accepts}
 
 
 class Employer:

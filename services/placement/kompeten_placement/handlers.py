@@ -28,18 +28,19 @@ def consent_changed(uow: UnitOfWork, data: dict) -> None:
 
 
 def certificate_issued(uow: UnitOfWork, data: dict, months: tuple[int, ...]) -> None:
-    """Employers match on proven competency: certifications, not training certificates. Each
-    certification also schedules its follow-up check-ins."""
-    if data["kind"] != "certification":
-        return
+    """Employers match on the certificates their vacancy accepts: certifications, or also an
+    agency's training certificate where the vacancy says so. Each certification also schedules
+    its follow-up check-ins."""
     with uow:
         uow.repo.add_certificate(data["participant_id"], {
-            "number": data["certificate_number"], "scheme_code": data["scheme_code"],
+            "number": data["certificate_number"], "kind": data["kind"],
+            "scheme_code": data["scheme_code"],
             "units": [{"code": u["code"]} for u in data["units"]],
             "programme_id": data["programme_id"],
             "valid_until": data["valid_until"] and data["valid_until"].isoformat(),
             "verification_url": data["verification_url"]})
-        uow.repo.schedule_check_ins(follow_up.schedule(data, months))
+        if data["kind"] == "certification":
+            uow.repo.schedule_check_ins(follow_up.schedule(data, months))
 
 
 # employers and vacancies -------------------------------------------------------------------------
@@ -140,7 +141,7 @@ def accept_offer(uow: UnitOfWork, caller: Caller, offer_id: str, agreement_body:
         vacancy = uow.repo.vacancy(offer.vacancy_id)
         graduate = uow.repo.graduate(offer.participant_id)
         graduate.candidate_for(vacancy, today)  # consent and certificate still stand
-        certificate = graduate.certificate_for(vacancy["scheme_code"], today)
+        certificate = graduate.certificate_for(vacancy, today)
         agreement = None
         if offer.kind == "apprenticeship":
             agreement_body = agreement_body or offer.agreement

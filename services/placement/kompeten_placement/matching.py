@@ -35,9 +35,15 @@ class Factor:
         return round(self.weight * self.value, 2)
 
 
-def valid_certificate(certificates: list[dict], scheme_code: str, today: date) -> dict | None:
-    """The graduate's latest certificate of the scheme that is valid today."""
+CERTIFICATIONS = ("certification",)  # what a vacancy accepts unless it says otherwise
+
+
+def valid_certificate(certificates: list[dict], scheme_code: str, today: date,
+                      kinds: tuple[str, ...] | list[str] = CERTIFICATIONS) -> dict | None:
+    """The graduate's latest certificate of the scheme, of a kind the vacancy accepts (a
+    certification, or also an agency's training certificate), that is valid today."""
     valid = [c for c in certificates if c["scheme_code"] == scheme_code
+             and c.get("kind", "certification") in kinds
              and (c.get("valid_until") is None or date.fromisoformat(c["valid_until"]) >= today)]
     return max(valid, key=lambda c: c["number"], default=None)
 

@@ -26,8 +26,10 @@ class Graduate:
     def availability(self) -> str:
         return "placed" if self.placed_in else "offered" if self.open_offers else "free"
 
-    def certificate_for(self, scheme_code: str, today: date) -> dict | None:
-        return matching.valid_certificate(self.certificates, scheme_code, today)
+    def certificate_for(self, vacancy: dict, today: date) -> dict | None:
+        """The certificate this vacancy counts: of its scheme, of a kind it accepts."""
+        return matching.valid_certificate(self.certificates, vacancy["scheme_code"], today,
+                                          vacancy.get("accepts") or matching.CERTIFICATIONS)
 
     def candidate_for(self, vacancy: dict, today: date) -> dict:
         """The graduate as an employer may see them for this vacancy, ranked and explained,
@@ -35,7 +37,7 @@ class Graduate:
         if not (self.sharing and self.profile):
             raise DomainError("graduate has not consented to share data with employers",
                               code="no_sharing_consent")
-        cert = self.certificate_for(vacancy["scheme_code"], today)
+        cert = self.certificate_for(vacancy, today)
         if cert is None:
             raise DomainError(f"graduate holds no valid {vacancy['scheme_code']} certificate",
                               code="not_certified_for_vacancy")

@@ -143,10 +143,11 @@ class Repository(unit_of_work.Repository):
                 if d["_id"] in held]
 
     def graduates(self) -> list[Graduate]:
-        """Every certificate holder, with sharing consent, for reports."""
+        """Every holder of a certification (the reports count certified people), with
+        sharing consent."""
         sharing = {d["_id"] for d in self.db.sharing.find({"granted": True}, {"_id": 1})}
         return [Graduate(participant_id=pid, sharing=pid in sharing, certificates=held)
-                for pid, held in self._certificates().items()]
+                for pid, held in self._certificates(kind={"$ne": "training"}).items()]
 
     # offers and placements
     def add_offer(self, offer: Offer, staged: dict) -> None:

@@ -48,6 +48,12 @@ class VacancyRequest(Request):
     places = fields.Integer(required=True, strict=True, validate=validate.Range(1, 10_000))
     start_date = fields.Date(required=True)
     end_date = fields.Date(load_default=None, allow_none=True)
+    accepts = fields.List(
+        fields.String(validate=validate.OneOf(("certification", "training"))),
+        load_default=lambda: ["certification"], validate=validate.Length(min=1),
+        metadata={"description": "the certificate kinds that qualify: a certification (an "
+                                 "LSP's, after a K decision), and/or an agency's training "
+                                 "certificate"})
 
     @validates_schema
     def _dates(self, data, **kwargs):

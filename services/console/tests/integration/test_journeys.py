@@ -649,10 +649,14 @@ def test_hr_opens_an_apprenticeship_within_the_rules_and_ends_a_placement_early(
     places = browser.find_element(By.ID, "places")
     places.clear()
     places.send_keys("5")
+    browser.find_element(By.NAME, "pelatihan").click()  # the village course's graduates too
     follow(browser, browser.find_element(By.CSS_SELECTOR, "button.primary"))
     assert heading(browser) == "Magang Operator Jahit"
-    # An early end: not before the start, and with the reason.
     placement = scenario.Api(world["stack"].url("placement"), world["people"])
+    opened = browser.current_url.rsplit("/", 1)[1]
+    assert placement.call("GET", f"/vacancies/{opened}", as_="hr-maju-jahit")["accepts"] == \
+        ["certification", "training"]
+    # An early end: not before the start, and with the reason.
     first = placement.call("GET", "/placements", params={"status": "active"},
                            as_="hr-maju-jahit")[0]
     browser.get(world["console"] + "/penempatan")

@@ -413,3 +413,33 @@ def test_an_answer_written_but_not_announced_before_a_crash_is_announced_by_the_
     [sent] = listener.events(2, timeout=2)
     assert sent == declined and db.offers.find_one({"_id": offer["id"]})["outbox"] == []
     assert api("GET", f"/offers?participant_id={pid}")[0]["status"] == "declined"
+
+
+def test_which_certificates_qualify_is_the_vacancys_rule(service, bus, api):
+    """A course whose only certificate is the agency's (a village sewing course): its graduate
+    reaches a partner that accepts training certificates, not one that asks for a
+    certification; the reports still count certified people only."""
+    trained = str(uuid.uuid4())
+    training = issued(trained, units=(), programme_id="kursus-maron-kulon")
+    training["data"]["kind"] = "training"
+    training["data"]["valid_until"] = None
+    deliver(service, bus, consent(trained), training)
+    strict = new_vacancy(api)
+    assert strict["accepts"] == ["certification"]
+    assert api("GET", f"/vacancies/{strict['id']}/candidates")["candidates"] == []
+    refused = api("POST", "/offers", {"vacancy_id": strict["id"], "participant_id": trained},
+                  expect=422)["error"]
+    assert refused["code"] == "not_certified_for_vacancy"
+    partner = new_vacancy(api, accepts=["certification", "training"])
+    [candidate] = api("GET", f"/vacancies/{partner['id']}/candidates")["candidates"]
+    assert candidate["participant_id"] == trained
+    offer = api("POST", "/offers", {"vacancy_id": partner["id"], "participant_id": trained},
+                expect=201)
+    placed = api("POST", f"/offers/{offer['id']}/accept", {}, expect=201)
+    assert placed["certificate_number"] == training["data"]["certificate_number"]
+    course = api("GET", "/reports/absorption")["programmes"]["kursus-maron-kulon"]
+    assert (course["certified"], course["placed"]) == (0, 1)  # placed, not counted certified
+    error = api("POST", "/vacancies", {**{k: partner[k] for k in (
+        "employer_id", "title", "kind", "scheme_code", "places", "start_date")},
+        "accepts": ["diploma"]}, expect=400)["error"]
+    assert error["code"] == "validation_failed" and "accepts" in error["details"]

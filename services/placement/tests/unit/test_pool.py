@@ -53,3 +53,15 @@ def test_only_an_apprenticeship_awaiting_its_answer_takes_an_agreement():
     with pytest.raises(Conflict):
         apprenticeship.draw_up({"programme": "third"})
     assert apprenticeship.agreement == {"programme": "second"}
+
+
+def test_a_training_certificate_counts_only_where_the_vacancy_accepts_it():
+    training = {**CERT, "kind": "training", "units": [], "valid_until": None}
+    graduate = Graduate("p", sharing=True, profile=PROFILE, certificates=[training])
+    with pytest.raises(DomainError) as caught:
+        graduate.candidate_for(VACANCY, TODAY)  # a certification, unless it says otherwise
+    assert caught.value.code == "not_certified_for_vacancy"
+    partner = {**VACANCY, "accepts": ["certification", "training"]}
+    assert graduate.candidate_for(partner, TODAY)["certificate_number"] == "N-1"
+    certified = Graduate("q", sharing=True, profile=PROFILE, certificates=[CERT])  # no kind:
+    assert certified.candidate_for(VACANCY, TODAY)["score"] == 100  # stored before kinds
