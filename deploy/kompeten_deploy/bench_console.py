@@ -45,7 +45,7 @@ def grow(client: MongoClient, stack: Stack, participants: int) -> None:
     enrolment = enrollment.enrolments.find_one({"status": "completed"})
     programme = enrollment.programmes.find_one()
     case = assessment.cases.find_one({"status": "decided"})
-    certificate = placement.certificates.find_one()
+    certificate = placement.certificates.find_one({"kind": "certification"})
     sharing = placement.sharing.find_one({"granted": True})
     asesors = [scenario.ASESORS[0]] + [f"MET.000.{800000 + n} 2026" for n in range(ASESORS - 1)]
     for start in range(0, participants, 1000):
