@@ -44,6 +44,12 @@ class TrainingCompleted(Contract):
                                     metadata={"description": "printed on a training certificate"})
     scheme_code = _ident()
     organiser = fields.String(required=True)
+    agency = fields.String(load_default=None, allow_none=True,
+                           validate=validate.Regexp(r"^[A-Za-z0-9][A-Za-z0-9-]{1,63}$"),
+                           metadata={"description": "the code of the agency that ran the "
+                                     "programme (DISPAR-64, DKUPP-3574, BLKI-BPN...): the issuer "
+                                     "of its training certificate; absent before catalogue "
+                                     "2.1.0"})
     region_code = fields.String(required=True, validate=_regency)
     attendance_rate = fields.Float(required=True, allow_none=True, validate=validate.Range(0, 1))
     completed_on = fields.Date(required=True)

@@ -44,9 +44,12 @@ def mask_name(name: str) -> str:
 KINDS = ("certification", "training")
 
 
-def training_issuer(organiser: str, region_code: str) -> dict:
-    """A labour office issues its own training certificates under the code DISNAKER-<regency>."""
-    return {"code": f"DISNAKER-{region_code}", "name": organiser}
+def training_issuer(completion: dict) -> dict:
+    """The agency that ran the programme issues its training certificate, under its own code
+    (a tourism office, a trade office, a BLKI, a labour office); a completion announced before
+    agencies were named falls back to the regency's labour office, DISNAKER-<regency>."""
+    code = completion.get("agency") or f"DISNAKER-{completion['region_code']}"
+    return {"code": code, "name": completion["organiser"]}
 
 
 def training_source(completion: dict) -> str:
@@ -155,7 +158,7 @@ def from_training(completion: dict, sequence: int, issued_on: date,
                   status_index: int | None = None) -> Certificate:
     """A labour office's certificate that a participant completed its training programme. It
     attests a past fact, so it does not expire."""
-    issuer = training_issuer(completion["organiser"], completion["region_code"])
+    issuer = training_issuer(completion)
     return Certificate(
         number=number(issuer["code"], completion["scheme_code"], issued_on.year, sequence),
         participant_id=completion["participant_id"],

@@ -53,7 +53,7 @@ def certify_training(uow: UnitOfWork, key: SigningKey, completion: dict, today: 
     programmes and apprenticeship intakes train nobody: only a completed training earns it."""
     if completion["programme_kind"] != "training":
         return None
-    issuer = certificate.training_issuer(completion["organiser"], completion["region_code"])
+    issuer = certificate.training_issuer(completion)
 
     def make(sequence: int, status_index: int) -> Certificate:
         return _signed(certificate.from_training(completion, sequence, today, status_index),

@@ -264,12 +264,12 @@ def test_expiring_certificates_are_announced_once(service, bus, db):
     assert event["data"]["days_left"] == 30 and event["data"]["valid_until"] == near
 
 
-def completed(kind="training"):
+def completed(kind="training", **overrides):
     data = {"participant_id": str(uuid.uuid4()), "programme_id": "prog-7",
             "programme_kind": kind, "programme_title": "Pelatihan Menjahit Dasar",
             "scheme_code": "GAR-OMP", "organiser": "Dinas Tenaga Kerja Kabupaten Bandung",
             "region_code": "3204", "attendance_rate": 0.95, "completed_on": date.today(),
-            "asesi_name": "Wulan Sari"}
+            "asesi_name": "Wulan Sari", **overrides}
     return envelope.build(service="enrollment", type="training.completed",
                           data=dump_data("training.completed", data),
                           dataschema=EVENTS["training.completed"].dataschema)
@@ -294,6 +294,21 @@ def test_a_completed_training_earns_the_labour_offices_certificate(service, bus,
     assert db.certificates.count_documents({}) == 1
     public = web_session.get(f"/certificates/{data['certificate_number']}").json()
     assert public["status"] == "valid" and public["scheme_title"] == "Pelatihan Menjahit Dasar"
+
+
+def test_the_agency_that_ran_the_programme_issues_its_training_certificate(service, bus):
+    """A tourism office's make-up course in Samarinda: its certificate is the office's, not a
+    labour office's."""
+    listener = bus.listen("certificate.events", "certificate.issued")
+    with entrypoint_waiter(service, "on_training_completed"):
+        bus.publish_event(completed(
+            agency="DISPAR-64", region_code="6472", scheme_code="MUA",
+            organiser="Dinas Pariwisata Provinsi Kalimantan Timur",
+            programme_title="Pelatihan Tata Rias Pengantin"))
+    [issued] = listener.events(1)
+    assert issued["data"]["issuer"] == {"code": "DISPAR-64",
+                                        "name": "Dinas Pariwisata Provinsi Kalimantan Timur"}
+    assert issued["data"]["certificate_number"] == f"DISPAR-64.MUA.{date.today().year}.000001"
 
 
 def test_a_second_certification_in_the_scheme_renews_the_first(service, bus, web_session):

@@ -154,6 +154,7 @@ def test_attendance_then_close_applies_the_rule_and_publishes_once(api, db, bus)
     completed = events["training.completed"]["data"]
     assert completed["participant_id"] == ids[0] and completed["attendance_rate"] == 1.0
     assert completed["asesi_name"] == "Siti Rahmawati"
+    assert completed["agency"] == "DISNAKER-3204"  # the agency that ran it issues its certificate
     not_completed = events["training.not_completed"]["data"]
     assert not_completed["attendance_rate"] == 0.4 and not_completed["required_rate"] == 0.8
 

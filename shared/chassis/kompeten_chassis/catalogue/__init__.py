@@ -25,8 +25,9 @@ from kompeten_shared.events import EVENTS, event_type
 # The document ships with the contract package; it is generated here, where apispec is.
 PATH = Path(kompeten_shared.__file__).with_name("asyncapi.yaml")
 # 2.0.0: assessment.decided and assessment.decision_submitted v2 spell `asesor_reg` (was
-# `assessor_reg`), the one spelling of the glossary.
-CATALOGUE_VERSION = "2.0.0"
+# `assessor_reg`), the one spelling of the glossary. 2.1.0: training.completed names the
+# agency that ran the programme (`agency`, optional).
+CATALOGUE_VERSION = "2.1.0"
 DEAD_LETTER_EXCHANGE = "kompeten.dead-letter"
 
 ENVELOPE = {
