@@ -14,6 +14,16 @@ class ApiError(Exception):
         self.status, self.code, self.message, self.details = status, code, message, details
 
 
+class Refused(ApiError):
+    """A refusal the form shows beside what was typed (bad input, a rule broken); any other
+    (signed out, not theirs, gone, a service down) stays an ApiError, a page of its own."""
+
+
+def _error(status: int, code: str, message: str, details=None) -> ApiError:
+    shown_in_form = 400 <= status < 500 and status not in (401, 403, 404)
+    return (Refused if shown_in_form else ApiError)(status, code, message, details)
+
+
 class Apis:
     def __init__(self, urls: dict[str, str], token: str, http: requests.Session):
         self.urls, self.token, self.http = urls, token, http
@@ -30,7 +40,7 @@ class Apis:
                 error = answer.json()["error"]
             except (ValueError, KeyError, TypeError):
                 error = {"code": "error", "message": answer.reason}
-            raise ApiError(answer.status_code, error.get("code", "error"),
+            raise _error(answer.status_code, error.get("code", "error"),
                            error.get("message", ""), error.get("details"))
         return answer
 

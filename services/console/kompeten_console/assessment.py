@@ -6,8 +6,8 @@ from urllib.parse import quote
 
 from kompeten_shared.vocabulary import RESULTS
 
-from .apis import ApiError
-from .pages import field_errors, page, shown_in_form
+from .apis import Refused
+from .pages import field_errors, page
 
 METHODS = ("demonstration", "observation", "interview", "portfolio", "written")
 VATM = ("valid", "authentic", "current", "sufficient")
@@ -45,9 +45,7 @@ class Asesor:
             screen.apis.post("assessment", f"/cases/{case_id}/results", {"units": units})
             if request.form.get("rekomendasi") == "1":
                 screen.apis.post("assessment", f"/cases/{case_id}/recommendation")
-        except ApiError as refused:
-            if not shown_in_form(refused):
-                raise
+        except Refused as refused:
             typed = {u["code"]: u for u in units}
             return _case_page(screen, "asesor_case.html", case_id, status=refused.status,
                               error=screen.refusal(refused), typed=typed)
@@ -63,9 +61,7 @@ class Asesor:
             screen.apis.post("assessment", f"/cases/{case_id}/units/{unit_code}/review", {
                 "evidence_ids": form.getlist("bukti"),
                 **{rule: form.get(rule) == "1" for rule in VATM}})
-        except ApiError as refused:
-            if not shown_in_form(refused):
-                raise
+        except Refused as refused:
             return _case_page(screen, "asesor_case.html", case_id, status=refused.status,
                               error=screen.refusal(refused))
         return screen.redirect(f"/asesor/kasus/{case_id}?vatm=1")
@@ -89,9 +85,7 @@ class Plenary:
         """The plenary decision; the certificate follows a K."""
         try:
             screen.apis.post("assessment", f"/cases/{case_id}/decision")
-        except ApiError as refused:
-            if not shown_in_form(refused):
-                raise
+        except Refused as refused:
             return _case_page(screen, "plenary_case.html", case_id, status=refused.status,
                               error=screen.refusal(refused))
         return _case_page(screen, "plenary_case.html", case_id, decided=True)
@@ -103,9 +97,7 @@ class Plenary:
             screen.apis.post("assessment", f"/cases/{case_id}/appeal/decision", {
                 "outcome": request.form.get("putusan", ""),
                 "reason": request.form.get("alasan", "").strip()})
-        except ApiError as refused:
-            if not shown_in_form(refused):
-                raise
+        except Refused as refused:
             return _case_page(screen, "plenary_case.html", case_id, status=refused.status,
                               error=screen.refusal(refused), reason=request.form.get("alasan"))
         return _case_page(screen, "plenary_case.html", case_id, appeal_decided=True)
@@ -134,9 +126,7 @@ class LspAdmin:
         try:
             screen.apis.post("assessment", f"/cases/{case_id}/assignment", {
                 "asesor": request.form.get("asesor", ""), "tuk": request.form.get("tuk", "")})
-        except ApiError as refused:
-            if not shown_in_form(refused):
-                raise
+        except Refused as refused:
             return self._assignments(screen, status=refused.status,
                                      error=screen.refusal(refused))
         return self._assignments(screen, assigned=True)
@@ -181,9 +171,7 @@ class Registry:
         """An asesor of this LSP, for schemes it holds, with their BNSP registration."""
         try:
             screen.apis.post("assessment", "/asesors", _asesor(request.form, screen.caller.lsp))
-        except ApiError as refused:
-            if not shown_in_form(refused):
-                raise
+        except Refused as refused:
             return self._registry(screen, status=refused.status, typed=request.form,
                                   chosen=request.form.getlist("schemes"),
                                   errors=field_errors(refused, screen.gettext))
@@ -204,9 +192,7 @@ class Registry:
                                                                    "region_code")}
         try:
             screen.apis.post("assessment", "/tuks", {**body, "lsp_code": screen.caller.lsp})
-        except ApiError as refused:
-            if not shown_in_form(refused):
-                raise
+        except Refused as refused:
             return self._registry(screen, status=refused.status, typed_tuk=request.form,
                                   tuk_errors=field_errors(refused, screen.gettext))
         return screen.redirect("/lsp/registri?tersimpan=tuk")

@@ -1,8 +1,8 @@
 """The certificate officer's screens: the issuer's register with search, a certificate with
 its history, revoke, suspend or reinstate it with a reason, print it; the signing keys."""
 
-from .apis import ApiError
-from .pages import page, shown_in_form
+from .apis import Refused
+from .pages import page
 
 OFFICER = ("certificate_officer",)
 ACTIONS = ("revoke", "suspend", "reinstate")
@@ -40,12 +40,10 @@ class CertificateOfficer:
         action, reason = request.form.get("tindakan", ""), request.form.get("alasan", "")
         try:
             if action not in ACTIONS:
-                raise ApiError(400, "validation_failed", "unknown action")
+                raise Refused(400, "validation_failed", "unknown action")
             screen.apis.post("certificate", f"/certificates/{number}/{action}",
                              {"reason": reason})
-        except ApiError as refused:
-            if not shown_in_form(refused):
-                raise
+        except Refused as refused:
             return _certificate_page(screen, number, status=refused.status,
                                      error=screen.refusal(refused), reason=reason)
         return screen.redirect(f"/sertifikat/{number}?selesai={action}")

@@ -7,8 +7,8 @@ from datetime import date
 from kompeten_shared.errors import NotFound
 
 from . import navigation
-from .apis import ApiError
-from .pages import field_errors, page, shown_in_form
+from .apis import ApiError, Refused
+from .pages import field_errors, page
 
 HR = ("employer_hr",)
 
@@ -49,9 +49,7 @@ class Employer:
         try:
             created = screen.apis.post("placement", "/vacancies",
                                        _vacancy(request.form, screen.caller.employer))
-        except ApiError as refused:
-            if not shown_in_form(refused):
-                raise
+        except Refused as refused:
             return screen.render("new_vacancy.html", status=refused.status,
                                  typed=request.form,
                                  errors=field_errors(refused, screen.gettext),
@@ -74,9 +72,7 @@ class Employer:
             screen.apis.post("placement", f"/placements/{placement_id}/terminate", {
                 "ended_on": request.form.get("tanggal", ""),
                 "reason": request.form.get("alasan", "").strip()})
-        except ApiError as refused:
-            if not shown_in_form(refused):
-                raise
+        except Refused as refused:
             return self._placements(screen, status=refused.status,
                                     error=screen.refusal(refused))
         return screen.redirect("/penempatan?selesai=1")
@@ -98,9 +94,7 @@ class Employer:
         try:
             screen.apis.post("placement", "/offers", {
                 "vacancy_id": vacancy_id, "participant_id": request.form.get("peserta", "")})
-        except ApiError as refused:
-            if not shown_in_form(refused):
-                raise
+        except Refused as refused:
             return _vacancy_page(screen, vacancy_id, status=refused.status,
                                  error=screen.refusal(refused))
         return _vacancy_page(screen, vacancy_id, offered=True)
@@ -168,9 +162,7 @@ class Agreements:
         try:
             screen.apis.post("placement", f"/offers/{offer_id}/agreement",
                              _agreement(request.form))
-        except ApiError as refused:
-            if not shown_in_form(refused):
-                raise
+        except Refused as refused:
             return screen.render("agreement.html", status=refused.status, typed=request.form,
                                  offer=self._offer(screen, vacancy_id, offer_id),
                                  errors=_agreement_errors(refused, screen.gettext),

@@ -3,8 +3,8 @@ check-in form, and the follow-up report with its chart."""
 
 from datetime import date
 
-from .apis import ApiError
-from .pages import page, shown_in_form
+from .apis import Refused
+from .pages import page
 
 MONITOR = ("monitoring_officer",)
 STATUSES = ("employed", "self_employed", "apprenticing", "still_looking")
@@ -41,9 +41,7 @@ class Monitoring:
             screen.apis.post("placement", f"/check-ins/{check_in_id}", {
                 "status": request.form.get("status", ""),
                 "obstacles": request.form.get("kendala", "").strip() or None})
-        except ApiError as refused:
-            if not shown_in_form(refused):
-                raise
+        except Refused as refused:
             return self._follow_ups(screen, status=refused.status,
                                     error=screen.refusal(refused))
         return screen.redirect("/pemantauan?tersimpan=1")

@@ -7,8 +7,8 @@ import io
 from datetime import date
 
 from . import navigation
-from .apis import ApiError
-from .pages import field_errors, page, shown_in_form
+from .apis import Refused
+from .pages import field_errors, page
 from .participant import CONSENT_WORDING
 
 OPERATOR = ("operator",)
@@ -44,9 +44,7 @@ class Operator:
     def create_programme(self, request, screen):
         try:
             created = screen.apis.post("enrollment", "/programmes", _programme(request.form))
-        except ApiError as refused:
-            if not shown_in_form(refused):
-                raise
+        except Refused as refused:
             return screen.render("new_programme.html", status=refused.status,
                                  typed=request.form, kinds=KINDS,
                                  errors=field_errors(refused, screen.gettext),
@@ -102,9 +100,7 @@ class Operator:
         try:
             screen.apis.post("enrollment", f"/programmes/{programme_id}/attendance",
                              {"date": day, "present": present})
-        except ApiError as refused:
-            if not shown_in_form(refused):
-                raise
+        except Refused as refused:
             sheet = screen.apis.get("enrollment",
                                     f"/programmes/{programme_id}/attendance-sheet")
             return screen.render("attendance.html", status=refused.status, sheet=sheet,
@@ -116,9 +112,7 @@ class Operator:
         """Apply the completion rule to everyone enrolled; the outcomes go to the LSP."""
         try:
             summary = screen.apis.post("enrollment", f"/programmes/{programme_id}/close")
-        except ApiError as refused:
-            if not shown_in_form(refused):
-                raise
+        except Refused as refused:
             return self._programme_page(screen, programme_id, status=refused.status,
                                         error=screen.refusal(refused))
         return self._programme_page(screen, programme_id, closed=summary)
@@ -166,9 +160,7 @@ class Registration:
             if programme_id:
                 screen.apis.post("enrollment", f"/programmes/{programme_id}/enrolments",
                                  {"participant_id": registered["participant_id"]})
-        except ApiError as refused:
-            if not shown_in_form(refused):
-                raise
+        except Refused as refused:
             return screen.render("register.html", status=refused.status, typed=form,
                                  errors=field_errors(refused, screen.gettext),
                                  programme_id=programme_id, employment=EMPLOYMENT,
@@ -204,13 +196,11 @@ class Import:
         upload = request.files.get("berkas")
         try:
             if upload is None or not upload.filename:
-                raise ApiError(400, "validation_failed", "no file")
+                raise Refused(400, "validation_failed", "no file")
             rows = screen.apis.post("enrollment", f"/programmes/{programme_id}/imports/file", {
                 "filename": upload.filename, "wording": CONSENT_WORDING,
                 "content": base64.b64encode(upload.read()).decode()})["rows"]
-        except ApiError as refused:
-            if not shown_in_form(refused):
-                raise
+        except Refused as refused:
             return screen.render("import.html", status=refused.status, programme=programme,
                                  wording=CONSENT_WORDING, error=screen.refusal(refused))
         errors = [{"row": r["row"], **e} for r in rows for e in r.get("errors", [])]

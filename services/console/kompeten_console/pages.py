@@ -144,12 +144,6 @@ class Screen:
         return navigation.explain(error.code, self.gettext)
 
 
-def shown_in_form(refused: ApiError) -> bool:
-    """A refusal the form shows beside what was typed (bad input, a rule); anything else
-    (signed out, not theirs, gone, a service down) is a page of its own."""
-    return 400 <= refused.status < 500 and refused.status not in (401, 403, 404)
-
-
 def field_errors(refused: ApiError, gettext) -> dict[str, str]:
     """Which field each refusal concerns, said in the person's language ("form" when it
     concerns none)."""

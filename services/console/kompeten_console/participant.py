@@ -8,9 +8,9 @@ from datetime import date
 from kompeten_shared.vocabulary import CONSENT_PURPOSES
 
 from . import navigation
-from .apis import ApiError
+from .apis import Refused
 from .monitoring import STATUSES
-from .pages import field_errors, page, shown_in_form
+from .pages import field_errors, page
 
 PARTICIPANT = ("participant",)
 EVIDENCE_TYPES = ("certificate", "award", "work_sample", "photo", "reference_letter", "other")
@@ -83,14 +83,12 @@ class Participant:
         upload, form = request.files.get("berkas"), request.form
         try:
             if upload is None or not upload.filename:
-                raise ApiError(400, "validation_failed", "no file", {"berkas": ["required"]})
+                raise Refused(400, "validation_failed", "no file", {"berkas": ["required"]})
             screen.apis.post("assessment", f"/cases/{case_id}/evidence", {
                 "type": form.get("jenis", ""), "title": form.get("judul", "").strip(),
                 "issued_on": form.get("tanggal") or None,
                 "content": base64.b64encode(upload.read()).decode()})
-        except ApiError as refused:
-            if not shown_in_form(refused):
-                raise
+        except Refused as refused:
             return _my_case(screen, case_id, status=refused.status, typed=form,
                             errors=field_errors(refused, screen.gettext))
         return screen.redirect(f"/saya/asesmen/{case_id}?selesai=bukti")
@@ -105,9 +103,7 @@ class Participant:
         try:
             screen.apis.post("assessment", f"/cases/{case_id}/self-assessment",
                              {"units": answers})
-        except ApiError as refused:
-            if not shown_in_form(refused):
-                raise
+        except Refused as refused:
             return _my_case(screen, case_id, status=refused.status,
                             error=screen.refusal(refused))
         return screen.redirect(f"/saya/asesmen/{case_id}?selesai=apl-02")
