@@ -11,6 +11,8 @@ RESULTS = ("K", "BK")
 CONSENT_PURPOSES = ("certification", "partner_sharing", "follow_up")
 PLACEMENT_KINDS = ("job", "apprenticeship")  # apprenticeship = pemagangan
 PROGRAMME_KINDS = ("training", "certification_only", "apprenticeship_intake")
+# What a graduate says at a follow-up check-in, 3 and 6 months after certification.
+FOLLOW_UP_STATUSES = ("employed", "self_employed", "apprenticing", "still_looking")
 # Producers that are a family of services: external LSPs run as `lsp-<code>` and all publish on
 # the `lsp.events` exchange.
 FAMILIES = ("lsp",)

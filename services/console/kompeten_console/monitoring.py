@@ -3,11 +3,12 @@ check-in form, and the follow-up report with its chart."""
 
 from datetime import date
 
+from kompeten_shared.vocabulary import FOLLOW_UP_STATUSES
+
 from .apis import Refused
 from .pages import page
 
 MONITOR = ("monitoring_officer",)
-STATUSES = ("employed", "self_employed", "apprenticing", "still_looking")
 MAX_DUE = 200  # people to call in one sitting; the rest show the next time
 
 
@@ -31,7 +32,7 @@ class Monitoring:
         titles = {p["id"]: p["title"] for p in apis.get("enrollment", "/programmes")}
         absorption = apis.get("placement", "/reports/absorption")["employers"]
         return screen.render("follow_ups.html", status=status, due=due, people=people,
-                             report=report, titles=titles, statuses=STATUSES,
+                             report=report, titles=titles, statuses=FOLLOW_UP_STATUSES,
                              absorption=absorption, **extra)
 
     @page("POST", "/pemantauan/<check_in_id>", allow=MONITOR)

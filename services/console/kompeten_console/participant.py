@@ -5,11 +5,10 @@ and their consents (give, withdraw)."""
 import base64
 from datetime import date
 
-from kompeten_shared.vocabulary import CONSENT_PURPOSES
+from kompeten_shared.vocabulary import CONSENT_PURPOSES, FOLLOW_UP_STATUSES
 
 from . import navigation
 from .apis import Refused
-from .monitoring import STATUSES
 from .pages import field_errors, page
 
 PARTICIPANT = ("participant",)
@@ -45,7 +44,7 @@ class Participant:
             placements=screen.apis.get("placement", "/placements", status="active"),
             check_ins=[c for c in screen.apis.get("placement", "/check-ins")
                        if c["status"] is None and c["due_on"] <= date.today().isoformat()],
-            statuses=STATUSES, purposes=CONSENT_PURPOSES, wording=CONSENT_WORDING,
+            statuses=FOLLOW_UP_STATUSES, purposes=CONSENT_PURPOSES, wording=CONSENT_WORDING,
             answered=request.args.get("pemantauan") == "1")
 
     @page("POST", "/saya/persetujuan", allow=PARTICIPANT)

@@ -17,6 +17,7 @@ import json
 
 import click
 from kompeten_chassis import client
+from kompeten_shared.vocabulary import FOLLOW_UP_STATUSES
 
 
 def _json_file(path: str) -> dict:
@@ -122,8 +123,7 @@ def terminate(api, placement_id, ended_on, reason, by):
 
 @main.command("check-in")
 @click.argument("check_in_id")
-@click.argument("status", type=click.Choice(["employed", "self_employed", "apprenticing",
-                                             "still_looking"]))
+@click.argument("status", type=click.Choice(FOLLOW_UP_STATUSES))
 @click.option("--obstacles")
 @click.option("--by", "recorded_by", required=True)
 @click.pass_obj

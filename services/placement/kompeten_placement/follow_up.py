@@ -10,10 +10,11 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from kompeten_shared.errors import Conflict
+from kompeten_shared.vocabulary import FOLLOW_UP_STATUSES
 
 from .dates import add_months
 
-STATUSES = ("employed", "self_employed", "apprenticing", "still_looking")
+STATUSES = FOLLOW_UP_STATUSES
 MONTHS = (3, 6)
 
 
