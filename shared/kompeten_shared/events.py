@@ -13,7 +13,13 @@ from typing import Any
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
 from .envelope import InvalidEvent
-from .vocabulary import CONSENT_PURPOSES, PLACEMENT_KINDS, PROGRAMME_KINDS, RESULTS
+from .vocabulary import (
+    CONSENT_PURPOSES,
+    PLACEMENT_KINDS,
+    PROGRAMME_CERTIFICATES,
+    PROGRAMME_KINDS,
+    RESULTS,
+)
 
 PERSONAL = {"x-personal-data": True}
 
@@ -51,6 +57,13 @@ class TrainingCompleted(Contract):
                                      "of its training certificate; absent before catalogue "
                                      "2.1.0"})
     region_code = fields.String(required=True, validate=_regency)
+    certificates = fields.List(
+        fields.String(validate=validate.OneOf(PROGRAMME_CERTIFICATES)), load_default=None,
+        allow_none=True, metadata={"description": "the certificates the programme leads to: "
+                                   "agency (its training certificate), kemnaker (the Ministry "
+                                   "of Manpower's), bnsp (an LSP's assessment); absent before "
+                                   "catalogue 2.2.0, meaning the agency's and, except for an "
+                                   "apprenticeship intake, a BNSP assessment"})
     attendance_rate = fields.Float(required=True, allow_none=True, validate=validate.Range(0, 1))
     completed_on = fields.Date(required=True)
     asesi_name = fields.String(required=True, validate=validate.Length(min=1, max=200),

@@ -11,6 +11,15 @@ RESULTS = ("K", "BK")
 CONSENT_PURPOSES = ("certification", "partner_sharing", "follow_up")
 PLACEMENT_KINDS = ("job", "apprenticeship")  # apprenticeship = pemagangan
 PROGRAMME_KINDS = ("training", "certification_only", "apprenticeship_intake")
+# The certificates a programme leads to: the running agency's training certificate, the Ministry
+# of Manpower's (Kemnaker) training certificate, a BNSP certification through an LSP.
+PROGRAMME_CERTIFICATES = ("agency", "kemnaker", "bnsp")
+# Economic sectors of schemes and programmes, for interest and absorption by sector (tata graha,
+# housekeeping, is hospitality; motorcycle repair is automotive).
+SECTORS = ("garment", "crafts", "beauty", "tourism", "hospitality", "mining", "retail",
+           "automotive", "construction", "food", "agriculture", "ict")
+# The Ministry of Manpower as the issuer of a Kemnaker training certificate.
+KEMNAKER = {"code": "KEMNAKER", "name": "Kementerian Ketenagakerjaan Republik Indonesia"}
 # What a graduate says at a follow-up check-in, 3 and 6 months after certification.
 FOLLOW_UP_STATUSES = ("employed", "self_employed", "apprenticing", "still_looking")
 # Producers that are a family of services: external LSPs run as `lsp-<code>` and all publish on

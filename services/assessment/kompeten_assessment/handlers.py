@@ -21,10 +21,11 @@ from .schemas import MAX_EVIDENCE_BYTES
 
 # events in ----------------------------------------------------------------------------------------
 def open_case(uow: UnitOfWork, data: dict, event_id: str, now: datetime) -> Case | None:
-    """A completed trainee gets a case; one whose scheme an external LSP holds is routed there
-    and requested (assessment.requested). Apprentices are assessed when their apprenticeship
-    ends, not at intake."""
-    if data["programme_kind"] == "apprenticeship_intake":
+    """A completed trainee of a programme leading to a BNSP certification gets a case; one whose
+    scheme an external LSP holds is routed there and requested (assessment.requested).
+    Apprentices are assessed when their apprenticeship ends, not at intake; a course leading
+    only to an agency's or Kemnaker's training certificate has no assessment."""
+    if not leads_to_assessment(data):
         return None
     with uow:
         scheme = uow.registry.scheme(data["scheme_code"])  # unknown: refused, dead-lettered
@@ -48,6 +49,14 @@ def open_case(uow: UnitOfWork, data: dict, event_id: str, now: datetime) -> Case
                 "requested_at": case.opened_at,
             }, subject=case.participant_id, event_id=f"{case.id}:requested")
     return case
+
+
+def leads_to_assessment(completion: dict) -> bool:
+    """As the programme says; a completion from before programmes named their certificates
+    (catalogue 2.2.0): every kind but an apprenticeship intake."""
+    if completion.get("certificates") is not None:
+        return "bnsp" in completion["certificates"]
+    return completion["programme_kind"] != "apprenticeship_intake"
 
 
 def lsp_keys(setting: str) -> dict[str, str]:

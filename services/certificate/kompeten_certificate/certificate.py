@@ -4,6 +4,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from kompeten_shared.errors import Conflict
+from kompeten_shared.vocabulary import KEMNAKER
 
 
 def series(issuer_code: str, scheme_code: str, year: int) -> str:
@@ -44,16 +45,26 @@ def mask_name(name: str) -> str:
 KINDS = ("certification", "training")
 
 
-def training_issuer(completion: dict) -> dict:
-    """The agency that ran the programme issues its training certificate, under its own code
-    (a tourism office, a trade office, a BLKI, a labour office); a completion announced before
-    agencies were named falls back to the regency's labour office, DISNAKER-<regency>."""
-    code = completion.get("agency") or f"DISNAKER-{completion['region_code']}"
-    return {"code": code, "name": completion["organiser"]}
+def training_issuers(completion: dict) -> list[dict]:
+    """Who certifies a completed course, as the programme says: the agency that ran it, under
+    its own code (a tourism office, a trade office, a BLKI, a labour office), and/or the
+    Ministry of Manpower (Kemnaker). A completion announced before programmes named their
+    certificates gets the agency's; before agencies were named, the regency's labour office's,
+    DISNAKER-<regency>."""
+    wanted = completion.get("certificates")
+    issuers = []
+    if wanted is None or "agency" in wanted:
+        code = completion.get("agency") or f"DISNAKER-{completion['region_code']}"
+        issuers.append({"code": code, "name": completion["organiser"]})
+    if wanted and "kemnaker" in wanted:
+        issuers.append(dict(KEMNAKER))
+    return issuers
 
 
-def training_source(completion: dict) -> str:
-    return f"training:{completion['programme_id']}:{completion['participant_id']}"
+def training_source(completion: dict, issuer: dict) -> str:
+    """One training certificate per completion and issuer (the agency's keeps its older key)."""
+    source = f"training:{completion['programme_id']}:{completion['participant_id']}"
+    return source + (":" + KEMNAKER["code"] if issuer["code"] == KEMNAKER["code"] else "")
 
 
 @dataclass
@@ -154,15 +165,14 @@ def from_decision(decision: dict, sequence: int, issued_on: date, years: int,
         valid_until=valid_until(issued_on, years), status_index=status_index)
 
 
-def from_training(completion: dict, sequence: int, issued_on: date,
+def from_training(completion: dict, issuer: dict, sequence: int, issued_on: date,
                   status_index: int | None = None) -> Certificate:
-    """A labour office's certificate that a participant completed its training programme. It
-    attests a past fact, so it does not expire."""
-    issuer = training_issuer(completion)
+    """An agency's or the Ministry's certificate that a participant completed a training
+    programme. It attests a past fact, so it does not expire."""
     return Certificate(
         number=number(issuer["code"], completion["scheme_code"], issued_on.year, sequence),
         participant_id=completion["participant_id"],
-        source=training_source(completion),
+        source=training_source(completion, issuer),
         case_id=None, programme_id=completion["programme_id"],
         holder_name=completion["asesi_name"], scheme_code=completion["scheme_code"],
         scheme_title=completion["programme_title"], units=[], issuer=issuer,

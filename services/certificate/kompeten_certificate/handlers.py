@@ -48,23 +48,24 @@ def _certify(repo, key: SigningKey, decision: dict, today: date, default_years: 
 
 
 def certify_training(uow: UnitOfWork, key: SigningKey, completion: dict, today: date,
-                     public_url: str) -> Certificate | None:
-    """The labour office's certificate for a completed training programme. Certification-only
-    programmes and apprenticeship intakes train nobody: only a completed training earns it."""
+                     public_url: str) -> list[Certificate]:
+    """The training certificates of a completed course: the agency's and/or Kemnaker's, as the
+    programme says. Certification-only programmes and apprenticeship intakes train nobody."""
     if completion["programme_kind"] != "training":
-        return None
-    issuer = certificate.training_issuer(completion)
+        return []
+    issued = []
+    for issuer in certificate.training_issuers(completion):
+        def make(sequence: int, status_index: int, issuer=issuer) -> Certificate:
+            return _signed(certificate.from_training(completion, issuer, sequence, today,
+                                                     status_index), key, public_url)
 
-    def make(sequence: int, status_index: int) -> Certificate:
-        return _signed(certificate.from_training(completion, sequence, today, status_index),
-                       key, public_url)
-
-    with uow:
-        cert = uow.repo.issue(certificate.training_source(completion),
-                              certificate.series(issuer["code"], completion["scheme_code"],
-                                                 today.year), make)
-        _announce(uow, cert, public_url)
-    return cert
+        with uow:
+            cert = uow.repo.issue(certificate.training_source(completion, issuer),
+                                  certificate.series(issuer["code"], completion["scheme_code"],
+                                                     today.year), make)
+            _announce(uow, cert, public_url)
+        issued.append(cert)
+    return issued
 
 
 def verification_url(public_url: str, number: str) -> str:

@@ -23,12 +23,18 @@ def _programme(form) -> dict:
     body = {key: form.get(key, "").strip() for key in (
         "title", "kind", "organiser", "scheme_code", "venue", "region_code", "start_date",
         "end_date")}
-    for key, convert in (("capacity", int), ("attendance_threshold", float)):
+    for key, convert in (("capacity", int), ("attendance_threshold", float),
+                         ("min_days", int)):
         raw = form.get(key, "").strip().replace(",", ".")
+        if key == "min_days" and not raw:
+            continue  # the threshold decides
         try:
-            body[key] = convert(raw) if key == "capacity" else convert(raw) / 100
+            body[key] = convert(raw) / 100 if key == "attendance_threshold" else convert(raw)
         except ValueError:
             body[key] = raw  # refused by the service, beside the field
+    body["certificates"] = form.getlist("certificates")
+    if form.get("sector"):
+        body["sector"] = form["sector"]
     return body
 
 
@@ -36,8 +42,9 @@ class Operator:
     @page("GET", "/program/baru", allow=OPERATOR)
     def programme_form(self, request, screen):
         """A new programme of the operator's agency."""
-        return screen.render("new_programme.html", typed={"attendance_threshold": "80"},
-                             errors={}, kinds=KINDS,
+        return screen.render("new_programme.html", errors={}, kinds=KINDS,
+                             typed={"attendance_threshold": "80",
+                                    "certificates": ["agency", "bnsp"]},
                              schemes=screen.apis.get("assessment", "/schemes"))
 
     @page("POST", "/program/baru", allow=OPERATOR)
@@ -45,8 +52,9 @@ class Operator:
         try:
             created = screen.apis.post("enrollment", "/programmes", _programme(request.form))
         except Refused as refused:
+            typed = {**request.form, "certificates": request.form.getlist("certificates")}
             return screen.render("new_programme.html", status=refused.status,
-                                 typed=request.form, kinds=KINDS,
+                                 typed=typed, kinds=KINDS,
                                  errors=field_errors(refused, screen.gettext),
                                  schemes=screen.apis.get("assessment", "/schemes"))
         return screen.redirect(f"/program/{created['id']}")

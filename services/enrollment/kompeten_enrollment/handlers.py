@@ -11,6 +11,7 @@ from kompeten_chassis import uploads
 from kompeten_chassis.unit_of_work import UnitOfWork
 from kompeten_shared.caller import Caller
 from kompeten_shared.errors import Conflict, DomainError, InvalidInput
+from kompeten_shared.vocabulary import KEMNAKER
 from marshmallow import ValidationError
 
 from . import access, spreadsheet
@@ -314,7 +315,7 @@ def _completed(uow: UnitOfWork, programme: Programme, participant: Participant,
         "programme_kind": programme.kind, "programme_title": programme.title,
         "scheme_code": programme.scheme_code,
         "organiser": programme.organiser, "agency": programme.agency,
-        "region_code": programme.region_code,
+        "region_code": programme.region_code, "certificates": programme.certificates,
         "attendance_rate": outcome.rate, "completed_on": programme.end_date,
         "asesi_name": participant.name,
     }, subject=participant.id, event_id=event_id)
@@ -325,7 +326,7 @@ def _not_completed(uow: UnitOfWork, programme: Programme, participant_id: str,
     return uow.stage("training.not_completed", {
         "participant_id": participant_id, "programme_id": programme.id,
         "scheme_code": programme.scheme_code, "attendance_rate": rate or 0.0,
-        "required_rate": programme.attendance_threshold if programme.has_attendance else 0.0,
+        "required_rate": programme.outcome(0).required or 0.0,
         "reason": reason,
     }, subject=participant_id, event_id=event_id)
 
@@ -344,15 +345,25 @@ def _descendants(children: list[dict]) -> list[dict]:
 
 # outcomes from other services ---------------------------------------------------------------------
 def certificate_issued(uow: UnitOfWork, data: dict) -> None:
-    """Certifications count towards targets; a training certificate only restates the
-    completion recorded here already."""
-    if data["kind"] != "certification":
-        return
+    """A certificate counts towards targets when it is one its programme leads to (a course
+    whose only certificate is the agency's counts those; a BNSP course its certifications); a
+    certificate of no programme (a renewal) counts if it is a certification."""
+    route = certificate_route(data)
     with uow:
         if data["renews"]:
             uow.repo.recertified(data["renews"])
-        uow.repo.record_outcome(data["participant_id"], data["programme_id"], "certificate", {
-            "number": data["certificate_number"], "issued_on": data["issued_on"].isoformat()})
+        programme = uow.repo.programmes_by_id([data["programme_id"]]).get(data["programme_id"])
+        if programme.leads_to(route) if programme else route == "bnsp":
+            uow.repo.record_outcome(data["participant_id"], data["programme_id"], "certificate",
+                                    {"number": data["certificate_number"], "route": route,
+                                     "issued_on": data["issued_on"].isoformat()})
+
+
+def certificate_route(issued: dict) -> str:
+    """Which of a programme's certificates this is: an LSP's certification is BNSP's."""
+    if issued["kind"] == "certification":
+        return "bnsp"
+    return "kemnaker" if issued["issuer"]["code"] == KEMNAKER["code"] else "agency"
 
 
 def certificate_expiring(uow: UnitOfWork, data: dict) -> None:

@@ -1,11 +1,12 @@
 """Programmes: kinds, eligibility and priority, and the rule that decides completion. Pure
 domain code."""
 
+import math
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from kompeten_shared.errors import Conflict, DomainError, InvalidInput
-from kompeten_shared.vocabulary import PROGRAMME_KINDS
+from kompeten_shared.vocabulary import PROGRAMME_CERTIFICATES, PROGRAMME_KINDS
 
 from .eligibility import Eligibility
 from .waitlist import DEFAULT as DEFAULT_PRIORITY
@@ -14,6 +15,13 @@ from .waitlist import DEFAULT as DEFAULT_PRIORITY
 CONSENT_FOR_KIND = {"training": "certification", "certification_only": "certification",
                     "apprenticeship_intake": "partner_sharing"}
 assert set(CONSENT_FOR_KIND) == set(PROGRAMME_KINDS)
+# The certificates each kind leads to unless the programme says otherwise, and those it may
+# lead to: only a course trains (a training certificate), and apprentices are assessed when
+# their apprenticeship ends, not at intake.
+DEFAULT_CERTIFICATES = {"training": ["agency", "bnsp"], "certification_only": ["bnsp"],
+                        "apprenticeship_intake": []}
+ALLOWED_CERTIFICATES = {"training": set(PROGRAMME_CERTIFICATES), "certification_only": {"bnsp"},
+                        "apprenticeship_intake": set()}
 
 
 @dataclass
@@ -36,6 +44,13 @@ class Programme:
     priority: list[str] = field(default_factory=lambda: list(DEFAULT_PRIORITY))
     closed: bool = False
     agency: str | None = None  # the agency that runs it: its operators' tenancy
+    certificates: list[str] | None = None  # what it leads to; None: the kind's default
+    sector: str | None = None
+    # The days the course meets, when not every day from start to end (weekdays, a 4-day
+    # course spread over two weeks); and the days someone must attend, when the programme
+    # sets it in days rather than as a share (3 of 4 days), which then replaces the threshold.
+    session_dates: list[date] | None = None
+    min_days: int | None = None
 
     def __post_init__(self):
         if self.end_date < self.start_date:
@@ -44,6 +59,29 @@ class Programme:
         if isinstance(self.eligibility, dict):
             self.eligibility = Eligibility(**self.eligibility)
         self.organiser_region = self.organiser_region or self.region_code
+        if self.certificates is None:
+            self.certificates = list(DEFAULT_CERTIFICATES[self.kind])
+        not_allowed = set(self.certificates) - ALLOWED_CERTIFICATES[self.kind]
+        if not_allowed:
+            raise InvalidInput(f"a {self.kind} programme does not lead to "
+                               f"{', '.join(sorted(not_allowed))}",
+                               code="certificate_not_for_kind", details={"field": "certificates"})
+        self._check_sessions()
+
+    def _check_sessions(self) -> None:
+        if self.session_dates is not None:
+            self.session_dates = sorted({d if isinstance(d, date) else date.fromisoformat(d)
+                                         for d in self.session_dates})
+            outside = [d for d in self.session_dates
+                       if not self.start_date <= d <= self.end_date]
+            if not self.has_attendance or not self.session_dates or outside:
+                raise InvalidInput("session dates must be days of a training course, from its "
+                                   "start to its end", code="invalid_session_dates",
+                                   details={"field": "session_dates"})
+        if self.min_days is not None and not (self.has_attendance
+                                              and 1 <= self.min_days <= self.session_days):
+            raise InvalidInput(f"min_days must be between 1 and the {self.session_days} session "
+                               "days", code="invalid_min_days", details={"field": "min_days"})
 
     @property
     def duration_days(self) -> int:
@@ -56,15 +94,33 @@ class Programme:
 
     @property
     def session_days(self) -> int:
-        """Every calendar day from start to end is a session day (a 30-day course has 30)."""
-        return self.duration_days if self.has_attendance else 0
+        """The session dates the programme names, else every day from start to end (a 30-day
+        course has 30)."""
+        return len(self.days())
+
+    @property
+    def required_days(self) -> int | None:
+        """The days someone must attend to complete, as the operator is shown it: the
+        programme's own figure, else the threshold's share rounded up (80% of 4 days is 4)."""
+        if not self.has_attendance:
+            return None
+        if self.min_days is not None:
+            return self.min_days
+        return math.ceil(round(self.attendance_threshold * self.session_days, 6))
+
+    def leads_to(self, certificate: str) -> bool:
+        return certificate in self.certificates
 
     @property
     def required_consent(self) -> str:
         return CONSENT_FOR_KIND[self.kind]
 
     def days(self) -> list[date]:
-        return [self.start_date + timedelta(n) for n in range(self.session_days)]
+        if not self.has_attendance:
+            return []
+        if self.session_dates is not None:
+            return list(self.session_dates)
+        return [self.start_date + timedelta(n) for n in range(self.duration_days)]
 
     def has_started(self, today: date) -> bool:
         return today >= self.start_date
@@ -82,6 +138,9 @@ class Programme:
             raise InvalidInput(f"{day} is outside the programme ({self.start_date} to "
                                f"{self.end_date})", code="day_outside_programme",
                                details={"field": "date"})
+        if self.session_dates is not None and day not in self.session_dates:
+            raise InvalidInput(f"{day} is not one of the programme's session days",
+                               code="not_a_session_day", details={"field": "date"})
 
     def check_can_close(self, today: date) -> None:
         self.check_open()
@@ -93,8 +152,10 @@ class Programme:
         if not self.has_attendance:
             return Outcome(rate=None, completed=True, required=None)
         rate = round(days_attended / self.session_days, 4)
-        return Outcome(rate=rate, completed=rate >= self.attendance_threshold,
-                       required=self.attendance_threshold)
+        return Outcome(rate=rate, completed=days_attended >= self.required_days,
+                       required=round(self.required_days / self.session_days, 4),
+                       days=days_attended, required_days=self.required_days,
+                       session_days=self.session_days)
 
 
 @dataclass(frozen=True)
@@ -102,6 +163,9 @@ class Outcome:
     rate: float | None
     completed: bool
     required: float | None
+    days: int | None = None
+    required_days: int | None = None
+    session_days: int | None = None
 
     @property
     def status(self) -> str:
@@ -111,7 +175,8 @@ class Outcome:
     def reason(self) -> str:
         if self.rate is None:
             return "admitted without an attendance rule"
-        return f"attended {self.rate:.0%} of the sessions; {self.required:.0%} required"
+        return (f"attended {self.days} of {self.session_days} session days; "
+                f"{self.required_days} required")
 
 
 def leaving_status(programme: Programme, enrolment_status: str, today: date) -> str:

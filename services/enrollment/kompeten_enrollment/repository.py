@@ -43,6 +43,8 @@ def _to_doc(obj) -> dict:
     for key in DATE_FIELDS:
         if key in doc:
             doc[key] = doc[key].isoformat()
+    if doc.get("session_dates"):
+        doc["session_dates"] = [day.isoformat() for day in doc["session_dates"]]
     return doc
 
 

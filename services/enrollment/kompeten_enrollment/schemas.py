@@ -2,7 +2,12 @@
 
 from kompeten_chassis import regions
 from kompeten_chassis.web import Request
-from kompeten_shared.vocabulary import CONSENT_PURPOSES, PROGRAMME_KINDS
+from kompeten_shared.vocabulary import (
+    CONSENT_PURPOSES,
+    PROGRAMME_CERTIFICATES,
+    PROGRAMME_KINDS,
+    SECTORS,
+)
 from marshmallow import ValidationError, fields, validate, validates_schema
 
 from .eligibility import EMPLOYMENT
@@ -43,6 +48,21 @@ class ProgrammeRequest(Request):
     capacity = fields.Integer(required=True, strict=True, validate=validate.Range(1, 100_000))
     attendance_threshold = fields.Float(load_default=0.8,
                                         validate=validate.Range(0, 1, min_inclusive=False))
+    session_dates = fields.List(fields.Date(), load_default=None, allow_none=True,
+                                validate=validate.Length(min=1, max=366),
+                                metadata={"description": "the days the course meets, when not "
+                                          "every day from start to end"})
+    min_days = fields.Integer(load_default=None, allow_none=True, strict=True,
+                              validate=validate.Range(1, 366),
+                              metadata={"description": "days to attend to complete; replaces "
+                                        "the threshold"})
+    certificates = fields.List(fields.String(validate=validate.OneOf(PROGRAMME_CERTIFICATES)),
+                               load_default=None, allow_none=True,
+                               metadata={"description": "what it leads to; absent: training "
+                                         "[agency, bnsp], certification_only [bnsp], "
+                                         "apprenticeship_intake []"})
+    sector = fields.String(load_default=None, allow_none=True,
+                           validate=validate.OneOf(SECTORS))
     target_id = fields.String(load_default=None, allow_none=True, validate=_id)
     partner_employers = fields.List(fields.String(validate=validate.Length(min=1, max=200)),
                                     load_default=list)

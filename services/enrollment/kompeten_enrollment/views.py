@@ -13,6 +13,8 @@ def programme(p: Programme) -> dict:
             "region_name": regions.regency_name(p.region_code),
             "start_date": p.start_date, "end_date": p.end_date,
             "duration_days": p.duration_days, "session_days": p.session_days,
+            "session_dates": p.session_dates, "required_days": p.required_days,
+            "min_days": p.min_days, "certificates": p.certificates, "sector": p.sector,
             "capacity": p.capacity, "attendance_threshold": p.attendance_threshold,
             "target_id": p.target_id, "partner_employers": p.partner_employers,
             "eligibility": p.eligibility.__dict__, "priority": p.priority, "closed": p.closed,

@@ -19,12 +19,12 @@ PLENO = Caller("pleno-1", "Bambang Pleno", frozenset({"plenary"}), lsp="LSP-GNI"
 
 
 
-def completed(participant_id="p-1", kind="training", scheme_code="GAR-OMP"):
+def completed(participant_id="p-1", kind="training", scheme_code="GAR-OMP", certificates=None):
     data = load_data("training.completed", dump_data("training.completed", {
         "participant_id": participant_id, "programme_id": "prog-1", "programme_kind": kind,
         "programme_title": "Menjahit Dasar", "scheme_code": scheme_code,
         "organiser": "Disnaker", "region_code": "3204", "attendance_rate": 0.9,
-        "completed_on": date(2026, 11, 1), "asesi_name": "Dewi"}))
+        "completed_on": date(2026, 11, 1), "asesi_name": "Dewi", "certificates": certificates}))
     return SimpleNamespace(id="e-1", data=data)
 
 
@@ -51,7 +51,10 @@ def test_a_completed_training_opens_one_case_and_an_intake_none(service):
     service.on_training_completed(completed())
     service.on_training_completed(completed())  # redelivered
     service.on_training_completed(completed("p-2", kind="apprenticeship_intake"))
-    assert [c.participant_id for c in service.uow.cases.find()] == ["p-1"]
+    # a course leading only to the agency's and Kemnaker's training certificates
+    service.on_training_completed(completed("p-4", certificates=["agency", "kemnaker"]))
+    service.on_training_completed(completed("p-5", certificates=["kemnaker", "bnsp"]))
+    assert sorted(c.participant_id for c in service.uow.cases.find()) == ["p-1", "p-5"]
     with pytest.raises(NotFound, match="no scheme NO-SUCH"):
         service.on_training_completed(completed("p-3", scheme_code="NO-SUCH"))
     assert service.uow.events.sent == []  # an internal LSP: nothing requested outside

@@ -311,6 +311,34 @@ def test_the_agency_that_ran_the_programme_issues_its_training_certificate(servi
     assert issued["data"]["certificate_number"] == f"DISPAR-64.MUA.{date.today().year}.000001"
 
 
+def test_a_programme_names_its_certificates_kemnakers_beside_or_instead_of_the_agencys(
+        service, bus, db):
+    """A BLKI course leading to the Ministry of Manpower's certificate besides a BNSP one, and
+    another leading to both the BLKI's and Kemnaker's; a BNSP-only course earns no training
+    certificate at all (its certification comes from the LSP)."""
+    listener = bus.listen("certificate.events", "certificate.issued")
+    blki = dict(agency="BLKI-BPN", region_code="6471", scheme_code="TKR-SPM",
+                organiser="UPTD BLKI Balikpapan", programme_title="Perbaikan Sepeda Motor")
+    both = completed(**blki, certificates=["agency", "kemnaker", "bnsp"])
+    for event in (completed(**blki, certificates=["kemnaker", "bnsp"]), both, both,
+                  completed(**blki, certificates=["bnsp"])):
+        with entrypoint_waiter(service, "on_training_completed"):
+            bus.publish_event({**event, "id": str(uuid.uuid4())})
+    issued = [e["data"] for e in listener.events(6, timeout=2)]
+    year = date.today().year
+    assert [(d["issuer"]["code"], d["certificate_number"]) for d in issued][:3] == [
+        ("KEMNAKER", f"KEMNAKER.TKR-SPM.{year}.000001"),
+        ("BLKI-BPN", f"BLKI-BPN.TKR-SPM.{year}.000001"),
+        ("KEMNAKER", f"KEMNAKER.TKR-SPM.{year}.000002")]
+    assert issued[0]["issuer"]["name"] == "Kementerian Ketenagakerjaan Republik Indonesia"
+    assert all(d["kind"] == "training" and d["valid_until"] is None for d in issued)
+    # the second delivery of `both` repeats the two announcements, stores nothing new
+    assert len({d["certificate_number"] for d in issued}) == 3
+    assert db.certificates.count_documents({"programme_id": "prog-7",
+                                            "issuer.code": {"$in": ["KEMNAKER",
+                                                                    "BLKI-BPN"]}}) == 3
+
+
 def test_a_second_certification_in_the_scheme_renews_the_first(service, bus, web_session):
     listener = bus.listen("certificate.events", "certificate.issued")
     holder = str(uuid.uuid4())

@@ -106,7 +106,8 @@ def test_a_training_certificate_is_a_completion_that_does_not_expire():
     completion = {"participant_id": "p-2", "programme_id": "g-7", "scheme_code": "GAR-OMP",
                   "programme_title": "Pelatihan Menjahit Dasar", "organiser": "Disnaker Bandung",
                   "region_code": "3204", "asesi_name": "Wulan Sari"}
-    cert = certificate.from_training(completion, 3, date(2026, 11, 24), status_index=5)
+    [issuer] = certificate.training_issuers(completion)
+    cert = certificate.from_training(completion, issuer, 3, date(2026, 11, 24), status_index=5)
     assert cert.number == "DISNAKER-3204.GAR-OMP.2026.000003"
     assert cert.status(date(2099, 1, 1)) == "valid"
     vc = credential.build(cert, "https://sertifikat.example")

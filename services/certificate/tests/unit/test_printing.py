@@ -45,10 +45,12 @@ def test_a_scheme_with_many_long_units_still_fits_one_readable_page(read_pdf):
 
 
 def test_a_training_certificate_prints_as_one_that_does_not_expire(read_pdf):
-    cert = certificate.from_training({
+    completion = {
         "participant_id": "p-2", "programme_id": "g-7", "scheme_code": "GAR-OMP",
         "programme_title": "Pelatihan Menjahit Dasar", "organiser": "Disnaker Bandung",
-        "region_code": "3204", "asesi_name": "Wulan Sari"}, 1, date(2026, 11, 24))
+        "region_code": "3204", "asesi_name": "Wulan Sari"}
+    [issuer] = certificate.training_issuers(completion)
+    cert = certificate.from_training(completion, issuer, 1, date(2026, 11, 24))
     _, text, codes = read_pdf(printing.render(cert, URL))
     assert "SERTIFIKAT PELATIHAN" in text and "does not expire" in text
     assert "Disnaker Bandung" in text and codes == [URL]

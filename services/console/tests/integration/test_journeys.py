@@ -613,14 +613,20 @@ def test_the_operator_creates_a_programme_and_a_wrong_field_is_shown_beside_it(b
     start, end = date.today() + timedelta(days=7), date.today() + timedelta(days=21)
     for field, value in (("title", "Pelatihan Bordir Dasar"), ("organiser", "Disnaker Kab. "
                          "Bandung"), ("venue", "Balai Desa Cibodas"), ("region_code", "9999"),
-                         ("capacity", "20")):
+                         ("capacity", "20"), ("min_days", "12")):
         browser.find_element(By.ID, field).send_keys(value)
     for field, day in (("start_date", start), ("end_date", end)):
         browser.execute_script(f"document.getElementById('{field}').value = '{day}'")
+    # an embroidery course whose only certificate is the labour office's own
+    browser.find_element(By.CSS_SELECTOR, "input[name=certificates][value=bnsp]").click()
+    browser.find_element(By.CSS_SELECTOR, "#sector option[value=garment]").click()
     follow(browser, browser.find_element(By.CSS_SELECTOR, "button.primary"))
     assert browser.find_element(By.ID, "region_code-error").text == "Periksa isian ini."
     assert browser.find_element(By.ID, "title").get_attribute("value") == \
         "Pelatihan Bordir Dasar"
+    ticked = [box.get_attribute("value") for box in browser.find_elements(
+        By.CSS_SELECTOR, "input[name=certificates]") if box.is_selected()]
+    assert ticked == ["agency"]
     assert "Pelatihan Bordir Dasar" not in [p["title"] for p in world["enrollment"].call(
         "GET", "/programmes", as_=OPERATOR)]
     region = browser.find_element(By.ID, "region_code")
@@ -628,6 +634,11 @@ def test_the_operator_creates_a_programme_and_a_wrong_field_is_shown_beside_it(b
     region.send_keys("3204")
     follow(browser, browser.find_element(By.CSS_SELECTOR, "button.primary"))
     assert heading(browser) == "Pelatihan Bordir Dasar"
+    shown = dict(zip([t.text for t in browser.find_elements(By.TAG_NAME, "dt")],
+                     [d.text for d in browser.find_elements(By.TAG_NAME, "dd")], strict=False))
+    assert shown["Kehadiran minimal"] == "12 dari 15 hari sesi"
+    assert shown["Sertifikat yang diperoleh"] == "Sertifikat pelatihan dari dinas penyelenggara"
+    assert shown["Sektor"] == "Garmen"
     assert "Pelatihan Bordir Dasar" in [p["title"] for p in world["enrollment"].call(
         "GET", "/programmes", as_=OPERATOR)]
 

@@ -249,6 +249,97 @@ def test_targets_roll_up_programmes_and_count_certified_and_placed_from_events(
                                      "goals": {"hired": 3}}, expect=400)["error"]["details"]
 
 
+def test_targets_count_the_certificates_each_programme_names(call, new_programme, new_person,
+                                                            enrollment, bus):
+    """A sewing course whose only certificate is the labour office's counts those; a BLKI
+    course leading to Kemnaker's and BNSP's counts either, not the agency's it does not name."""
+    target = call("POST", "/targets", {"name": "Kab. Probolinggo 2026", "year": 2026,
+                                       "organiser": "Disnaker Kab. Probolinggo",
+                                       "goals": {"certified": 40}}, expect=201)
+    listener = bus.listen("enrollment.events", "training.completed")
+    sewing = new_programme(target_id=target["id"], certificates=["agency"], capacity=1,
+                           sector="garment")
+    blki = new_programme(target_id=target["id"], certificates=["kemnaker", "bnsp"],
+                         capacity=2)
+    assert sewing["certificates"] == ["agency"] and sewing["sector"] == "garment"
+    first, second, third = (new_person(n) for n in (11, 12, 13))
+    apply(call, sewing, first)
+    for person in (second, third):
+        apply(call, blki, person)
+    for programme, people in ((sewing, [first]), (blki, [second, third])):
+        for day in range(30):
+            call("POST", f"/programmes/{programme['id']}/attendance", {
+                "date": (TODAY - timedelta(days=30 - day)).isoformat(),
+                "present": [p["participant_id"] for p in people]})
+        call("POST", f"/programmes/{programme['id']}/close")
+    completions = {e["data"]["programme_id"]: e["data"]["certificates"]
+                   for e in listener.events(3)}
+    assert completions == {sewing["id"]: ["agency"], blki["id"]: ["kemnaker", "bnsp"]}
+
+    def issued(person, programme, **data):
+        with entrypoint_waiter(enrollment, "on_certificate_issued"):
+            bus.publish_event(outcome_event("certificate.issued", person["participant_id"],
+                                            programme["id"], **data))
+
+    agency = {"kind": "training", "case_id": None, "valid_until": None,
+              "issuer": {"code": "DISNAKER-3513", "name": "Disnaker Kab. Probolinggo"}}
+    issued(first, sewing, **agency)
+    issued(second, blki, **agency)  # not a certificate this course leads to
+    issued(second, blki, **{**agency, "issuer": {"code": "KEMNAKER", "name": "Kemnaker"}})
+    issued(third, blki, **agency)
+    counts = call("GET", f"/targets/{target['id']}/progress")["counts"]
+    assert counts["completed"] == 3 and counts["certified"] == 2
+    issued(third, blki)  # its BNSP certification
+    assert call("GET", f"/targets/{target['id']}/progress")["counts"]["certified"] == 3
+    routes = {e["participant_id"]: (e["certificate"] or {}).get("route")
+              for e in call("GET", f"/programmes/{blki['id']}/enrolments")}
+    assert routes == {second["participant_id"]: "kemnaker", third["participant_id"]: "bnsp"}
+
+
+def test_a_four_day_course_states_its_rule_in_days(call, new_programme, new_person):
+    start = TODAY - timedelta(days=10)
+    course = new_programme(start_date=start.isoformat(),
+                           end_date=(start + timedelta(days=7)).isoformat(), capacity=2,
+                           session_dates=[(start + timedelta(days=d)).isoformat()
+                                          for d in (0, 1, 6, 7)], min_days=3)
+    assert (course["session_days"], course["required_days"], course["duration_days"]) == \
+        (4, 3, 8)
+    default = new_programme(start_date=start.isoformat(),
+                            end_date=(start + timedelta(days=3)).isoformat())
+    assert (default["session_days"], default["required_days"]) == (4, 4)
+    people = [new_person(n) for n in (21, 22)]
+    for person in people:
+        apply(call, course, person)
+    refused = call("POST", f"/programmes/{course['id']}/attendance", {
+        "date": (start + timedelta(days=3)).isoformat(),
+        "present": [people[0]["participant_id"]]}, expect=400)["error"]
+    assert refused["code"] == "not_a_session_day" and refused["details"]["field"] == "date"
+    for n, day in enumerate((0, 1, 6, 7)):
+        call("POST", f"/programmes/{course['id']}/attendance", {
+            "date": (start + timedelta(days=day)).isoformat(),
+            "present": [p["participant_id"] for p in (people[:1] if n == 3 else people)]})
+    call("POST", f"/programmes/{course['id']}/close")
+    outcome = {e["participant_id"]: (e["status"], e["days_attended"], e["reason"])
+               for e in call("GET", f"/programmes/{course['id']}/enrolments")}
+    assert outcome == {
+        people[0]["participant_id"]: ("completed", 4, None),
+        people[1]["participant_id"]: ("completed", 3, None)}
+    for bad, field in (({"min_days": 5}, "min_days"),
+                       ({"session_dates": [TODAY.isoformat()]}, "session_dates"),
+                       ({"certificates": ["bnsp", "sertifikat"]}, "certificates"),
+                       ({"kind": "apprenticeship_intake", "certificates": ["agency"]},
+                        "certificates"),
+                       ({"sector": "perikanan"}, "sector")):
+        before = len(call("GET", "/programmes"))
+        error = call("POST", "/programmes", {
+            "title": "Kursus", "organiser": "Disnaker", "scheme_code": "GAR-OMP",
+            "venue": "Balai", "region_code": "3204", "start_date": start.isoformat(),
+            "end_date": (start + timedelta(days=3)).isoformat(), "capacity": 2, **bad},
+            expect=400)["error"]
+        assert field in json.dumps(error["details"]), (bad, error)
+        assert len(call("GET", "/programmes")) == before
+
+
 def test_holders_of_expiring_certifications_are_listed_for_re_certification_until_renewed(
         call, new_programme, new_person, enrollment, bus):
     programme = new_programme(kind="certification_only")

@@ -26,8 +26,9 @@ from kompeten_shared.events import EVENTS, event_type
 PATH = Path(kompeten_shared.__file__).with_name("asyncapi.yaml")
 # 2.0.0: assessment.decided and assessment.decision_submitted v2 spell `asesor_reg` (was
 # `assessor_reg`), the one spelling of the glossary. 2.1.0: training.completed names the
-# agency that ran the programme (`agency`, optional).
-CATALOGUE_VERSION = "2.1.0"
+# agency that ran the programme (`agency`, optional). 2.2.0: training.completed names the
+# certificates the programme leads to (`certificates`, optional).
+CATALOGUE_VERSION = "2.2.0"
 DEAD_LETTER_EXCHANGE = "kompeten.dead-letter"
 
 ENVELOPE = {
