@@ -99,7 +99,7 @@ def withdraw_consent(uow: UnitOfWork, data: dict) -> int:
 def add_scheme(uow: UnitOfWork, body: dict) -> Scheme:
     scheme = Scheme(code=body["code"], title=body["title"], kind=body["kind"],
                     units=tuple((u["code"], u["title"]) for u in body["units"]),
-                    validity_years=body["validity_years"])
+                    validity_years=body["validity_years"], sector=body.get("sector"))
     if len(set(scheme.unit_codes)) != len(scheme.unit_codes):
         raise InvalidInput("a unit is listed twice", code="validation_failed",
                            details={"units": ["a unit is listed twice"]})

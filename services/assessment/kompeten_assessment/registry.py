@@ -43,6 +43,7 @@ class Scheme:
     kind: str  # okupasi, klaster or KKNI level
     units: tuple[tuple[str, str], ...]  # (unit code, title)
     validity_years: int = 3  # 3 is usual; some schemes certify for 5
+    sector: str | None = None  # kompeten_shared.vocabulary.SECTORS
 
     @property
     def unit_codes(self) -> list[str]:
@@ -109,29 +110,29 @@ SCHEMES = {scheme.code: scheme for scheme in (
         ("C.14GAR02.007.1", "Mengoperasikan Mesin Jahit"),
         ("C.14GAR02.015.1", "Menjahit Komponen Pakaian"),
         ("C.14GAR02.024.1", "Memeriksa Mutu Hasil Jahitan"),
-    )),
+    ), sector="garment"),
     Scheme("BTK-PBT", "Pembatik (Batik Maker)", "klaster", (
         ("C.13BTK00.001.1", "Menyiapkan Kain dan Bahan Batik"),
         ("C.13BTK00.004.1", "Membuat Pola Batik"),
         ("C.13BTK00.007.1", "Membatik dengan Canting"),
         ("C.13BTK00.010.1", "Mewarnai Kain Batik"),
         ("C.13BTK00.013.1", "Melorod (Menghilangkan Malam)"),
-    ), validity_years=5),
+    ), validity_years=5, sector="crafts"),
     Scheme("BTK-CTG", "Pembatik Tulis Canting (Hand-drawn Batik, Canting Only)", "okupasi", (
         ("C.13BTK00.001.1", "Menyiapkan Kain dan Bahan Batik"),
         ("C.13BTK00.007.1", "Membatik dengan Canting"),
-    )),
+    ), sector="crafts"),
     Scheme("MUA-PRS", "Penata Rias Pengantin dan Wajah (Make-up Artist)", "okupasi", (
         ("M.96RIA01.001.1", "Menerapkan Kesehatan dan Keselamatan Kerja di Salon"),
         ("M.96RIA01.006.1", "Melakukan Konsultasi dan Analisis Wajah"),
         ("M.96RIA01.011.1", "Merias Wajah Sehari-hari"),
         ("M.96RIA01.014.1", "Merias Wajah Pengantin"),
-    )),
+    ), sector="beauty"),
     Scheme("RJT-PRJ", "Perajut (Knitter)", "okupasi", (
         ("C.13RJT00.002.1", "Menyiapkan Benang dan Alat Rajut"),
         ("C.13RJT00.005.1", "Merajut dengan Tangan"),
         ("C.13RJT00.009.1", "Menyelesaikan Produk Rajutan"),
-    )),
+    ), sector="crafts"),
 )}
 
 ASESORS = {a.registration_number: a for a in (

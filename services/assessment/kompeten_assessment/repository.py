@@ -136,7 +136,7 @@ def _lsp(doc: dict) -> Lsp:
 def _scheme(doc: dict) -> Scheme:
     return Scheme(code=doc["code"], title=doc["title"], kind=doc["kind"],
                   units=tuple((u["code"], u["title"]) for u in doc["units"]),
-                  validity_years=doc.get("validity_years", 3))
+                  validity_years=doc.get("validity_years", 3), sector=doc.get("sector"))
 
 
 def _asesor(doc: dict) -> Asesor:

@@ -1,7 +1,7 @@
 """Request schemas for asesor, LSP staff and the plenary committee."""
 
 from kompeten_chassis.web import Request
-from kompeten_shared.vocabulary import RESULTS
+from kompeten_shared.vocabulary import RESULTS, SECTORS
 from marshmallow import ValidationError, fields, validate, validates_schema
 
 from .case import METHODS
@@ -93,6 +93,7 @@ class SchemeRequest(Request):
     title = fields.String(required=True, validate=validate.Length(min=3, max=300))
     kind = fields.String(required=True, validate=validate.OneOf(("okupasi", "klaster", "kkni")))
     validity_years = fields.Integer(load_default=3, strict=True, validate=validate.Range(1, 10))
+    sector = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(SECTORS))
     units = fields.List(fields.Nested(UnitRequest), required=True,
                         validate=validate.Length(min=1, max=100))
 

@@ -27,7 +27,7 @@ def case(case: Case, scheme: Scheme) -> dict:
 
 def scheme(scheme: Scheme, lsps: list[Lsp]) -> dict:
     return {"code": scheme.code, "title": scheme.title, "kind": scheme.kind,
-            "validity_years": scheme.validity_years,
+            "validity_years": scheme.validity_years, "sector": scheme.sector,
             "lsps": sorted(lsp.code for lsp in lsps if scheme.code in lsp.schemes),
             "units": [{"code": code, "title": title} for code, title in scheme.units]}
 

@@ -64,7 +64,8 @@ class Operator:
         """The agency's programmes, the latest first, with their seats."""
         return screen.render("programmes.html", today=date.today().isoformat(),
                              programmes=screen.apis.get("enrollment", "/programmes"),
-                             targets=screen.apis.get("enrollment", "/targets"))
+                             targets=screen.apis.get("enrollment", "/targets"),
+                             interest=screen.apis.get("enrollment", "/reports/interest"))
 
     def _programme_page(self, screen, programme_id: str, status: int = 200, **extra):
         apis = screen.apis

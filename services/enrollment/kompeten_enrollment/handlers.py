@@ -17,6 +17,7 @@ from marshmallow import ValidationError
 from . import access, spreadsheet
 from . import nik as nik_rules
 from .participant import Consent, Participant
+from .interest import by_sector
 from .programme import Outcome, Programme, leaving_status
 from .schemas import MAX_UPLOAD_BYTES, MAX_UPLOAD_ROWS, ImportRow
 from .target import Target, progress
@@ -329,6 +330,13 @@ def _not_completed(uow: UnitOfWork, programme: Programme, participant_id: str,
         "required_rate": programme.outcome(0).required or 0.0,
         "reason": reason,
     }, subject=participant_id, event_id=event_id)
+
+
+def interest(uow: UnitOfWork, caller: Caller, year: int | None) -> list[dict]:
+    """Applicants per seat by sector over the agency's programmes (of a year, by start)."""
+    programmes = [p for p in uow.repo.programmes(caller.agency)
+                  if year is None or p.start_date.year == year]
+    return by_sector(programmes, uow.repo.applications([p.id for p in programmes]))
 
 
 def target_progress(uow: UnitOfWork, target: Target) -> dict:

@@ -95,6 +95,13 @@ class Repository(unit_of_work.Repository):
         docs = self.db.participants.find({"_id": {"$in": participant_ids}})
         return {doc["_id"]: self._participant(doc, doc["_id"]) for doc in docs}
 
+    def applications(self, programme_ids: list[str]) -> dict[str, int]:
+        """Applications per programme, whatever became of them."""
+        rows = self.db.enrolments.aggregate([
+            {"$match": {"programme_id": {"$in": programme_ids}}},
+            {"$group": {"_id": "$programme_id", "n": {"$sum": 1}}}])
+        return {row["_id"]: row["n"] for row in rows}
+
     def close_programme(self, programme_id: str) -> None:
         self.db.programmes.update_one({"_id": programme_id}, {"$set": {"closed": True}})
 

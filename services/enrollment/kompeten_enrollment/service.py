@@ -12,6 +12,7 @@ from kompeten_chassis.endpoints import StandardEndpoints
 from kompeten_chassis.publishing import EventPublisher
 from kompeten_chassis.unit_of_work import Relay, UnitsOfWork
 from kompeten_chassis.web import api
+from kompeten_shared.errors import InvalidInput
 from nameko.dependency_providers import Config
 
 from . import handlers, repository, views
@@ -92,6 +93,16 @@ class EnrollmentService(StandardEndpoints, Relay):
         the certificate and placement services' events."""
         return handlers.target_progress(self.uow, handlers.target_of(self.uow, caller,
                                                                      target_id))
+
+    @api("GET", "/reports/interest", allow=OFFICERS)
+    def interest(self, request, caller):
+        """Applicants per seat by sector over the agency's programmes, the lowest first
+        (`?year=` by start date): where interest is low and must be watched."""
+        year = request.args.get("year")
+        if year is not None and not (year.isdigit() and len(year) == 4):
+            raise InvalidInput("year must be four digits", code="validation_failed",
+                               details={"year": ["must be four digits"]})
+        return handlers.interest(self.uow, caller, int(year) if year else None)
 
     # participants and consent ----------------------------------------------------------------
     @api("POST", "/participants", body=ParticipantRequest, allow=OPERATOR)

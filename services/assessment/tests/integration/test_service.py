@@ -326,9 +326,16 @@ def test_the_registry_lists_lsps_asesors_and_tuks(api):
 def test_lsp_staff_register_a_scheme_an_lsp_an_asesor_and_a_tuk_and_use_them(service, bus,
                                                                               api):
     api("POST", "/schemes", {"code": "BTK-CAP", "title": "Pembatik Cap", "kind": "okupasi",
+                             "sector": "crafts",
                              "units": [{"code": "C.13BTK00.020.1", "title": "Mengecap Kain"},
                                        {"code": "C.13BTK00.021.1", "title": "Mewarnai"}]},
         expect=201)
+    assert api("GET", "/schemes/BTK-CAP")["sector"] == "crafts"
+    refused = api("POST", "/schemes", {"code": "BTK-XYZ", "title": "Pembatik", "kind": "okupasi",
+                                       "sector": "perikanan", "units": [
+                                           {"code": "C.13BTK00.020.1", "title": "Mengecap"}]},
+                  expect=400)["error"]
+    assert "sector" in refused["details"]
     api("POST", "/lsps", {"code": "LSP-BCP", "name": "LSP Batik Cap Pekalongan",
                           "licence_number": "BNSP-LSP-9999-ID",
                           "licence_valid_until": "2029-12-31", "schemes": ["BTK-CAP"]},

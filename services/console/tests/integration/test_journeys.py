@@ -153,6 +153,9 @@ def test_the_operator_marks_attendance_on_a_phone(browser, world):
         "Jawa Barat 2026 · 2026", "BLKI Bandung · 2026", "BLK Soreang · 2026"]
     assert browser.find_element(By.CSS_SELECTOR, "figure svg").get_attribute(
         "aria-label") == "Tersertifikasi 0 / 1.500"
+    # interest by sector: the world's programmes state none; 2 applied for 5 seats
+    interest = browser.find_element(By.ID, "interest").text
+    assert "Sektor tidak disebut" in interest and "minat rendah" in interest
     check(browser, "operator-programmes")
     follow(browser, browser.find_element(By.LINK_TEXT, world["running"]["title"]))
     assert heading(browser) == world["running"]["title"]
