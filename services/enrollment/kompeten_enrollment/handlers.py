@@ -16,8 +16,8 @@ from marshmallow import ValidationError
 
 from . import access, spreadsheet
 from . import nik as nik_rules
-from .participant import Consent, Participant
 from .interest import by_sector
+from .participant import Consent, Participant
 from .programme import Outcome, Programme, leaving_status
 from .schemas import MAX_UPLOAD_BYTES, MAX_UPLOAD_ROWS, ImportRow
 from .target import Target, progress
