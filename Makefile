@@ -18,8 +18,11 @@ $(BIN)/.installed: pyproject.toml shared/pyproject.toml shared/chassis/pyproject
 	$(BIN)/pip install -q -c deploy/constraints.txt $(PACKAGES)
 	touch $@
 
+# SCENARIO names a file of deploy/scenarios: menjahit-probolinggo (the default),
+# tata-rias-samarinda, batik-probolinggo, disnakertrans-kaltim, rajut-bontang, garmen-bandung.
+SCENARIO ?= menjahit-probolinggo
 demo: $(BIN)/.installed
-	$(BIN)/python -m kompeten_deploy.demo
+	$(BIN)/python -m kompeten_deploy.demo $(SCENARIO)
 
 # Everything a test needs is set up here or by the test fixtures (servers): nothing before it.
 # TESTS narrows the run, e.g. `make test TESTS=tests/cluster`.

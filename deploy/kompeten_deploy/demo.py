@@ -1,17 +1,19 @@
-"""`make demo`: servers, four services and the console as processes, the sewing-course
-scenario, a table. At a terminal it then keeps the console open for people to sign in (the URL
-and the development users are printed) until Ctrl-C; elsewhere (CI, scripts) it stops.
+"""`make demo [SCENARIO=<name>]`: servers, four services and the console as processes, a field
+scenario of deploy/scenarios (the Probolinggo sewing course unless named), a table. At a
+terminal it then keeps the console open for people to sign in (the URL and the development
+users are printed) until Ctrl-C; elsewhere (CI, scripts) it stops.
 
-Exits 1 if any participant did not end where the scenario says it should.
+A scenario file with a mistake stops it before anything starts (exit 2, each problem named).
+Exits 1 if any participant did not end where the scenario says, or a programme's totals are not
+the ones its file states.
 """
 
-import json
 import sys
 import time
 
 from pymongo import MongoClient
 
-from . import identity, scenario, servers
+from . import identity, scenario, scenarios, servers
 from .local import CHECKOUT
 from .stack import CONSOLE, SERVICES, Stack
 
@@ -20,50 +22,63 @@ from .stack import CONSOLE, SERVICES, Stack
 PREFIX = f"kompeten_demo_{CHECKOUT}"
 
 
-def main() -> int:
+def main(name: str = scenarios.DEFAULT) -> int:
     started = time.monotonic()
-    print("Kompeten demo: a 30-day sewing course for 16 job seekers, from enrolment to work\n")
+    try:
+        chosen = scenarios.load(name)
+    except scenarios.ScenarioError as error:
+        print(f"The scenario cannot run: {error}", file=sys.stderr)
+        return 2
+    print(f"Kompeten demo, scenario {chosen.name}: {chosen.title}\n")
+    print(chosen.story)
     found = servers.ensure()
     client = MongoClient(found.mongo_uri)
-    for name in (*SERVICES, CONSOLE):  # every demo run starts from empty databases
-        client.drop_database(f"{PREFIX}_{name}")
+    for service in (*SERVICES, CONSOLE):  # every demo run starts from empty databases
+        client.drop_database(f"{PREFIX}_{service}")
     client.close()
     print("starting the four services as separate processes ...")
     with servers.isolated_vhost(found, "kompeten-demo") as amqp_uri, \
             Stack(found, database_prefix=PREFIX, amqp_uri=amqp_uri) as stack:
-        for name in SERVICES:
-            print(f"  {name:<12} {stack.url(name)}  (log: {stack.log_path(name)})")
+        for service in SERVICES:
+            print(f"  {service:<12} {stack.url(service)}  (log: {stack.log_path(service)})")
         console = stack.start_console()
         print(f"  {CONSOLE:<12} {console}  (log: {stack.log_path(CONSOLE)})")
-        rows = scenario.run({name: stack.url(name) for name in SERVICES},
-                            issuer=stack.servers.oidc_issuer,
+        rows = scenario.run({service: stack.url(service) for service in SERVICES},
+                            issuer=stack.servers.oidc_issuer, scenario=chosen,
                             progress=lambda line: print(line, flush=True))
         if sys.stdin.isatty():
-            stay_open(console, rows)
+            stay_open(console, chosen, rows)
         print("\nstopping the services ...")
     print()
     print(scenario.table(rows))
     wrong = [r for r in rows if r.observed() != r.expected]
-    placed = sum(r.placement == "placed" for r in rows)
-    certified = sum(r.certificate != "-" for r in rows)
-    print(f"\n{len(rows)} participants, {certified} certified, {placed} placed, "
-          f"in {time.monotonic() - started:.1f}s")
+    print()
+    for programme in chosen.programmes:
+        got = scenario.totals(rows, programme["key"])
+        if got != programme["expect"]:
+            wrong.append(programme["key"])
+        print(f"{programme['key']}: {programme['cohort']['size']} participants, "
+              f"{got['completed']} completed, {got['certified']} certified, {got['placed']} "
+              f"placed; the scenario expects {programme['expect']}")
+    print(f"in {time.monotonic() - started:.1f}s")
     for row in wrong:
-        print(f"UNEXPECTED: {row.person.name}: expected {row.expected}, got {row.observed()}",
-              file=sys.stderr)
+        if isinstance(row, str):
+            print(f"UNEXPECTED: the totals of {row}", file=sys.stderr)
+        else:
+            print(f"UNEXPECTED: {row.person.name}: expected {row.expected}, got "
+                  f"{row.observed()}", file=sys.stderr)
     return 1 if wrong else 0
 
 
-def stay_open(console: str, rows: list) -> None:
+def stay_open(console: str, chosen: scenarios.Scenario, rows: list) -> None:
     """The console stays reachable for people to look around, until Ctrl-C."""
     password = identity.dev_credentials()[0]
-    users = json.loads(identity.DEV_FILE.read_text())["users"]
     holder = next((r for r in rows if r.certificate != "-"), None)
-    print(f"\nThe console is open: {console}  (password for every development user: "
-          f"{password})")
-    for user in users:
-        tenancy = ", ".join(f"{k} {v[0]}" for k, v in user.get("attributes", {}).items())
-        print(f"  {user['username']:<26} {', '.join(user['realmRoles']):<22} {tenancy}")
+    print(f"\nThe console is open: {console}  (password for every account: {password})")
+    for user in scenario.officers(chosen):
+        tenancy = ", ".join(f"{k} {v}" for k, v in user.items()
+                            if k not in ("username", "name", "roles"))
+        print(f"  {user['username']:<30} {', '.join(user['roles']):<22} {tenancy}")
     if holder is not None:
         print(f"  {scenario.participant_account(holder.person.participant_id):<26} "
               f"participant            {holder.person.name}, certificate {holder.certificate}")
@@ -76,4 +91,4 @@ def stay_open(console: str, rows: list) -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(*sys.argv[1:2]))

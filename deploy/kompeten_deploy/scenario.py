@@ -1,11 +1,15 @@
-"""The field scenario the demo and the end-to-end test drive through the whole chain.
+"""The runner of the field scenarios (deploy/scenarios/*.yaml, read by scenarios.py): each
+programme of a scenario driven through the whole chain on the running services, by the people
+who act in it, each signed in with their own account.
 
-A district labour office (Disnaker Kabupaten Bandung) runs a 30-day competency-based sewing
-course for 16 job seekers in a village hall with one partner garment company. One participant
-drops out under the attendance rule, one is BK on one unit, one does not consent to share data
-with employers, one declines the company's offer. Everyone is generated, never a real person.
+`garmen-bandung` is the reference chain the tests and benchmarks drive: a district labour
+office (Disnaker Kabupaten Bandung) runs a 30-day competency-based sewing course for 16 job
+seekers in a village hall with one partner garment company; one participant drops out under
+the attendance rule, one is BK on one unit, one does not consent to share data with employers,
+one declines the company's offer. Everyone is generated, never a real person.
 """
 
+import base64
 import random
 import time
 from collections.abc import Callable
@@ -15,21 +19,24 @@ from datetime import date, timedelta
 import requests
 from kompeten_certificate.verify import verify as verify_credential
 
+from . import scenarios
 from .identity import People
+from .scenarios import Scenario
 
+CHAIN = "garmen-bandung"  # the reference scenario of the tests and benchmarks
+# The reference chain's people, as its file and deploy/keycloak/dev-users.json name them.
 SCHEME = "GAR-OMP"
-# Two asesor of the LSP share the cohort: one may assess at most 10 asesi a day.
 ASESORS = ("MET.000.004213 2023", "MET.000.007781 2022")
 TUK = "TUK-GNI-SOR"
-DAILY_LOAD = 10  # asesi per asesor per day, the assessment service's rule
-# Who acts, each signed in to Keycloak (deploy/keycloak/dev-users.json); participants and
-# asesor get accounts of their own when the cohort is registered.
 OPERATOR, LSP_ADMIN, PLENARY = "operator-bandung", "admin-lsp-gni", "pleno-gni-1"
 HR, EMPLOYER_ID = "hr-maju-jahit", "maju-jahit"
-WEAK_UNIT = "C.14GAR02.015.1"
-REGENCY = "3204"  # Kabupaten Bandung, Jawa Barat
-METHODS = {"C.14GAR02.001.1": "observation", "C.14GAR02.007.1": "demonstration",
-           "C.14GAR02.015.1": "demonstration", "C.14GAR02.024.1": "observation"}
+PLATFORM = "platform-admin"
+# A one-page PDF standing for a photographed certificate in an asesi's portfolio.
+PORTFOLIO_DOCUMENT = base64.b64encode(
+    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj 2 0 obj<</Type/Pages/Kids[3 0 R]"
+    b"/Count 1>>endobj 3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]>>endobj\n"
+    b"trailer<</Root 1 0 R>>\n%%EOF\n").decode()  # registers schemes and LSPs a scenario brings
+DAILY_LOAD = 10  # asesi per asesor per day, the assessment service's rule
 WOMEN = ["Siti", "Dewi", "Rina", "Nur", "Wulan", "Ayu", "Lestari", "Yuni", "Fitri", "Intan",
          "Ratna", "Euis", "Neneng", "Tati"]
 MEN = ["Asep", "Dedi", "Ujang", "Agus", "Yusuf", "Rudi", "Hendra", "Iwan", "Cecep", "Dadan"]
@@ -57,6 +64,7 @@ class Person:
     attends_days: int = 30
     weak_unit: str | None = None
     declines_offer: bool = False
+    portfolio: bool = False
     participant_id: str | None = None
 
     @property
@@ -69,55 +77,50 @@ class Row:
     """What the demo shows for one participant, and what it expected."""
 
     person: Person
+    programme: str = "-"
     enrollment: str = "-"
     assessment: str = "-"
-    certificate: str = "-"
+    certificates: list = field(default_factory=list)  # the routes held: agency, kemnaker, bnsp
+    certificate: str = "-"  # the main one: the BNSP certification, else a training certificate
     verification_url: str = "-"
     placement: str = "-"
     expected: dict = field(default_factory=dict)
 
     def observed(self) -> dict:
         return {"enrollment": self.enrollment, "assessment": self.assessment,
-                "certified": self.certificate != "-", "placement": self.placement}
+                "certificates": sorted(self.certificates), "placement": self.placement}
 
 
-def make_nik(rng: random.Random, sex: str, birth: date, serial: int) -> str:
-    district = f"{REGENCY}{rng.randint(1, 30):02d}"
+def make_nik(rng: random.Random, regency: str, sex: str, birth: date, serial: int) -> str:
+    district = f"{regency}{rng.randint(1, 30):02d}"
     day = birth.day + (40 if sex == "F" else 0)
     return f"{district}{day:02d}{birth.month:02d}{birth.year % 100:02d}{serial:04d}"
 
 
-def cohort(size: int = 16, seed: int | None = None) -> list[Person]:
-    rng = random.Random(seed)
+def cohort(programme: dict, size: int | None = None, seed: int | None = None) -> list[Person]:
+    """The programme's generated people, the same for the same seed, with the file's twists
+    on the people they name (those within `size`, when a run is scaled down)."""
+    spec = programme["cohort"]
+    size = spec["size"] if size is None else size
+    rng = random.Random(spec["seed"] if seed is None else seed)
+    names = spec["names"] or {"women": WOMEN, "men": MEN, "family": FAMILY}
+    required = scenarios.required_days(programme)
     people = []
     for i in range(size):
         sex = "F" if i % 3 != 2 else "M"
-        given = rng.choice(WOMEN if sex == "F" else MEN)
+        given = rng.choice(names["women"] if sex == "F" else names["men"])
         birth = date(rng.randint(1986, 2006), rng.randint(1, 12), rng.randint(1, 28))
         people.append(Person(
-            name=f"{given} {rng.choice(FAMILY)}", sex=sex, birth_date=birth,
-            nik=make_nik(rng, sex, birth, rng.randint(1, 9999)),
+            name=f"{given} {rng.choice(names['family'])}", sex=sex, birth_date=birth,
+            nik=make_nik(rng, programme["region"], sex, birth, rng.randint(1, 9999)),
             phone=f"0812{rng.randint(10_000_000, 99_999_999)}",
-            attends_days=rng.choice([30, 29, 28, 27, 26])))
-    # The field's twists, each on its own participant.
-    people[3].attends_days = 12           # drops out: 40% attendance, 80% required
-    people[6].weak_unit = WEAK_UNIT       # BK on one unit
-    people[9].shares_data = False         # certified, but keeps their data from employers
-    people[12].declines_offer = True      # declines the offer
+            attends_days=rng.choice(range(required, programme["days"] + 1)[-5:])))
+    for twist in spec["twists"]:
+        if twist["person"] <= size:
+            for key, value in twist.items():
+                if key != "person":
+                    setattr(people[twist["person"] - 1], key, value)
     return people
-
-
-def expected(person: Person) -> dict:
-    if person.attends_days / 30 < 0.8:
-        return {"enrollment": "not_completed", "assessment": "-", "certified": False,
-                "placement": "-"}
-    if person.weak_unit:
-        return {"enrollment": "completed", "assessment": "BK", "certified": False,
-                "placement": "-"}
-    placement = ("not shared (no consent)" if not person.shares_data
-                 else "declined" if person.declines_offer else "placed")
-    return {"enrollment": "completed", "assessment": "K", "certified": True,
-            "placement": placement}
 
 
 class Api:
@@ -173,34 +176,156 @@ def asesor_account(registration_number: str) -> str:
     return "asesor-" + registration_number.lower().replace(" ", "-")
 
 
-def run(urls: dict[str, str], issuer: str, size: int = 16, seed: int | None = None,
+class Services:
+    """The four services' APIs, each call made as a named person."""
+
+    def __init__(self, urls: dict[str, str], accounts: People):
+        self.urls, self.accounts = urls, accounts
+        self.enrollment, self.assessment = (Api(urls[n], accounts) for n in ("enrollment",
+                                                                             "assessment"))
+        self.certificate, self.placement = (Api(urls[n], accounts) for n in ("certificate",
+                                                                             "placement"))
+
+
+def run(urls: dict[str, str], issuer: str, size: int | None = None, seed: int | None = None,
         progress: Callable[[str], None] = print, today: date | None = None,
-        accounts: People | None = None) -> list[Row]:
+        accounts: People | None = None, scenario: Scenario | None = None,
+        scale: float = 1.0) -> list[Row]:
+    """Every programme of the scenario (the reference chain unless named) through the chain.
+    `size` replaces each cohort's size, or `scale` multiplies it (seats and places follow), and
+    `seed` each cohort's seed: to run larger (a benchmark) or smaller (a test)."""
+    scenario = scenario or scenarios.load(CHAIN)
     today = today or date.today()
-    accounts = accounts or People(issuer)
-    enrollment, assessment = Api(urls["enrollment"], accounts), Api(urls["assessment"], accounts)
-    certificate, placement = Api(urls["certificate"], accounts), Api(urls["placement"], accounts)
-    people = cohort(size, seed)
-    rows = [Row(person=p, expected=expected(p)) for p in people]
-    start = today - timedelta(days=35)
+    services = Services(urls, accounts or People(issuer))
+    targets = prepare(scenario, services, today)
+    rows = []
+    for programme in scenario.programmes:
+        if len(scenario.programmes) > 1:
+            progress(f"== {programme['key']}: {programme['title']}")
+        full = programme["cohort"]["size"]
+        people = cohort(programme, size or max(1, round(full * scale)), seed)
+        rows += run_programme(scenario, programme, people, services, targets, progress, today,
+                              len(people) / full)
+    return rows
+
+
+def officers(scenario: Scenario) -> list[dict]:
+    """The accounts of the people who act in the scenario: the agency's officers, each LSP's
+    admin and plenary member, each partner's HR officer."""
+    agency = scenario.agency
+    accounts = [{"username": agency["operator"], "name": agency["name"], "roles": ["operator"],
+                 "agency": agency["code"]}]
+    if agency["monitoring_officer"]:
+        accounts.append({"username": agency["monitoring_officer"], "name": agency["name"],
+                         "roles": ["monitoring_officer"], "agency": agency["code"]})
+    for programme in scenario.programmes:
+        if programme["assessment"]:
+            lsp = programme["assessment"]["lsp"]
+            accounts += [{"username": lsp["admin"], "name": lsp["name"], "roles": ["lsp_admin"],
+                          "lsp": lsp["code"]},
+                         {"username": lsp["plenary"], "name": lsp["name"], "roles": ["plenary"],
+                          "lsp": lsp["code"]}]
+        if programme["employer"]:
+            employer = programme["employer"]
+            accounts.append({"username": employer["hr"], "name": employer["name"],
+                             "roles": ["employer_hr"], "employer": employer["id"]})
+    return list({a["username"]: a for a in accounts}.values())  # an LSP may serve two
+
+
+def prepare(scenario: Scenario, services: Services, today: date) -> dict[str, str]:
+    """The scenario's officers' accounts, what the registry lacks (schemes, LSPs, asesor,
+    TUK), and the targets; the targets' ids by their keys."""
+    agency = scenario.agency
+    services.accounts.open_accounts(officers(scenario))
+    assessment = services.assessment
+    known = {s["code"] for s in assessment.call("GET", "/schemes", as_=PLATFORM)}
+    for scheme in scenario.schemes:
+        if scheme["code"] not in known:
+            assessment.call("POST", "/schemes", scheme, as_=PLATFORM)
+    schemes_of: dict[str, list[str]] = {}  # LSP code: the schemes the scenario assesses
+    for programme in scenario.programmes:
+        if programme["assessment"]:
+            schemes_of.setdefault(programme["assessment"]["lsp"]["code"], []).append(
+                programme["scheme"])
+    for programme in scenario.programmes:
+        if programme["assessment"]:
+            register_assessors(programme, schemes_of, services, today)
+    ids: dict[str, str] = {}
+
+    def create(goal: dict, parent: str | None) -> None:
+        made = services.enrollment.call("POST", "/targets", {
+            "name": goal["name"], "organiser": goal["organiser"], "year": goal["year"],
+            "goals": goal["goals"], "parent_id": parent}, as_=agency["operator"])
+        if goal["key"]:
+            ids[goal["key"]] = made["id"]
+        for sub in goal["subtargets"]:
+            create(sub, made["id"])
+
+    for goal in scenario.targets:
+        create(goal, None)
+    return ids
+
+
+def register_assessors(programme: dict, schemes_of: dict[str, list[str]], services: Services,
+                       today: date) -> None:
+    """The LSP (licensed for the scheme the scenario has it assess), its asesor and its TUK,
+    each registered unless the registry holds it."""
+    assessment, spec = services.assessment, programme["assessment"]
+    lsp = spec["lsp"]
+    if lsp["code"] not in {x["code"] for x in assessment.call("GET", "/lsps", as_=PLATFORM)}:
+        assessment.call("POST", "/lsps", {
+            **{k: lsp[k] for k in ("code", "name", "licence_number")},
+            "licence_valid_until": lsp["licence_valid_until"].isoformat(),
+            "schemes": schemes_of[lsp["code"]]}, as_=PLATFORM)
+    asesors = {a["registration_number"] for a in
+               assessment.call("GET", "/asesors", as_=lsp["admin"])}
+    for asesor in spec["asesors"]:
+        if asesor["registration_number"] not in asesors:
+            assessment.call("POST", "/asesors", {
+                **asesor, "lsp_code": lsp["code"], "schemes": [programme["scheme"]],
+                "valid_until": (today + timedelta(days=365)).isoformat()}, as_=lsp["admin"])
+    if spec["tuk"]["code"] not in {t["code"] for t in
+                                   assessment.call("GET", "/tuks", as_=lsp["admin"])}:
+        tuk = spec["tuk"]
+        assessment.call("POST", "/tuks", {"code": tuk["code"], "name": tuk["name"],
+                                          "kind": tuk["kind"], "lsp_code": lsp["code"],
+                                          "region_code": tuk["region"]}, as_=lsp["admin"])
+
+
+def run_programme(scenario: Scenario, programme: dict, people: list[Person],
+                  services: Services, targets: dict[str, str], progress, today: date,
+                  scale: float) -> list[Row]:
+    operator = scenario.agency["operator"]
+    training = programme["kind"] == "training"
+    enrollment, placement = services.enrollment, services.placement
+    rows = [Row(person=p, programme=programme["key"],
+                expected=scenarios.expected(programme, p)) for p in people]
+    start = today - timedelta(days=programme["days"] + 5)
+    employer = programme["employer"]
 
     progress("1/6 enrollment: programme, participants, enrolment")
-    programme = enrollment.call("POST", "/programmes", {
-        "title": "Pelatihan Berbasis Kompetensi Menjahit Pakaian",
-        "organiser": "Dinas Tenaga Kerja Kabupaten Bandung", "scheme_code": SCHEME,
-        "venue": "Balai Desa Sukamaju, Kecamatan Soreang", "region_code": REGENCY,
-        "start_date": start.isoformat(), "end_date": (start + timedelta(days=29)).isoformat(),
-        "capacity": size, "attendance_threshold": 0.8,
-        "partner_employers": ["CV Maju Jahit Sejahtera"]}, as_=OPERATOR)
-    employer = placement.call("POST", "/employers", {
-        "id": EMPLOYER_ID, "name": "CV Maju Jahit Sejahtera", "sector": "Garmen",
-        "region_code": REGENCY, "workforce": 85,
-        "contact": {"person": "Ibu Ratna (HRD)", "phone": "0225891234"},
-        "programme_ids": [programme["id"]]}, as_=OPERATOR)
-    vacancy = placement.call("POST", "/vacancies", {
-        "employer_id": employer["id"], "title": "Operator Jahit", "kind": "job",
-        "scheme_code": SCHEME, "places": size,
-        "start_date": (today + timedelta(days=14)).isoformat()}, as_=HR)
+    created = enrollment.call("POST", "/programmes", {
+        "title": programme["title"], "organiser": programme["organiser"],
+        "scheme_code": programme["scheme"], "venue": programme["venue"],
+        "region_code": programme["region"], "start_date": start.isoformat(),
+        "end_date": (start + timedelta(days=programme["days"] - 1)).isoformat(),
+        "kind": programme["kind"], "capacity": max(len(people), round(
+            (programme["seats"] or 0) * scale)),
+        "min_days": programme["min_days"] if training else None,
+        "certificates": programme["certificates"], "sector": programme["sector"],
+        "target_id": targets.get(programme["target"]),
+        "partner_employers": [employer["name"]] if employer else []}, as_=operator)
+    programme_id = created["id"]
+    vacancy = None
+    if employer:
+        placement.call("POST", "/employers", {
+            "id": employer["id"], "name": employer["name"], "sector": employer["sector"],
+            "region_code": employer["region"], "workforce": employer["workforce"],
+            "contact": employer["contact"], "programme_ids": [programme_id]}, as_=operator)
+        vacancy = placement.call("POST", "/vacancies", {
+            "employer_id": employer["id"], "scheme_code": programme["scheme"],
+            **employer["vacancy"], "places": max(1, round(employer["vacancy"]["places"] * scale)),
+            "start_date": (today + timedelta(days=14)).isoformat()}, as_=employer["hr"])
     for person in people:
         consents = [{"purpose": purpose, "granted": purpose != "partner_sharing"
                      or person.shares_data, "source": "formulir pendaftaran (paper form)",
@@ -208,150 +333,231 @@ def run(urls: dict[str, str], issuer: str, size: int = 16, seed: int | None = No
         registered = enrollment.call("POST", "/participants", {
             "nik": person.nik, "name": person.name, "sex": person.sex,
             "birth_date": person.birth_date.isoformat(), "phone": person.phone,
-            "consents": consents}, as_=OPERATOR)
+            "consents": consents}, as_=operator)
         person.participant_id = registered["participant_id"]
-        enrollment.call("POST", f"/programmes/{programme['id']}/enrolments",
-                        {"participant_id": person.participant_id}, as_=OPERATOR)
+        enrollment.call("POST", f"/programmes/{programme_id}/enrolments",
+                        {"participant_id": person.participant_id}, as_=operator)
     progress(f"  {len(people)} participants registered and enrolled")
-    accounts.open_accounts([{"username": participant_account(p.participant_id), "name": p.name,
-                            "roles": ["participant"], "participant_id": p.participant_id}
-                           for p in people])
+    services.accounts.open_accounts([
+        {"username": participant_account(p.participant_id), "name": p.name,
+         "roles": ["participant"], "participant_id": p.participant_id} for p in people])
     progress(f"  {len(people)} participant accounts opened (sign-in for their own steps)")
 
-    progress("2/6 attendance over 30 days, then the attendance rule")
-    for day in range(30):
-        present = [p.participant_id for p in people if day < p.attends_days]
-        enrollment.call("POST", f"/programmes/{programme['id']}/attendance", {
-            "date": (start + timedelta(days=day)).isoformat(), "present": present},
-            as_=OPERATOR)
-    closed = enrollment.call("POST", f"/programmes/{programme['id']}/close", as_=OPERATOR)
+    if training:
+        progress(f"2/6 attendance over {programme['days']} days, then the attendance rule")
+        for day in range(programme["days"]):
+            present = [p.participant_id for p in people if day < p.attends_days]
+            enrollment.call("POST", f"/programmes/{programme_id}/attendance", {
+                "date": (start + timedelta(days=day)).isoformat(), "present": present},
+                as_=operator)
+    else:
+        progress("2/6 no attendance: admitted straight to assessment")
+    closed = enrollment.call("POST", f"/programmes/{programme_id}/close", as_=operator)
     progress(f"  completed {closed['completed']}, not completed {closed['not_completed']}")
     statuses = {e["participant_id"]: e["status"] for e in
-                enrollment.call("GET", f"/programmes/{programme['id']}/enrolments",
-                                as_=OPERATOR)}
-
-    progress("3/6 assessment: cases open from training.completed")
-    completed = sum(1 for s in statuses.values() if s == "completed")
-
-    def cases():
-        return assessment.call("GET", "/cases", params={"programme_id": programme["id"]},
-                               as_=LSP_ADMIN)
-
-    wait_until("cases opened", lambda: len(cases()), completed, progress)
-    by_participant = {p.participant_id: p for p in people}
-    asesors = list(ASESORS)
-    while len(asesors) * DAILY_LOAD < completed:  # a larger cohort (the benchmark) needs more
-        asesors.append(assessment.call("POST", "/asesors", {
-            "registration_number": f"MET.000.{900000 + len(asesors)} 2026",
-            "name": f"Asesor Tambahan {len(asesors)}", "lsp_code": "LSP-GNI",
-            "schemes": [SCHEME], "valid_until": (today + timedelta(days=365)).isoformat()},
-            as_=LSP_ADMIN)["registration_number"])
-    accounts.open_accounts([{"username": asesor_account(a), "name": f"Asesor {a}",
-                            "roles": ["asesor"], "lsp": "LSP-GNI", "asesor": a}
-                           for a in asesors])
-    for n, case in enumerate(cases()):
-        person = by_participant[case["participant_id"]]
-        asesor = asesors[n % len(asesors)]
-        asesi = participant_account(person.participant_id)
-        assessment.call("POST", f"/cases/{case['id']}/self-assessment", {  # APL-02
-            "units": [{"code": u["code"], "competent": True} for u in case["units"]]},
-            as_=asesi)
-        assessment.call("POST", f"/cases/{case['id']}/assignment", {
-            "asesor": asesor, "tuk": TUK}, as_=LSP_ADMIN)
-        assessment.call("POST", f"/cases/{case['id']}/results", {"units": [
-            {"code": u["code"], "method": METHODS[u["code"]],
-             "result": "BK" if u["code"] == person.weak_unit else "K"} for u in case["units"]]},
-            as_=asesor_account(asesor))
-        assessment.call("POST", f"/cases/{case['id']}/recommendation", {},
-                        as_=asesor_account(asesor))
-        assessment.call("POST", f"/cases/{case['id']}/decision", {}, as_=PLENARY)
-    decisions = {c["participant_id"]: c["decision"]["overall"] for c in cases()}
-    progress(f"  decided: {sum(v == 'K' for v in decisions.values())} K, "
-             f"{sum(v == 'BK' for v in decisions.values())} BK")
-
-    progress("4/6 certificates: the LSP's from assessment.decided, the labour office's training "
-             "certificates from training.completed")
-    competent = [p for p in people if decisions.get(p.participant_id) == "K"]
-    certificates, trained = {}, {}
-
-    def issued(kind: str, holders: list, into: dict) -> int:
-        for p in holders:
-            if p.participant_id not in into:
-                found = certificate.call("GET", "/certificates", params={
-                    "participant_id": p.participant_id, "kind": kind},
-                    as_=participant_account(p.participant_id))
-                if found:
-                    into[p.participant_id] = found[0]
-        return len(into)
-
-    wait_until("certifications issued", lambda: issued("certification", competent, certificates),
-               len(competent), progress)
+                enrollment.call("GET", f"/programmes/{programme_id}/enrolments", as_=operator)}
     graduates = [p for p in people if statuses[p.participant_id] == "completed"]
-    wait_until("training certificates issued", lambda: issued("training", graduates, trained),
-               len(graduates), progress)
-    progress(f"  {len(trained)} training certificates, {len(certificates)} certifications")
-    keys = requests.get(urls["certificate"] + "/.well-known/jwks.json", timeout=10).json()
-    for participant_id, cert in certificates.items():
-        verified = requests.get(cert["verification_url"], timeout=10).json()  # a QR scan
-        if verified["status"] != "valid":
-            raise RuntimeError(f"{cert['number']} does not verify: {verified}")
-        # what an employer does with the credential the graduate hands over, offline
-        token = requests.get(
-            f"{urls['certificate']}/certificates/{cert['number']}/credential", timeout=10,
-            headers={"Authorization": "Bearer " + accounts.token(
-                participant_account(participant_id))}).text
-        verify_credential(token, keys["keys"])
-    progress(f"  {len(certificates)} signed credentials verified against the issuer's keys")
 
-    progress("5/6 placement: the partner sees consenting graduates and makes offers")
-    sharing = [p for p in competent if p.shares_data]
+    decisions = {}
+    if programme["assessment"]:
+        progress("3/6 assessment: cases open from training.completed")
+        decisions = assess(programme, programme_id, people, len(graduates), services,
+                           progress, today)
+    else:
+        progress("3/6 assessment: none, the programme leads to no BNSP certification")
 
-    def candidates():
-        return placement.call("GET", f"/vacancies/{vacancy['id']}/candidates",
-                              as_=HR)["candidates"]
-    wait_until("graduates in the partner's pool", lambda: len(candidates()), len(sharing),
-               progress)
+    progress("4/6 certificates: " + ", ".join(programme["certificates"]))
+    held = certify(programme, graduates, decisions, services, progress)
+
     outcomes = {}
-    for candidate in candidates():
-        person = by_participant[candidate["participant_id"]]
-        offer = placement.call("POST", "/offers", {"vacancy_id": vacancy["id"],
-                                                   "participant_id": person.participant_id},
-                               as_=HR)
-        graduate = participant_account(person.participant_id)
-        if person.declines_offer:
-            placement.call("POST", f"/offers/{offer['id']}/decline",
-                           {"reason": "memilih usaha jahit sendiri (chose self-employment)"},
-                           as_=graduate)
-            outcomes[person.participant_id] = "declined"
-        else:
-            placement.call("POST", f"/offers/{offer['id']}/accept", {}, as_=graduate)
-            outcomes[person.participant_id] = "placed"
-    progress(f"  offers {len(outcomes)}, placed {sum(v == 'placed' for v in outcomes.values())}")
-    absorbed = placement.call("GET", "/reports/absorption",
-                              as_=OPERATOR)["programmes"][programme["id"]]
-    progress(f"  absorption: {absorbed['placed']} of {absorbed['certified']} certified "
-             f"graduates placed ({absorbed['absorption_rate']:.0%})")
+    if vacancy:
+        progress("5/6 placement: the partner sees consenting graduates and makes offers")
+        outcomes = place(programme, vacancy, people, held, services, progress)
+        absorbed = placement.call("GET", "/reports/absorption",
+                                  as_=operator)["programmes"].get(programme_id)
+        if absorbed:
+            progress(f"  absorption: {absorbed['placed']} of {absorbed['certified']} certified "
+                     f"graduates placed ({absorbed['absorption_rate']:.0%})")
+    else:
+        progress("5/6 placement: no partner employer")
 
     progress("6/6 results")
     for row in rows:
         pid = row.person.participant_id
         row.enrollment = statuses.get(pid, "-")
         row.assessment = decisions.get(pid, "-")
-        if pid in certificates:
-            row.certificate = certificates[pid]["number"]
-            row.verification_url = certificates[pid]["verification_url"]
-            row.placement = outcomes.get(pid, "not shared (no consent)"
-                                         if not row.person.shares_data else "-")
+        certificates = held.get(pid, {})
+        row.certificates = sorted(certificates)
+        main = certificates.get("bnsp") if "bnsp" in programme["certificates"] else next(
+            iter(certificates.values()), None)
+        if main:
+            row.certificate, row.verification_url = main["number"], main["verification_url"]
+        row.placement = outcomes.get(pid, "-")
     return rows
 
 
+def assess(programme: dict, programme_id: str, people: list[Person], completed: int,
+           services: Services, progress, today: date) -> dict[str, str]:
+    """APL-02 by each asesi, assignment by the LSP admin, K/BK per unit and the
+    recommendation by the asesor, the decision by the plenary; K/BK by participant."""
+    assessment, spec = services.assessment, programme["assessment"]
+    lsp = spec["lsp"]
+
+    def cases():
+        return assessment.call("GET", "/cases", params={"programme_id": programme_id},
+                               as_=lsp["admin"])
+
+    wait_until("cases opened", lambda: len(cases()), completed, progress)
+    by_participant = {p.participant_id: p for p in people}
+    asesors = [a["registration_number"] for a in spec["asesors"]]
+    while len(asesors) * DAILY_LOAD < completed:  # a larger cohort (the benchmark) needs more
+        asesors.append(assessment.call("POST", "/asesors", {
+            "registration_number": f"MET.{sum(map(ord, lsp['code'])) % 1000:03d}."
+                                   f"{900000 + len(asesors)} 2026",
+            "name": f"Asesor Tambahan {len(asesors)}", "lsp_code": lsp["code"],
+            "schemes": [programme["scheme"]],
+            "valid_until": (today + timedelta(days=365)).isoformat()},
+            as_=lsp["admin"])["registration_number"])
+    services.accounts.open_accounts([
+        {"username": asesor_account(a), "name": f"Asesor {a}", "roles": ["asesor"],
+         "lsp": lsp["code"], "asesor": a} for a in asesors])
+    for n, case in enumerate(cases()):
+        person = by_participant[case["participant_id"]]
+        asesor, asesi = asesors[n % len(asesors)], participant_account(person.participant_id)
+        evidence = []
+        if person.portfolio:  # an earlier training certificate, photographed on a phone
+            evidence = [assessment.call("POST", f"/cases/{case['id']}/evidence", {
+                "type": "certificate", "title": "Sertifikat pelatihan sebelumnya",
+                "issued_on": (today - timedelta(days=400)).isoformat(),
+                "content": PORTFOLIO_DOCUMENT}, as_=asesi)["evidence"][0]["id"]]
+        assessment.call("POST", f"/cases/{case['id']}/self-assessment", {  # APL-02
+            "units": [{"code": u["code"], "competent": True, "evidence_ids": evidence}
+                      for u in case["units"]]}, as_=asesi)
+        assessment.call("POST", f"/cases/{case['id']}/assignment", {
+            "asesor": asesor, "tuk": spec["tuk"]["code"]}, as_=lsp["admin"])
+        for unit in case["units"] if evidence else []:  # VATM met: confirmed by interview
+            assessment.call("POST", f"/cases/{case['id']}/units/{unit['code']}/review", {
+                "evidence_ids": evidence, "valid": True, "authentic": True, "current": True,
+                "sufficient": True}, as_=asesor_account(asesor))
+        assessment.call("POST", f"/cases/{case['id']}/results", {"units": [
+            {"code": u["code"], "method": "interview" if evidence
+             else spec["methods"].get(u["code"], "observation"),
+             "result": "BK" if u["code"] == person.weak_unit else "K"} for u in case["units"]]},
+            as_=asesor_account(asesor))
+        assessment.call("POST", f"/cases/{case['id']}/recommendation", {},
+                        as_=asesor_account(asesor))
+        assessment.call("POST", f"/cases/{case['id']}/decision", {}, as_=lsp["plenary"])
+    decisions = {c["participant_id"]: c["decision"]["overall"] for c in cases()}
+    progress(f"  decided: {sum(v == 'K' for v in decisions.values())} K, "
+             f"{sum(v == 'BK' for v in decisions.values())} BK")
+    return decisions
+
+
+def issuer_route(cert: dict) -> str:
+    if cert["kind"] == "certification":
+        return "bnsp"
+    return "kemnaker" if cert["issuer"]["code"] == "KEMNAKER" else "agency"
+
+
+def certify(programme: dict, graduates: list[Person], decisions: dict[str, str],
+            services: Services, progress) -> dict[str, dict[str, dict]]:
+    """Waits for every certificate the programme leads to, as each holder sees them; checks
+    each BNSP certification by a QR scan and the signed credential offline. The certificates
+    by participant and route."""
+    certificate, held = services.certificate, {}
+    expected = {p.participant_id: [r for r in programme["certificates"] if r != "bnsp"]
+                + (["bnsp"] if decisions.get(p.participant_id) == "K" else [])
+                for p in graduates}
+    wanted = sum(len(routes) for routes in expected.values())
+
+    def issued() -> int:
+        for participant_id, routes in expected.items():
+            mine = held.setdefault(participant_id, {})
+            if len(mine) < len(routes):
+                for cert in certificate.call("GET", "/certificates", params={
+                        "participant_id": participant_id},
+                        as_=participant_account(participant_id)):
+                    mine[issuer_route(cert)] = cert
+        return sum(len(mine) for mine in held.values())
+
+    wait_until("certificates issued", issued, wanted, progress)
+    progress("  " + ", ".join(f"{sum(r in mine for mine in held.values())} {r}"
+                              for r in programme["certificates"]))
+    keys = requests.get(services.urls["certificate"] + "/.well-known/jwks.json",
+                        timeout=10).json()
+    checked = 0
+    for participant_id, mine in held.items():
+        for cert in mine.values():
+            verified = requests.get(cert["verification_url"], timeout=10).json()  # a QR scan
+            if verified["status"] != "valid":
+                raise RuntimeError(f"{cert['number']} does not verify: {verified}")
+            # what an employer does with the credential the graduate hands over, offline
+            token = requests.get(
+                f"{services.urls['certificate']}/certificates/{cert['number']}/credential",
+                timeout=10, headers={"Authorization": "Bearer " + services.accounts.token(
+                    participant_account(participant_id))}).text
+            verify_credential(token, keys["keys"])
+            checked += 1
+    progress(f"  {checked} signed credentials verified against the issuers' keys")
+    return held
+
+
+def place(programme: dict, vacancy: dict, people: list[Person], held: dict, services: Services,
+          progress) -> dict[str, str]:
+    """The partner's HR offers its vacancy to every candidate it is shown; each graduate
+    accepts or declines. Outcomes by participant, with those whose certificate the vacancy
+    accepts but who keep their data from employers."""
+    placement, employer = services.placement, programme["employer"]
+    accepts = vacancy["accepts"]
+    eligible = [p for p in people if any(
+        (route == "bnsp") == (kind == "certification")
+        for route in held.get(p.participant_id, {}) for kind in accepts)]
+    sharing = [p for p in eligible if p.shares_data]
+    by_participant = {p.participant_id: p for p in people}
+
+    def candidates():
+        return placement.call("GET", f"/vacancies/{vacancy['id']}/candidates",
+                              as_=employer["hr"])["candidates"]
+
+    wait_until("graduates in the partner's pool", lambda: len(candidates()), len(sharing),
+               progress)
+    outcomes = {p.participant_id: "not shared (no consent)" for p in eligible
+                if not p.shares_data}
+    for candidate in candidates():
+        person = by_participant[candidate["participant_id"]]
+        offer = placement.call("POST", "/offers", {"vacancy_id": vacancy["id"],
+                                                   "participant_id": person.participant_id},
+                               as_=employer["hr"])
+        graduate = participant_account(person.participant_id)
+        if person.declines_offer:
+            placement.call("POST", f"/offers/{offer['id']}/decline",
+                           {"reason": "membuka usaha sendiri (opening their own business)"},
+                           as_=graduate)
+            outcomes[person.participant_id] = "declined"
+        else:
+            placement.call("POST", f"/offers/{offer['id']}/accept", {}, as_=graduate)
+            outcomes[person.participant_id] = "placed"
+    placed = sum(v == "placed" for v in outcomes.values())
+    progress(f"  offers {len(sharing)}, placed {placed}")
+    return outcomes
+
+
 def table(rows: list[Row]) -> str:
-    header = ("#", "participant", "NIK", "enrollment", "K/BK", "certificate", "verification URL",
-              "placement", "as expected")
-    lines = [(str(i + 1), r.person.name, r.person.masked_nik, r.enrollment, r.assessment,
-              r.certificate, r.verification_url, r.placement,
+    """The checked table every scenario ends with."""
+    header = ("#", "programme", "participant", "NIK", "enrollment", "K/BK", "certificates",
+              "certificate", "verification URL", "placement", "as expected")
+    lines = [(str(i + 1), r.programme, r.person.name, r.person.masked_nik, r.enrollment,
+              r.assessment, ",".join(r.certificates) or "-", r.certificate,
+              r.verification_url, r.placement,
               "yes" if r.observed() == r.expected else "NO") for i, r in enumerate(rows)]
     widths = [max(len(str(x)) for x in column) for column in zip(header, *lines, strict=False)]
     fmt = "  ".join(f"{{:<{w}}}" for w in widths)
     rule = "  ".join("-" * w for w in widths)
     return "\n".join([fmt.format(*header), rule] + [fmt.format(*line) for line in lines])
+
+
+def totals(rows: list[Row], programme: str) -> dict:
+    mine = [r for r in rows if r.programme == programme]
+    return {"completed": sum(r.enrollment == "completed" for r in mine),
+            "certified": sum(bool(r.certificates) for r in mine),
+            "placed": sum(r.placement == "placed" for r in mine)}

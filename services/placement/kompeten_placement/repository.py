@@ -143,11 +143,12 @@ class Repository(unit_of_work.Repository):
                 if d["_id"] in held]
 
     def graduates(self) -> list[Graduate]:
-        """Every holder of a certification (the reports count certified people), with
-        sharing consent."""
+        """Every holder of a certificate, with sharing consent: the reports count certified
+        people as enrollment's targets do, by any certificate their programme led to (a
+        village course's only one is the labour office's)."""
         sharing = {d["_id"] for d in self.db.sharing.find({"granted": True}, {"_id": 1})}
         return [Graduate(participant_id=pid, sharing=pid in sharing, certificates=held)
-                for pid, held in self._certificates(kind={"$ne": "training"}).items()]
+                for pid, held in self._certificates().items()]
 
     # offers and placements
     def add_offer(self, offer: Offer, staged: dict) -> None:
