@@ -222,9 +222,10 @@ def officers(scenario: Scenario) -> list[dict]:
         if programme["assessment"]:
             lsp = programme["assessment"]["lsp"]
             accounts += [{"username": lsp["admin"], "name": lsp["name"], "roles": ["lsp_admin"],
-                          "lsp": lsp["code"]},
-                         {"username": lsp["plenary"], "name": lsp["name"], "roles": ["plenary"],
                           "lsp": lsp["code"]}]
+            accounts += [{"username": member, "name": f"Pleno {lsp['name']} {n + 1}",
+                          "roles": ["plenary"], "lsp": lsp["code"]}
+                         for n, member in enumerate(lsp["plenary"])]
         if programme["employer"]:
             employer = programme["employer"]
             accounts.append({"username": employer["hr"], "name": employer["name"],
@@ -263,6 +264,28 @@ def prepare(scenario: Scenario, services: Services, today: date) -> dict[str, st
 
     for goal in scenario.targets:
         create(goal, None)
+    known = {p["id"] for p in services.enrollment.call("GET", "/providers",
+                                                       as_=agency["operator"])}
+    for provider in scenario.providers:
+        if provider["id"] not in known:
+            services.enrollment.call("POST", "/providers", {
+                "id": provider["id"], "name": provider["name"], "kind": provider["kind"],
+                "region_code": provider["region"]}, as_=agency["operator"])
+    return ids
+
+
+def trainers(programme: dict, services: Services, operator: str) -> list[str]:
+    """The programme's trainers' ids, each registered once with their provider."""
+    known = {(t["name"], t["provider_id"]): t["id"] for t in
+             services.enrollment.call("GET", "/trainers", as_=operator)}
+    ids = []
+    for trainer in programme["trainers"]:
+        key = (trainer["name"], trainer["provider"])
+        if key not in known:
+            known[key] = services.enrollment.call("POST", "/trainers", {
+                "name": trainer["name"], "provider_id": trainer["provider"],
+                "schemes": [programme["scheme"]]}, as_=operator)["id"]
+        ids.append(known[key])
     return ids
 
 
@@ -274,9 +297,12 @@ def register_assessors(programme: dict, schemes_of: dict[str, list[str]], servic
     lsp = spec["lsp"]
     if lsp["code"] not in {x["code"] for x in assessment.call("GET", "/lsps", as_=PLATFORM)}:
         assessment.call("POST", "/lsps", {
-            **{k: lsp[k] for k in ("code", "name", "licence_number")},
+            **{k: lsp[k] for k in ("code", "name", "licence_number", "plenary_quorum")},
             "licence_valid_until": lsp["licence_valid_until"].isoformat(),
             "schemes": schemes_of[lsp["code"]]}, as_=PLATFORM)
+    else:  # the LSP's own staff set its quorum
+        assessment.call("POST", f"/lsps/{lsp['code']}/plenary",
+                        {"plenary_quorum": lsp["plenary_quorum"]}, as_=lsp["admin"])
     asesors = {a["registration_number"] for a in
                assessment.call("GET", "/asesors", as_=lsp["admin"])}
     for asesor in spec["asesors"]:
@@ -313,6 +339,8 @@ def run_programme(scenario: Scenario, programme: dict, people: list[Person],
             (programme["seats"] or 0) * scale)),
         "min_days": programme["min_days"] if training else None,
         "certificates": programme["certificates"], "sector": programme["sector"],
+        "provider_id": programme["provider"],
+        "trainer_ids": trainers(programme, services, operator),
         "target_id": targets.get(programme["target"]),
         "partner_employers": [employer["name"]] if employer else []}, as_=operator)
     programme_id = created["id"]
@@ -398,8 +426,9 @@ def run_programme(scenario: Scenario, programme: dict, people: list[Person],
 
 def assess(programme: dict, programme_id: str, people: list[Person], completed: int,
            services: Services, progress, today: date) -> dict[str, str]:
-    """APL-02 by each asesi, assignment by the LSP admin, K/BK per unit and the
-    recommendation by the asesor, the decision by the plenary; K/BK by participant."""
+    """APL-02 by each asesi, assignment by the LSP admin (a team where the file says so), K/BK
+    per unit by the team and the recommendation by the lead asesor, the plenary's votes up to
+    its quorum; K/BK by participant."""
     assessment, spec = services.assessment, programme["assessment"]
     lsp = spec["lsp"]
 
@@ -410,7 +439,7 @@ def assess(programme: dict, programme_id: str, people: list[Person], completed: 
     wait_until("cases opened", lambda: len(cases()), completed, progress)
     by_participant = {p.participant_id: p for p in people}
     asesors = [a["registration_number"] for a in spec["asesors"]]
-    while len(asesors) * DAILY_LOAD < completed:  # a larger cohort (the benchmark) needs more
+    while len(asesors) * DAILY_LOAD < completed or len(asesors) < spec["team"]:
         asesors.append(assessment.call("POST", "/asesors", {
             "registration_number": f"MET.{sum(map(ord, lsp['code'])) % 1000:03d}."
                                    f"{900000 + len(asesors)} 2026",
@@ -423,7 +452,8 @@ def assess(programme: dict, programme_id: str, people: list[Person], completed: 
          "lsp": lsp["code"], "asesor": a} for a in asesors])
     for n, case in enumerate(cases()):
         person = by_participant[case["participant_id"]]
-        asesor, asesi = asesors[n % len(asesors)], participant_account(person.participant_id)
+        team = [asesors[(n + k) % len(asesors)] for k in range(spec["team"])]
+        asesor, asesi = team[0], participant_account(person.participant_id)
         evidence = []
         if person.portfolio:  # an earlier training certificate, photographed on a phone
             evidence = [assessment.call("POST", f"/cases/{case['id']}/evidence", {
@@ -434,19 +464,22 @@ def assess(programme: dict, programme_id: str, people: list[Person], completed: 
             "units": [{"code": u["code"], "competent": True, "evidence_ids": evidence}
                       for u in case["units"]]}, as_=asesi)
         assessment.call("POST", f"/cases/{case['id']}/assignment", {
-            "asesor": asesor, "tuk": spec["tuk"]["code"]}, as_=lsp["admin"])
+            "asesor": asesor, "members": team[1:], "tuk": spec["tuk"]["code"]},
+            as_=lsp["admin"])
         for unit in case["units"] if evidence else []:  # VATM met: confirmed by interview
             assessment.call("POST", f"/cases/{case['id']}/units/{unit['code']}/review", {
                 "evidence_ids": evidence, "valid": True, "authentic": True, "current": True,
                 "sufficient": True}, as_=asesor_account(asesor))
-        assessment.call("POST", f"/cases/{case['id']}/results", {"units": [
-            {"code": u["code"], "method": "interview" if evidence
-             else spec["methods"].get(u["code"], "observation"),
-             "result": "BK" if u["code"] == person.weak_unit else "K"} for u in case["units"]]},
-            as_=asesor_account(asesor))
+        for k, member in enumerate(team):  # the team shares the units
+            assessment.call("POST", f"/cases/{case['id']}/results", {"units": [
+                {"code": u["code"], "method": "interview" if evidence
+                 else spec["methods"].get(u["code"], "observation"),
+                 "result": "BK" if u["code"] == person.weak_unit else "K"}
+                for u in case["units"][k::len(team)]]}, as_=asesor_account(member))
         assessment.call("POST", f"/cases/{case['id']}/recommendation", {},
                         as_=asesor_account(asesor))
-        assessment.call("POST", f"/cases/{case['id']}/decision", {}, as_=lsp["plenary"])
+        for member in lsp["plenary"][:lsp["plenary_quorum"]]:  # the rapat pleno
+            assessment.call("POST", f"/cases/{case['id']}/decision", {}, as_=member)
     decisions = {c["participant_id"]: c["decision"]["overall"] for c in cases()}
     progress(f"  decided: {sum(v == 'K' for v in decisions.values())} K, "
              f"{sum(v == 'BK' for v in decisions.values())} BK")

@@ -108,13 +108,23 @@ class Lsp(Strict):
     licence_number = fields.String(required=True, validate=validate.Length(min=3, max=100))
     licence_valid_until = fields.Date(required=True)
     admin = fields.String(required=True, validate=_account)
-    plenary = fields.String(required=True, validate=_account)
+    plenary = fields.List(fields.String(validate=_account), required=True,
+                          validate=validate.Length(min=1),
+                          metadata={"description": "the plenary members' accounts"})
+    plenary_quorum = fields.Integer(load_default=1, strict=True, validate=validate.Range(1, 9))
+
+    @validates_schema
+    def _enough_members(self, data, **kwargs):
+        if data.get("plenary_quorum", 1) > len(data.get("plenary", [])):
+            raise ValidationError("more than the plenary members named", "plenary_quorum")
 
 
 class Assessment(Strict):
     lsp = fields.Nested(Lsp, required=True)
     asesors = fields.List(fields.Nested(Person), required=True, validate=validate.Length(min=1))
     tuk = fields.Nested(Tuk, required=True)
+    team = fields.Integer(load_default=1, strict=True, validate=validate.Range(1, 4),
+                          metadata={"description": "asesor per case: a lead and members"})
     methods = fields.Dict(keys=fields.String(), values=fields.String(
         validate=validate.OneOf(METHODS)), load_default=dict,
         metadata={"description": "unit code: method; observation when absent"})
@@ -143,6 +153,19 @@ class Employer(Strict):
     contact = fields.Nested(Contact, required=True)
     hr = fields.String(required=True, validate=_account)
     vacancy = fields.Nested(Vacancy, required=True)
+
+
+class Provider(Strict):
+    id = fields.String(required=True, validate=validate.Regexp(r"^[a-z0-9][a-z0-9-]{1,62}$"))
+    name = fields.String(required=True, validate=_name)
+    kind = fields.String(required=True, validate=validate.OneOf(
+        ("lpk", "blk", "company", "community", "agency")))
+    region = fields.String(required=True, validate=_regency)
+
+
+class Trainer(Strict):
+    name = fields.String(required=True, validate=_name)
+    provider = fields.String(required=True, metadata={"description": "a provider's id"})
 
 
 class Twist(Strict):
@@ -197,6 +220,8 @@ class Programme(Strict):
     certificates = fields.List(fields.String(validate=validate.OneOf(PROGRAMME_CERTIFICATES)),
                                required=True)
     target = fields.String(load_default=None, validate=_account)
+    provider = fields.String(load_default=None, metadata={"description": "a provider's id"})
+    trainers = fields.List(fields.Nested(Trainer), load_default=list)
     assessment = fields.Nested(Assessment, load_default=None)
     employer = fields.Nested(Employer, load_default=None)
     cohort = fields.Nested(Cohort, required=True)
@@ -221,6 +246,8 @@ class ScenarioFile(Strict):
     schemes = fields.List(fields.Nested(NewScheme), load_default=list,
                           metadata={"description": "schemes the registry does not hold yet"})
     targets = fields.List(fields.Nested(Goal), load_default=list)
+    providers = fields.List(fields.Nested(Provider), load_default=list,
+                            metadata={"description": "training providers, the partners too"})
     programmes = fields.List(fields.Nested(Programme), required=True,
                              validate=validate.Length(min=1))
 
@@ -290,6 +317,13 @@ def _cross_checks(scenario: Scenario) -> list[str]:
         where = f"programmes[{n}]"
         if programme["target"] and programme["target"] not in targets:
             problems.append(f"{where}.target: no target with key {programme['target']!r}")
+        providers = {p["id"] for p in scenario.providers}
+        if programme["provider"] and programme["provider"] not in providers:
+            problems.append(f"{where}.provider: no provider {programme['provider']!r}")
+        for t, trainer in enumerate(programme["trainers"]):
+            if trainer["provider"] not in providers:
+                problems.append(f"{where}.trainers[{t}].provider: no provider "
+                                f"{trainer['provider']!r}")
         units = scenario.units(programme["scheme"])
         if not units:
             problems.append(f"{where}.scheme: {programme['scheme']} is neither in the registry "

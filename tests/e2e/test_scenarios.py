@@ -118,7 +118,8 @@ def test_three_of_four_days_is_enough_where_the_course_says_so(ran):
     assert by_days[3] == "completed" and by_days[2] == "not_completed"
 
 
-def test_crafters_with_complete_documents_are_assessed_on_them_by_interview(ran, stack, people):
+def test_batik_crafters_with_complete_documents_are_assessed_on_them_by_interview(
+        ran, stack, people):
     rows = ran("batik-probolinggo")
     with_documents = [r for r in rows if r.person.portfolio]
     assert len(with_documents) == 4 and all(r.assessment == "K" for r in with_documents)
@@ -127,6 +128,11 @@ def test_crafters_with_complete_documents_are_assessed_on_them_by_interview(ran,
                 "admin-lsp-batik")[0]
     assert {u["method"] for u in case["units"]} == {"interview"}
     assert all(u["evidence_meets_vatm"] for u in case["units"]) and case["lsp"] == "LSP-BATIK"
+    # a team of two asesor, and a plenary meeting where two of three members voted
+    assert len(case["members"]) == 1
+    assert {u["assessed_by"] for u in case["decision"]["units"]} == {case["asesor"],
+                                                                     *case["members"]}
+    assert len(case["decision"]["members"]) == 2
 
 
 def test_the_make_up_artists_are_certified_without_a_course(ran):

@@ -79,6 +79,10 @@ def unknown_target(data):
     data["programmes"][0]["target"] = "kab-lumajang"
 
 
+def unknown_trainer_provider(data):
+    data["programmes"][0]["trainers"][0]["provider"] = "cv-lain"
+
+
 def bad_region(data):
     data["programmes"][0]["region"] = "3599"
 
@@ -96,6 +100,7 @@ def foreign_unit(data):
     (bnsp_without_lsp, ["programmes[0].assessment: a programme leading to a BNSP "
                         "certification names the LSP that assesses it, and only then"]),
     (unknown_target, ["programmes[0].target: no target with key 'kab-lumajang'"]),
+    (unknown_trainer_provider, ["programmes[0].trainers[0].provider: no provider 'cv-lain'"]),
     (bad_region, ["programmes[0].region: not a regency code (4 digits, e.g. 3513)"]),
     (foreign_unit, ["programmes[0].cohort.twists[4].weak_unit: not a unit of GAR-OMP"]),
 ])

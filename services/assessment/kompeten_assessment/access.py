@@ -13,7 +13,7 @@ from .registry import Lsp
 def may_read(caller: Caller, case: Case) -> None:
     if caller.has("participant") and caller.participant_id == case.participant_id:
         return
-    if caller.has("asesor") and caller.asesor and caller.asesor == case.asesor:
+    if caller.has("asesor") and caller.asesor and caller.asesor in case.team:
         return
     if caller.has("lsp_admin") and case.lsp_code is None:
         return  # not yet assigned: the pool LSP staff assign from
@@ -40,8 +40,9 @@ def is_asesi(caller: Caller, case: Case) -> None:
 
 
 def is_assigned_asesor(caller: Caller, case: Case) -> str:
-    """The asesor's registration number, from the token."""
-    caller.require(caller.asesor is not None and caller.asesor == case.asesor,
+    """The asesor's registration number, from the token: one of the case's team (the domain
+    keeps the recommendation to the lead)."""
+    caller.require(caller.asesor is not None and caller.asesor in case.team,
                    "only the asesor assigned to this case may do this", case=case.id)
     return caller.asesor
 
@@ -55,8 +56,7 @@ def is_independent_plenary(caller: Caller, case: Case) -> None:
     """A plenary member of the case's LSP who did not assess it."""
     caller.require(caller.lsp is not None and caller.lsp == case.lsp_code,
                    "a plenary member decides only their own LSP's cases", case=case.id)
-    assessed = {case.asesor} | {r.asesor for r in case.results.values()}
-    caller.require(caller.asesor is None or caller.asesor not in assessed,
+    caller.require(caller.asesor is None or caller.asesor not in case.assessed_by(),
                    "the asesor may not decide their own case", case=case.id)
 
 

@@ -1,16 +1,20 @@
 """The assessment case of one asesi for one scheme, as a BNSP-licensed LSP runs it. Pure domain
 code.
 
-open -> assigned to an asesor at a TUK -> evidence reviewed per unit against VATM (valid, asli,
-terkini, memadai) -> K/BK per unit with the method used -> plenary decision (rapat pleno) by a
-committee member who is not the asesor -> within the appeal window a BK decision may be appealed
-(banding); an upheld appeal reopens the BK units only, the K units stand.
+open -> assigned to an asesor at a TUK (a lead asesor, with team members where the LSP sends a
+team) -> evidence reviewed per unit against VATM (valid, asli, terkini, memadai) -> K/BK per unit
+with the method used, each naming the asesor who assessed it -> the lead asesor's
+recommendation -> the plenary meeting (rapat pleno): members of the LSP who assessed none of it
+vote, confirming or overturning the recommendation unit by unit with a recorded reason, and once
+the LSP's quorum has voted the majority decides each unit (a tie keeps the asesor's result) ->
+within the appeal window a BK decision may be appealed (banding); an upheld appeal reopens the
+BK units only, the K units stand.
 
 Every action appends to an audit trail; decisions are appended, never edited.
 """
 
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from kompeten_shared.errors import Conflict, DomainError, InvalidInput
@@ -77,7 +81,8 @@ class Case:
     opened_at: datetime
     status: str = "open"
     lsp_code: str | None = None
-    asesor: str | None = None
+    asesor: str | None = None  # the lead asesor
+    members: list[str] = field(default_factory=list)  # the rest of the asesor team, if any
     tuk_code: str | None = None
     assigned_on: str | None = None
     evidence: list[Evidence] = field(default_factory=list)
@@ -87,6 +92,7 @@ class Case:
     appeal: dict | None = None
     self_assessment: list[dict] = field(default_factory=list)  # APL-02, one entry per unit
     recommendation: dict | None = None  # the asesor's overall K/BK, for the plenary
+    votes: list[dict] = field(default_factory=list)  # the plenary's on this recommendation
     withdrawn_at: datetime | None = None  # the asesi withdrew certification consent
     audit: list[dict] = field(default_factory=list)
 
@@ -102,25 +108,41 @@ class Case:
             raise Conflict(f"the case is {self.status}; nothing can change",
                            code=f"case_{self.status}")
 
-    def _require_assigned(self, asesor: str) -> None:
+    def _require_assigned(self, asesor: str, lead: bool = True) -> None:
+        """The lead asesor; or, with `lead=False`, anyone of the team."""
         if self.asesor is None:
             raise DomainError("no asesor is assigned to this case yet", code="not_assigned")
-        if asesor != self.asesor:
-            raise DomainError(f"the case is assigned to {self.asesor}",
+        if asesor not in ([self.asesor] if lead else self.team):
+            raise DomainError(f"the case is assigned to {', '.join(self.team)}"
+                              + (f", led by {self.asesor}" if self.members else ""),
                               code="asesor_not_assigned")
+
+    @property
+    def team(self) -> list[str]:
+        """The asesor assessing the case, the lead first."""
+        return ([self.asesor] if self.asesor else []) + self.members
+
+    def assessed_by(self) -> set[str]:
+        """Everyone who assessed any of it: none of them may sit on its plenary."""
+        return set(self.team) | {r.asesor for r in self.results.values()}
 
     # assignment --------------------------------------------------------------------------------
     def assign(self, scheme: Scheme, lsp: Lsp, asesor: Asesor, tuk: Tuk, at: datetime,
-               assigned_today: int, actor: str) -> None:
-        """Licensed LSP and asesor, same LSP, a TUK of that LSP, no conflict of interest, and
-        within the asesor's daily load."""
+               assigned_today: int, actor: str, members: tuple[Asesor, ...] = ()) -> None:
+        """Licensed LSP and asesor (the lead and each team member), same LSP, a TUK of that
+        LSP, no conflict of interest, and within the lead asesor's daily load."""
         self._require_open()
         if self.results:
             raise Conflict("results are recorded; the asesor cannot change now",
                            code="assessment_started")
         lsp.check_licensed(scheme.code, at.date())
-        asesor.check_may_assess(scheme, at.date(), lsp.code)
-        asesor.check_no_conflict(self.programme_id)
+        numbers = [asesor.registration_number] + [m.registration_number for m in members]
+        if len(set(numbers)) != len(numbers):
+            raise InvalidInput("an asesor is named twice in the team", code="team_repeats",
+                               details={"field": "members"})
+        for each in (asesor, *members):
+            each.check_may_assess(scheme, at.date(), lsp.code)
+            each.check_no_conflict(self.programme_id)
         if tuk.lsp_code != lsp.code:
             raise DomainError(f"{tuk.code} is not a TUK of {lsp.code}", code="tuk_other_lsp")
         if assigned_today >= asesor.daily_limit:
@@ -128,8 +150,10 @@ class Case:
                               f"{assigned_today} asesi on {at.date()}",
                               code="asesor_daily_limit")
         self.lsp_code, self.asesor, self.tuk_code = lsp.code, asesor.registration_number, tuk.code
+        self.members = numbers[1:]
         self.assigned_on = at.date().isoformat()
-        self._log(actor, "assigned", at, asesor=self.asesor, tuk=tuk.code, lsp=lsp.code)
+        self._log(actor, "assigned", at, asesor=self.asesor, members=self.members, tuk=tuk.code,
+                  lsp=lsp.code)
 
     # an external LSP -------------------------------------------------------------------------
     def route_to(self, lsp: Lsp, at: datetime) -> None:
@@ -196,7 +220,7 @@ class Case:
 
     def review(self, scheme: Scheme, unit_code: str, review: Review) -> None:
         self._require_open()
-        self._require_assigned(review.asesor)
+        self._require_assigned(review.asesor, lead=False)
         if unit_code not in scheme.unit_codes:
             raise InvalidInput(f"unit {unit_code} is not in scheme {scheme.code}",
                                code="unknown_unit", details={"units": [unit_code]})
@@ -219,7 +243,7 @@ class Case:
     def record(self, scheme: Scheme, asesor: Asesor, unit_results: list[dict],
                now: datetime) -> None:
         self._require_open()
-        self._require_assigned(asesor.registration_number)
+        self._require_assigned(asesor.registration_number, lead=False)
         if not self.self_assessment:
             raise DomainError("the asesi's self-assessment (APL-02) comes first",
                               code="self_assessment_missing")
@@ -235,6 +259,7 @@ class Case:
         for r in unit_results:
             self._check_method(r["code"], r["method"])
         self.recommendation = None  # results changed: the asesor recommends again
+        self.votes = []
         for r in unit_results:
             self.results[r["code"]] = UnitResult(r["result"], r["method"],
                                                  asesor.registration_number, now)
@@ -257,7 +282,8 @@ class Case:
         return "K" if all(self.results[c].result == "K" for c in scheme.unit_codes) else "BK"
 
     def recommend(self, scheme: Scheme, asesor: str, now: datetime) -> None:
-        """The asesor's overall recommendation, once every unit has a result and a method."""
+        """The lead asesor's overall recommendation, once every unit has a result and a
+        method."""
         self._require_open()
         self._require_assigned(asesor)
         missing = [code for code in scheme.unit_codes if code not in self.results]
@@ -265,25 +291,67 @@ class Case:
             raise DomainError("every unit needs a recorded result and method first",
                               code="units_not_assessed", details={"units": missing})
         self.recommendation = {"overall": self.overall(scheme), "asesor": asesor, "at": now}
+        self.votes = []
         self._log(asesor, "recommended", now, overall=self.recommendation["overall"])
 
-    def decide(self, scheme: Scheme, member_id: str, now: datetime) -> None:
+    def vote(self, scheme: Scheme, member_id: str, quorum: int, changes: list[dict],
+             now: datetime) -> bool:
+        """A plenary member's vote at the meeting: every unit as the asesor found it, except
+        the `changes` ({code, result, reason}) they overturn, each with its reason. True when
+        this vote completes the LSP's quorum and the plenary has decided."""
         self._require_open()
         if self.recommendation is None:
             raise DomainError("the asesor's recommendation comes first",
                               code="no_recommendation")
-        if member_id in {r.asesor for r in self.results.values()}:
+        if member_id in self.assessed_by():
             raise DomainError("the asesor may not decide their own case",
                               code="plenary_not_independent")
+        if any(v["member"] == member_id for v in self.votes):
+            raise Conflict("you have voted on this recommendation already",
+                           code="already_voted")
+        found = {code: self.results[code].result for code in scheme.unit_codes}
+        unknown = [c["code"] for c in changes if c["code"] not in found]
+        if unknown:
+            raise InvalidInput(f"units not in scheme {scheme.code}", code="unknown_unit",
+                               details={"units": unknown})
+        unexplained = [c["code"] for c in changes
+                       if c["result"] != found[c["code"]] and not (c.get("reason") or "").strip()]
+        if unexplained:
+            raise InvalidInput("say why the asesor's result is overturned",
+                               code="reason_required", details={"units": unexplained})
+        overturned = {c["code"]: c for c in changes if c["result"] != found[c["code"]]}
+        self.votes.append({"member": member_id, "at": now, "units": [
+            {"code": code, "result": overturned[code]["result"] if code in overturned
+             else result, "reason": overturned[code]["reason"] if code in overturned else None}
+            for code, result in found.items()]})
+        self._log(member_id, "plenary_vote", now, overturned=sorted(overturned))
+        if len(self.votes) < quorum:
+            return False
+        self._decide(scheme, found, now)
+        return True
+
+    def _decide(self, scheme: Scheme, found: dict[str, str], now: datetime) -> None:
+        """Each unit by the majority of the votes; a tie keeps what the asesor found."""
+        units = []
+        for code in scheme.unit_codes:
+            cast = [u for v in self.votes for u in v["units"] if u["code"] == code]
+            against = [u for u in cast if u["result"] != found[code]]
+            result = against[0]["result"] if len(against) * 2 > len(cast) else found[code]
+            units.append({"code": code, "result": result, "recommended": found[code],
+                          "assessed_by": self.results[code].asesor,
+                          "reasons": [u["reason"] for u in against]})
+        members = [v["member"] for v in self.votes]
         self.decisions.append({
-            "number": len(self.decisions) + 1, "overall": self.overall(scheme),
             # a list, not a mapping: unit codes have dots, which cannot be field names
-            "units": [{"code": code, "result": self.results[code].result}
-                      for code in scheme.unit_codes],
-            "decided_by": member_id, "decided_at": now, "asesor": self.asesor})
+            "number": len(self.decisions) + 1,
+            "overall": "K" if all(u["result"] == "K" for u in units) else "BK",
+            "units": units, "decided_by": ", ".join(members), "members": members,
+            "decided_at": now, "asesor": self.asesor})
+        self.votes = []
         self.status = "decided"
-        self._log(member_id, "decided", now, number=len(self.decisions),
-                  overall=self.decision["overall"])
+        self._log("plenary", "decided", now, number=len(self.decisions),
+                  overall=self.decision["overall"], members=members,
+                  overturned=[u["code"] for u in units if u["result"] != u["recommended"]])
 
     # appeal (banding) ------------------------------------------------------------------------
     def file_appeal(self, reason: str, at: datetime, actor: str) -> None:
@@ -307,14 +375,15 @@ class Case:
         if self.status != "appealed":
             raise Conflict(f"no appeal is pending (the case is {self.status})",
                            code=f"case_{self.status}")
-        if member_id == self.decision["asesor"]:
+        if member_id in self.assessed_by():
             raise DomainError("the asesor may not decide the appeal",
                               code="plenary_not_independent")
         self.appeal = {**self.appeal, "outcome": outcome, "decided_by": member_id,
                        "decided_at": at, "outcome_reason": reason}
         if outcome == "upheld":
-            kept = self.kept_units()
-            self.results = {code: r for code, r in self.results.items() if code in kept}
+            kept = self.kept_units()  # as decided, a unit the plenary overturned to K too
+            self.results = {code: replace(r, result="K") for code, r in self.results.items()
+                            if code in kept}
             self.recommendation = None
             self.status = "open"
         else:

@@ -117,6 +117,16 @@ def add_lsp(uow: UnitOfWork, body: dict) -> Lsp:
     return lsp
 
 
+def set_quorum(uow: UnitOfWork, caller: Caller, code: str, quorum: int) -> Lsp:
+    """The LSP's own staff set how many plenary members decide a case; cases already voted
+    on count against the new quorum at their next vote."""
+    access.is_lsp_staff(caller, code)
+    with uow:
+        uow.registry.lsp(code)
+        uow.registry.set_quorum(code, quorum)
+        return uow.registry.lsp(code)
+
+
 def add_asesor(uow: UnitOfWork, caller: Caller, body: dict) -> Asesor:
     """An asesor of an LSP, for schemes that LSP holds, registered by that LSP's staff."""
     access.is_lsp_staff(caller, body["lsp_code"])
@@ -159,9 +169,9 @@ def read_case(uow: UnitOfWork, caller: Caller, case_id: str) -> Case:
 
 
 def assign(uow: UnitOfWork, caller: Caller, case_id: str, asesor_reg: str, tuk_code: str,
-           now: datetime) -> Case:
-    """An asesor and a TUK: licences, same LSP, no conflict of interest, daily load. LSP staff
-    assign their own LSP's asesor."""
+           now: datetime, members: list[str] = ()) -> Case:
+    """An asesor (or a team: a lead and members) and a TUK: licences, same LSP, no conflict of
+    interest, daily load. LSP staff assign their own LSP's asesor."""
     with uow:
         case = uow.cases.get(case_id)
         asesor = uow.registry.asesor(asesor_reg)
@@ -169,7 +179,7 @@ def assign(uow: UnitOfWork, caller: Caller, case_id: str, asesor_reg: str, tuk_c
         case.assign(uow.registry.scheme(case.scheme_code), uow.registry.lsp(asesor.lsp_code),
                     asesor, uow.registry.tuk(tuk_code), now,
                     uow.cases.assigned_on(asesor.registration_number, now.date()),
-                    caller.actor)
+                    caller.actor, tuple(uow.registry.asesor(m) for m in members))
         uow.cases.save(case)
     return case
 
@@ -229,9 +239,12 @@ def recommend(uow: UnitOfWork, caller: Caller, case_id: str, now: datetime) -> C
                  lambda case, scheme, asesor: case.recommend(scheme, asesor, now))
 
 
-def decide(uow: UnitOfWork, caller: Caller, case_id: str, now: datetime) -> Case:
-    """The plenary decision, by a member of the case's LSP who did not assess it, recorded with
-    its assessment.decided event. Deciding again re-sends the same event id, which consumers
+def decide(uow: UnitOfWork, caller: Caller, case_id: str, changes: list[dict],
+           now: datetime) -> Case:
+    """A plenary member's vote, by a member of the case's LSP who assessed none of it; the
+    vote that completes the LSP's quorum decides, recorded with its assessment.decided event.
+    Two members voting at once cannot both count on the same version of the case (save()
+    refuses the second). Voting on a decided case re-sends the same event id, which consumers
     skip: a manual repair."""
     with uow:
         case = uow.cases.get(case_id)
@@ -239,8 +252,10 @@ def decide(uow: UnitOfWork, caller: Caller, case_id: str, now: datetime) -> Case
         scheme = uow.registry.scheme(case.scheme_code)
         lsp = uow.registry.lsp(case.lsp_code)
         if case.status != "decided":
-            case.decide(scheme, caller.actor, now)
-            _save_decision(uow, case, scheme, lsp)
+            if case.vote(scheme, caller.actor, lsp.plenary_quorum, changes, now):
+                _save_decision(uow, case, scheme, lsp)
+            else:
+                uow.cases.save(case)
         else:
             uow.publish(*_decided(case, scheme, lsp))
     return case

@@ -21,6 +21,7 @@ class Lsp:
     licence_valid_until: date
     schemes: frozenset[str]
     external: bool = False  # runs its own assessment service (plugins/lsp-reference)
+    plenary_quorum: int = 1  # members who must vote before the plenary decides a case
 
     @property
     def service_name(self) -> str:

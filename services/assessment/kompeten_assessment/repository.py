@@ -67,6 +67,10 @@ class Repository(unit_of_work.Repository):
         return _from_doc(doc)
 
     def find(self, **query) -> list[Case]:
+        """Cases by field; `asesor` finds those the asesor leads or is a team member of."""
+        if "asesor" in query:
+            asesor = query.pop("asesor")
+            query["$or"] = [{"asesor": asesor}, {"members": asesor}]
         return [_from_doc(doc) for doc in self.db.cases.find(query).sort("opened_at")]
 
     def assigned_on(self, asesor: str, day: date) -> int:
@@ -130,7 +134,8 @@ def _registry_doc(item) -> dict:
 def _lsp(doc: dict) -> Lsp:
     return Lsp(code=doc["code"], name=doc["name"], licence_number=doc["licence_number"],
                licence_valid_until=date.fromisoformat(doc["licence_valid_until"]),
-               schemes=frozenset(doc["schemes"]), external=doc["external"])
+               schemes=frozenset(doc["schemes"]), external=doc["external"],
+               plenary_quorum=doc.get("plenary_quorum", 1))
 
 
 def _scheme(doc: dict) -> Scheme:
@@ -222,6 +227,9 @@ class Registry(unit_of_work.Repository):
     def lsp_for(self, scheme_code: str) -> Lsp | None:
         doc = self.db.lsps.find_one({"schemes": scheme_code})
         return _lsp(doc) if doc else None
+
+    def set_quorum(self, code: str, quorum: int) -> None:
+        self.db.lsps.update_one({"_id": code}, {"$set": {"plenary_quorum": quorum}})
 
     def set_active(self, registration_number: str, active: bool) -> Asesor:
         self.asesor(registration_number)

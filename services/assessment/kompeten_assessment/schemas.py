@@ -33,13 +33,30 @@ class RecommendationRequest(Request):
     """No fields: the asesor is the signed-in one."""
 
 
+class Overturn(Request):
+    code = fields.String(required=True)
+    result = fields.String(required=True, validate=validate.OneOf(RESULTS))
+    reason = fields.String(load_default=None, allow_none=True,
+                           validate=validate.Length(max=2000))
+
+
 class DecisionRequest(Request):
-    """No fields: the plenary member is the signed-in one."""
+    """A plenary member's vote (the member is the signed-in one): the units whose result they
+    overturn, each with its reason; none confirms the asesor's results."""
+
+    units = fields.List(fields.Nested(Overturn), load_default=list)
 
 
 class AssignmentRequest(Request):
-    asesor = fields.String(required=True, metadata={"description": "registration number"})
+    asesor = fields.String(required=True, metadata={"description": "the lead asesor's "
+                                                    "registration number"})
+    members = fields.List(fields.String(), load_default=list, validate=validate.Length(max=5),
+                          metadata={"description": "the other asesor of a team"})
     tuk = fields.String(required=True, metadata={"description": "TUK code"})
+
+
+class QuorumRequest(Request):
+    plenary_quorum = fields.Integer(required=True, strict=True, validate=validate.Range(1, 9))
 
 
 class EvidenceRequest(Request):
@@ -105,6 +122,7 @@ class LspRequest(Request):
     licence_valid_until = fields.Date(required=True)
     schemes = fields.List(fields.String(), required=True, validate=validate.Length(min=1))
     external = fields.Boolean(load_default=False)
+    plenary_quorum = fields.Integer(load_default=1, strict=True, validate=validate.Range(1, 9))
 
 
 class AsesorRequest(Request):

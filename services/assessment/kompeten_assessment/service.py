@@ -29,6 +29,7 @@ from .schemas import (
     DecisionRequest,
     EvidenceRequest,
     LspRequest,
+    QuorumRequest,
     RecommendationRequest,
     ResultsRequest,
     ReviewRequest,
@@ -121,6 +122,11 @@ class AssessmentService(StandardEndpoints, Relay):
         handlers.add_lsp(self.uow, body)
         return 201, body
 
+    @api("POST", "/lsps/<code>/plenary", body=QuorumRequest, allow=LSP_STAFF)
+    def set_quorum(self, request, code, body, caller):
+        """The LSP's plenary quorum: how many members vote before a case is decided."""
+        return views.lsp(handlers.set_quorum(self.uow, caller, code, body["plenary_quorum"]))
+
     @api("POST", "/asesors", body=AsesorRequest, allow=LSP_STAFF)
     def add_asesor(self, request, body, caller):
         """Register an asesor of an LSP, for schemes that LSP holds."""
@@ -165,7 +171,7 @@ class AssessmentService(StandardEndpoints, Relay):
         """Assign an asesor and a TUK: licences, same LSP, no conflict of interest, daily load.
         LSP staff assign their own LSP's asesor."""
         return self._view(handlers.assign(self.uow, caller, case_id, body["asesor"],
-                                          body["tuk"], _now()))
+                                          body["tuk"], _now(), body["members"]))
 
     @api("POST", "/cases/<case_id>/evidence", body=EvidenceRequest,
          allow=("participant", "asesor"))
@@ -201,9 +207,11 @@ class AssessmentService(StandardEndpoints, Relay):
 
     @api("POST", "/cases/<case_id>/decision", body=DecisionRequest, allow=("plenary",))
     def decide(self, request, case_id, body, caller):
-        """The plenary decision, by a plenary member of the case's LSP who did not assess it;
-        publishes assessment.decided."""
-        return self._view(handlers.decide(self.uow, caller, case_id, _now()))
+        """A plenary member's vote at the rapat pleno (a member of the case's LSP who assessed
+        none of it): confirming the asesor's results, or overturning units with a reason. The
+        vote that completes the LSP's quorum decides (each unit by majority) and publishes
+        assessment.decided."""
+        return self._view(handlers.decide(self.uow, caller, case_id, body["units"], _now()))
 
     @api("POST", "/cases/<case_id>/appeal", body=AppealRequest, allow=("participant",))
     def appeal(self, request, case_id, body, caller):

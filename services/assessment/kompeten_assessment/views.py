@@ -10,7 +10,8 @@ def case(case: Case, scheme: Scheme) -> dict:
         "id": case.id, "participant_id": case.participant_id,
         "programme_id": case.programme_id, "scheme_code": case.scheme_code,
         "status": case.status, "opened_at": case.opened_at, "lsp": case.lsp_code,
-        "asesi_name": case.asesi_name, "asesor": case.asesor, "tuk": case.tuk_code,
+        "asesi_name": case.asesi_name, "asesor": case.asesor, "members": case.members,
+        "tuk": case.tuk_code,
         "assigned_on": case.assigned_on,
         "units": [{"code": code, "title": title,
                    "result": case.results[code].result if code in case.results else None,
@@ -22,6 +23,9 @@ def case(case: Case, scheme: Scheme) -> dict:
                       "size": e.size, "issued_on": e.issued_on} for e in case.evidence],
         "self_assessment": case.self_assessment, "recommendation": case.recommendation,
         "decision": case.decision, "decisions": len(case.decisions), "appeal": case.appeal,
+        "votes": [{"member": v["member"], "at": v["at"],
+                   "overturned": [u["code"] for u in v["units"] if u["reason"]]}
+                  for v in case.votes],
     }
 
 
@@ -35,7 +39,7 @@ def scheme(scheme: Scheme, lsps: list[Lsp]) -> dict:
 def lsp(lsp: Lsp) -> dict:
     return {"code": lsp.code, "name": lsp.name, "licence_number": lsp.licence_number,
             "licence_valid_until": lsp.licence_valid_until, "schemes": sorted(lsp.schemes),
-            "external": lsp.external}
+            "external": lsp.external, "plenary_quorum": lsp.plenary_quorum}
 
 
 def asesor(asesor: Asesor) -> dict:

@@ -78,17 +78,34 @@ class Plenary:
 
     @page("GET", "/pleno/kasus/<case_id>", allow=("plenary",))
     def plenary_case(self, request, case_id, screen):
-        return _case_page(screen, "plenary_case.html", case_id)
+        return self._plenary_page(screen, case_id)
+
+    def _plenary_page(self, screen, case_id: str, status: int = 200, **extra):
+        """The case with the LSP's quorum: how many members vote before it is decided."""
+        lsps = {x["code"]: x for x in screen.apis.get("assessment", "/lsps")}
+        return _case_page(screen, "plenary_case.html", case_id, status=status,
+                          lsps=lsps, **{"overturn": [], "reasons": {}, **extra})
 
     @page("POST", "/pleno/kasus/<case_id>/putusan", allow=("plenary",))
     def decide(self, request, case_id, screen):
-        """The plenary decision; the certificate follows a K."""
+        """My vote at the plenary meeting: each unit as the asesor found it, or overturned
+        with my reason. The vote that completes the quorum decides; a K issues the
+        certificate."""
+        form = request.form
+        overturn = form.getlist("balik")
+        reasons = {code: form.get(f"alasan-{code}", "").strip() for code in overturn}
+        found = {u["code"]: u["result"] for u in
+                 screen.apis.get("assessment", f"/cases/{case_id}")["units"]}
         try:
-            screen.apis.post("assessment", f"/cases/{case_id}/decision")
+            case = screen.apis.post("assessment", f"/cases/{case_id}/decision", {"units": [
+                {"code": code, "result": "BK" if found.get(code) == "K" else "K",
+                 "reason": reasons[code]} for code in overturn]})
         except Refused as refused:
-            return _case_page(screen, "plenary_case.html", case_id, status=refused.status,
-                              error=screen.refusal(refused))
-        return _case_page(screen, "plenary_case.html", case_id, decided=True)
+            return self._plenary_page(screen, case_id, status=refused.status,
+                                      error=screen.refusal(refused), overturn=overturn,
+                                      reasons=reasons)
+        return self._plenary_page(screen, case_id, decided=case["status"] == "decided",
+                                  voted=case["status"] != "decided")
 
     @page("POST", "/pleno/kasus/<case_id>/banding", allow=("plenary",))
     def decide_appeal(self, request, case_id, screen):
@@ -98,9 +115,10 @@ class Plenary:
                 "outcome": request.form.get("putusan", ""),
                 "reason": request.form.get("alasan", "").strip()})
         except Refused as refused:
-            return _case_page(screen, "plenary_case.html", case_id, status=refused.status,
-                              error=screen.refusal(refused), reason=request.form.get("alasan"))
-        return _case_page(screen, "plenary_case.html", case_id, appeal_decided=True)
+            return self._plenary_page(screen, case_id, status=refused.status,
+                                      error=screen.refusal(refused),
+                                      reason=request.form.get("alasan"))
+        return self._plenary_page(screen, case_id, appeal_decided=True)
 
 
 class LspAdmin:

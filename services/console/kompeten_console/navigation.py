@@ -57,6 +57,8 @@ REFUSALS = {
     "interview_required": "The evidence meets VATM: confirm it by interview.",
     "unit_already_competent": "These units were found K and stand.",
     "no_recommendation": "The asesor's recommendation comes first.",
+    "reason_required": "Say why the asesor's result is overturned.",
+    "already_voted": "You have voted on this case already.",
     "units_not_assessed": "Every unit needs a result first.",
     "asesor_daily_limit": "The asesor has reached their daily number of asesi.",
     "asesor_not_licensed": "The asesor is not licensed for this scheme or this LSP.",

@@ -77,8 +77,13 @@ class Operator:
         # The waiting list by name, read (and the reads recorded) only when there is one.
         waitlist = (apis.get("enrollment", f"/programmes/{programme_id}/waitlist")
                     if counts.get("waitlisted") else [])
+        providers = ({p["id"]: p for p in apis.get("enrollment", "/providers")}
+                     if programme["provider_id"] or programme["trainer_ids"] else {})
+        trainers = ({t["id"]: t for t in apis.get("enrollment", "/trainers")}
+                    if programme["trainer_ids"] else {})
         return screen.render("programme.html", status=status, programme=programme,
                              counts=counts, waitlist=waitlist, today=date.today().isoformat(),
+                             providers=providers, trainers=trainers,
                              accounts=screen.console.accounts.enabled, **extra)
 
     @page("GET", "/sertifikasi-ulang", allow=OFFICERS)

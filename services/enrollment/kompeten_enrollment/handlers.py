@@ -19,6 +19,7 @@ from . import nik as nik_rules
 from .interest import by_sector
 from .participant import Consent, Participant
 from .programme import Outcome, Programme, leaving_status
+from .provider import Provider, Trainer
 from .schemas import MAX_UPLOAD_BYTES, MAX_UPLOAD_ROWS, ImportRow
 from .target import Target, progress
 from .waitlist import priority_key
@@ -46,8 +47,36 @@ def create_programme(uow: UnitOfWork, caller: Caller, body: dict) -> Programme:
     with uow:
         if programme.target_id:
             uow.repo.target(programme.target_id)
+        if programme.provider_id:
+            _check_named([programme.provider_id], uow.repo.providers, "provider_id",
+                         "provider")
+        if programme.trainer_ids:
+            _check_named(programme.trainer_ids, uow.repo.trainers, "trainer_ids", "trainer")
         uow.repo.add_programme(programme)
     return programme
+
+
+def _check_named(ids: list[str], records, field: str, what: str) -> None:
+    """Every provider or trainer a programme names is registered."""
+    unknown = sorted(set(ids) - set(records(ids)))
+    if unknown:
+        raise InvalidInput(f"no {what} {', '.join(unknown)}; register it first",
+                           code=f"unknown_{what}", details={"field": field, "ids": unknown})
+
+
+def add_provider(uow: UnitOfWork, caller: Caller, body: dict) -> Provider:
+    provider = Provider(agency=caller.agency, **body)
+    with uow:
+        uow.repo.add_provider(provider)
+    return provider
+
+
+def add_trainer(uow: UnitOfWork, caller: Caller, body: dict) -> Trainer:
+    trainer = Trainer(id=new_id(), agency=caller.agency, **body)
+    with uow:
+        _check_named([trainer.provider_id], uow.repo.providers, "provider_id", "provider")
+        uow.repo.add_trainer(trainer)
+    return trainer
 
 
 def programme_of(uow: UnitOfWork, caller: Caller, programme_id: str) -> Programme:

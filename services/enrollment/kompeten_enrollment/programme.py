@@ -51,6 +51,8 @@ class Programme:
     # sets it in days rather than as a share (3 of 4 days), which then replaces the threshold.
     session_dates: list[date] | None = None
     min_days: int | None = None
+    provider_id: str | None = None  # the training provider that runs the course
+    trainer_ids: list[str] = field(default_factory=list)
 
     def __post_init__(self):
         if self.end_date < self.start_date:

@@ -19,6 +19,7 @@ from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from .participant import Consent, Participant
 from .programme import Programme
+from .provider import Provider, Trainer
 from .target import Target
 
 DATE_FIELDS = ("start_date", "end_date", "birth_date")
@@ -334,6 +335,27 @@ class Repository(unit_of_work.Repository):
                 for d in self.db.recertification_due.find(scope).sort("valid_until")]
 
     # targets ---------------------------------------------------------------------------------
+    # providers and trainers ------------------------------------------------------------------
+    def add_provider(self, provider: Provider) -> None:
+        try:
+            self.db.providers.insert_one(_to_doc(provider))
+        except DuplicateKeyError:
+            raise Conflict(f"provider {provider.id} is registered already",
+                           code="provider_exists", details={"field": "id"}) from None
+
+    def providers(self, ids: list[str] | None = None) -> dict[str, Provider]:
+        query = {} if ids is None else {"_id": {"$in": ids}}
+        return {d["_id"]: Provider(**_from_doc(d))
+                for d in self.db.providers.find(query).sort("_id")}
+
+    def add_trainer(self, trainer: Trainer) -> None:
+        self.db.trainers.insert_one(_to_doc(trainer))
+
+    def trainers(self, ids: list[str] | None = None) -> dict[str, Trainer]:
+        query = {} if ids is None else {"_id": {"$in": ids}}
+        return {d["_id"]: Trainer(**_from_doc(d))
+                for d in self.db.trainers.find(query).sort("name")}
+
     def add_target(self, target: Target) -> None:
         self.db.targets.insert_one(_to_doc(target))
 

@@ -11,6 +11,7 @@ from kompeten_shared.vocabulary import (
 from marshmallow import ValidationError, fields, validate, validates_schema
 
 from .eligibility import EMPLOYMENT
+from .provider import PROVIDER_KINDS
 from .target import METRICS
 from .waitlist import CRITERIA
 
@@ -63,6 +64,11 @@ class ProgrammeRequest(Request):
                                          "apprenticeship_intake []"})
     sector = fields.String(load_default=None, allow_none=True,
                            validate=validate.OneOf(SECTORS))
+    provider_id = fields.String(load_default=None, allow_none=True, validate=_id,
+                                metadata={"description": "the training provider (GET /providers)"})
+    trainer_ids = fields.List(fields.String(validate=_id), load_default=list,
+                              validate=validate.Length(max=20),
+                              metadata={"description": "its trainers (GET /trainers)"})
     target_id = fields.String(load_default=None, allow_none=True, validate=_id)
     partner_employers = fields.List(fields.String(validate=validate.Length(min=1, max=200)),
                                     load_default=list)
@@ -145,6 +151,22 @@ class TargetRequest(Request):
                         values=fields.Integer(strict=True, validate=validate.Range(1, 10**7)),
                         required=True, validate=validate.Length(min=1))
     parent_id = fields.String(load_default=None, allow_none=True, validate=_id)
+
+
+class ProviderRequest(Request):
+    id = fields.String(required=True, validate=validate.Regexp(
+        r"^[a-z0-9][a-z0-9-]{1,62}$", error="lowercase letters, digits and dashes"),
+        metadata={"description": "a short code, e.g. lpk-sandi-bontang"})
+    name = fields.String(required=True, validate=validate.Length(min=2, max=200))
+    kind = fields.String(required=True, validate=validate.OneOf(PROVIDER_KINDS))
+    region_code = fields.String(required=True, validate=_regency)
+
+
+class TrainerRequest(Request):
+    name = fields.String(required=True, validate=validate.Length(min=2, max=200))
+    provider_id = fields.String(required=True, validate=_id)
+    schemes = fields.List(fields.String(validate=validate.Length(min=2, max=100)),
+                          load_default=list)
 
 
 class ImportRow(PersonRequest):

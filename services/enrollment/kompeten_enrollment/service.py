@@ -26,7 +26,9 @@ from .schemas import (
     LeaveRequest,
     ParticipantRequest,
     ProgrammeRequest,
+    ProviderRequest,
     TargetRequest,
+    TrainerRequest,
 )
 
 PERSON_FIELDS = ("nik", "name", "sex", "birth_date", "phone", "employment_status",
@@ -76,6 +78,27 @@ class EnrollmentService(StandardEndpoints, Relay):
     def get_programme(self, request, programme_id, caller):
         """A programme."""
         return views.programme(handlers.programme_of(self.uow, caller, programme_id))
+
+    @api("POST", "/providers", body=ProviderRequest, allow=OPERATOR)
+    def add_provider(self, request, body, caller):
+        """A training provider (an LPK, a BLK or BLKI, a partner company, a community group)
+        programmes can name."""
+        return 201, views.provider(handlers.add_provider(self.uow, caller, body))
+
+    @api("GET", "/providers", allow=OFFICERS)
+    def list_providers(self, request, caller):
+        """Every registered training provider."""
+        return [views.provider(p) for p in self.uow.repo.providers().values()]
+
+    @api("POST", "/trainers", body=TrainerRequest, allow=OPERATOR)
+    def add_trainer(self, request, body, caller):
+        """A trainer (narasumber) of a provider, e.g. a partner company's staff."""
+        return 201, views.trainer(handlers.add_trainer(self.uow, caller, body))
+
+    @api("GET", "/trainers", allow=OFFICERS)
+    def list_trainers(self, request, caller):
+        """Every registered trainer, by name."""
+        return [views.trainer(t) for t in self.uow.repo.trainers().values()]
 
     @api("POST", "/targets", body=TargetRequest, allow=OPERATOR)
     def create_target(self, request, body, caller):

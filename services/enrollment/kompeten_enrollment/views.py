@@ -4,6 +4,7 @@ from kompeten_chassis import regions
 
 from .participant import Participant
 from .programme import Programme
+from .provider import Provider, Trainer
 
 
 def programme(p: Programme) -> dict:
@@ -15,10 +16,20 @@ def programme(p: Programme) -> dict:
             "duration_days": p.duration_days, "session_days": p.session_days,
             "session_dates": p.session_dates, "required_days": p.required_days,
             "min_days": p.min_days, "certificates": p.certificates, "sector": p.sector,
+            "provider_id": p.provider_id, "trainer_ids": p.trainer_ids,
             "capacity": p.capacity, "attendance_threshold": p.attendance_threshold,
             "target_id": p.target_id, "partner_employers": p.partner_employers,
             "eligibility": p.eligibility.__dict__, "priority": p.priority, "closed": p.closed,
             "agency": p.agency}
+
+
+def provider(p: Provider) -> dict:
+    return {"id": p.id, "name": p.name, "kind": p.kind, "region_code": p.region_code,
+            "region_name": regions.regency_name(p.region_code)}
+
+
+def trainer(t: Trainer) -> dict:
+    return {"id": t.id, "name": t.name, "provider_id": t.provider_id, "schemes": t.schemes}
 
 
 def enrolment(doc: dict) -> dict:

@@ -85,6 +85,58 @@ def assign(api, case, asesor=SITI, expect=200):
                expect=expect)
 
 
+def test_the_plenary_meets_a_quorum_the_lsp_sets_and_overturns_a_unit_with_its_reason(
+        service, bus, api, person):
+    """LSP Garmen's plenary needs two votes; a team of two asesor assessed the case, and
+    neither may vote; the second member's vote decides, unit by unit, with the reason."""
+    other_lsp = person("lsp_admin", lsp="LSP-KRI")
+    assert api("POST", "/lsps/LSP-GNI/plenary", {"plenary_quorum": 2}, expect=403,
+               as_=other_lsp)["error"]["code"] == "forbidden"
+    assert api("POST", "/lsps/LSP-GNI/plenary", {"plenary_quorum": 0},
+               expect=400)["error"]["details"] == {"plenary_quorum": [
+                   "Must be greater than or equal to 1 and less than or equal to 9."]}
+    assert api("POST", "/lsps/LSP-GNI/plenary", {"plenary_quorum": 2})["plenary_quorum"] == 2
+    budi = "MET.000.007781 2022"
+    case = open_case(service, bus, api)
+    team = api("POST", f"/cases/{case['id']}/assignment",
+               {"asesor": SITI, "members": [budi], "tuk": "TUK-GNI-SOR"})
+    assert (team["asesor"], team["members"]) == (SITI, [budi])
+    as_budi = person("asesor", lsp="LSP-GNI", asesor=budi)
+    assert [c["id"] for c in api("GET", f"/cases?asesor={budi}", as_=as_budi)] == [case["id"]]
+    api("POST", f"/cases/{case['id']}/results", {"units": results()["units"][:2]})
+    api("POST", f"/cases/{case['id']}/results", {"units": results()["units"][2:]}, as_=as_budi)
+    assert api("POST", f"/cases/{case['id']}/recommendation", {}, as_=as_budi,
+               expect=422)["error"]["code"] == "asesor_not_assigned"  # the lead recommends
+    api("POST", f"/cases/{case['id']}/recommendation", {})
+    listener = bus.listen("assessment.events", "assessment.decided")
+    member = person("plenary", lsp="LSP-GNI", asesor=budi)
+    assert api("POST", f"/cases/{case['id']}/decision", {}, as_=member,
+               expect=403)["error"]["code"] == "forbidden"  # he assessed it
+    reason = "Foto hasil jahitan tidak menunjukkan kerapian yang dipersyaratkan"
+    first = person("plenary", lsp="LSP-GNI")
+    silent = api("POST", f"/cases/{case['id']}/decision",
+                 {"units": [{"code": UNITS[2], "result": "BK"}]}, as_=first, expect=400)
+    assert silent["error"]["code"] == "reason_required"
+    voted = api("POST", f"/cases/{case['id']}/decision",
+                {"units": [{"code": UNITS[2], "result": "BK", "reason": reason}]}, as_=first)
+    assert voted["status"] == "open" and voted["votes"][0]["overturned"] == [UNITS[2]]
+    assert api("POST", f"/cases/{case['id']}/decision", {}, as_=first,
+               expect=409)["error"]["code"] == "already_voted"
+    assert listener.events(1, timeout=1) == []  # one of two: nothing decided yet
+    decided = api("POST", f"/cases/{case['id']}/decision",
+                  {"units": [{"code": UNITS[2], "result": "BK", "reason": "kurang rapi"}]},
+                  as_=person("plenary", lsp="LSP-GNI"))
+    assert decided["status"] == "decided" and decided["decision"]["overall"] == "BK"
+    units = {u["code"]: u for u in decided["decision"]["units"]}
+    assert units[UNITS[2]]["reasons"] == [reason, "kurang rapi"]
+    assert (units[UNITS[2]]["recommended"], units[UNITS[2]]["assessed_by"]) == ("K", budi)
+    assert units[UNITS[0]]["assessed_by"] == SITI
+    [event] = listener.events(1)
+    assert event["data"]["overall"] == "BK" and ", " in event["data"]["decided_by"]
+    assert {u["code"]: u["result"] for u in event["data"]["units"]}[UNITS[2]] == "BK"
+    api("POST", "/lsps/LSP-GNI/plenary", {"plenary_quorum": 1})  # the other tests' LSP
+
+
 def test_training_completed_opens_one_case_even_when_redelivered(service, bus, api):
     event = completed()
     case = open_case(service, bus, api, event, self_assess=False)

@@ -36,7 +36,7 @@ def decided(**overrides) -> Case:
     c = assigned()
     c.record(SCHEME, SITI, results(**overrides), NOW)
     c.recommend(SCHEME, SITI.registration_number, NOW)
-    c.decide(SCHEME, "PLENO-GNI-01", NOW)
+    c.vote(SCHEME, "PLENO-GNI-01", 1, [], NOW)
     return c
 
 
@@ -166,7 +166,7 @@ def test_every_unit_needs_a_result_before_the_recommendation_and_it_before_the_d
     assert caught.value.code == "units_not_assessed"
     assert caught.value.details["units"] == SCHEME.unit_codes[2:]
     with pytest.raises(DomainError) as caught:
-        c.decide(SCHEME, "PLENO-GNI-01", NOW)
+        c.vote(SCHEME, "PLENO-GNI-01", 1, [], NOW)
     assert caught.value.code == "no_recommendation"
     c.record(SCHEME, SITI, results()[2:], NOW)
     c.recommend(SCHEME, SITI.registration_number, NOW)
@@ -180,7 +180,7 @@ def test_the_asesor_may_not_decide_their_own_case():
     c.record(SCHEME, SITI, results(), NOW)
     c.recommend(SCHEME, SITI.registration_number, NOW)
     with pytest.raises(DomainError) as caught:
-        c.decide(SCHEME, SITI.registration_number, NOW)
+        c.vote(SCHEME, SITI.registration_number, 1, [], NOW)
     assert caught.value.code == "plenary_not_independent"
 
 
@@ -189,7 +189,7 @@ def test_nothing_changes_after_the_decision():
     with pytest.raises(Conflict):
         c.record(SCHEME, SITI, results(), NOW)
     with pytest.raises(Conflict):
-        c.decide(SCHEME, "PLENO-GNI-02", NOW)
+        c.vote(SCHEME, "PLENO-GNI-02", 1, [], NOW)
     with pytest.raises(Conflict):
         c.add_evidence(evidence(2), "asesi")
 
@@ -207,7 +207,7 @@ def test_an_upheld_appeal_reassesses_the_bk_units_only():
     c.record(SCHEME, SITI, [{"code": WEAK, "result": "K", "method": "demonstration"}],
              NOW + timedelta(days=6))
     c.recommend(SCHEME, SITI.registration_number, NOW + timedelta(days=6))
-    c.decide(SCHEME, "PLENO-GNI-01", NOW + timedelta(days=7))
+    c.vote(SCHEME, "PLENO-GNI-01", 1, [], NOW + timedelta(days=7))
     assert [d["overall"] for d in c.decisions] == ["BK", "K"]
     assert c.decided_event(SCHEME, LSP)["decision_number"] == 2
     actions = [entry["action"] for entry in c.audit]
@@ -246,3 +246,99 @@ def test_every_seeded_asesor_and_tuk_belongs_to_an_lsp_licensed_for_their_scheme
         assert tuk.lsp_code in registry.LSPS
     for lsp in registry.LSPS.values():
         assert lsp.schemes <= set(registry.SCHEMES)
+
+
+# the plenary as a meeting, and a team of asesor --------------------------------------------
+MEMBER = registry.Asesor("MET.000.021046 2022", "Agus", "LSP-GNI", frozenset({"GAR-OMP"}))
+
+
+def recommended(**overrides) -> Case:
+    c = assigned()
+    c.record(SCHEME, SITI, results(**overrides), NOW)
+    c.recommend(SCHEME, SITI.registration_number, NOW)
+    return c
+
+
+def test_the_plenary_decides_once_its_quorum_has_voted():
+    c = recommended()
+    assert c.vote(SCHEME, "PLENO-1", 3, [], NOW) is False
+    assert c.vote(SCHEME, "PLENO-2", 3, [], NOW) is False
+    assert c.status == "open" and c.decision is None
+    with pytest.raises(Conflict) as twice:
+        c.vote(SCHEME, "PLENO-2", 3, [], NOW)
+    assert twice.value.code == "already_voted"
+    assert c.vote(SCHEME, "PLENO-3", 3, [], NOW) is True
+    assert c.decision["overall"] == "K" and c.decision["members"] == [
+        "PLENO-1", "PLENO-2", "PLENO-3"]
+    assert c.decision["decided_by"] == "PLENO-1, PLENO-2, PLENO-3"
+    assert {u["assessed_by"] for u in c.decision["units"]} == {SITI.registration_number}
+
+
+def test_the_majority_overturns_a_unit_with_its_reasons_and_a_tie_keeps_the_asesors():
+    c = recommended()
+    reason = "bukti demonstrasi tidak menunjukkan jahitan sesuai standar mutu"
+    first, second = SCHEME.unit_codes[:2]
+    c.vote(SCHEME, "PLENO-1", 3, [{"code": first, "result": "BK", "reason": reason},
+                                  {"code": second, "result": "BK", "reason": reason}], NOW)
+    c.vote(SCHEME, "PLENO-2", 3, [{"code": first, "result": "BK", "reason": "kurang rapi"}], NOW)
+    c.vote(SCHEME, "PLENO-3", 3, [], NOW)
+    units = {u["code"]: u for u in c.decision["units"]}
+    assert (units[first]["result"], units[first]["recommended"]) == ("BK", "K")
+    assert units[first]["reasons"] == [reason, "kurang rapi"]
+    assert units[second]["result"] == "K"  # one of three: the asesor's result stands
+    assert c.decision["overall"] == "BK"
+
+
+def test_overturning_needs_a_reason_and_a_known_unit():
+    c = recommended()
+    with pytest.raises(InvalidInput) as silent:
+        c.vote(SCHEME, "PLENO-1", 1, [{"code": WEAK, "result": "BK", "reason": " "}], NOW)
+    assert (silent.value.code, silent.value.details) == ("reason_required", {"units": [WEAK]})
+    with pytest.raises(InvalidInput) as unknown:
+        c.vote(SCHEME, "PLENO-1", 1, [{"code": "X.1", "result": "BK", "reason": "r"}], NOW)
+    assert unknown.value.code == "unknown_unit"
+    assert c.votes == [] and c.status == "open"
+    # confirming a unit needs no reason
+    c.vote(SCHEME, "PLENO-1", 1, [{"code": WEAK, "result": "K", "reason": None}], NOW)
+    assert c.decision["overall"] == "K"
+
+
+def test_a_team_assesses_one_case_and_none_of_it_sits_on_the_plenary():
+    c = case()
+    c.assess_self(SCHEME, [{"code": code, "competent": True, "evidence_ids": []}
+                           for code in SCHEME.unit_codes], NOW, "asesi")
+    c.assign(SCHEME, LSP, SITI, TUK, NOW, 0, "admin LSP", (MEMBER,))
+    assert c.team == [SITI.registration_number, MEMBER.registration_number]
+    half = len(SCHEME.unit_codes) // 2
+    c.record(SCHEME, SITI, results()[:half], NOW)
+    c.record(SCHEME, MEMBER, results()[half:], NOW)
+    with pytest.raises(DomainError) as member_recommends:
+        c.recommend(SCHEME, MEMBER.registration_number, NOW)
+    assert member_recommends.value.code == "asesor_not_assigned"
+    c.recommend(SCHEME, SITI.registration_number, NOW)
+    with pytest.raises(DomainError) as own_case:
+        c.vote(SCHEME, MEMBER.registration_number, 1, [], NOW)
+    assert own_case.value.code == "plenary_not_independent"
+    c.vote(SCHEME, "PLENO-1", 1, [], NOW)
+    assert [u["assessed_by"] for u in c.decision["units"]] == \
+        [SITI.registration_number] * half + [MEMBER.registration_number] * (
+            len(SCHEME.unit_codes) - half)
+
+
+def test_a_team_is_checked_member_by_member():
+    c = case()
+    with pytest.raises(DomainError) as expired:
+        c.assign(SCHEME, LSP, SITI, TUK, NOW, 0, "admin", (registry.ASESORS[
+            "MET.000.002001 2019"],))
+    assert expired.value.code == "asesor_expired"
+    with pytest.raises(InvalidInput) as twice:
+        c.assign(SCHEME, LSP, SITI, TUK, NOW, 0, "admin", (SITI,))
+    assert twice.value.code == "team_repeats"
+    assert c.asesor is None and c.members == []
+
+
+def test_new_results_after_votes_start_the_meeting_again():
+    c = recommended()
+    c.vote(SCHEME, "PLENO-1", 2, [], NOW)
+    c.record(SCHEME, SITI, [{"code": WEAK, "result": "BK", "method": "demonstration"}], NOW)
+    assert c.votes == [] and c.recommendation is None

@@ -40,7 +40,8 @@ def opened(service, participant_id="p-1") -> str:
 
 def assessed(service, case_id: str, weak: str | None = None) -> None:
     units = service.uow.registry.scheme("GAR-OMP").unit_codes
-    service.assign(None, case_id, caller=ADMIN, body={"asesor": SITI, "tuk": "TUK-GNI-SOR"})
+    service.assign(None, case_id, caller=ADMIN,
+                   body={"asesor": SITI, "tuk": "TUK-GNI-SOR", "members": []})
     service.record_results(None, case_id, caller=ASESOR, body=schemas.ResultsRequest().load({
         "units": [{"code": u, "result": "BK" if u == weak else "K", "method": "demonstration"}
                   for u in units]}))
@@ -63,14 +64,14 @@ def test_a_completed_training_opens_one_case_and_an_intake_none(service):
 def test_the_plenary_decision_is_stored_with_its_event_and_sent_after(service):
     case_id = opened(service)
     assessed(service, case_id, weak="C.14GAR02.015.1")
-    view = service.decide(None, case_id, caller=PLENO, body={})
+    view = service.decide(None, case_id, caller=PLENO, body={"units": []})
     assert view["decision"]["overall"] == "BK" and view["status"] == "decided"
     [event] = service.uow.events.sent
     assert event["type"] == "assessment.decided" and event["id"] == f"{case_id}:decided:1"
     assert event["data"]["asesor_reg"] == SITI and event["data"]["decided_by"] == PLENO.actor
     assert service.uow.cases.outbox == []  # sent, so no longer waiting
     assert service.uow.cases.get(case_id).status == "decided"
-    service.decide(None, case_id, caller=PLENO, body={})  # a repair re-sends the same event
+    service.decide(None, case_id, caller=PLENO, body={"units": []})  # a repair: the same event
     assert [e["id"] for e in service.uow.events.sent] == [event["id"]] * 2
 
 
@@ -81,14 +82,15 @@ def test_a_refused_decision_changes_nothing_and_sends_nothing(service):
     own_asesor = Caller("siti-2", "Siti", frozenset({"plenary"}), lsp="LSP-GNI", asesor=SITI)
     for stranger in (other_lsp, own_asesor):
         with pytest.raises(Forbidden):
-            service.decide(None, case_id, caller=stranger, body={})
+            service.decide(None, case_id, caller=stranger, body={"units": []})
     assert service.uow.cases.get(case_id).status == "open"
     assert service.uow.events.sent == [] and service.uow.cases.outbox == []
 
 
 def test_the_asesor_records_results_only_on_cases_assigned_to_them(service):
     case_id = opened(service)
-    service.assign(None, case_id, caller=ADMIN, body={"asesor": SITI, "tuk": "TUK-GNI-SOR"})
+    service.assign(None, case_id, caller=ADMIN,
+                   body={"asesor": SITI, "tuk": "TUK-GNI-SOR", "members": []})
     budi = Caller("budi", "Budi", frozenset({"asesor"}), lsp="LSP-GNI",
                   asesor="MET.000.007781 2022")
     with pytest.raises(Forbidden, match="assigned"):
@@ -96,14 +98,14 @@ def test_the_asesor_records_results_only_on_cases_assigned_to_them(service):
     admin_elsewhere = Caller("a-2", "Admin RJT", frozenset({"lsp_admin"}), lsp="LSP-RJT")
     with pytest.raises(Forbidden):
         service.assign(None, opened(service, "p-9"), caller=admin_elsewhere,
-                       body={"asesor": SITI, "tuk": "TUK-GNI-SOR"})
+                       body={"asesor": SITI, "tuk": "TUK-GNI-SOR", "members": []})
     assert service.uow.cases.get(case_id).recommendation is None
 
 
 def test_a_withdrawn_consent_stops_open_cases_and_a_decided_one_stays(service):
     decided, still_open = opened(service, "p-1"), opened(service, "p-1b")
     assessed(service, decided)
-    service.decide(None, decided, caller=PLENO, body={})
+    service.decide(None, decided, caller=PLENO, body={"units": []})
     for participant_id in ("p-1", "p-1b"):
         service.on_consent_changed(SimpleNamespace(data={
             "participant_id": participant_id, "purpose": "certification", "granted": False,
@@ -112,4 +114,4 @@ def test_a_withdrawn_consent_stops_open_cases_and_a_decided_one_stays(service):
     assert service.uow.cases.get(still_open).status == "withdrawn"
     with pytest.raises(Conflict, match="withdrawn"):
         service.assign(None, still_open, caller=ADMIN,
-                       body={"asesor": SITI, "tuk": "TUK-GNI-SOR"})
+                       body={"asesor": SITI, "tuk": "TUK-GNI-SOR", "members": []})

@@ -44,12 +44,17 @@ def world(servers, mongo, tmp_path_factory):
                                   seed=7, progress=lambda line: None, accounts=people)
             enrollment = scenario.Api(stack.url("enrollment"), people)
             today = date.today()
+            enrollment.call("POST", "/providers", {"id": "blk-soreang", "name": "BLK Soreang",
+                                                   "kind": "blk", "region_code": "3204"},
+                            as_=OPERATOR)
+            trainer = enrollment.call("POST", "/trainers", {
+                "name": "Ibu Komariah", "provider_id": "blk-soreang"}, as_=OPERATOR)
             running = enrollment.call("POST", "/programmes", {
                 "title": "Pelatihan Menjahit Lanjutan", "organiser": "Disnaker Kab. Bandung",
                 "scheme_code": "GAR-OMP", "venue": "Balai Desa Sukamaju", "region_code": "3204",
                 "start_date": (today - timedelta(days=2)).isoformat(),
-                "end_date": (today + timedelta(days=10)).isoformat(), "capacity": 5},
-                as_=OPERATOR)
+                "end_date": (today + timedelta(days=10)).isoformat(), "capacity": 5,
+                "provider_id": "blk-soreang", "trainer_ids": [trainer["id"]]}, as_=OPERATOR)
             province = enrollment.call("POST", "/targets", {
                 "name": "Jawa Barat 2026", "organiser": "Disnakertrans Jawa Barat",
                 "year": 2026, "goals": {"certified": 1500}}, as_=OPERATOR)
@@ -159,6 +164,8 @@ def test_the_operator_marks_attendance_on_a_phone(browser, world):
     check(browser, "operator-programmes")
     follow(browser, browser.find_element(By.LINK_TEXT, world["running"]["title"]))
     assert heading(browser) == world["running"]["title"]
+    assert "BLK Soreang" in browser.page_source
+    assert "Ibu Komariah (BLK Soreang)" in browser.page_source
     check(browser, "operator-programme")
     follow(browser, browser.find_element(By.LINK_TEXT, "Daftar hadir"))
     today = date.today().isoformat()
@@ -395,8 +402,19 @@ def test_from_the_lsp_to_work_and_a_revocation_through_the_console(browser, worl
     check(browser, "plenary-cases")
     follow(browser, browser.find_element(By.LINK_TEXT, "Dewi Kartika"))
     check(browser, "plenary-case")
+    # Overturning a unit needs the member's reason: refused, nothing recorded, box kept.
+    box = browser.find_element(By.CSS_SELECTOR, "input[name=balik]")
+    box.click()
+    follow(browser, browser.find_element(By.XPATH, "//button[text()='Putuskan']"))
+    assert browser.find_element(By.CSS_SELECTOR, "[role=alert]").text == \
+        "Tuliskan alasan mengubah hasil asesor."
+    assert browser.find_element(By.CSS_SELECTOR, "input[name=balik]").is_selected()
+    stored = graduate["assessment"].call("GET", f"/cases/{case_id}", as_=scenario.LSP_ADMIN)
+    assert (stored["status"], stored["votes"]) == ("open", [])
+    browser.find_element(By.CSS_SELECTOR, "input[name=balik]").click()  # confirm every unit
     follow(browser, browser.find_element(By.XPATH, "//button[text()='Putuskan']"))
     assert browser.find_element(By.CSS_SELECTOR, "[role=status]").text == "Diputuskan: K."
+    assert "Semua unit sesuai temuan asesor." in browser.page_source
     certificates = graduate["certificate"]
     scenario.wait_until("certificate issued", lambda: len(certificates.call(
         "GET", "/certificates", params={"participant_id": graduate["participant_id"],

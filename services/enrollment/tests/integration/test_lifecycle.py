@@ -340,6 +340,36 @@ def test_a_four_day_course_states_its_rule_in_days(call, new_programme, new_pers
         assert len(call("GET", "/programmes")) == before
 
 
+def test_a_programme_names_its_training_provider_and_trainers(call, new_programme):
+    """LPK Sandi runs Bontang's knitting course; CV Bhara Utama's tailor teaches in Maron."""
+    lpk = call("POST", "/providers", {"id": "lpk-sandi-bontang", "name": "LPK Sandi",
+                                      "kind": "lpk", "region_code": "6474"}, expect=201)
+    assert lpk["region_name"] and lpk["kind"] == "lpk"
+    partner = call("POST", "/providers", {"id": "bhara-utama", "name": "CV Bhara Utama",
+                                          "kind": "company", "region_code": "3513"}, expect=201)
+    tailor = call("POST", "/trainers", {"name": "Ibu Sulastri", "provider_id": partner["id"],
+                                        "schemes": ["GAR-OMP"]}, expect=201)
+    course = new_programme(provider_id=lpk["id"], trainer_ids=[tailor["id"]])
+    assert (course["provider_id"], course["trainer_ids"]) == (lpk["id"], [tailor["id"]])
+    assert [p["id"] for p in call("GET", "/providers")] == ["bhara-utama", "lpk-sandi-bontang"]
+    assert [t["name"] for t in call("GET", "/trainers")] == ["Ibu Sulastri"]
+    before = len(call("GET", "/programmes"))
+    for bad, field in (({"provider_id": "lpk-tidak-ada"}, "provider_id"),
+                       ({"trainer_ids": [tailor["id"], "nobody"]}, "trainer_ids")):
+        error = call("POST", "/programmes", {
+            "title": "Kursus", "organiser": "Disnaker", "scheme_code": "GAR-OMP",
+            "venue": "Balai", "region_code": "3204", "start_date": TODAY.isoformat(),
+            "end_date": TODAY.isoformat(), "capacity": 2, **bad}, expect=400)["error"]
+        assert error["details"]["field"] == field and error["code"].startswith("unknown_")
+    assert len(call("GET", "/programmes")) == before
+    assert call("POST", "/providers", {**{k: lpk[k] for k in ("id", "name", "kind")},
+                                       "region_code": "6474"}, expect=409)["error"]["code"] == \
+        "provider_exists"
+    assert call("POST", "/trainers", {"name": "Pak Budi", "provider_id": "nope"},
+                expect=400)["error"]["code"] == "unknown_provider"
+    assert len(call("GET", "/trainers")) == 1
+
+
 def test_interest_by_sector_counts_applicants_per_seat(call, new_programme, new_person):
     housekeeping = new_programme(sector="hospitality", capacity=4,
                                  start_date=(TODAY + timedelta(days=5)).isoformat(),
