@@ -426,9 +426,10 @@ def run_programme(scenario: Scenario, programme: dict, people: list[Person],
 
 def assess(programme: dict, programme_id: str, people: list[Person], completed: int,
            services: Services, progress, today: date) -> dict[str, str]:
-    """APL-02 by each asesi, assignment by the LSP admin (a team where the file says so), K/BK
-    per unit by the team and the recommendation by the lead asesor, the plenary's votes up to
-    its quorum; K/BK by participant."""
+    """APL-02 by each asesi, assignment by the LSP admin (a team where the file says so), the
+    briefing, the assessment agreement proposed by the lead asesor and accepted by the asesi,
+    K/BK per unit by the team and the recommendation by the lead asesor, the plenary's votes
+    up to its quorum; K/BK by participant."""
     assessment, spec = services.assessment, programme["assessment"]
     lsp = spec["lsp"]
 
@@ -466,6 +467,11 @@ def assess(programme: dict, programme_id: str, people: list[Person], completed: 
         assessment.call("POST", f"/cases/{case['id']}/assignment", {
             "asesor": asesor, "members": team[1:], "tuk": spec["tuk"]["code"]},
             as_=lsp["admin"])
+        assessment.call("POST", f"/cases/{case['id']}/briefing", {  # the pembekalan
+            "held_on": today.isoformat(), "venue": spec["tuk"]["name"]}, as_=lsp["admin"])
+        assessment.call("POST", f"/cases/{case['id']}/agreement", {  # FR.AK.01
+            "scheduled_on": today.isoformat()}, as_=asesor_account(asesor))
+        assessment.call("POST", f"/cases/{case['id']}/agreement/accept", {}, as_=asesi)
         for unit in case["units"] if evidence else []:  # VATM met: confirmed by interview
             assessment.call("POST", f"/cases/{case['id']}/units/{unit['code']}/review", {
                 "evidence_ids": evidence, "valid": True, "authentic": True, "current": True,

@@ -68,6 +68,12 @@ def test_the_built_in_service_fulfils_the_contract(assessment, bus, call, person
         {"code": u["code"], "competent": True} for u in case["units"]]},
         as_=person("participant", participant_id=participant))
     call("POST", f"/cases/{case['id']}/assignment", {"asesor": asesor, "tuk": "TUK-GNI-SOR"})
+    call("POST", f"/cases/{case['id']}/briefing", {"held_on": str(date.today()),
+                                                   "venue": "Balai Desa Sukamaju"})
+    call("POST", f"/cases/{case['id']}/agreement", {"scheduled_on": str(date.today())},
+         as_=as_asesor)
+    call("POST", f"/cases/{case['id']}/agreement/accept", {},
+         as_=person("participant", participant_id=participant))
     call("POST", f"/cases/{case['id']}/results", {"units": [
         {"code": u["code"], "result": "K", "method": "demonstration"} for u in case["units"]]},
         as_=as_asesor)

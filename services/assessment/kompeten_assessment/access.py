@@ -47,6 +47,14 @@ def is_assigned_asesor(caller: Caller, case: Case) -> str:
     return caller.asesor
 
 
+def runs_the_assessment(caller: Caller, case: Case) -> None:
+    """The staff of the case's LSP, or an asesor of its team."""
+    caller.require((caller.has("lsp_admin") and caller.lsp is not None
+                    and caller.lsp == case.lsp_code)
+                   or (caller.asesor is not None and caller.asesor in case.team),
+                   "only the case's LSP or its asesor may do this", case=case.id)
+
+
 def is_lsp_staff(caller: Caller, lsp_code: str) -> None:
     caller.require(caller.has("platform_operator") or caller.lsp == lsp_code,
                    f"this belongs to {lsp_code}, another LSP", lsp=lsp_code)

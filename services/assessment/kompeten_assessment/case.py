@@ -2,7 +2,9 @@
 code.
 
 open -> assigned to an asesor at a TUK (a lead asesor, with team members where the LSP sends a
-team) -> evidence reviewed per unit against VATM (valid, asli, terkini, memadai) -> K/BK per unit
+team) -> the briefing (pembekalan) recorded -> the assessment agreement (persetujuan asesmen dan
+kerahasiaan, FR.AK.01) proposed by the lead asesor with its date and accepted by the asesi ->
+evidence reviewed per unit against VATM (valid, asli, terkini, memadai) -> K/BK per unit
 with the method used, each naming the asesor who assessed it -> the lead asesor's
 recommendation -> the plenary meeting (rapat pleno): members of the LSP who assessed none of it
 vote, confirming or overturning the recommendation unit by unit with a recorded reason, and once
@@ -15,7 +17,7 @@ Every action appends to an audit trail; decisions are appended, never edited.
 
 import uuid
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from kompeten_shared.errors import Conflict, DomainError, InvalidInput
 
@@ -91,6 +93,8 @@ class Case:
     decisions: list[dict] = field(default_factory=list)
     appeal: dict | None = None
     self_assessment: list[dict] = field(default_factory=list)  # APL-02, one entry per unit
+    briefing: dict | None = None  # the pembekalan the asesi attended: {held_on, venue, by, at}
+    agreement: dict | None = None  # FR.AK.01: {scheduled_on, proposed_by, ..., accepted_at}
     recommendation: dict | None = None  # the asesor's overall K/BK, for the plenary
     votes: list[dict] = field(default_factory=list)  # the plenary's on this recommendation
     withdrawn_at: datetime | None = None  # the asesi withdrew certification consent
@@ -151,9 +155,51 @@ class Case:
                               code="asesor_daily_limit")
         self.lsp_code, self.asesor, self.tuk_code = lsp.code, asesor.registration_number, tuk.code
         self.members = numbers[1:]
+        self.agreement = None  # made with the asesor: a new asesor agrees anew
         self.assigned_on = at.date().isoformat()
         self._log(actor, "assigned", at, asesor=self.asesor, members=self.members, tuk=tuk.code,
                   lsp=lsp.code)
+
+    # before the test: the briefing and the assessment agreement ------------------------------
+    def record_briefing(self, held_on: date, venue: str, actor: str, at: datetime) -> None:
+        """The pembekalan the asesi attended: what the assessment is and how it goes."""
+        self._require_open()
+        if self.asesor is None:
+            raise DomainError("no asesor is assigned to this case yet", code="not_assigned")
+        if held_on > at.date():
+            raise InvalidInput("a briefing is recorded once it has been held",
+                               code="briefing_in_future", details={"field": "held_on"})
+        self.briefing = {"held_on": held_on.isoformat(), "venue": venue, "by": actor, "at": at}
+        self._log(actor, "briefed", at, held_on=held_on.isoformat(), venue=venue)
+
+    def propose_agreement(self, asesor: str, scheduled_on: date, at: datetime) -> None:
+        """The lead asesor sets out the assessment (its date, the TUK, the units and how each
+        will be assessed) for the asesi to agree to, confidentiality included."""
+        self._require_open()
+        self._require_assigned(asesor)
+        if self.briefing is None:
+            raise DomainError("the briefing (pembekalan) comes first", code="briefing_missing")
+        if scheduled_on < at.date():
+            raise InvalidInput("the assessment cannot be scheduled in the past",
+                               code="scheduled_in_past", details={"field": "scheduled_on"})
+        if self.agreement and self.agreement.get("accepted_at"):
+            raise Conflict("the asesi has agreed already", code="agreement_accepted")
+        self.agreement = {"scheduled_on": scheduled_on.isoformat(), "tuk": self.tuk_code,
+                          "proposed_by": asesor, "proposed_at": at, "accepted_at": None}
+        self._log(asesor, "agreement_proposed", at, scheduled_on=scheduled_on.isoformat())
+
+    def accept_agreement(self, actor: str, at: datetime) -> None:
+        self._require_open()
+        if self.agreement is None:
+            raise DomainError("the asesor has not proposed the assessment agreement yet",
+                              code="no_agreement")
+        if self.agreement["accepted_at"] is None:
+            self.agreement = {**self.agreement, "accepted_at": at}
+            self._log(actor, "agreement_accepted", at)
+
+    @property
+    def agreed(self) -> bool:
+        return bool(self.agreement and self.agreement["accepted_at"])
 
     # an external LSP -------------------------------------------------------------------------
     def route_to(self, lsp: Lsp, at: datetime) -> None:
@@ -247,6 +293,9 @@ class Case:
         if not self.self_assessment:
             raise DomainError("the asesi's self-assessment (APL-02) comes first",
                               code="self_assessment_missing")
+        if not self.agreed:
+            raise DomainError("the briefing and the asesi's assessment agreement come first",
+                              code="agreement_missing")
         asesor.check_may_assess(scheme, now.date(), self.lsp_code)
         unknown = [r["code"] for r in unit_results if r["code"] not in scheme.unit_codes]
         if unknown:

@@ -86,6 +86,33 @@ def assign(api, case_id, asesor, tuk):
 
 @main.command()
 @click.argument("case_id")
+@click.option("--held-on", required=True, help="YYYY-MM-DD, the day of the pembekalan")
+@click.option("--venue", required=True)
+@click.pass_obj
+def briefing(api, case_id, held_on, venue):
+    """Record the briefing (pembekalan) the asesi attended."""
+    _show(api("POST", f"/cases/{case_id}/briefing", {"held_on": held_on, "venue": venue}))
+
+
+@main.command()
+@click.argument("case_id")
+@click.option("--on", "scheduled_on", required=True, help="YYYY-MM-DD, the assessment day")
+@click.pass_obj
+def agreement(api, case_id, scheduled_on):
+    """Propose the assessment agreement (FR.AK.01), as the lead asesor."""
+    _show(api("POST", f"/cases/{case_id}/agreement", {"scheduled_on": scheduled_on}))
+
+
+@main.command()
+@click.argument("case_id")
+@click.pass_obj
+def agree(api, case_id):
+    """Accept the assessment agreement, as the asesi."""
+    _show(api("POST", f"/cases/{case_id}/agreement/accept", {}))
+
+
+@main.command()
+@click.argument("case_id")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--type", "type_", required=True, help="certificate, award, work_sample, ...")
 @click.option("--title", required=True)

@@ -5,7 +5,7 @@ asks the domain (case.py, registry.py) and stores. Nothing here knows about HTTP
 
 import hashlib
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 
 from kompeten_chassis import regions, uploads
 from kompeten_chassis.unit_of_work import UnitOfWork
@@ -14,6 +14,7 @@ from kompeten_shared.caller import Caller
 from kompeten_shared.errors import DomainError, InvalidInput
 
 from . import access
+from . import bnsp_report as report
 from .case import Case, Evidence, Review, case_id_for
 from .registry import Asesor, Lsp, Scheme, Tuk
 from .schemas import MAX_EVIDENCE_BYTES
@@ -93,6 +94,22 @@ def withdraw_consent(uow: UnitOfWork, data: dict) -> int:
         return 0
     with uow:
         return uow.cases.withdraw_open_cases(data["participant_id"], data["recorded_at"])
+
+
+# the report to BNSP ------------------------------------------------------------------------------
+def bnsp_report(uow: UnitOfWork, caller: Caller, start: date, end: date,
+                now: datetime) -> list[dict]:
+    """The caller's LSP's cases decided in the period, one line each, and a record of who read
+    them for the report."""
+    caller.require(caller.lsp is not None, "only an LSP's staff report to BNSP")
+    with uow:
+        cases = [c for c in uow.cases.find(lsp_code=caller.lsp, status="decided")
+                 if report.decided_between(c, start, end)]
+        schemes = {s.code: s for s in uow.registry.schemes()}
+        tuks = {t.code: t for t in uow.registry.tuks()}
+        lines = [report.line(c, schemes[c.scheme_code], tuks.get(c.tuk_code)) for c in cases]
+        uow.cases.record_export(caller, start, end, len(lines), now)
+    return lines
 
 
 # the registry -------------------------------------------------------------------------------------
@@ -215,6 +232,27 @@ def self_assess(uow: UnitOfWork, caller: Caller, case_id: str, units: list,
     """APL-02: the asesi's own judgement per unit, with references to their evidence."""
     return _step(uow, case_id, lambda case: access.is_asesi(caller, case),
                  lambda case, scheme, _: case.assess_self(scheme, units, now, caller.actor))
+
+
+def brief(uow: UnitOfWork, caller: Caller, case_id: str, body: dict, now: datetime) -> Case:
+    """The pembekalan the asesi attended, recorded by the LSP's staff or the asesor."""
+    return _step(uow, case_id, lambda case: access.runs_the_assessment(caller, case),
+                 lambda case, scheme, _: case.record_briefing(
+                     body["held_on"], body["venue"], caller.actor, now))
+
+
+def propose_agreement(uow: UnitOfWork, caller: Caller, case_id: str, scheduled_on,
+                      now: datetime) -> Case:
+    """FR.AK.01 as the lead asesor sets it out, for the asesi to accept."""
+    return _step(uow, case_id, lambda case: access.is_assigned_asesor(caller, case),
+                 lambda case, scheme, asesor: case.propose_agreement(asesor, scheduled_on,
+                                                                     now))
+
+
+def accept_agreement(uow: UnitOfWork, caller: Caller, case_id: str, now: datetime) -> Case:
+    """The asesi agrees to the assessment and its confidentiality."""
+    return _step(uow, case_id, lambda case: access.is_asesi(caller, case),
+                 lambda case, scheme, _: case.accept_agreement(caller.actor, now))
 
 
 def review(uow: UnitOfWork, caller: Caller, case_id: str, unit_code: str, body: dict,

@@ -73,6 +73,16 @@ class Repository(unit_of_work.Repository):
             query["$or"] = [{"asesor": asesor}, {"members": asesor}]
         return [_from_doc(doc) for doc in self.db.cases.find(query).sort("opened_at")]
 
+    def record_export(self, caller, start: date, end: date, cases: int, at) -> None:
+        """Who read an LSP's BNSP report, for which period, when: the LSP's own audit."""
+        self.db.exports.insert_one({"lsp": caller.lsp, "by": caller.actor, "at": at,
+                                    "from": start.isoformat(), "to": end.isoformat(),
+                                    "cases": cases})
+
+    def exports(self, lsp: str) -> list[dict]:
+        return [{k: v for k, v in d.items() if k != "_id"}
+                for d in self.db.exports.find({"lsp": lsp}).sort("at", -1)]
+
     def assigned_on(self, asesor: str, day: date) -> int:
         return self.db.cases.count_documents({"asesor": asesor,
                                               "assigned_on": day.isoformat()})

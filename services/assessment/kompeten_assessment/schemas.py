@@ -55,6 +55,35 @@ class AssignmentRequest(Request):
     tuk = fields.String(required=True, metadata={"description": "TUK code"})
 
 
+class BriefingRequest(Request):
+    held_on = fields.Date(required=True)
+    venue = fields.String(required=True, validate=validate.Length(min=2, max=200))
+
+
+class AgreementRequest(Request):
+    """The lead asesor's proposal (FR.AK.01): when the assessment takes place."""
+
+    scheduled_on = fields.Date(required=True)
+
+
+class AcceptRequest(Request):
+    """No fields: the asesi is the signed-in one."""
+
+
+class PeriodQuery(Request):
+    """?from=YYYY-MM-DD&to=YYYY-MM-DD, at most a year."""
+
+    start = fields.Date(required=True, data_key="from")
+    end = fields.Date(required=True, data_key="to")
+
+    @validates_schema
+    def _a_period(self, data, **kwargs):
+        if data["end"] < data["start"]:
+            raise ValidationError("before from", "to")
+        if (data["end"] - data["start"]).days > 366:
+            raise ValidationError("at most a year after from", "to")
+
+
 class QuorumRequest(Request):
     plenary_quorum = fields.Integer(required=True, strict=True, validate=validate.Range(1, 9))
 

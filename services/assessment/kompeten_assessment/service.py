@@ -14,21 +14,25 @@ from kompeten_chassis.consuming import consume
 from kompeten_chassis.endpoints import StandardEndpoints
 from kompeten_chassis.publishing import EventPublisher
 from kompeten_chassis.unit_of_work import Relay, UnitsOfWork
-from kompeten_chassis.web import Tokens, api, query
+from kompeten_chassis.web import Tokens, api, load, query
 from nameko.dependency_providers import Config
 
 from . import access, handlers, repository, views
 from .case import Case
 from .repository import Registry, Repository
 from .schemas import (
+    AcceptRequest,
+    AgreementRequest,
     AppealDecisionRequest,
     AppealRequest,
     AsesorRequest,
     AsesorStatusRequest,
     AssignmentRequest,
+    BriefingRequest,
     DecisionRequest,
     EvidenceRequest,
     LspRequest,
+    PeriodQuery,
     QuorumRequest,
     RecommendationRequest,
     ResultsRequest,
@@ -122,6 +126,20 @@ class AssessmentService(StandardEndpoints, Relay):
         handlers.add_lsp(self.uow, body)
         return 201, body
 
+    @api("GET", "/reports/bnsp", allow=("lsp_admin",))
+    def bnsp_report(self, request, caller):
+        """The LSP's cases decided from ?from= to ?to= (dates, at most a year), one line each
+        for its report to BNSP: scheme, units with K/BK, asesor, TUK, dates. Each read is
+        recorded (GET /reports/bnsp/exports); the NIK comes from enrollment's
+        /bnsp/identities."""
+        period = load(PeriodQuery(), request.args.to_dict())
+        return handlers.bnsp_report(self.uow, caller, period["start"], period["end"], _now())
+
+    @api("GET", "/reports/bnsp/exports", allow=("lsp_admin",))
+    def bnsp_exports(self, request, caller):
+        """Who read the LSP's BNSP report, for which period, and when: the latest first."""
+        return self.uow.cases.exports(caller.lsp)
+
     @api("POST", "/lsps/<code>/plenary", body=QuorumRequest, allow=LSP_STAFF)
     def set_quorum(self, request, code, body, caller):
         """The LSP's plenary quorum: how many members vote before a case is decided."""
@@ -172,6 +190,26 @@ class AssessmentService(StandardEndpoints, Relay):
         LSP staff assign their own LSP's asesor."""
         return self._view(handlers.assign(self.uow, caller, case_id, body["asesor"],
                                           body["tuk"], _now(), body["members"]))
+
+    @api("POST", "/cases/<case_id>/briefing", body=BriefingRequest,
+         allow=("lsp_admin", "asesor"))
+    def brief(self, request, case_id, body, caller):
+        """The pembekalan the asesi attended before the test (when and where), recorded by the
+        case's LSP staff or its asesor."""
+        return self._view(handlers.brief(self.uow, caller, case_id, body, _now()))
+
+    @api("POST", "/cases/<case_id>/agreement", body=AgreementRequest, allow=("asesor",))
+    def propose_agreement(self, request, case_id, body, caller):
+        """The assessment agreement (FR.AK.01) the lead asesor proposes after the briefing:
+        the date, the TUK, the units and methods, confidentiality."""
+        return self._view(handlers.propose_agreement(self.uow, caller, case_id,
+                                                     body["scheduled_on"], _now()))
+
+    @api("POST", "/cases/<case_id>/agreement/accept", body=AcceptRequest,
+         allow=("participant",))
+    def accept_agreement(self, request, case_id, body, caller):
+        """The asesi agrees; only then may results be recorded."""
+        return self._view(handlers.accept_agreement(self.uow, caller, case_id, _now()))
 
     @api("POST", "/cases/<case_id>/evidence", body=EvidenceRequest,
          allow=("participant", "asesor"))

@@ -21,7 +21,8 @@ def case(case: Case, scheme: Scheme) -> dict:
                   for code, title in scheme.units],
         "evidence": [{"id": e.id, "type": e.type, "title": e.title, "sha256": e.sha256,
                       "size": e.size, "issued_on": e.issued_on} for e in case.evidence],
-        "self_assessment": case.self_assessment, "recommendation": case.recommendation,
+        "self_assessment": case.self_assessment, "briefing": case.briefing,
+        "agreement": case.agreement, "recommendation": case.recommendation,
         "decision": case.decision, "decisions": len(case.decisions), "appeal": case.appeal,
         "votes": [{"member": v["member"], "at": v["at"],
                    "overturned": [u["code"] for u in v["units"] if u["reason"]]}

@@ -51,6 +51,28 @@ class Asesor:
                               error=screen.refusal(refused), typed=typed)
         return screen.redirect(f"/asesor/kasus/{case_id}?tersimpan=1")
 
+    @page("POST", "/asesor/kasus/<case_id>/pembekalan", allow=("asesor",))
+    def record_briefing(self, request, case_id, screen):
+        """The briefing (pembekalan) the asesi attended: when and where."""
+        return self._before_the_test(screen, case_id, "briefing", {
+            "held_on": request.form.get("tanggal", ""),
+            "venue": request.form.get("tempat", "").strip()}, request.form)
+
+    @page("POST", "/asesor/kasus/<case_id>/persetujuan", allow=("asesor",))
+    def propose_agreement(self, request, case_id, screen):
+        """The assessment agreement (FR.AK.01) for the asesi to accept: the date of the test."""
+        return self._before_the_test(screen, case_id, "agreement", {
+            "scheduled_on": request.form.get("jadwal", "")}, request.form)
+
+    def _before_the_test(self, screen, case_id: str, step: str, body: dict, form):
+        try:
+            screen.apis.post("assessment", f"/cases/{case_id}/{step}", body)
+        except Refused as refused:
+            return _case_page(screen, "asesor_case.html", case_id, status=refused.status,
+                              error=screen.refusal(refused),
+                              errors=field_errors(refused, screen.gettext), typed_step=form)
+        return screen.redirect(f"/asesor/kasus/{case_id}?tersimpan={step}")
+
     @page("POST", "/asesor/kasus/<case_id>/vatm/<unit_code>", allow=("asesor",))
     def review_evidence(self, request, case_id, unit_code, screen):
         """The portfolio's documents for a unit judged valid, authentic (asli), current

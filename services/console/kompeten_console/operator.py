@@ -23,6 +23,8 @@ def _programme(form) -> dict:
     body = {key: form.get(key, "").strip() for key in (
         "title", "kind", "organiser", "scheme_code", "venue", "region_code", "start_date",
         "end_date")}
+    if form.get("applications_until", "").strip():
+        body["applications_until"] = form["applications_until"].strip()
     for key, convert in (("capacity", int), ("attendance_threshold", float),
                          ("min_days", int)):
         raw = form.get(key, "").strip().replace(",", ".")
@@ -120,6 +122,16 @@ class Operator:
             return screen.render("attendance.html", status=refused.status, sheet=sheet,
                                  day=day, present=set(present), error=screen.refusal(refused))
         return screen.redirect(f"/program/{programme_id}/kehadiran?tanggal={day}&tersimpan=1")
+
+    @page("POST", "/program/<programme_id>/alokasi", allow=OPERATOR)
+    def allocate(self, request, programme_id, screen):
+        """Applications closed: the seats go by the programme's priority."""
+        try:
+            summary = screen.apis.post("enrollment", f"/programmes/{programme_id}/allocation")
+        except Refused as refused:
+            return self._programme_page(screen, programme_id, status=refused.status,
+                                        error=screen.refusal(refused))
+        return self._programme_page(screen, programme_id, allocated=summary)
 
     @page("POST", "/program/<programme_id>/tutup", allow=OPERATOR)
     def close(self, request, programme_id, screen):

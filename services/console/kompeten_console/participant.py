@@ -107,6 +107,16 @@ class Participant:
                             error=screen.refusal(refused))
         return screen.redirect(f"/saya/asesmen/{case_id}?selesai=apl-02")
 
+    @page("POST", "/saya/asesmen/<case_id>/persetujuan", allow=PARTICIPANT)
+    def accept_agreement(self, request, case_id, screen):
+        """I agree to the assessment as the asesor set it out, and to its confidentiality."""
+        try:
+            screen.apis.post("assessment", f"/cases/{case_id}/agreement/accept")
+        except Refused as refused:
+            return _my_case(screen, case_id, status=refused.status,
+                            error=screen.refusal(refused))
+        return screen.redirect(f"/saya/asesmen/{case_id}?selesai=persetujuan")
+
     @page("POST", "/saya/asesmen/<case_id>/banding", allow=PARTICIPANT)
     def appeal(self, request, case_id, screen):
         """Appeal (banding) against a BK decision, with the reason, within the window."""

@@ -12,6 +12,7 @@ from werkzeug.wrappers import Response
 
 from . import i18n, navigation, sessions
 from .assessment import Asesor, LspAdmin, Plenary, Registry
+from .bnsp import BnspReport
 from .certificates import CertificateOfficer
 from .employer import Agreements, Employer
 from .monitoring import Monitoring
@@ -30,8 +31,8 @@ def _cookie(response: Response, screen, name: str, value: str, max_age: int | No
 
 
 class ConsoleService(StandardEndpoints, Operator, Registration, Import, Monitoring,
-                     Participant, LspAdmin, Registry, Asesor, Plenary, CertificateOfficer,
-                     Employer, Agreements):
+                     Participant, LspAdmin, Registry, BnspReport, Asesor, Plenary,
+                     CertificateOfficer, Employer, Agreements):
     """Every screen: signing in and out and the language here, each role's in its module."""
 
     name = "console"

@@ -239,6 +239,20 @@ def apply(uow: UnitOfWork, caller: Caller, programme_id: str, participant_id: st
     return uow.repo.enrolment(programme.id, participant.id)
 
 
+def allocate(uow: UnitOfWork, caller: Caller, programme_id: str, today: date) -> dict:
+    """Applications closed: the seats go to the applicants in the programme's priority order
+    (first-timers, job seekers, as it says), the rest wait in that order."""
+    with uow:
+        programme = programme_of(uow, caller, programme_id)
+        programme.check_can_allocate(today)
+        if not uow.repo.mark_allocated(programme.id):
+            raise Conflict("the seats are allocated already", code="already_allocated")
+        programme.allocated = True
+        seated = uow.repo.fill_seats(programme)
+    return {"programme_id": programme.id, "enrolled": len(seated),
+            "waitlisted": len(uow.repo.waitlist(programme.id))}
+
+
 def leave(uow: UnitOfWork, caller: Caller, programme_id: str, participant_id: str,
           reason: str, today: date, now: datetime) -> dict:
     """Withdrawal (before the start or from the waitlist) frees the seat for the next in line;
@@ -401,6 +415,32 @@ def certificate_route(issued: dict) -> str:
     if issued["kind"] == "certification":
         return "bnsp"
     return "kemnaker" if issued["issuer"]["code"] == KEMNAKER["code"] else "agency"
+
+
+def assessment_decided(uow: UnitOfWork, data: dict) -> None:
+    """Which LSP decided the assessment a programme led to: its staff may then read the
+    person's NIK for the report to BNSP, and nobody else's."""
+    with uow:
+        uow.repo.record_outcome(data["participant_id"], data["programme_id"], "assessment", {
+            "lsp": data["lsp"]["code"], "case_id": data["case_id"],
+            "overall": data["overall"], "decided_at": data["decided_at"].isoformat()})
+
+
+def bnsp_identities(uow: UnitOfWork, caller: Caller, nik_key: str, participant_ids: list[str],
+                    path: str, now: datetime) -> list[dict]:
+    """The NIK in clear for the caller's LSP's decided asesi, still consenting to
+    certification; each read recorded. A record from before NIKs were sealed has none."""
+    if not participant_ids or len(participant_ids) > MAX_READ:
+        raise InvalidInput(f"name 1 to {MAX_READ} participants (?id=...&id=...)",
+                           code="invalid_parameter", details={"id": [f"1 to {MAX_READ}"]})
+    decided = uow.repo.assessed_by(caller.lsp, list(dict.fromkeys(participant_ids)))
+    people = [p for p in uow.repo.participants(sorted(decided)).values()
+              if p.consented("certification")]
+    uow.repo.record_access(caller, [p.id for p in people], "bnsp_report", path, now)
+    return [{"participant_id": p.id, "name": p.name, "sex": p.sex,
+             "birth_date": p.birth_date.isoformat(),
+             "nik": nik_rules.unseal(p.nik_sealed, nik_key) if p.nik_sealed else None}
+            for p in people]
 
 
 def certificate_expiring(uow: UnitOfWork, data: dict) -> None:

@@ -1,15 +1,23 @@
 """The NIK (Nomor Induk Kependudukan): checked with python-stdnum, then never kept in clear.
 
 A NIK is PPRRSS DDMMYY XXXX: the district of registration, the birth date with 40 added to the
-day for women, a serial. Only a keyed hash (to find the person again) and a masked form (for
-display) are stored.
+day for women, a serial. What is stored: a keyed hash (to find the person again), a masked form
+(for display), and the NIK sealed (encrypted, Fernet) for the one purpose that needs it whole,
+the LSP's report to BNSP after a certification decision. The seal's key is derived from
+NIK_HASH_KEY with HKDF under its own label, so one secret serves both without being reused as
+is.
 """
 
+import base64
+import functools
 import hashlib
 import hmac
 from dataclasses import dataclass
 from datetime import date
 
+from cryptography.fernet import Fernet
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from kompeten_shared.errors import InvalidInput
 from stdnum.exceptions import ValidationError
 from stdnum.id import nik as stdnum_nik
@@ -28,6 +36,21 @@ class Nik:
 
     def digest(self, key: str) -> str:
         return digest(self.number, key)
+
+    def sealed(self, key: str) -> str:
+        return _fernet(key).encrypt(self.number.encode()).decode()
+
+
+def unseal(sealed: str, key: str) -> str:
+    """The NIK in clear, for the BNSP report only."""
+    return _fernet(key).decrypt(sealed.encode()).decode()
+
+
+@functools.lru_cache(maxsize=4)
+def _fernet(key: str) -> Fernet:
+    derived = HKDF(algorithm=hashes.SHA256(), length=32, salt=None,
+                   info=b"kompeten nik seal").derive(key.encode())
+    return Fernet(base64.urlsafe_b64encode(derived))
 
 
 def digest(number: str, key: str) -> str:

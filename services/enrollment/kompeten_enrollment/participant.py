@@ -43,12 +43,13 @@ class Participant:
     previous_trainings: int = 0
     consents: list[Consent] = field(default_factory=list)
     agency: str | None = None  # the agency that registered them
+    nik_sealed: str | None = None  # for the BNSP report only (nik.unseal); older records lack it
 
     @classmethod
     def register(cls, *, id: str, nik: Nik, nik_key: str, name: str, **details) -> "Participant":
         return cls(id=id, nik_digest=nik.digest(nik_key), nik_masked=nik.masked, name=name,
                    sex=nik.sex, birth_date=nik.birth_date, regency_code=nik.regency_code,
-                   **details)
+                   nik_sealed=nik.sealed(nik_key), **details)
 
     @property
     def residence(self) -> str:

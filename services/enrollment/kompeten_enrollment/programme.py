@@ -52,6 +52,10 @@ class Programme:
     session_dates: list[date] | None = None
     min_days: int | None = None
     provider_id: str | None = None  # the training provider that runs the course
+    # The last day to apply, when seats are allocated after it by the programme's priority
+    # (first-timers, job seekers) rather than given as people apply; allocated once done.
+    applications_until: date | None = None
+    allocated: bool = False
     trainer_ids: list[str] = field(default_factory=list)
 
     def __post_init__(self):
@@ -69,6 +73,9 @@ class Programme:
                                f"{', '.join(sorted(not_allowed))}",
                                code="certificate_not_for_kind", details={"field": "certificates"})
         self._check_sessions()
+        if self.applications_until is not None and self.applications_until > self.start_date:
+            raise InvalidInput("applications close on or before the first day",
+                               code="invalid_dates", details={"field": "applications_until"})
 
     def _check_sessions(self) -> None:
         if self.session_dates is not None:
@@ -143,6 +150,22 @@ class Programme:
         if self.session_dates is not None and day not in self.session_dates:
             raise InvalidInput(f"{day} is not one of the programme's session days",
                                code="not_a_session_day", details={"field": "date"})
+
+    def allocating_later(self) -> bool:
+        """Applicants wait until the seats are allocated by priority after applications
+        close."""
+        return self.applications_until is not None and not self.allocated
+
+    def check_can_allocate(self, today: date) -> None:
+        self.check_open()
+        if self.applications_until is None:
+            raise DomainError("seats go to applicants as they apply",
+                              code="no_allocation")
+        if self.allocated:
+            raise Conflict("the seats are allocated already", code="already_allocated")
+        if today < self.applications_until:
+            raise DomainError(f"applications are open until {self.applications_until}",
+                              code="applications_open")
 
     def check_can_close(self, today: date) -> None:
         self.check_open()

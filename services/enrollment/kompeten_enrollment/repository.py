@@ -22,7 +22,7 @@ from .programme import Programme
 from .provider import Provider, Trainer
 from .target import Target
 
-DATE_FIELDS = ("start_date", "end_date", "birth_date")
+DATE_FIELDS = ("start_date", "end_date", "birth_date", "applications_until")
 ACTIVE = ("waitlisted", "enrolled")
 EVER_ENROLLED = ("enrolled", "completed", "not_completed", "dropped_out")
 
@@ -42,7 +42,7 @@ def _to_doc(obj) -> dict:
     doc = asdict(obj)
     doc["_id"] = doc.pop("id")
     for key in DATE_FIELDS:
-        if key in doc:
+        if doc.get(key) is not None:
             doc[key] = doc[key].isoformat()
     if doc.get("session_dates"):
         doc["session_dates"] = [day.isoformat() for day in doc["session_dates"]]
@@ -53,7 +53,7 @@ def _from_doc(doc: dict) -> dict:
     doc = dict(doc)
     doc["id"] = doc.pop("_id")
     for key in DATE_FIELDS:
-        if key in doc:
+        if doc.get(key) is not None:
             doc[key] = date.fromisoformat(doc[key])
     return doc
 
@@ -96,12 +96,25 @@ class Repository(unit_of_work.Repository):
         docs = self.db.participants.find({"_id": {"$in": participant_ids}})
         return {doc["_id"]: self._participant(doc, doc["_id"]) for doc in docs}
 
+    def assessed_by(self, lsp: str | None, participant_ids: list[str]) -> set[str]:
+        """Those among the participants whose assessment the LSP decided."""
+        if lsp is None:
+            return set()
+        return {d["participant_id"] for d in self.db.enrolments.find(
+            {"participant_id": {"$in": participant_ids}, "assessment.lsp": lsp},
+            {"participant_id": 1})}
+
     def applications(self, programme_ids: list[str]) -> dict[str, int]:
         """Applications per programme, whatever became of them."""
         rows = self.db.enrolments.aggregate([
             {"$match": {"programme_id": {"$in": programme_ids}}},
             {"$group": {"_id": "$programme_id", "n": {"$sum": 1}}}])
         return {row["_id"]: row["n"] for row in rows}
+
+    def mark_allocated(self, programme_id: str) -> bool:
+        """False when another request allocated first."""
+        return self.db.programmes.update_one({"_id": programme_id, "allocated": {"$ne": True}},
+                                             {"$set": {"allocated": True}}).modified_count == 1
 
     def close_programme(self, programme_id: str) -> None:
         self.db.programmes.update_one({"_id": programme_id}, {"$set": {"closed": True}})
@@ -157,6 +170,10 @@ class Repository(unit_of_work.Repository):
         Each enrolment is written once, with its final status: on FerretDB an update costs a
         scan, an insert does not."""
         if not applications:
+            return
+        if programme.allocating_later():  # seats wait for the allocation by priority
+            self._insert_enrolments(programme, [(p, r, "waitlisted") for p, r in applications],
+                                    now)
             return
         if self.db.enrolments.find_one({"programme_id": programme.id, "status": "waitlisted"},
                                        {"_id": 1}):
@@ -249,7 +266,10 @@ class Repository(unit_of_work.Repository):
                                                    "status": "completed"})
 
     def fill_seats(self, programme: Programme) -> list[str]:
-        """Give free seats to the waitlist in priority order; the promoted participant ids."""
+        """Give free seats to the waitlist in priority order; the promoted participant ids.
+        None before a programme's allocation: everyone waits for it."""
+        if programme.allocating_later():
+            return []
         promoted = []
         while True:
             free = self._free_seats(programme)

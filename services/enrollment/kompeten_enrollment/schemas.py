@@ -64,6 +64,9 @@ class ProgrammeRequest(Request):
                                          "apprenticeship_intake []"})
     sector = fields.String(load_default=None, allow_none=True,
                            validate=validate.OneOf(SECTORS))
+    applications_until = fields.Date(load_default=None, allow_none=True, metadata={
+        "description": "the last day to apply: seats are then allocated by priority "
+                       "(POST /programmes/{id}/allocation) instead of as people apply"})
     provider_id = fields.String(load_default=None, allow_none=True, validate=_id,
                                 metadata={"description": "the training provider (GET /providers)"})
     trainer_ids = fields.List(fields.String(validate=_id), load_default=list,

@@ -212,6 +212,12 @@ class EnrollmentService(StandardEndpoints, Relay):
                                           body["present"], body["present_niks"],
                                           self.config["NIK_HASH_KEY"], _now())
 
+    @api("POST", "/programmes/<programme_id>/allocation", allow=OPERATOR)
+    def allocate(self, request, programme_id, caller):
+        """Once applications have closed (`applications_until`), give the seats in the
+        programme's priority order; the rest wait in that order."""
+        return handlers.allocate(self.uow, caller, programme_id, date.today())
+
     @api("POST", "/programmes/<programme_id>/close", allow=OPERATOR)
     def close_programme(self, request, programme_id, caller):
         """Apply the completion rule to everyone enrolled and publish the outcomes."""
@@ -234,7 +240,19 @@ class EnrollmentService(StandardEndpoints, Relay):
             self.uow, caller, self.config["NIK_HASH_KEY"], programme_id, body["filename"],
             body["content"], body["wording"], date.today(), _now())}
 
+    @api("GET", "/bnsp/identities", allow=("lsp_admin",))
+    def bnsp_identities(self, request, caller):
+        """For an LSP's report to BNSP: the whole NIK, name, sex and birth date of the asesi
+        its plenary decided (?id=...&id=..., at most 200), while they consent to
+        certification; others are left out. Each read is recorded (purpose bnsp_report)."""
+        return handlers.bnsp_identities(self.uow, caller, self.config["NIK_HASH_KEY"],
+                                        request.args.getlist("id"), request.path, _now())
+
     # outcomes from other services -------------------------------------------------------------
+    @consume("assessment", "assessment.decided")
+    def on_assessment_decided(self, event):
+        handlers.assessment_decided(self.uow, event.data)
+
     @consume("certificate", "certificate.issued")
     def on_certificate_issued(self, event):
         handlers.certificate_issued(self.uow, event.data)

@@ -17,6 +17,7 @@ def programme(p: Programme) -> dict:
             "session_dates": p.session_dates, "required_days": p.required_days,
             "min_days": p.min_days, "certificates": p.certificates, "sector": p.sector,
             "provider_id": p.provider_id, "trainer_ids": p.trainer_ids,
+            "applications_until": p.applications_until, "allocated": p.allocated,
             "capacity": p.capacity, "attendance_threshold": p.attendance_threshold,
             "target_id": p.target_id, "partner_employers": p.partner_employers,
             "eligibility": p.eligibility.__dict__, "priority": p.priority, "closed": p.closed,

@@ -11,7 +11,7 @@ from .eligibility import Applicant
 
 CRITERIA = {
     # criterion: (description, rank function; lower ranks first)
-    "first_timers": ("job seekers without any previous training first",
+    "first_timers": ("those without any previous training first",
                      lambda a: 0 if a.previous_trainings == 0 else 1),
     "job_seekers": ("job seekers before the employed",
                     lambda a: 0 if a.employment_status == "job_seeker" else 1),

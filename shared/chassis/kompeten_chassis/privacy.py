@@ -12,7 +12,8 @@ from pymongo import ASCENDING
 from pymongo.database import Database
 
 COLLECTION = "personal_data_access"
-PURPOSES = ("administration", "recertification", "matching", "follow_up", "export")
+PURPOSES = ("administration", "recertification", "matching", "follow_up", "export",
+            "bnsp_report")
 
 
 def prepare(db: Database) -> None:

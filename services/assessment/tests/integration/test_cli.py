@@ -1,5 +1,7 @@
 """The command line for LSP staff, asesor and the plenary, against the real service."""
 
+from datetime import date
+
 import pytest
 from click.testing import CliRunner
 from kompeten_assessment.cli import _unit_results, main
@@ -49,6 +51,15 @@ def test_a_case_from_assignment_to_appeal_on_the_command_line(service, bus, call
     call("POST", f"/cases/{case['id']}/self-assessment", {"units": [
         {"code": u, "competent": True} for u in UNITS]}, as_=asesi)
     assert cli("assign", case["id"], "--asesor", SITI, "--tuk", "TUK-GNI-SOR").exit_code == 0
+    today = date.today().isoformat()
+    assert cli("briefing", case["id"], "--held-on", today, "--venue",
+               "Balai Desa Sukamaju").exit_code == 0
+    signed_in_as(asesor)
+    early = cli("results", case["id"], f"{UNITS[0]}=K:demonstration")
+    assert early.exit_code != 0 and "agreement" in early.output
+    assert cli("agreement", case["id"], "--on", today).exit_code == 0
+    signed_in_as(asesi)
+    assert cli("agree", case["id"]).exit_code == 0
     document = tmp_path / "sertifikat.pdf"
     document.write_bytes(b"%PDF-1.4 sertifikat")
     signed_in_as(asesi)

@@ -43,11 +43,11 @@ def api(service, call, person, staff):
         case_id, _, step = path.removeprefix("/cases/").partition("/")
         if step in ("decision", "appeal/decision"):
             return person("plenary", lsp="LSP-GNI")
-        if step not in ("self-assessment", "evidence", "appeal", "results", "recommendation") \
-                and not step.startswith("units/"):
+        if step not in ("self-assessment", "evidence", "appeal", "results", "recommendation",
+                        "agreement", "agreement/accept") and not step.startswith("units/"):
             return staff
         found = call("GET", f"/cases/{case_id}", expect=None) if case_id != "nope" else {}
-        if step in ("self-assessment", "evidence", "appeal"):
+        if step in ("self-assessment", "evidence", "appeal", "agreement/accept"):
             return person("participant", participant_id=found.get("participant_id"))
         return person("asesor", lsp="LSP-GNI", asesor=found.get("asesor") or SITI)
 
@@ -79,10 +79,19 @@ def results(weak=None):
         for u in UNITS]}
 
 
-def assign(api, case, asesor=SITI, expect=200):
-    return api("POST", f"/cases/{case['id']}/assignment",
-               {"asesor": asesor, "tuk": "TUK-GNI-SOR"},
-               expect=expect)
+def assign(api, case, asesor=SITI, expect=200, agree=True):
+    """The assignment and, unless told not to, the briefing and the accepted agreement that
+    must come before any result."""
+    assigned = api("POST", f"/cases/{case['id']}/assignment",
+                   {"asesor": asesor, "tuk": "TUK-GNI-SOR"}, expect=expect)
+    return agreed(api, case) if agree and expect == 200 else assigned
+
+
+def agreed(api, case):
+    api("POST", f"/cases/{case['id']}/briefing", {"held_on": date.today().isoformat(),
+                                                  "venue": "Balai Desa Sukamaju"})
+    api("POST", f"/cases/{case['id']}/agreement", {"scheduled_on": date.today().isoformat()})
+    return api("POST", f"/cases/{case['id']}/agreement/accept", {})
 
 
 def test_the_plenary_meets_a_quorum_the_lsp_sets_and_overturns_a_unit_with_its_reason(
@@ -101,6 +110,7 @@ def test_the_plenary_meets_a_quorum_the_lsp_sets_and_overturns_a_unit_with_its_r
     team = api("POST", f"/cases/{case['id']}/assignment",
                {"asesor": SITI, "members": [budi], "tuk": "TUK-GNI-SOR"})
     assert (team["asesor"], team["members"]) == (SITI, [budi])
+    agreed(api, case)
     as_budi = person("asesor", lsp="LSP-GNI", asesor=budi)
     assert [c["id"] for c in api("GET", f"/cases?asesor={budi}", as_=as_budi)] == [case["id"]]
     api("POST", f"/cases/{case['id']}/results", {"units": results()["units"][:2]})
@@ -135,6 +145,61 @@ def test_the_plenary_meets_a_quorum_the_lsp_sets_and_overturns_a_unit_with_its_r
     assert event["data"]["overall"] == "BK" and ", " in event["data"]["decided_by"]
     assert {u["code"]: u["result"] for u in event["data"]["units"]}[UNITS[2]] == "BK"
     api("POST", "/lsps/LSP-GNI/plenary", {"plenary_quorum": 1})  # the other tests' LSP
+
+
+def test_the_briefing_and_the_asesis_agreement_come_before_any_result(service, bus, api,
+                                                                    person):
+    case = open_case(service, bus, api)
+    assign(api, case, agree=False)
+    today = date.today().isoformat()
+    other_lsp = person("lsp_admin", lsp="LSP-KRI")
+    assert api("POST", f"/cases/{case['id']}/briefing", {"held_on": today, "venue": "Balai"},
+               as_=other_lsp, expect=403)["error"]["code"] == "forbidden"
+    assert api("POST", f"/cases/{case['id']}/agreement", {"scheduled_on": today},
+               expect=422)["error"]["code"] == "briefing_missing"
+    assert api("POST", f"/cases/{case['id']}/briefing", {"held_on": "2099-01-01",
+               "venue": "Balai"}, expect=400)["error"]["details"] == {"field": "held_on"}
+    briefed = api("POST", f"/cases/{case['id']}/briefing",
+                  {"held_on": today, "venue": "Balai Desa Sukamaju"},
+                  as_=person("asesor", lsp="LSP-GNI", asesor=SITI))  # or the asesor
+    assert briefed["briefing"]["venue"] == "Balai Desa Sukamaju"
+    assert api("POST", f"/cases/{case['id']}/results", results(),
+               expect=422)["error"]["code"] == "agreement_missing"
+    proposed = api("POST", f"/cases/{case['id']}/agreement", {"scheduled_on": today})
+    assert proposed["agreement"]["accepted_at"] is None
+    stranger = person("participant", participant_id="someone-else")
+    assert api("POST", f"/cases/{case['id']}/agreement/accept", {}, as_=stranger,
+               expect=403)["error"]["code"] == "forbidden"
+    accepted = api("POST", f"/cases/{case['id']}/agreement/accept", {})
+    assert accepted["agreement"]["accepted_at"] is not None
+    assert api("POST", f"/cases/{case['id']}/results", results())["units"][0]["result"] == "K"
+
+
+def test_the_lsp_reads_its_decided_cases_for_the_bnsp_report_and_each_read_is_kept(
+        service, bus, api, person):
+    case = open_case(service, bus, api)
+    assign(api, case)
+    api("POST", f"/cases/{case['id']}/results", results(weak=UNITS[2]))
+    api("POST", f"/cases/{case['id']}/recommendation", {})
+    api("POST", f"/cases/{case['id']}/decision", {})
+    undecided = open_case(service, bus, api)
+    today = date.today().isoformat()
+    [line] = api("GET", f"/reports/bnsp?from={today}&to={today}")
+    assert line["case_id"] == case["id"] != undecided["id"]
+    assert (line["overall"], line["asesor"], line["tuk"]["code"]) == ("BK", SITI, "TUK-GNI-SOR")
+    assert [u["result"] for u in line["units"]] == ["K", "K", "BK", "K"]
+    assert (line["briefed_on"], line["assessed_on"], line["decided_on"]) == (today,) * 3
+    assert "nik" not in json.dumps(line).lower()  # enrollment's, joined in the export only
+    other = person("lsp_admin", lsp="LSP-KRI", name="Admin KRI")
+    assert api("GET", f"/reports/bnsp?from={today}&to={today}", as_=other) == []
+    refused = api("GET", f"/reports/bnsp?from={today}&to=2020-01-01", expect=400)["error"]
+    assert refused["details"] == {"to": ["before from"]}
+    assert api("GET", "/reports/bnsp?from=kemarin&to=2020-01-01",
+               expect=400)["error"]["details"]["from"]
+    exports = api("GET", "/reports/bnsp/exports")
+    assert [(e["from"], e["to"], e["cases"]) for e in exports] == [(today, today, 1)]
+    assert exports[0]["by"].startswith("Staf Uji")
+    assert api("GET", "/reports/bnsp/exports", as_=other)[0]["cases"] == 0
 
 
 def test_training_completed_opens_one_case_even_when_redelivered(service, bus, api):
@@ -187,6 +252,7 @@ def test_results_then_plenary_decision_publish_assessment_decided(service, bus, 
 ])
 def test_bad_results_are_refused_and_change_nothing(service, bus, api, body, status, code):
     case = assign(api, open_case(service, bus, api))
+    case = api("GET", f"/cases/{case['id']}")  # as stored (times to the millisecond)
     assert api("POST", f"/cases/{case['id']}/results", body, expect=status)["error"][
         "code"] == code
     assert api("GET", f"/cases/{case['id']}") == case
@@ -293,8 +359,9 @@ def test_evidence_is_kept_by_hash_and_vatm_decides_the_method(service, bus, api,
     api("POST", f"/cases/{case['id']}/results", {"units": [
         {"code": unit, "result": "K", "method": "interview"}]})
     actions = [e["action"] for e in api("GET", f"/cases/{case['id']}/audit")]
-    assert actions == ["opened", "self_assessed", "assigned", "evidence_added",
-                       "evidence_reviewed", "unit_assessed"]
+    assert actions == ["opened", "self_assessed", "assigned", "briefed", "agreement_proposed",
+                       "agreement_accepted", "evidence_added", "evidence_reviewed",
+                       "unit_assessed"]
 
 
 @pytest.mark.parametrize("body, code", [

@@ -24,6 +24,14 @@ def assigned(asesor=SITI) -> Case:
     c.assess_self(SCHEME, [{"code": code, "competent": True, "evidence_ids": []}
                            for code in SCHEME.unit_codes], NOW, "asesi")
     c.assign(SCHEME, LSP, asesor, TUK, NOW, 0, "admin LSP")
+    return agreed(c)
+
+
+def agreed(c: Case) -> Case:
+    """The briefing held and the assessment agreement accepted: ready for the test."""
+    c.record_briefing(NOW.date(), "Balai Desa Sukamaju", "admin LSP", NOW)
+    c.propose_agreement(c.asesor, NOW.date(), NOW)
+    c.accept_agreement("asesi", NOW)
     return c
 
 
@@ -308,6 +316,7 @@ def test_a_team_assesses_one_case_and_none_of_it_sits_on_the_plenary():
     c.assess_self(SCHEME, [{"code": code, "competent": True, "evidence_ids": []}
                            for code in SCHEME.unit_codes], NOW, "asesi")
     c.assign(SCHEME, LSP, SITI, TUK, NOW, 0, "admin LSP", (MEMBER,))
+    agreed(c)
     assert c.team == [SITI.registration_number, MEMBER.registration_number]
     half = len(SCHEME.unit_codes) // 2
     c.record(SCHEME, SITI, results()[:half], NOW)
@@ -342,3 +351,48 @@ def test_new_results_after_votes_start_the_meeting_again():
     c.vote(SCHEME, "PLENO-1", 2, [], NOW)
     c.record(SCHEME, SITI, [{"code": WEAK, "result": "BK", "method": "demonstration"}], NOW)
     assert c.votes == [] and c.recommendation is None
+
+
+# before the test: the briefing and the assessment agreement ------------------------------
+def test_results_wait_for_the_briefing_and_the_asesis_agreement():
+    c = case()
+    c.assess_self(SCHEME, [{"code": code, "competent": True, "evidence_ids": []}
+                           for code in SCHEME.unit_codes], NOW, "asesi")
+    with pytest.raises(DomainError) as unassigned:
+        c.record_briefing(NOW.date(), "Balai", "admin", NOW)
+    assert unassigned.value.code == "not_assigned"
+    c.assign(SCHEME, LSP, SITI, TUK, NOW, 0, "admin LSP")
+    with pytest.raises(DomainError) as early:
+        c.propose_agreement(SITI.registration_number, NOW.date(), NOW)
+    assert early.value.code == "briefing_missing"
+    with pytest.raises(InvalidInput) as future:
+        c.record_briefing(NOW.date() + timedelta(days=1), "Balai", "admin", NOW)
+    assert future.value.details == {"field": "held_on"}
+    c.record_briefing(NOW.date(), "Balai Desa Sukamaju", "admin LSP", NOW)
+    with pytest.raises(DomainError) as no_agreement:
+        c.record(SCHEME, SITI, results(), NOW)
+    assert no_agreement.value.code == "agreement_missing"
+    with pytest.raises(DomainError) as member:
+        c.propose_agreement(BUDI.registration_number, NOW.date(), NOW)
+    assert member.value.code == "asesor_not_assigned"
+    with pytest.raises(InvalidInput) as past:
+        c.propose_agreement(SITI.registration_number, NOW.date() - timedelta(days=1), NOW)
+    assert past.value.code == "scheduled_in_past"
+    c.propose_agreement(SITI.registration_number, NOW.date() + timedelta(days=2), NOW)
+    with pytest.raises(DomainError):
+        c.record(SCHEME, SITI, results(), NOW)  # proposed, not yet accepted
+    c.accept_agreement("asesi", NOW)
+    c.accept_agreement("asesi", NOW)  # twice: still one acceptance
+    assert c.agreement["scheduled_on"] == (NOW.date() + timedelta(days=2)).isoformat()
+    assert [a["action"] for a in c.audit].count("agreement_accepted") == 1
+    c.record(SCHEME, SITI, results(), NOW)
+    with pytest.raises(Conflict):
+        c.propose_agreement(SITI.registration_number, NOW.date(), NOW)
+
+
+def test_a_new_asesor_makes_a_new_agreement():
+    c = case()
+    c.assign(SCHEME, LSP, SITI, TUK, NOW, 0, "admin LSP")
+    agreed(c)
+    c.assign(SCHEME, LSP, BUDI, TUK, NOW, 0, "admin LSP")
+    assert c.agreement is None and c.briefing is not None

@@ -42,6 +42,13 @@ def assessed(service, case_id: str, weak: str | None = None) -> None:
     units = service.uow.registry.scheme("GAR-OMP").unit_codes
     service.assign(None, case_id, caller=ADMIN,
                    body={"asesor": SITI, "tuk": "TUK-GNI-SOR", "members": []})
+    service.brief(None, case_id, caller=ADMIN, body=schemas.BriefingRequest().load({
+        "held_on": date.today().isoformat(), "venue": "Balai Desa Sukamaju"}))
+    service.propose_agreement(None, case_id, caller=ASESOR, body=schemas.AgreementRequest()
+                              .load({"scheduled_on": date.today().isoformat()}))
+    case = service.uow.cases.get(case_id)
+    service.accept_agreement(None, case_id, body={}, caller=Caller(
+        "asesi", "Dewi", frozenset({"participant"}), participant_id=case.participant_id))
     service.record_results(None, case_id, caller=ASESOR, body=schemas.ResultsRequest().load({
         "units": [{"code": u, "result": "BK" if u == weak else "K", "method": "demonstration"}
                   for u in units]}))

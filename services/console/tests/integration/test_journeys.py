@@ -4,12 +4,14 @@ and database. axe-core checks every screen a journey opens; screenshots are kept
 .kompeten/screenshots/console for a person to look at."""
 
 import base64
+import io
 import json
 import os
 import re
 import uuid
 from datetime import date, timedelta
 
+import openpyxl
 import pytest
 import requests
 from kompeten_deploy import scenario
@@ -364,6 +366,37 @@ def test_from_the_lsp_to_work_and_a_revocation_through_the_console(browser, worl
     check(browser, "asesor-case")
     claims = browser.find_elements(By.XPATH, "//p[starts-with(., 'APL-02')]")
     assert claims and {c.text for c in claims} == {"APL-02: asesi menyatakan kompeten"}
+    # Before the test: the briefing (a future day is refused beside the field), then the
+    # assessment agreement, which she accepts on her page.
+    today = date.today()
+
+    def before_the_test(field: str, day: date, button: str) -> None:
+        browser.execute_script(f"document.getElementById('{field}').value = '{day}'")
+        if field == "tanggal" and not browser.find_element(By.ID, "tempat").get_attribute(
+                "value"):
+            browser.find_element(By.ID, "tempat").send_keys("Balai Desa Sukamaju")
+        follow(browser, browser.find_element(By.XPATH, f"//button[text()='{button}']"))
+
+    before_the_test("tanggal", today + timedelta(days=3), "Catat pembekalan")
+    assert browser.find_element(By.CSS_SELECTOR, ".field-error").text == \
+        "Pembekalan dicatat setelah diadakan."
+    assert browser.find_element(By.ID, "tempat").get_attribute("value") == \
+        "Balai Desa Sukamaju"
+    before_the_test("tanggal", today, "Catat pembekalan")
+    assert browser.find_element(By.CSS_SELECTOR, "[role=status]").text == \
+        "Pembekalan sudah dicatat."
+    before_the_test("jadwal", today, "Kirim persetujuan kepada asesi")
+    assert browser.find_element(By.CSS_SELECTOR, "[role=status]").text == \
+        "Persetujuan sudah dikirim kepada asesi."
+    sign_in(browser, world, graduate["account"])
+    browser.get(f"{console}/saya/asesmen/{case_id}")
+    check(browser, "participant-agreement")
+    follow(browser, browser.find_element(By.XPATH, "//button[text()='Saya setuju']"))
+    assert browser.find_element(By.CSS_SELECTOR, "[role=status]").text == \
+        "Anda sudah menyetujui asesmen."
+    sign_in(browser, world, "asesor-siti")
+    browser.get(f"{console}/asesor/kasus/{case_id}")
+    assert "Asesi sudah menyetujui asesmen" in browser.page_source
     # Her training certificate meets VATM for the first unit: that unit is confirmed by
     # interview, not demonstrated again.
     review = browser.find_element(By.ID, "vatm-1")
@@ -636,7 +669,8 @@ def test_the_operator_creates_a_programme_and_a_wrong_field_is_shown_beside_it(b
                          "Bandung"), ("venue", "Balai Desa Cibodas"), ("region_code", "9999"),
                          ("capacity", "20"), ("min_days", "12")):
         browser.find_element(By.ID, field).send_keys(value)
-    for field, day in (("start_date", start), ("end_date", end)):
+    for field, day in (("start_date", start), ("end_date", end),
+                       ("applications_until", date.today())):
         browser.execute_script(f"document.getElementById('{field}').value = '{day}'")
     # an embroidery course whose only certificate is the labour office's own
     browser.find_element(By.CSS_SELECTOR, "input[name=certificates][value=bnsp]").click()
@@ -660,6 +694,11 @@ def test_the_operator_creates_a_programme_and_a_wrong_field_is_shown_beside_it(b
     assert shown["Kehadiran minimal"] == "12 dari 15 hari sesi"
     assert shown["Sertifikat yang diperoleh"] == "Sertifikat pelatihan dari dinas penyelenggara"
     assert shown["Sektor"] == "Garmen"
+    # applications close today: the operator allocates the seats by priority
+    follow(browser, browser.find_element(By.XPATH, "//button[text()='Bagikan kursi']"))
+    assert browser.find_element(By.CSS_SELECTOR, "[role=status]").text == \
+        "Kursi sudah dibagikan: 0 peserta, 0 menunggu."
+    assert not browser.find_elements(By.XPATH, "//button[text()='Bagikan kursi']")
     assert "Pelatihan Bordir Dasar" in [p["title"] for p in world["enrollment"].call(
         "GET", "/programmes", as_=OPERATOR)]
 
@@ -954,3 +993,40 @@ def test_a_graduate_answers_their_own_follow_up(browser, world, mongo):
     assert (recorded["status"], recorded["obstacles"]) == ("self_employed",
                                                            "modal usaha terbatas")
     assert not browser.find_elements(By.CSS_SELECTOR, form)  # answered once
+
+
+def test_the_lsp_admin_exports_the_report_to_bnsp_with_the_nik_only_in_the_file(browser,
+                                                                                world):
+    sign_in(browser, world, scenario.LSP_ADMIN)
+    follow(browser, browser.find_element(By.LINK_TEXT, "Laporan ke BNSP"))
+    assert heading(browser) == "Laporan ke BNSP"
+    check(browser, "lsp-bnsp-report")
+    browser.execute_script("document.getElementById('sampai').value = '2020-01-01'")
+    follow(browser, browser.find_element(By.CSS_SELECTOR, "button.primary"))
+    assert browser.find_element(By.ID, "sampai-error").text == "Periksa isian ini."
+    today = date.today().isoformat()
+    answer = session_of(browser, world).post(world["console"] + "/lsp/laporan-bnsp", data={
+        "csrf": browser.find_element(By.NAME, "csrf").get_attribute("value"),
+        "dari": today, "sampai": today})
+    assert answer.headers["Content-Disposition"].startswith(
+        'attachment; filename="laporan-bnsp-LSP-GNI-')
+    assert answer.headers["Cache-Control"] == "no-store"
+    rows = list(openpyxl.load_workbook(io.BytesIO(answer.content)).active.values)
+    assert rows[0][:4] == ("No", "NIK", "Nama", "Jenis Kelamin")
+    cases = scenario.Api(world["stack"].url("assessment"), world["people"]).call(
+        "GET", "/cases", as_=scenario.LSP_ADMIN)
+    decided = {c["participant_id"] for c in cases if c["status"] == "decided"}  # not appealed
+    by_nik = {row[1]: row for row in rows[1:]}
+    assert {r.person.nik for r in world["cohort"] if r.person.participant_id in decided} <= \
+        set(by_nik)  # the whole NIK, in the file only
+    holder = next(r for r in world["cohort"] if r.assessment == "K")
+    assert {row[9] for row in rows[1:] if row[1] == holder.person.nik} == {"K"}
+    assert by_nik[holder.person.nik][13] == "TUK Sewaktu Balai Desa Sukamaju"
+    # the export is kept with who made it, and each NIK read is in the person's access log
+    browser.get(world["console"] + "/lsp/laporan-bnsp")
+    assert "2020" not in browser.find_element(By.TAG_NAME, "table").text
+    assert len(browser.find_elements(By.CSS_SELECTOR, "table tbody tr")) == 1
+    log = world["enrollment"].call("GET", f"/participants/{holder.person.participant_id}"
+                                   "/access-log", as_=OPERATOR)
+    assert [e["roles"] for e in log if e["purpose"] == "bnsp_report"] == [["lsp_admin"]]
+    assert holder.person.nik not in browser.page_source

@@ -2,7 +2,7 @@
 
 import json
 import uuid
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from kompeten_shared import envelope
@@ -27,6 +27,49 @@ def snapshot(db) -> dict:
 def apply(call, programme, participant, expect=201):
     return call("POST", f"/programmes/{programme['id']}/enrolments",
                 {"participant_id": participant["participant_id"]}, expect=expect)
+
+
+def test_seats_are_allocated_by_priority_once_applications_close(call, new_programme,
+                                                                 new_person):
+    """Disnakertrans Kaltim: job seekers who never had training first, whoever applied first.
+    Until the allocation everyone waits; a withdrawal seats nobody before it."""
+    course = new_programme(capacity=2, applications_until=TODAY.isoformat(),
+                           start_date=(TODAY + timedelta(days=3)).isoformat(),
+                           end_date=(TODAY + timedelta(days=20)).isoformat(),
+                           priority=["first_timers", "job_seekers"])
+    trained = new_person(51, previous_trainings=2)
+    employed = new_person(52, employment_status="employed")
+    first = new_person(53)
+    leaving = new_person(54)
+    for someone in (trained, employed, leaving, first):
+        assert apply(call, course, someone)["status"] == "waitlisted"
+    call("POST", f"/programmes/{course['id']}/enrolments/{leaving['participant_id']}/leave",
+         {"reason": "pindah ke Samarinda"})
+    result = call("POST", f"/programmes/{course['id']}/allocation")
+    assert (result["enrolled"], result["waitlisted"]) == (2, 1)
+    statuses = {e["participant_id"]: e["status"] for e in
+                call("GET", f"/programmes/{course['id']}/enrolments")}
+    assert statuses == {first["participant_id"]: "enrolled",
+                        employed["participant_id"]: "enrolled",  # no training before
+                        trained["participant_id"]: "waitlisted",
+                        leaving["participant_id"]: "withdrawn"}
+    assert call("POST", f"/programmes/{course['id']}/allocation",
+                expect=409)["error"]["code"] == "already_allocated"
+    assert call("GET", f"/programmes/{course['id']}")["allocated"] is True
+    later = new_programme(capacity=2, applications_until=(TODAY + timedelta(days=2)).isoformat(),
+                          start_date=(TODAY + timedelta(days=3)).isoformat(),
+                          end_date=(TODAY + timedelta(days=20)).isoformat())
+    assert call("POST", f"/programmes/{later['id']}/allocation",
+                expect=422)["error"]["code"] == "applications_open"
+    anytime = new_programme()
+    assert call("POST", f"/programmes/{anytime['id']}/allocation",
+                expect=422)["error"]["code"] == "no_allocation"
+    bad = call("POST", "/programmes", {
+        "title": "Kursus", "organiser": "Disnaker", "scheme_code": "GAR-OMP", "venue": "Balai",
+        "region_code": "3204", "start_date": TODAY.isoformat(), "end_date": TODAY.isoformat(),
+        "capacity": 2, "applications_until": (TODAY + timedelta(days=1)).isoformat()},
+        expect=400)["error"]
+    assert bad["details"] == {"field": "applications_until"}
 
 
 def test_the_waitlist_follows_priority_and_a_withdrawal_promotes_the_first(
@@ -338,6 +381,47 @@ def test_a_four_day_course_states_its_rule_in_days(call, new_programme, new_pers
             expect=400)["error"]
         assert field in json.dumps(error["details"]), (bad, error)
         assert len(call("GET", "/programmes")) == before
+
+
+def decided(participant_id, programme_id, lsp="LSP-GNI", overall="K"):
+    data = {"case_id": str(uuid.uuid4()), "decision_number": 1,
+            "participant_id": participant_id, "programme_id": programme_id,
+            "scheme_code": "GAR-OMP", "scheme_title": "Operator Menjahit Pakaian",
+            "lsp": {"code": lsp, "name": lsp}, "asesor_reg": "MET.000.004213 2023",
+            "units": [{"code": "U", "title": "T", "result": overall}], "overall": overall,
+            "decided_at": datetime.now(UTC), "decided_by": "Pleno", "holder_name": "Peserta"}
+    return envelope.build(service="assessment", type="assessment.decided",
+                          data=dump_data("assessment.decided", data),
+                          dataschema=EVENTS["assessment.decided"].dataschema)
+
+
+def test_an_lsp_reads_the_whole_nik_of_the_asesi_it_decided_for_its_bnsp_report(
+        call, new_programme, new_person, enrollment, bus, person):
+    programme = new_programme(kind="certification_only", capacity=3)
+    people = [new_person(n) for n in (41, 42, 43)]
+    for someone in people:
+        apply(call, programme, someone)
+    call("POST", f"/programmes/{programme['id']}/close")
+    for someone in people[:2]:
+        with entrypoint_waiter(enrollment, "on_assessment_decided"):
+            bus.publish_event(decided(someone["participant_id"], programme["id"]))
+    call("POST", f"/participants/{people[1]['participant_id']}/consents", {
+        "purpose": "certification", "granted": False, "source": "letter",
+        "wording": WORDING}, expect=201)  # withdrawn since: left out
+    ids = "&".join(f"id={p['participant_id']}" for p in people)
+    gni = person("lsp_admin", lsp="LSP-GNI", name="Admin GNI")
+    [identity] = call("GET", f"/bnsp/identities?{ids}", as_=gni)
+    assert identity == {"participant_id": people[0]["participant_id"], "name": "Peserta 41",
+                        "sex": "F", "birth_date": "1995-08-17", "nik": "3204015708950041"}
+    assert call("GET", f"/bnsp/identities?{ids}", as_=person("lsp_admin", lsp="LSP-KRI")) == []
+    assert call("GET", "/bnsp/identities", as_=gni, expect=400)["error"]["code"] == \
+        "invalid_parameter"
+    call("GET", f"/bnsp/identities?{ids}", expect=403,
+         as_=person("operator", agency="DISNAKER-3204"))  # not an LSP
+    log = call("GET", f"/participants/{people[0]['participant_id']}/access-log")
+    [read] = [e for e in log if e["purpose"] == "bnsp_report"]
+    assert (read["name"], read["roles"], read["route"]) == ("Admin GNI", ["lsp_admin"],
+                                                            "/bnsp/identities")
 
 
 def test_a_programme_names_its_training_provider_and_trainers(call, new_programme):

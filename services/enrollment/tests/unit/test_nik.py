@@ -1,6 +1,7 @@
 from datetime import date
 
 import pytest
+from cryptography.fernet import InvalidToken
 from kompeten_chassis import regions
 from kompeten_enrollment import nik
 from kompeten_shared.errors import InvalidInput
@@ -61,3 +62,12 @@ def test_regency_names_come_from_the_shipped_code_list():
     assert regions.distance("3204", "3204") == 0
     assert regions.distance("3204", "3273") == 1  # Kota Bandung, same province
     assert regions.distance("3204", "3171") == 2
+
+
+def test_the_nik_is_sealed_for_the_bnsp_report_and_only_the_key_opens_it():
+    parsed = nik.parse(WOMAN, birth_date=date(1995, 8, 17), sex="F")
+    sealed = parsed.sealed("the-key")
+    assert WOMAN not in sealed and sealed != parsed.sealed("the-key")  # fresh each time
+    assert nik.unseal(sealed, "the-key") == WOMAN
+    with pytest.raises(InvalidToken):
+        nik.unseal(sealed, "another-key")
