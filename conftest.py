@@ -183,10 +183,11 @@ def service_config(rabbit_config, web_config, servers, database_prefix, tmp_path
 
 @pytest.fixture
 def run_service(container_factory, service_config):
-    """run_service(ServiceClass): a started container of one service on its own vhost and db."""
+    """run_service(ServiceClass, **config): a started container of one service on its own vhost
+    and db, with any extra config (e.g. NOTIFY_SMTP_HOST)."""
 
-    def run(service_cls):
-        container = container_factory(service_cls, service_config(service_cls.name))
+    def run(service_cls, **config):
+        container = container_factory(service_cls, service_config(service_cls.name, **config))
         container.start()
         return container
 

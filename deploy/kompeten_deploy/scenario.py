@@ -409,6 +409,10 @@ def run_programme(scenario: Scenario, programme: dict, people: list[Person],
     else:
         progress("5/6 placement: no partner employer")
 
+    if programme["community"]:
+        keep_in_touch(programme["community"], scenario.agency["monitoring_officer"],
+                      programme_id, people, graduates, services, progress)
+
     progress("6/6 results")
     for row in rows:
         pid = row.person.participant_id
@@ -489,7 +493,56 @@ def assess(programme: dict, programme_id: str, people: list[Person], completed: 
     decisions = {c["participant_id"]: c["decision"]["overall"] for c in cases()}
     progress(f"  decided: {sum(v == 'K' for v in decisions.values())} K, "
              f"{sum(v == 'BK' for v in decisions.values())} BK")
+    report_to_bnsp(services, lsp["admin"], decisions, by_participant, today, progress)
     return decisions
+
+
+def report_to_bnsp(services: Services, admin: str, decisions: dict[str, str],
+                   by_participant: dict[str, Person], today: date, progress) -> None:
+    """What the LSP sends BNSP after the plenary: every decided asesi of the programme in the
+    report, each with their whole NIK from enrollment (which learns the decisions by event)."""
+    day = today.isoformat()
+    lines = [line for line in services.assessment.call(
+        "GET", "/reports/bnsp", params={"from": day, "to": day}, as_=admin)
+        if line["participant_id"] in decisions]
+    if {line["participant_id"]: line["overall"] for line in lines} != decisions:
+        raise RuntimeError("the report to BNSP does not list the plenary's decisions")
+    ids = sorted(decisions)
+    found: dict[str, str] = {}
+
+    def identified() -> int:
+        for first in range(0, len(ids), 200):
+            found.update({p["participant_id"]: p["nik"] for p in services.enrollment.call(
+                "GET", "/bnsp/identities", params={"id": ids[first:first + 200]},
+                as_=admin)})
+        return len(found)
+
+    wait_until("NIKs for the report to BNSP", identified, len(ids), progress)
+    if any(found[pid] != by_participant[pid].nik for pid in ids):
+        raise RuntimeError("the report to BNSP names someone by another NIK")
+    progress(f"  report to BNSP: {len(lines)} decided asesi, each with their NIK")
+
+
+def keep_in_touch(spec: dict, officer: str, programme_id: str, people: list[Person],
+                  graduates: list[Person], services: Services, progress) -> None:
+    """After certification the monitoring officer gathers the graduates (those consenting to
+    follow-up: everyone here), sends the news and job information, marks the role models."""
+    enrollment = services.enrollment
+    group = enrollment.call("POST", "/communities", {"name": spec["name"],
+                                                     "programme_ids": [programme_id]},
+                            as_=officer)
+    for post in spec["posts"]:
+        sent = enrollment.call("POST", f"/communities/{group['id']}/posts", post, as_=officer)
+        if sent["sent_to"] != len(graduates):
+            raise RuntimeError(f"{post['title']!r} reached {sent['sent_to']} of "
+                               f"{len(graduates)} graduates")
+    for position in spec["mentors"]:
+        if position <= len(people):
+            enrollment.call("POST", f"/communities/{group['id']}/mentors",
+                            {"participant_id": people[position - 1].participant_id},
+                            as_=officer)
+    progress(f"  community {spec['name']!r}: {len(graduates)} members, "
+             f"{len(spec['posts'])} posts sent, {len(spec['mentors'])} mentors")
 
 
 def issuer_route(cert: dict) -> str:

@@ -195,6 +195,22 @@ class Cohort(Strict):
     twists = fields.List(fields.Nested(Twist), load_default=list)
 
 
+class Post(Strict):
+    kind = fields.String(required=True, validate=validate.OneOf(("announcement", "job")))
+    title = fields.String(required=True, validate=validate.Length(min=3, max=200))
+    text = fields.String(required=True, validate=validate.Length(min=3, max=4000))
+
+
+class CommunitySpec(Strict):
+    """The group the graduates form after certification (programme 1)."""
+
+    name = fields.String(required=True, validate=validate.Length(min=3, max=200))
+    mentors = fields.List(fields.Integer(strict=True, validate=validate.Range(1, 100_000)),
+                          load_default=list,
+                          metadata={"description": "cohort positions of the role models"})
+    posts = fields.List(fields.Nested(Post), load_default=list)
+
+
 class Totals(Strict):
     completed = fields.Integer(required=True, strict=True, validate=validate.Range(0))
     certified = fields.Integer(required=True, strict=True, validate=validate.Range(0))
@@ -225,6 +241,7 @@ class Programme(Strict):
     assessment = fields.Nested(Assessment, load_default=None)
     employer = fields.Nested(Employer, load_default=None)
     cohort = fields.Nested(Cohort, required=True)
+    community = fields.Nested(CommunitySpec, load_default=None)
     expect = fields.Nested(Totals, required=True)
 
     @validates_schema
@@ -339,6 +356,13 @@ def _cross_checks(scenario: Scenario) -> list[str]:
             if twist.get("weak_unit") and twist["weak_unit"] not in units:
                 problems.append(f"{where}.cohort.twists[{t}].weak_unit: not a unit of "
                                 f"{programme['scheme']}")
+        if programme["community"] and not scenario.agency["monitoring_officer"]:
+            problems.append(f"{where}.community: the agency names no monitoring_officer to "
+                            "keep it")
+        for m, position in enumerate((programme["community"] or {}).get("mentors", [])):
+            if position > cohort["size"]:
+                problems.append(f"{where}.community.mentors[{m}]: {position} is not one of "
+                                f"the {cohort['size']} people")
         assessment = programme["assessment"] or {}
         for unit in assessment.get("methods", {}):
             if unit not in units:

@@ -8,24 +8,11 @@ import pytest
 import requests
 from kompeten_deploy import scenario
 from kompeten_deploy.identity import People
-from kompeten_deploy.servers import isolated_vhost
-from kompeten_deploy.stack import SERVICES, Stack
+from kompeten_deploy.stack import SERVICES
 from kompeten_shared import envelope
 from kompeten_shared.events import EVENTS, dump_data
 
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture(scope="module")
-def stack(servers, mongo, tmp_path_factory):
-    prefix = f"e2e_{uuid.uuid4().hex[:8]}"
-    with isolated_vhost(servers, "e2e") as amqp_uri:
-        running = Stack(servers, database_prefix=prefix, amqp_uri=amqp_uri,
-                        log_dir=tmp_path_factory.mktemp("logs"))
-        with running:
-            yield running
-    for name in SERVICES:
-        mongo.drop_database(running.database(name))
 
 
 @pytest.fixture(scope="module")

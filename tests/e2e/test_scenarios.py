@@ -3,29 +3,15 @@ separate processes on the real broker and database, ending in the checked table:
 where the file's rules put them, and the totals it states (the provincial programme scaled
 down to 2%; it runs at full size as a benchmark)."""
 
-import uuid
 
 import pytest
 import requests
 from kompeten_deploy import scenario, scenarios
 from kompeten_deploy.identity import People
-from kompeten_deploy.servers import isolated_vhost
-from kompeten_deploy.stack import SERVICES, Stack
+from kompeten_deploy.stack import SERVICES
 
 pytestmark = pytest.mark.e2e
 SCALE = {"disnakertrans-kaltim": 0.02}  # 20 at BLKI Balikpapan, 10 at BLKI Bontang
-
-
-@pytest.fixture(scope="module")
-def stack(servers, mongo, tmp_path_factory):
-    prefix = f"scenarios_{uuid.uuid4().hex[:8]}"
-    with isolated_vhost(servers, "scenarios") as amqp_uri:
-        running = Stack(servers, database_prefix=prefix, amqp_uri=amqp_uri,
-                        log_dir=tmp_path_factory.mktemp("logs"))
-        with running:
-            yield running
-    for name in SERVICES:
-        mongo.drop_database(running.database(name))
 
 
 @pytest.fixture(scope="module")
@@ -135,7 +121,13 @@ def test_batik_crafters_with_complete_documents_are_assessed_on_them_by_intervie
     assert len(case["decision"]["members"]) == 2
 
 
-def test_the_make_up_artists_are_certified_without_a_course(ran):
+def test_the_make_up_artists_are_certified_without_a_course_and_kept_together(ran, stack,
+                                                                             people):
     rows = ran("tata-rias-samarinda")
     assert sum(r.certificate.startswith("LSP-KEC.MUA-PRS.") for r in rows) == 29
     assert {r.enrollment for r in rows} == {"completed"}
+    [group] = call(stack, people, "enrollment", "/communities", "monitor-dispar-kaltim")
+    community = call(stack, people, "enrollment", f"/communities/{group['id']}",
+                     "monitor-dispar-kaltim")
+    assert len(community["members"]) == 30 and len(community["mentors"]) == 2
+    assert [p["sent_to"] for p in community["posts"]] == [30, 30]

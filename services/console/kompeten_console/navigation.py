@@ -5,6 +5,7 @@ A role never sees a link to another role's work."""
 SCREENS = (
     ("/pemantauan", "Follow-up", ("monitoring_officer",)),
     ("/program", "Programmes", ("operator", "monitoring_officer")),
+    ("/komunitas", "Communities", ("monitoring_officer", "operator")),
     ("/sertifikasi-ulang", "Re-certification", ("operator", "monitoring_officer")),
     ("/lsp", "Assignments", ("lsp_admin",)),
     ("/lsp/registri", "Registry", ("lsp_admin",)),
@@ -59,6 +60,7 @@ REFUSALS = {
     "unit_already_competent": "These units were found K and stand.",
     "no_recommendation": "The asesor's recommendation comes first.",
     "reason_required": "Say why the asesor's result is overturned.",
+    "not_a_member": "A mentor is a member of the community.",
     "briefing_in_future": "A briefing is recorded once it has been held.",
     "briefing_missing": "The briefing (pembekalan) comes first.",
     "scheduled_in_past": "The assessment cannot be scheduled in the past.",
@@ -128,6 +130,7 @@ LABELS = {
     "factor": {"competency": "Competency", "distance": "Distance",
                "availability": "Availability"},
     "kind": {"job": "Job", "apprenticeship": "Apprenticeship (pemagangan)"},
+    "post": {"announcement": "Announcement", "job": "Job information"},
     "follow_up": {"employed": "Employed", "self_employed": "Self-employed",
                   "apprenticing": "In an apprenticeship", "still_looking": "Still looking"},
     "programme_kind": {"training": "Training", "certification_only": "Certification only",

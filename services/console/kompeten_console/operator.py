@@ -126,22 +126,21 @@ class Operator:
     @page("POST", "/program/<programme_id>/alokasi", allow=OPERATOR)
     def allocate(self, request, programme_id, screen):
         """Applications closed: the seats go by the programme's priority."""
-        try:
-            summary = screen.apis.post("enrollment", f"/programmes/{programme_id}/allocation")
-        except Refused as refused:
-            return self._programme_page(screen, programme_id, status=refused.status,
-                                        error=screen.refusal(refused))
-        return self._programme_page(screen, programme_id, allocated=summary)
+        return self._programme_step(screen, programme_id, "allocation", "allocated")
 
     @page("POST", "/program/<programme_id>/tutup", allow=OPERATOR)
     def close(self, request, programme_id, screen):
         """Apply the completion rule to everyone enrolled; the outcomes go to the LSP."""
+        return self._programme_step(screen, programme_id, "close", "closed")
+
+    def _programme_step(self, screen, programme_id: str, step: str, shown: str):
+        """A step over the whole programme; the page says its outcome (or the refusal)."""
         try:
-            summary = screen.apis.post("enrollment", f"/programmes/{programme_id}/close")
+            summary = screen.apis.post("enrollment", f"/programmes/{programme_id}/{step}")
         except Refused as refused:
             return self._programme_page(screen, programme_id, status=refused.status,
                                         error=screen.refusal(refused))
-        return self._programme_page(screen, programme_id, closed=summary)
+        return self._programme_page(screen, programme_id, **{shown: summary})
 
 
 def _day_within(wanted: str | None, programme: dict) -> str:

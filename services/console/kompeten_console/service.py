@@ -14,6 +14,7 @@ from . import i18n, navigation, sessions
 from .assessment import Asesor, LspAdmin, Plenary, Registry
 from .bnsp import BnspReport
 from .certificates import CertificateOfficer
+from .community import Community
 from .employer import Agreements, Employer
 from .monitoring import Monitoring
 from .operator import Import, Operator, Registration
@@ -30,7 +31,7 @@ def _cookie(response: Response, screen, name: str, value: str, max_age: int | No
     return response
 
 
-class ConsoleService(StandardEndpoints, Operator, Registration, Import, Monitoring,
+class ConsoleService(StandardEndpoints, Operator, Registration, Import, Monitoring, Community,
                      Participant, LspAdmin, Registry, BnspReport, Asesor, Plenary,
                      CertificateOfficer, Employer, Agreements):
     """Every screen: signing in and out and the language here, each role's in its module."""

@@ -8,14 +8,16 @@ import uuid
 from datetime import date, datetime
 
 from kompeten_chassis import uploads
+from kompeten_chassis.notify import Message, Sender, Undeliverable
 from kompeten_chassis.unit_of_work import UnitOfWork
 from kompeten_shared.caller import Caller
-from kompeten_shared.errors import Conflict, DomainError, InvalidInput
+from kompeten_shared.errors import Conflict, DomainError, InvalidInput, NotFound
 from kompeten_shared.vocabulary import KEMNAKER
 from marshmallow import ValidationError
 
 from . import access, spreadsheet
 from . import nik as nik_rules
+from .community import Community, follow_up_text, offer_text, post_text
 from .interest import by_sector
 from .participant import Consent, Participant
 from .programme import Outcome, Programme, leaving_status
@@ -31,7 +33,7 @@ def new_id() -> str:
 
 def _participant_from(person: dict, nik_key: str) -> Participant:
     nik = nik_rules.parse(person["nik"], birth_date=person["birth_date"], sex=person["sex"])
-    details = {key: person.get(key) for key in ("phone", "employment_status",
+    details = {key: person.get(key) for key in ("phone", "email", "employment_status",
                                                 "domicile_regency_code", "previous_trainings",
                                                 "agency")}
     return Participant.register(id=new_id(), nik=nik, nik_key=nik_key, name=person["name"],
@@ -609,3 +611,145 @@ def _row_errors(error: DomainError) -> list[dict]:
     template = COLUMN_FOR.get(error.code)
     column = template.format(**error.details) if template else error.details.get("field")
     return [{"column": column, "code": error.code, "message": error.message}]
+
+
+# the community after certification, and notices ---------------------------------------------------
+def create_community(uow: UnitOfWork, caller: Caller, body: dict, now: datetime) -> Community:
+    """A group of the graduates of the agency's programmes."""
+    community = Community(id=new_id(), agency=caller.agency, created_at=now, **body)
+    with uow:
+        for programme_id in community.programme_ids:
+            programme_of(uow, caller, programme_id)
+        uow.repo.add_community(community)
+    return community
+
+
+def community_of(uow: UnitOfWork, caller: Caller, community_id: str) -> Community:
+    community = uow.repo.community(community_id)
+    caller.require(caller.agency is not None and caller.agency == community.agency,
+                   "this community belongs to another agency", community=community_id)
+    return community
+
+
+def members(uow: UnitOfWork, community: Community) -> list[Participant]:
+    """The graduates who consent to follow-up: nobody else is in the group or reached."""
+    people = uow.repo.participants(uow.repo.graduates(community.programme_ids))
+    return sorted((p for p in people.values() if p.consented("follow_up")),
+                  key=lambda p: p.name)
+
+
+def read_community(uow: UnitOfWork, caller: Caller, community_id: str, path: str,
+                   now: datetime) -> tuple[Community, list[Participant]]:
+    """The group with its members by name (each read recorded, purpose follow_up)."""
+    community = community_of(uow, caller, community_id)
+    found = members(uow, community)
+    uow.repo.record_access(caller, [p.id for p in found], "follow_up", path, now)
+    return community, found
+
+
+def post(uow: UnitOfWork, caller: Caller, community_id: str, body: dict,
+         now: datetime) -> dict:
+    """An announcement or job information, kept in the group and sent to every member."""
+    with uow:
+        community = community_of(uow, caller, community_id)
+        entry = {"id": new_id(), **body, "by": caller.actor, "at": now}
+        reached = members(uow, community)
+        subject, text = post_text(community.name, body["kind"], body["title"], body["text"])
+        uow.repo.queue_notices([_notice(f"{entry['id']}:{p.id}", p.id, "follow_up", subject,
+                                        text, now) for p in reached])
+        community.posts.append({**entry, "sent_to": len(reached)})
+        uow.repo.save_community(community)
+    return community.posts[-1]
+
+
+def mark_mentor(uow: UnitOfWork, caller: Caller, community_id: str,
+                participant_id: str) -> Community:
+    """One of the best graduates becomes a mentor (role model) for newer participants."""
+    with uow:
+        community = community_of(uow, caller, community_id)
+        community.mark_mentor(participant_id, {p.id for p in members(uow, community)})
+        uow.repo.save_community(community)
+    return community
+
+
+def pair_mentor(uow: UnitOfWork, caller: Caller, community_id: str, participant_id: str,
+                now: datetime) -> dict:
+    """A newer participant of the agency gets the nearest mentor with the fewest mentees; both
+    are told (if they consent to follow-up)."""
+    with uow:
+        community = community_of(uow, caller, community_id)
+        newcomer = uow.repo.participant(participant_id)
+        access.may_see(caller, newcomer)
+        mentors = uow.repo.participants(community.mentors)
+        mentor = community.mentor_for(newcomer.residence,
+                                      {m.id: m.residence for m in mentors.values()})
+        if mentor is None:
+            raise DomainError("the community has no mentor yet", code="no_mentor")
+        pair = {"mentee": newcomer.id, "mentor": mentor, "at": now}
+        community.pairs.append(pair)
+        uow.repo.save_community(community)
+        subject = f"[{community.name}] Mentor / Mentoring"
+        uow.repo.queue_notices([
+            _notice(f"pair:{newcomer.id}:{mentor}:{who}", who, "follow_up", subject,
+                    text, now) for who, text in (
+                (newcomer.id, f"Mentor Anda: {mentors[mentor].name}. / Your mentor: "
+                              f"{mentors[mentor].name}."),
+                (mentor, f"Anda menjadi mentor bagi {newcomer.name}. / You mentor "
+                         f"{newcomer.name}."))])
+    return {"mentee": newcomer.id, "mentor": mentor, "mentor_name": mentors[mentor].name}
+
+
+def offer_made(uow: UnitOfWork, data: dict, now: datetime) -> None:
+    """The graduate hears of an offer on their own channel, not only on their page: one notice
+    per offer, however often the event arrives."""
+    subject, text = offer_text(data["kind"])
+    with uow:
+        uow.repo.queue_notices([_notice(f"offer:{data['offer_id']}", data["participant_id"],
+                                        "partner_sharing", subject, text, now)])
+
+
+def follow_up_due(uow: UnitOfWork, data: dict, now: datetime) -> None:
+    subject, text = follow_up_text(data["months"], data["due_on"].isoformat())
+    with uow:
+        uow.repo.queue_notices([_notice(f"check-in:{data['check_in_id']}",
+                                        data["participant_id"], "follow_up", subject, text,
+                                        now)])
+
+
+def _notice(notice_id: str, participant_id: str, purpose: str, subject: str, text: str,
+            now: datetime) -> dict:
+    return {"_id": notice_id, "participant_id": participant_id, "purpose": purpose,
+            "subject": subject, "text": text, "status": "pending", "attempts": 0,
+            "queued_at": now}
+
+
+MAX_ATTEMPTS = 10
+
+
+def deliver_notices(uow: UnitOfWork, sender: Sender, now: datetime, batch: int = 50) -> int:
+    """Send what is queued through the channel, each only while the person still consents to
+    its purpose; a failed send is tried again on the next round, at most MAX_ATTEMPTS times.
+    The number sent."""
+    sent = 0
+    for notice in uow.repo.pending_notices(batch):
+        try:
+            person = uow.repo.participant(notice["participant_id"])
+        except NotFound:
+            uow.repo.notice_done(notice["_id"], "dropped", now, "no such participant")
+            continue
+        if not person.consented(notice["purpose"]):
+            uow.repo.notice_done(notice["_id"], "dropped", now, f"no {notice['purpose']} "
+                                 "consent")
+            continue
+        try:
+            sender.send(Message(notice["subject"], notice["text"], person.email, person.phone))
+        except Undeliverable as exc:
+            uow.repo.notice_done(notice["_id"], "undeliverable", now, str(exc))
+            continue
+        except Exception as exc:  # noqa: BLE001 -- any failure of the gateway: try again later
+            uow.repo.notice_failed(notice, type(exc).__name__,
+                                   notice.get("attempts", 0) + 1 >= MAX_ATTEMPTS)
+            continue
+        uow.repo.notice_done(notice["_id"], f"sent:{sender.channel}", now)
+        sent += 1
+    return sent

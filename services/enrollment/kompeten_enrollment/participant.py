@@ -38,6 +38,7 @@ class Participant:
     birth_date: date
     regency_code: str
     phone: str | None = None
+    email: str | None = None  # for notices (offers, follow-up, the community), if given
     employment_status: str = "job_seeker"
     domicile_regency_code: str | None = None
     previous_trainings: int = 0

@@ -17,6 +17,7 @@ from pymongo import ASCENDING
 from pymongo.database import Database
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
+from .community import Community
 from .participant import Consent, Participant
 from .programme import Programme
 from .provider import Provider, Trainer
@@ -355,6 +356,57 @@ class Repository(unit_of_work.Repository):
                 for d in self.db.recertification_due.find(scope).sort("valid_until")]
 
     # targets ---------------------------------------------------------------------------------
+    # communities and notices ------------------------------------------------------------------
+    def add_community(self, community: Community) -> None:
+        self.db.communities.insert_one(_to_doc(community))
+
+    def community(self, community_id: str) -> Community:
+        doc = self.db.communities.find_one({"_id": community_id})
+        if doc is None:
+            raise NotFound(f"no community {community_id}", code="community_not_found")
+        return Community(**_from_doc(doc))
+
+    def communities(self, agency: str | None) -> list[Community]:
+        return [Community(**_from_doc(d)) for d in
+                self.db.communities.find({"agency": agency}).sort("created_at", -1)]
+
+    def save_community(self, community: Community) -> None:
+        self.db.communities.replace_one({"_id": community.id}, _to_doc(community))
+
+    def graduates(self, programme_ids: list[str]) -> list[str]:
+        """Who completed the programmes."""
+        return sorted({d["participant_id"] for d in self.db.enrolments.find(
+            {"programme_id": {"$in": programme_ids}, "status": "completed"},
+            {"participant_id": 1})})
+
+    def queue_notices(self, notices: list[dict]) -> None:
+        """One document per message, sent by the delivery timer; a repeated id (the same
+        event delivered twice) is kept once."""
+        if notices:
+            try:
+                self.db.notices.insert_many(notices, ordered=False)
+            except BulkWriteError:
+                pass
+
+    def pending_notices(self, limit: int) -> list[dict]:
+        return list(self.db.notices.find({"status": "pending"}).sort("queued_at").limit(limit))
+
+    def notice_done(self, notice_id: str, status: str, at: datetime,
+                    error: str | None = None) -> None:
+        update = {"$set": {"status": status, "done_at": at}}
+        if error:
+            update["$set"]["error"] = error
+        self.db.notices.update_one({"_id": notice_id}, update)
+
+    def notice_failed(self, notice: dict, error: str, give_up: bool) -> None:
+        self.db.notices.update_one({"_id": notice["_id"]}, {
+            "$set": {"attempts": notice.get("attempts", 0) + 1, "error": error,
+                     "status": "failed" if give_up else "pending"}})
+
+    def notices(self, participant_id: str) -> list[dict]:
+        return [{k: v for k, v in d.items() if k != "text"} for d in self.db.notices.find(
+            {"participant_id": participant_id}).sort("queued_at")]
+
     # providers and trainers ------------------------------------------------------------------
     def add_provider(self, provider: Provider) -> None:
         try:

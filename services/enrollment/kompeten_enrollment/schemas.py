@@ -10,6 +10,7 @@ from kompeten_shared.vocabulary import (
 )
 from marshmallow import ValidationError, fields, validate, validates_schema
 
+from .community import POST_KINDS
 from .eligibility import EMPLOYMENT
 from .provider import PROVIDER_KINDS
 from .target import METRICS
@@ -107,6 +108,9 @@ class PersonRequest(Request):
     phone = fields.String(load_default=None, allow_none=True,
                           validate=validate.Regexp(r"^\+?[0-9]{8,15}$",
                                                    error="must be 8 to 15 digits"))
+    email = fields.Email(load_default=None, allow_none=True,
+                         metadata={"description": "for notices: offers, follow-up, the "
+                                   "community (optional)"})
     employment_status = fields.String(load_default="job_seeker",
                                       validate=validate.OneOf(EMPLOYMENT))
     domicile_regency_code = fields.String(load_default=None, allow_none=True, validate=_regency)
@@ -170,6 +174,22 @@ class TrainerRequest(Request):
     provider_id = fields.String(required=True, validate=_id)
     schemes = fields.List(fields.String(validate=validate.Length(min=2, max=100)),
                           load_default=list)
+
+
+class CommunityRequest(Request):
+    name = fields.String(required=True, validate=validate.Length(min=3, max=200))
+    programme_ids = fields.List(fields.String(validate=_id), required=True,
+                                validate=validate.Length(min=1, max=50))
+
+
+class PostRequest(Request):
+    kind = fields.String(required=True, validate=validate.OneOf(POST_KINDS))
+    title = fields.String(required=True, validate=validate.Length(min=3, max=200))
+    text = fields.String(required=True, validate=validate.Length(min=3, max=4000))
+
+
+class MemberRequest(Request):
+    participant_id = fields.String(required=True, validate=_id)
 
 
 class ImportRow(PersonRequest):

@@ -9,29 +9,34 @@ from datetime import UTC, date, datetime
 from kompeten_chassis import privacy
 from kompeten_chassis.consuming import consume
 from kompeten_chassis.endpoints import StandardEndpoints
+from kompeten_chassis.notify import Notifications
 from kompeten_chassis.publishing import EventPublisher
 from kompeten_chassis.unit_of_work import Relay, UnitsOfWork
 from kompeten_chassis.web import api
 from kompeten_shared.errors import InvalidInput
 from nameko.dependency_providers import Config
+from nameko.timer import timer
 
 from . import handlers, repository, views
 from .repository import Repository
 from .schemas import (
     ApplicationRequest,
     AttendanceRequest,
+    CommunityRequest,
     ConsentRequest,
     ImportFileRequest,
     ImportRequest,
     LeaveRequest,
+    MemberRequest,
     ParticipantRequest,
+    PostRequest,
     ProgrammeRequest,
     ProviderRequest,
     TargetRequest,
     TrainerRequest,
 )
 
-PERSON_FIELDS = ("nik", "name", "sex", "birth_date", "phone", "employment_status",
+PERSON_FIELDS = ("nik", "name", "sex", "birth_date", "phone", "email", "employment_status",
                  "domicile_regency_code", "previous_trainings")
 
 
@@ -39,6 +44,7 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
+NOTICE_SECONDS = 5
 OPERATOR = ("operator",)
 OFFICERS = ("operator", "monitoring_officer")  # read: the agency's own data
 
@@ -50,6 +56,7 @@ class EnrollmentService(StandardEndpoints, Relay):
     name = "enrollment"
 
     uow = UnitsOfWork(prepare=repository.prepare, repo=Repository)
+    notify = Notifications()
     publish = EventPublisher()
     config = Config()
 
@@ -247,6 +254,61 @@ class EnrollmentService(StandardEndpoints, Relay):
         certification; others are left out. Each read is recorded (purpose bnsp_report)."""
         return handlers.bnsp_identities(self.uow, caller, self.config["NIK_HASH_KEY"],
                                         request.args.getlist("id"), request.path, _now())
+
+    # the community after certification --------------------------------------------------------
+    @api("POST", "/communities", body=CommunityRequest, allow=OFFICERS)
+    def create_community(self, request, body, caller):
+        """A group of the graduates of the agency's programmes, who consent to follow-up."""
+        return 201, views.community(handlers.create_community(self.uow, caller, body, _now()),
+                                    [])
+
+    @api("GET", "/communities", allow=OFFICERS)
+    def list_communities(self, request, caller):
+        """The agency's communities, the newest first (without members)."""
+        return [views.community(c, None) for c in self.uow.repo.communities(caller.agency)]
+
+    @api("GET", "/communities/<community_id>", allow=OFFICERS)
+    def get_community(self, request, community_id, caller):
+        """A community with its members by name (each read recorded), mentors and posts."""
+        return views.community(*handlers.read_community(self.uow, caller, community_id,
+                                                        request.path, _now()))
+
+    @api("POST", "/communities/<community_id>/posts", body=PostRequest, allow=OFFICERS)
+    def post(self, request, community_id, body, caller):
+        """An announcement or job information, sent to every member on their channel."""
+        return 201, handlers.post(self.uow, caller, community_id, body, _now())
+
+    @api("POST", "/communities/<community_id>/mentors", body=MemberRequest, allow=OFFICERS)
+    def mark_mentor(self, request, community_id, body, caller):
+        """A member becomes a mentor (role model) for newer participants."""
+        return views.community(handlers.mark_mentor(self.uow, caller, community_id,
+                                                    body["participant_id"]), None)
+
+    @api("POST", "/communities/<community_id>/mentees", body=MemberRequest, allow=OFFICERS)
+    def pair_mentor(self, request, community_id, body, caller):
+        """A newer participant of the agency matched with the nearest mentor."""
+        return 201, handlers.pair_mentor(self.uow, caller, community_id,
+                                         body["participant_id"], _now())
+
+    @api("GET", "/participants/<participant_id>/notices", allow=OFFICERS + ("participant",))
+    def notices(self, request, participant_id, caller):
+        """What was sent to a person and how it went (subjects, not texts)."""
+        handlers.read_participant(self.uow, caller, participant_id, "follow_up", request.path,
+                                  _now())
+        return self.uow.repo.notices(participant_id)
+
+    @timer(interval=NOTICE_SECONDS)
+    def deliver_notices(self):
+        """Notices out through the channel (e-mail, or a WhatsApp/SMS adapter)."""
+        handlers.deliver_notices(self.uow, self.notify, _now())
+
+    @consume("placement", "offer.made")
+    def on_offer_made(self, event):
+        handlers.offer_made(self.uow, event.data, _now())
+
+    @consume("placement", "follow_up.due")
+    def on_follow_up_due(self, event):
+        handlers.follow_up_due(self.uow, event.data, _now())
 
     # outcomes from other services -------------------------------------------------------------
     @consume("assessment", "assessment.decided")

@@ -2,6 +2,7 @@
 
 from kompeten_chassis import regions
 
+from .community import Community
 from .participant import Participant
 from .programme import Programme
 from .provider import Provider, Trainer
@@ -33,6 +34,18 @@ def trainer(t: Trainer) -> dict:
     return {"id": t.id, "name": t.name, "provider_id": t.provider_id, "schemes": t.schemes}
 
 
+def community(c: Community, members: list[Participant] | None) -> dict:
+    """A community; with its members by name when they were read."""
+    view = {"id": c.id, "name": c.name, "programme_ids": c.programme_ids,
+            "mentors": c.mentors, "pairs": c.pairs, "posts": c.posts,
+            "created_at": c.created_at}
+    if members is not None:
+        view["members"] = [{"participant_id": p.id, "name": p.name,
+                            "regency": regions.regency_name(p.residence),
+                            "mentor": p.id in c.mentors} for p in members]
+    return view
+
+
 def enrolment(doc: dict) -> dict:
     return {"participant_id": doc["participant_id"], "status": doc["status"],
             "days_attended": len(doc["attended"]),
@@ -42,7 +55,7 @@ def enrolment(doc: dict) -> dict:
 
 def participant(p: Participant) -> dict:
     return {"participant_id": p.id, "nik": p.nik_masked, "name": p.name, "sex": p.sex,
-            "phone": p.phone,
+            "phone": p.phone, "email": p.email,
             "regency": regions.regency_name(p.regency_code),
             "residence": p.residence, "employment_status": p.employment_status,
             "consents": {c.purpose: c.granted for c in p.consents}}

@@ -1001,6 +1001,7 @@ def test_the_lsp_admin_exports_the_report_to_bnsp_with_the_nik_only_in_the_file(
     follow(browser, browser.find_element(By.LINK_TEXT, "Laporan ke BNSP"))
     assert heading(browser) == "Laporan ke BNSP"
     check(browser, "lsp-bnsp-report")
+    before = len(browser.find_elements(By.CSS_SELECTOR, "table tbody tr"))
     browser.execute_script("document.getElementById('sampai').value = '2020-01-01'")
     follow(browser, browser.find_element(By.CSS_SELECTOR, "button.primary"))
     assert browser.find_element(By.ID, "sampai-error").text == "Periksa isian ini."
@@ -1024,9 +1025,48 @@ def test_the_lsp_admin_exports_the_report_to_bnsp_with_the_nik_only_in_the_file(
     assert by_nik[holder.person.nik][13] == "TUK Sewaktu Balai Desa Sukamaju"
     # the export is kept with who made it, and each NIK read is in the person's access log
     browser.get(world["console"] + "/lsp/laporan-bnsp")
-    assert "2020" not in browser.find_element(By.TAG_NAME, "table").text
-    assert len(browser.find_elements(By.CSS_SELECTOR, "table tbody tr")) == 1
+    exports = browser.find_elements(By.CSS_SELECTOR, "table tbody tr")
+    assert len(exports) == before + 1  # the refused period was not read
+    assert "Dedi Admin LSP GNI" in exports[0].text
     log = world["enrollment"].call("GET", f"/participants/{holder.person.participant_id}"
                                    "/access-log", as_=OPERATOR)
-    assert [e["roles"] for e in log if e["purpose"] == "bnsp_report"] == [["lsp_admin"]]
+    reads = [e["roles"] for e in log if e["purpose"] == "bnsp_report"]
+    assert reads and all(roles == ["lsp_admin"] for roles in reads)
     assert holder.person.nik not in browser.page_source
+
+
+def test_the_monitoring_officer_keeps_the_graduates_community(browser, world):
+    """Programme 1's community after certification: created from a programme, news sent to
+    the members who agreed to follow-up, the best made a mentor."""
+    sign_in(browser, world, "monitor-bandung")
+    follow(browser, browser.find_element(By.LINK_TEXT, "Komunitas"))
+    assert heading(browser) == "Komunitas"
+    check(browser, "monitoring-communities")
+    follow(browser, browser.find_element(By.XPATH, "//button[text()='Buat komunitas']"))
+    assert browser.find_element(By.ID, "name-error").text == "Periksa isian ini."
+    browser.find_element(By.ID, "nama").send_keys("Alumni Menjahit Soreang")
+    browser.find_element(By.XPATH, "//label[contains(., 'Pelatihan Berbasis Kompetensi "
+                                   "Menjahit Pakaian')]/input").click()
+    follow(browser, browser.find_element(By.XPATH, "//button[text()='Buat komunitas']"))
+    assert heading(browser) == "Alumni Menjahit Soreang"
+    assert not browser.find_elements(By.CSS_SELECTOR, "[role=alert]")
+    graduates = {r.person.participant_id for r in world["cohort"]
+                 if r.enrollment == "completed"}
+    members = world["enrollment"].call(
+        "GET", "/communities/" + browser.current_url.rsplit("/", 1)[1],
+        as_="monitor-bandung")["members"]  # those who still consent to follow-up
+    assert {m["participant_id"] for m in members} <= graduates and len(members) >= 14
+    rows = browser.find_elements(By.CSS_SELECTOR, "table tbody tr")
+    assert len(rows) == len(members) and fits_the_phone(browser)
+    check(browser, "monitoring-community")
+    browser.find_element(By.CSS_SELECTOR, "#jenis option[value=job]").click()
+    browser.find_element(By.ID, "judul").send_keys("Operator jahit di Soreang")
+    browser.find_element(By.ID, "isi").send_keys("CV Maju Jahit membuka 5 lowongan baru.")
+    follow(browser, browser.find_element(By.XPATH, "//button[text()='Kirim ke anggota']"))
+    assert browser.find_element(By.CSS_SELECTOR, "[role=status]").text == \
+        f"Terkirim ke {len(members)} anggota."
+    assert "Operator jahit di Soreang" in browser.page_source
+    first = browser.find_element(By.CSS_SELECTOR, "table tbody tr td").text
+    follow(browser, browser.find_element(By.XPATH, f"//button[text()='Jadikan {first} mentor']"))
+    row = browser.find_element(By.XPATH, f"//tr[td[text()='{first}']]")
+    assert row.find_elements(By.TAG_NAME, "td")[3].text == "mentor"

@@ -1,0 +1,175 @@
+"""The community after certification and the notices that reach people, on the real servers
+and a real SMTP server (aiosmtpd) on this machine: announcements and job information to the
+members who consent to follow-up, mentors matched to newer participants, offers and follow-up
+reminders on the person's own channel."""
+
+import uuid
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+from aiosmtpd.controller import Controller
+from kompeten_deploy.local import free_port
+from kompeten_enrollment.service import EnrollmentService
+from kompeten_shared import envelope
+from kompeten_shared.events import EVENTS, dump_data
+from nameko.testing.services import entrypoint_hook, entrypoint_waiter
+
+from .conftest import WORDING
+
+pytestmark = pytest.mark.integration
+TODAY = date.today()
+
+
+class Inbox:
+    def __init__(self):
+        self.mails = []
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 -- aiosmtpd's name
+        self.mails.append((envelope.rcpt_tos, envelope.content.decode("utf-8", "replace")))
+        return "250 OK"
+
+
+@pytest.fixture
+def smtp():
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    yield controller, inbox
+    if controller.loop.is_running():
+        controller.stop()
+
+
+@pytest.fixture
+def enrollment(run_service, smtp):
+    controller, _ = smtp
+    return run_service(EnrollmentService, NOTIFY_SMTP_HOST="127.0.0.1",
+                       NOTIFY_SMTP_PORT=controller.port, NOTIFY_FROM="dispar@kaltim.test")
+
+
+def graduates(call, new_programme, new_person, people):
+    """A certification-only programme, closed: everyone completed."""
+    programme = new_programme(kind="certification_only", capacity=len(people))
+    for person in people:
+        call("POST", f"/programmes/{programme['id']}/enrolments",
+             {"participant_id": person["participant_id"]}, expect=201)
+    call("POST", f"/programmes/{programme['id']}/close")
+    return programme
+
+
+def deliver(enrollment) -> None:
+    with entrypoint_hook(enrollment, "deliver_notices") as send:
+        send()
+
+
+def test_the_community_reaches_consenting_members_by_e_mail_and_matches_mentors(
+        enrollment, call, new_programme, new_person, smtp):
+    _, inbox = smtp
+    all_purposes = ("certification", "partner_sharing", "follow_up")
+    rahmah = new_person(61, purposes=all_purposes, email="rahmah@example.test",
+                        name="Rahmah Syahrani")
+    nurul = new_person(62, purposes=all_purposes, phone=None, name="Nurul Hidayah")
+    quiet = new_person(63, email="quiet@example.test", name="Hasnah Rusdi")  # no follow_up
+    programme = graduates(call, new_programme, new_person, [rahmah, nurul, quiet])
+    group = call("POST", "/communities", {"name": "Penata Rias Kaltim 2026",
+                                          "programme_ids": [programme["id"]]}, expect=201)
+    shown = call("GET", f"/communities/{group['id']}")
+    assert [m["name"] for m in shown["members"]] == ["Nurul Hidayah", "Rahmah Syahrani"]
+    posted = call("POST", f"/communities/{group['id']}/posts", {
+        "kind": "job", "title": "Lowongan perias di Hotel Samarinda",
+        "text": "Hotel di Samarinda mencari dua perias pengantin. Hubungi Dispar."},
+        expect=201)
+    assert posted["sent_to"] == 2
+    deliver(enrollment)
+    assert [to for to, _ in inbox.mails] == [["rahmah@example.test"]]
+    assert "Info lowongan: Lowongan perias di Hotel Samarinda" in inbox.mails[0][1]
+    assert "Job information from Penata Rias Kaltim 2026" in inbox.mails[0][1]
+    statuses = {n["status"] for n in call(
+        "GET", f"/participants/{nurul['participant_id']}/notices")}
+    assert statuses == {"undeliverable"}  # no e-mail and no phone: not retried
+    # mentors: a member only; a newcomer gets the nearest
+    assert call("POST", f"/communities/{group['id']}/mentors",
+                {"participant_id": quiet["participant_id"]},
+                expect=422)["error"]["code"] == "not_a_member"
+    call("POST", f"/communities/{group['id']}/mentors",
+         {"participant_id": rahmah["participant_id"]})
+    newcomer = new_person(64, purposes=all_purposes, email="baru@example.test",
+                          name="Aisyah Nurdin")
+    pair = call("POST", f"/communities/{group['id']}/mentees",
+                {"participant_id": newcomer["participant_id"]}, expect=201)
+    assert (pair["mentor"], pair["mentor_name"]) == (rahmah["participant_id"],
+                                                     "Rahmah Syahrani")
+    deliver(enrollment)
+    assert sorted(to[0] for to, _ in inbox.mails[1:]) == ["baru@example.test",
+                                                         "rahmah@example.test"]
+    # a member who withdraws follow-up consent is no longer reached
+    call("POST", f"/participants/{rahmah['participant_id']}/consents", {
+        "purpose": "follow_up", "granted": False, "source": "WhatsApp", "wording": WORDING},
+        expect=201)
+    call("POST", f"/communities/{group['id']}/posts", {
+        "kind": "announcement", "title": "Temu alumni", "text": "Sabtu depan di Samarinda."},
+        expect=201)
+    deliver(enrollment)
+    assert len(inbox.mails) == 3
+
+
+def test_bad_community_requests_change_nothing(enrollment, call, person):
+    assert call("POST", "/communities", {"name": "Kelompok", "programme_ids": []},
+                expect=400)["error"]["details"] == {"programme_ids": [
+                    "Length must be between 1 and 50."]}
+    assert call("POST", "/communities", {"name": "Kelompok", "programme_ids": ["nope"]},
+                expect=404)["error"]["code"] == "programme_not_found"
+    assert call("GET", "/communities") == []
+    assert call("POST", "/communities/nope/posts", {"kind": "job", "title": "Lowongan",
+                                                    "text": "Ada lowongan."},
+                expect=404)["error"]["code"] == "community_not_found"
+    other = person("monitoring_officer", agency="DISPAR-64")
+    assert call("GET", "/communities", as_=other) == []
+
+
+def test_an_offer_and_a_due_check_in_reach_the_graduate_by_e_mail(enrollment, call, bus,
+                                                                  new_person, smtp):
+    _, inbox = smtp
+    graduate = new_person(65, purposes=("certification", "partner_sharing", "follow_up"),
+                          email="lulusan@example.test")
+    pid = graduate["participant_id"]
+    offer = {"offer_id": str(uuid.uuid4()), "vacancy_id": "v-1", "employer_id": "bhara-utama",
+             "participant_id": pid, "kind": "job", "made_at": datetime.now(UTC)}
+    due = {"check_in_id": f"X:{pid}:3m", "participant_id": pid, "certificate_number": "X",
+           "programme_id": None, "months": 3, "due_on": TODAY + timedelta(days=7)}
+    for type_, data in (("offer.made", offer), ("follow_up.due", due)):
+        event = envelope.build(service="placement", type=type_, data=dump_data(type_, data),
+                               dataschema=EVENTS[type_].dataschema)
+        handler = {"offer.made": "on_offer_made", "follow_up.due": "on_follow_up_due"}[type_]
+        for _ in range(2):  # sent again under a new id: still one notice
+            with entrypoint_waiter(enrollment, handler):
+                bus.publish_event({**event, "id": str(uuid.uuid4())})
+    deliver(enrollment)
+    subjects = [text for _, text in inbox.mails]
+    assert len(subjects) == 2
+    assert any("Tawaran pekerjaan untuk Anda / An offer of a job" in t for t in subjects)
+    assert any("Pemantauan 3 bulan / Your 3-month check-in" in t for t in subjects)
+    assert all(to == ["lulusan@example.test"] for to, _ in inbox.mails)
+
+
+def test_a_failing_mail_server_is_tried_again_later(enrollment, call, new_person, bus, smtp):
+    controller, inbox = smtp
+    graduate = new_person(66, purposes=("certification", "partner_sharing", "follow_up"),
+                          email="lulusan@example.test")
+    event = envelope.build(service="placement", type="offer.made", data=dump_data(
+        "offer.made", {"offer_id": "o-1", "vacancy_id": "v", "employer_id": "e",
+                       "participant_id": graduate["participant_id"], "kind": "job",
+                       "made_at": datetime.now(UTC)}), dataschema=EVENTS["offer.made"].dataschema)
+    with entrypoint_waiter(enrollment, "on_offer_made"):
+        bus.publish_event(event)
+    controller.stop()  # the mail server is down
+    for _ in range(2):
+        deliver(enrollment)
+    [notice] = call("GET", f"/participants/{graduate['participant_id']}/notices")
+    assert (notice["status"], notice["attempts"]) == ("pending", 2)
+    back = Controller(inbox, hostname="127.0.0.1", port=controller.port)
+    back.start()  # the mail server is back: the next round sends it
+    deliver(enrollment)
+    back.stop()
+    assert [to for to, _ in inbox.mails] == [["lulusan@example.test"]]
+    [notice] = call("GET", f"/participants/{graduate['participant_id']}/notices")
+    assert notice["status"] == "sent:email"
