@@ -163,16 +163,21 @@ def read_participants(uow: UnitOfWork, caller: Caller, participant_ids: list[str
                       purpose: str, path: str, now: datetime) -> list[Participant]:
     """Many participants in one read, for an officer: those their agency registered (others
     are left out, as if unknown); each read is recorded with its purpose."""
-    if not participant_ids or len(participant_ids) > MAX_READ:
-        raise InvalidInput(f"name 1 to {MAX_READ} participants (?id=...&id=...)",
-                           code="invalid_parameter", details={"id": [f"1 to {MAX_READ}"]})
-    found = [p for p in uow.repo.participants(list(dict.fromkeys(participant_ids))).values()
+    found = [p for p in uow.repo.participants(_batch(participant_ids)).values()
              if p.agency == caller.agency]
     uow.repo.record_access(caller, [p.id for p in found], purpose, path, now)
     return found
 
 
 MAX_READ = 200
+
+
+def _batch(participant_ids: list[str]) -> list[str]:
+    """The ids of a read of many (?id=...&id=...), each once, 1 to MAX_READ of them."""
+    if not participant_ids or len(participant_ids) > MAX_READ:
+        raise InvalidInput(f"name 1 to {MAX_READ} participants (?id=...&id=...)",
+                           code="invalid_parameter", details={"id": [f"1 to {MAX_READ}"]})
+    return list(dict.fromkeys(participant_ids))
 
 
 def access_log(uow: UnitOfWork, caller: Caller, participant_id: str) -> list[dict]:
@@ -432,10 +437,7 @@ def bnsp_identities(uow: UnitOfWork, caller: Caller, nik_key: str, participant_i
                     path: str, now: datetime) -> list[dict]:
     """The NIK in clear for the caller's LSP's decided asesi, still consenting to
     certification; each read recorded. A record from before NIKs were sealed has none."""
-    if not participant_ids or len(participant_ids) > MAX_READ:
-        raise InvalidInput(f"name 1 to {MAX_READ} participants (?id=...&id=...)",
-                           code="invalid_parameter", details={"id": [f"1 to {MAX_READ}"]})
-    decided = uow.repo.assessed_by(caller.lsp, list(dict.fromkeys(participant_ids)))
+    decided = uow.repo.assessed_by(caller.lsp, _batch(participant_ids))
     people = [p for p in uow.repo.participants(sorted(decided)).values()
               if p.consented("certification")]
     uow.repo.record_access(caller, [p.id for p in people], "bnsp_report", path, now)

@@ -62,7 +62,7 @@ def deliver(enrollment) -> None:
 
 
 def test_the_community_reaches_consenting_members_by_e_mail_and_matches_mentors(
-        enrollment, call, new_programme, new_person, smtp):
+        enrollment, call, new_programme, new_person, smtp, person):
     _, inbox = smtp
     all_purposes = ("certification", "partner_sharing", "follow_up")
     rahmah = new_person(61, purposes=all_purposes, email="rahmah@example.test",
@@ -74,13 +74,20 @@ def test_the_community_reaches_consenting_members_by_e_mail_and_matches_mentors(
                                           "programme_ids": [programme["id"]]}, expect=201)
     shown = call("GET", f"/communities/{group['id']}")
     assert [m["name"] for m in shown["members"]] == ["Nurul Hidayah", "Rahmah Syahrani"]
+    other_agency = person("monitoring_officer", agency="DISPAR-64")
+    call("GET", f"/communities/{group['id']}", as_=other_agency, expect=403)
+    call("POST", f"/communities/{group['id']}/posts", {"kind": "job", "title": "Lowongan",
+                                                       "text": "Bukan komunitas Anda."},
+         as_=other_agency, expect=403)
+    call("POST", f"/communities/{group['id']}/mentees",  # no mentor yet
+         {"participant_id": quiet["participant_id"]}, expect=422)
     posted = call("POST", f"/communities/{group['id']}/posts", {
         "kind": "job", "title": "Lowongan perias di Hotel Samarinda",
         "text": "Hotel di Samarinda mencari dua perias pengantin. Hubungi Dispar."},
         expect=201)
     assert posted["sent_to"] == 2
     deliver(enrollment)
-    assert [to for to, _ in inbox.mails] == [["rahmah@example.test"]]
+    assert [to for to, _ in inbox.mails] == [["rahmah@example.test"]]  # nothing of the refused
     assert "Info lowongan: Lowongan perias di Hotel Samarinda" in inbox.mails[0][1]
     assert "Job information from Penata Rias Kaltim 2026" in inbox.mails[0][1]
     statuses = {n["status"] for n in call(
@@ -94,6 +101,9 @@ def test_the_community_reaches_consenting_members_by_e_mail_and_matches_mentors(
          {"participant_id": rahmah["participant_id"]})
     newcomer = new_person(64, purposes=all_purposes, email="baru@example.test",
                           name="Aisyah Nurdin")
+    stranger = person("participant", participant_id="someone")
+    call("POST", f"/communities/{group['id']}/mentees",
+         {"participant_id": newcomer["participant_id"]}, as_=stranger, expect=403)
     pair = call("POST", f"/communities/{group['id']}/mentees",
                 {"participant_id": newcomer["participant_id"]}, expect=201)
     assert (pair["mentor"], pair["mentor_name"]) == (rahmah["participant_id"],
