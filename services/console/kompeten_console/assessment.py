@@ -165,7 +165,8 @@ class LspAdmin:
         are the assessment service's to check."""
         try:
             screen.apis.post("assessment", f"/cases/{case_id}/assignment", {
-                "asesor": request.form.get("asesor", ""), "tuk": request.form.get("tuk", "")})
+                "asesor": request.form.get("asesor", ""), "tuk": request.form.get("tuk", ""),
+                "members": request.form.getlist("anggota")})
         except Refused as refused:
             return self._assignments(screen, status=refused.status,
                                      error=screen.refusal(refused))
@@ -216,6 +217,18 @@ class Registry:
                                   chosen=request.form.getlist("schemes"),
                                   errors=field_errors(refused, screen.gettext))
         return screen.redirect("/lsp/registri?tersimpan=asesor")
+
+    @page("POST", "/lsp/registri/pleno", allow=("lsp_admin",))
+    def plenary_quorum(self, request, screen):
+        """How many plenary members vote before a case is decided."""
+        typed = request.form.get("kuorum", "").strip()
+        try:
+            screen.apis.post("assessment", f"/lsps/{screen.caller.lsp}/plenary", {
+                "plenary_quorum": int(typed) if typed.isdigit() else typed})
+        except Refused as refused:
+            return self._registry(screen, status=refused.status, quorum_typed=typed,
+                                  errors=field_errors(refused, screen.gettext))
+        return screen.redirect("/lsp/registri?tersimpan=pleno")
 
     @page("POST", "/lsp/registri/asesor/<registration_number>/status", allow=("lsp_admin",))
     def asesor_status(self, request, registration_number, screen):

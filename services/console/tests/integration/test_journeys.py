@@ -354,9 +354,13 @@ def test_from_the_lsp_to_work_and_a_revocation_through_the_console(browser, worl
     form = browser.find_element(By.XPATH, "//form[.//strong[text()='Dewi Kartika']]")
     check(browser, "lsp-assignments")
     form.find_element(By.CSS_SELECTOR, "option[value='MET.000.004213 2023']").click()
+    form.find_element(By.TAG_NAME, "summary").click()  # a team: Budi with Siti
+    form.find_element(By.CSS_SELECTOR, "input[name=anggota][value='MET.000.007781 2022']").click()
     form.find_element(By.CSS_SELECTOR, f"option[value='{scenario.TUK}']").click()
     follow(browser, form.find_element(By.CSS_SELECTOR, "button.primary"))
     assert browser.find_element(By.CSS_SELECTOR, "[role=status]").text == "Sudah ditugaskan."
+    assert graduate["assessment"].call("GET", f"/cases/{case_id}", as_=scenario.LSP_ADMIN)[
+        "members"] == ["MET.000.007781 2022"]
     assert not browser.find_elements(By.XPATH, "//strong[text()='Dewi Kartika']")
     # The asesor records K with the method for each unit and recommends.
     sign_in(browser, world, "asesor-siti")
@@ -785,6 +789,19 @@ def test_the_lsp_admin_keeps_the_registry_a_wrong_field_shown_beside_it(browser,
     assert browser.find_element(By.CSS_SELECTOR, "nav a[aria-current=page]").text == "Registri"
     assert "GAR-OMP" in browser.find_element(By.TAG_NAME, "main").text  # its schemes
     check(browser, "lsp-registry")
+    # The plenary quorum: a number of members from 1 to 9, said beside the field otherwise.
+    quorum = browser.find_element(By.ID, "kuorum")
+    quorum.clear()
+    quorum.send_keys("0")
+    follow(browser, browser.find_element(By.XPATH, "//button[text()='Simpan kuorum']"))
+    assert browser.find_element(By.ID, "plenary_quorum-error").text == "Periksa isian ini."
+    assert browser.find_element(By.ID, "kuorum").get_attribute("value") == "0"
+    quorum = browser.find_element(By.ID, "kuorum")
+    quorum.clear()
+    quorum.send_keys("1")
+    follow(browser, browser.find_element(By.XPATH, "//button[text()='Simpan kuorum']"))
+    assert [x["plenary_quorum"] for x in assessment.call("GET", "/lsps", as_=scenario.LSP_ADMIN)
+            if x["code"] == "LSP-GNI"] == [1]
     # A TUK in a regency that does not exist: said beside the field, the rest kept.
     code = f"TUK-{uuid.uuid4().hex[:4].upper()}"
     browser.find_element(By.ID, "tuk-code").send_keys(code)
