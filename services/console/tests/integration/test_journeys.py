@@ -368,6 +368,7 @@ def test_from_the_lsp_to_work_and_a_revocation_through_the_console(browser, worl
     check(browser, "asesor-cases")
     follow(browser, browser.find_element(By.LINK_TEXT, "Dewi Kartika"))
     check(browser, "asesor-case")
+    assert "MET.000.007781 2022" in browser.find_element(By.CSS_SELECTOR, ".card dl").text
     claims = browser.find_elements(By.XPATH, "//p[starts-with(., 'APL-02')]")
     assert claims and {c.text for c in claims} == {"APL-02: asesi menyatakan kompeten"}
     # Before the test: the briefing (a future day is refused beside the field), then the
