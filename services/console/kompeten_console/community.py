@@ -42,12 +42,14 @@ class Community:
     def _page(self, screen, community_id: str, status: int = 200, **extra):
         apis = screen.apis
         found = apis.get("enrollment", f"/communities/{community_id}")
-        progress = {}
+        progress: dict[str, list[dict]] = {}  # each member's answers, 3 months, 6 months...
         if "monitoring_officer" in screen.caller.roles:
             for programme_id in found["programme_ids"]:
                 for check_in in apis.get("placement", "/check-ins", programme_id=programme_id):
-                    if check_in["status"]:  # the latest answer of each member
-                        progress[check_in["participant_id"]] = check_in
+                    if check_in["status"]:
+                        progress.setdefault(check_in["participant_id"], []).append(check_in)
+        for answers in progress.values():
+            answers.sort(key=lambda c: c["months"])
         names = {m["participant_id"]: m["name"] for m in found["members"]}
         return screen.render("community.html", status=status, **{
             "community": found, "progress": progress, "names": names, "kinds": KINDS,

@@ -1053,9 +1053,26 @@ def test_the_lsp_admin_exports_the_report_to_bnsp_with_the_nik_only_in_the_file(
     assert holder.person.nik not in browser.page_source
 
 
-def test_the_monitoring_officer_keeps_the_graduates_community(browser, world):
-    """Programme 1's community after certification: created from a programme, news sent to
-    the members who agreed to follow-up, the best made a mentor."""
+def test_the_monitoring_officer_keeps_the_graduates_community(browser, world, mongo):
+    """Programme 1's community after certification: created from a programme, members'
+    progress and obstacles over time, news sent to the members who agreed to follow-up, the
+    best made a mentor."""
+    # Six months pass for one graduate, who answered both check-ins.
+    placement = mongo[world["stack"].database("placement")]
+    consenting = {d["_id"] for d in placement.follow_up_consents.find({"granted": True})}
+    answered = {d["participant_id"] for d in placement.check_ins.find(
+        {"status": {"$ne": None}}, {"participant_id": 1})}  # by the other journeys
+    holder = next(r for r in world["cohort"] if r.placement == "placed"
+                  and r.person.participant_id in consenting - answered)
+    answers = {3: ("still_looking", "belum ada mesin jahit di rumah"), 6: ("employed", None)}
+    for months, (status, obstacles) in answers.items():
+        check_in = placement.check_ins.find_one({"participant_id": holder.person.participant_id,
+                                                 "months": months})
+        placement.check_ins.update_one({"_id": check_in["_id"]}, {"$set": {
+            "due_on": (date.today() - timedelta(days=1)).isoformat()}})
+        scenario.Api(world["stack"].url("placement"), world["people"]).call(
+            "POST", f"/check-ins/{check_in['_id']}", {"status": status, "obstacles": obstacles},
+            as_="monitor-bandung")
     sign_in(browser, world, "monitor-bandung")
     follow(browser, browser.find_element(By.LINK_TEXT, "Komunitas"))
     assert heading(browser) == "Komunitas"
@@ -1076,6 +1093,10 @@ def test_the_monitoring_officer_keeps_the_graduates_community(browser, world):
     assert {m["participant_id"] for m in members} <= graduates and len(members) >= 14
     rows = browser.find_elements(By.CSS_SELECTOR, "table tbody tr")
     assert len(rows) == len(members) and fits_the_phone(browser)
+    row = browser.find_element(By.XPATH, f"//tr[td[text()='{holder.person.name}']]")
+    progress = row.find_elements(By.TAG_NAME, "td")[2].text
+    assert progress.startswith("3 bulan: ") and "\n6 bulan: " in progress
+    assert "belum ada mesin jahit di rumah" in progress
     check(browser, "monitoring-community")
     browser.find_element(By.CSS_SELECTOR, "#jenis option[value=job]").click()
     browser.find_element(By.ID, "judul").send_keys("Operator jahit di Soreang")
