@@ -17,7 +17,9 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 import requests
+from kompeten_assessment.registry import DAILY_LIMIT
 from kompeten_certificate.verify import verify as verify_credential
+from kompeten_shared.vocabulary import programme_certificate
 
 from . import scenarios
 from .identity import People
@@ -25,18 +27,15 @@ from .scenarios import Scenario
 
 CHAIN = "garmen-bandung"  # the reference scenario of the tests and benchmarks
 # The reference chain's people, as its file and deploy/keycloak/dev-users.json name them.
-SCHEME = "GAR-OMP"
 ASESORS = ("MET.000.004213 2023", "MET.000.007781 2022")
 TUK = "TUK-GNI-SOR"
-OPERATOR, LSP_ADMIN, PLENARY = "operator-bandung", "admin-lsp-gni", "pleno-gni-1"
-HR, EMPLOYER_ID = "hr-maju-jahit", "maju-jahit"
+OPERATOR, LSP_ADMIN = "operator-bandung", "admin-lsp-gni"
 PLATFORM = "platform-admin"
 # A one-page PDF standing for a photographed certificate in an asesi's portfolio.
 PORTFOLIO_DOCUMENT = base64.b64encode(
     b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj 2 0 obj<</Type/Pages/Kids[3 0 R]"
     b"/Count 1>>endobj 3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]>>endobj\n"
     b"trailer<</Root 1 0 R>>\n%%EOF\n").decode()  # registers schemes and LSPs a scenario brings
-DAILY_LOAD = 10  # asesi per asesor per day, the assessment service's rule
 WOMEN = ["Siti", "Dewi", "Rina", "Nur", "Wulan", "Ayu", "Lestari", "Yuni", "Fitri", "Intan",
          "Ratna", "Euis", "Neneng", "Tati"]
 MEN = ["Asep", "Dedi", "Ujang", "Agus", "Yusuf", "Rudi", "Hendra", "Iwan", "Cecep", "Dadan"]
@@ -444,7 +443,7 @@ def assess(programme: dict, programme_id: str, people: list[Person], completed: 
     wait_until("cases opened", lambda: len(cases()), completed, progress)
     by_participant = {p.participant_id: p for p in people}
     asesors = [a["registration_number"] for a in spec["asesors"]]
-    while len(asesors) * DAILY_LOAD < completed or len(asesors) < spec["team"]:
+    while len(asesors) * DAILY_LIMIT < completed or len(asesors) < spec["team"]:
         asesors.append(assessment.call("POST", "/asesors", {
             "registration_number": f"MET.{sum(map(ord, lsp['code'])) % 1000:03d}."
                                    f"{900000 + len(asesors)} 2026",
@@ -545,12 +544,6 @@ def keep_in_touch(spec: dict, officer: str, programme_id: str, people: list[Pers
              f"{len(spec['posts'])} posts sent, {len(spec['mentors'])} mentors")
 
 
-def issuer_route(cert: dict) -> str:
-    if cert["kind"] == "certification":
-        return "bnsp"
-    return "kemnaker" if cert["issuer"]["code"] == "KEMNAKER" else "agency"
-
-
 def certify(programme: dict, graduates: list[Person], decisions: dict[str, str],
             services: Services, progress) -> dict[str, dict[str, dict]]:
     """Waits for every certificate the programme leads to, as each holder sees them; checks
@@ -569,7 +562,7 @@ def certify(programme: dict, graduates: list[Person], decisions: dict[str, str],
                 for cert in certificate.call("GET", "/certificates", params={
                         "participant_id": participant_id},
                         as_=participant_account(participant_id)):
-                    mine[issuer_route(cert)] = cert
+                    mine[programme_certificate(cert["kind"], cert["issuer"]["code"])] = cert
         return sum(len(mine) for mine in held.values())
 
     wait_until("certificates issued", issued, wanted, progress)
@@ -601,9 +594,8 @@ def place(programme: dict, vacancy: dict, people: list[Person], held: dict, serv
     accepts but who keep their data from employers."""
     placement, employer = services.placement, programme["employer"]
     accepts = vacancy["accepts"]
-    eligible = [p for p in people if any(
-        (route == "bnsp") == (kind == "certification")
-        for route in held.get(p.participant_id, {}) for kind in accepts)]
+    eligible = [p for p in people if any(scenarios.vacancy_takes(route, accepts)
+                                         for route in held.get(p.participant_id, {}))]
     sharing = [p for p in eligible if p.shares_data]
     by_participant = {p.participant_id: p for p in people}
 

@@ -396,14 +396,18 @@ def expected(programme: dict, person) -> dict:
     assessment = ("-" if not (completed and bnsp) else "BK" if person.weak_unit else "K")
     routes = sorted((training if completed else []) + (["bnsp"] if assessment == "K" else []))
     employer = programme["employer"]
-    accepted = bool(employer) and any(
-        (route == "bnsp" and "certification" in employer["vacancy"]["accepts"])
-        or (route != "bnsp" and "training" in employer["vacancy"]["accepts"])
-        for route in routes)
+    accepted = bool(employer) and any(vacancy_takes(route, employer["vacancy"]["accepts"])
+                                      for route in routes)
     placement = ("-" if not accepted else "not shared (no consent)" if not person.shares_data
                  else "declined" if person.declines_offer else "placed")
     return {"enrollment": "completed" if completed else "not_completed",
             "assessment": assessment, "certificates": routes, "placement": placement}
+
+
+def vacancy_takes(route: str, accepts: list[str]) -> bool:
+    """Whether a vacancy accepting these kinds (certification, training) takes a holder of this
+    programme certificate (a BNSP one is a certification, the others training)."""
+    return ("certification" if route == "bnsp" else "training") in accepts
 
 
 def implied_totals(programme: dict) -> dict:

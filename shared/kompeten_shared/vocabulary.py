@@ -20,6 +20,14 @@ SECTORS = ("garment", "crafts", "beauty", "tourism", "hospitality", "mining", "r
            "automotive", "construction", "food", "agriculture", "ict")
 # The Ministry of Manpower as the issuer of a Kemnaker training certificate.
 KEMNAKER = {"code": "KEMNAKER", "name": "Kementerian Ketenagakerjaan Republik Indonesia"}
+
+
+def programme_certificate(kind: str, issuer_code: str) -> str:
+    """Which of PROGRAMME_CERTIFICATES an issued certificate is, from certificate.issued's
+    `kind` and issuer: an LSP's certification is the BNSP one."""
+    if kind == "certification":
+        return "bnsp"
+    return "kemnaker" if issuer_code == KEMNAKER["code"] else "agency"
 # What a graduate says at a follow-up check-in, 3 and 6 months after certification.
 FOLLOW_UP_STATUSES = ("employed", "self_employed", "apprenticing", "still_looking")
 # Producers that are a family of services: external LSPs run as `lsp-<code>` and all publish on

@@ -20,6 +20,16 @@ def _my_case(screen, case_id: str, status: int = 200, **extra):
     context = {"typed": {}, "errors": {}, **extra}
     return screen.render("my_case.html", status=status, case=case, types=EVIDENCE_TYPES,
                          **context)
+
+
+def _my_step(screen, case_id: str, step: str, body: dict | None, done: str):
+    """One of my steps on my case; the page says it is done, or why it was refused."""
+    try:
+        screen.apis.post("assessment", f"/cases/{case_id}/{step}", body)
+    except Refused as refused:
+        return _my_case(screen, case_id, status=refused.status, error=screen.refusal(refused))
+    return screen.redirect(f"/saya/asesmen/{case_id}?selesai={done}")
+
 # The wording a participant is shown when they change a consent here (recorded with it).
 CONSENT_WORDING = {
     "certification": "Data saya dipakai untuk uji kompetensi dan sertifikat saya.",
@@ -99,23 +109,12 @@ class Participant:
         answers = [{"code": u["code"], "competent": request.form.get(f"unit-{u['code']}") == "1",
                     "evidence_ids": request.form.getlist(f"bukti-{u['code']}")}
                    for u in case["units"]]
-        try:
-            screen.apis.post("assessment", f"/cases/{case_id}/self-assessment",
-                             {"units": answers})
-        except Refused as refused:
-            return _my_case(screen, case_id, status=refused.status,
-                            error=screen.refusal(refused))
-        return screen.redirect(f"/saya/asesmen/{case_id}?selesai=apl-02")
+        return _my_step(screen, case_id, "self-assessment", {"units": answers}, "apl-02")
 
     @page("POST", "/saya/asesmen/<case_id>/persetujuan", allow=PARTICIPANT)
     def accept_agreement(self, request, case_id, screen):
         """I agree to the assessment as the asesor set it out, and to its confidentiality."""
-        try:
-            screen.apis.post("assessment", f"/cases/{case_id}/agreement/accept")
-        except Refused as refused:
-            return _my_case(screen, case_id, status=refused.status,
-                            error=screen.refusal(refused))
-        return screen.redirect(f"/saya/asesmen/{case_id}?selesai=persetujuan")
+        return _my_step(screen, case_id, "agreement/accept", None, "persetujuan")
 
     @page("POST", "/saya/asesmen/<case_id>/banding", allow=PARTICIPANT)
     def appeal(self, request, case_id, screen):

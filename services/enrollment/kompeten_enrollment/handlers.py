@@ -12,7 +12,7 @@ from kompeten_chassis.notify import Message, Sender, Undeliverable
 from kompeten_chassis.unit_of_work import UnitOfWork
 from kompeten_shared.caller import Caller
 from kompeten_shared.errors import Conflict, DomainError, InvalidInput, NotFound
-from kompeten_shared.vocabulary import KEMNAKER
+from kompeten_shared.vocabulary import programme_certificate
 from marshmallow import ValidationError
 
 from . import access, spreadsheet
@@ -406,7 +406,7 @@ def certificate_issued(uow: UnitOfWork, data: dict) -> None:
     """A certificate counts towards targets when it is one its programme leads to (a course
     whose only certificate is the agency's counts those; a BNSP course its certifications); a
     certificate of no programme (a renewal) counts if it is a certification."""
-    route = certificate_route(data)
+    route = programme_certificate(data["kind"], data["issuer"]["code"])
     with uow:
         if data["renews"]:
             uow.repo.recertified(data["renews"])
@@ -415,13 +415,6 @@ def certificate_issued(uow: UnitOfWork, data: dict) -> None:
             uow.repo.record_outcome(data["participant_id"], data["programme_id"], "certificate",
                                     {"number": data["certificate_number"], "route": route,
                                      "issued_on": data["issued_on"].isoformat()})
-
-
-def certificate_route(issued: dict) -> str:
-    """Which of a programme's certificates this is: an LSP's certification is BNSP's."""
-    if issued["kind"] == "certification":
-        return "bnsp"
-    return "kemnaker" if issued["issuer"]["code"] == KEMNAKER["code"] else "agency"
 
 
 def assessment_decided(uow: UnitOfWork, data: dict) -> None:
