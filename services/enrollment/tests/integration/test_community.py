@@ -183,3 +183,18 @@ def test_a_failing_mail_server_is_tried_again_later(enrollment, call, new_person
     assert [to for to, _ in inbox.mails] == [["lulusan@example.test"]]
     [notice] = call("GET", f"/participants/{graduate['participant_id']}/notices")
     assert notice["status"] == "sent:email"
+
+
+@pytest.mark.parametrize("type_, data", [
+    ("offer.made", {"offer_id": "o-9", "participant_id": "p", "kind": "magang"}),
+    ("follow_up.due", {"check_in_id": "c-9", "participant_id": "p", "months": "tiga"}),
+    ("assessment.decided", {"case_id": "c", "participant_id": "p"}),
+])
+def test_a_malformed_event_is_dead_lettered_and_queues_no_notice(enrollment, bus, type_, data,
+                                                                  database):
+    event = envelope.build(service=EVENTS[type_].producer, type=type_, data=data,
+                           dataschema=EVENTS[type_].dataschema)
+    bus.publish_event(event)
+    [(_, headers)] = bus.dead_letters("enrollment")
+    assert headers["x-kompeten-reason"] == f"invalid {type_} data"
+    assert database("enrollment").notices.count_documents({}) == 0
