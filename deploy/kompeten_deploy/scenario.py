@@ -349,9 +349,10 @@ def run_programme(scenario: Scenario, programme: dict, people: list[Person],
             "id": employer["id"], "name": employer["name"], "sector": employer["sector"],
             "region_code": employer["region"], "workforce": employer["workforce"],
             "contact": employer["contact"], "programme_ids": [programme_id]}, as_=operator)
+        terms = {k: v for k, v in employer["vacancy"].items() if k != "agreement"}
         vacancy = placement.call("POST", "/vacancies", {
-            "employer_id": employer["id"], "scheme_code": programme["scheme"],
-            **employer["vacancy"], "places": max(1, round(employer["vacancy"]["places"] * scale)),
+            "employer_id": employer["id"], "scheme_code": programme["scheme"], **terms,
+            "places": max(1, round(terms["places"] * scale)),
             "start_date": (today + timedelta(days=14)).isoformat()}, as_=employer["hr"])
     for person in people:
         consents = [{"purpose": purpose, "granted": purpose != "partner_sharing"
@@ -399,12 +400,13 @@ def run_programme(scenario: Scenario, programme: dict, people: list[Person],
     outcomes = {}
     if vacancy:
         progress("5/6 placement: the partner sees consenting graduates and makes offers")
-        outcomes = place(programme, vacancy, people, held, services, progress)
+        outcomes = place(programme, vacancy, graduates, held, services, progress, today)
         absorbed = placement.call("GET", "/reports/absorption",
                                   as_=operator)["programmes"].get(programme_id)
         if absorbed:
-            progress(f"  absorption: {absorbed['placed']} of {absorbed['certified']} certified "
-                     f"graduates placed ({absorbed['absorption_rate']:.0%})")
+            progress(f"  absorption: {absorbed['placed']} of "
+                     f"{absorbed['certified'] + absorbed['intake_completed']} graduates placed "
+                     f"({absorbed['absorption_rate']:.0%})")
     else:
         progress("5/6 placement: no partner employer")
 
@@ -587,17 +589,19 @@ def certify(programme: dict, graduates: list[Person], decisions: dict[str, str],
     return held
 
 
-def place(programme: dict, vacancy: dict, people: list[Person], held: dict, services: Services,
-          progress) -> dict[str, str]:
-    """The partner's HR offers its vacancy to every candidate it is shown; each graduate
-    accepts or declines. Outcomes by participant, with those whose certificate the vacancy
-    accepts but who keep their data from employers."""
+def place(programme: dict, vacancy: dict, graduates: list[Person], held: dict,
+          services: Services, progress, today: date) -> dict[str, str]:
+    """The partner's HR offers its vacancy to every candidate it is shown (an apprenticeship
+    with its written agreement, ratified by the labour office); each graduate accepts or
+    declines. Outcomes by participant, with those the vacancy accepts but who keep their data
+    from employers."""
     placement, employer = services.placement, programme["employer"]
-    accepts = vacancy["accepts"]
-    eligible = [p for p in people if any(scenarios.vacancy_takes(route, accepts)
-                                         for route in held.get(p.participant_id, {}))]
+    accepts, terms = vacancy["accepts"], employer["vacancy"]["agreement"]
+    intake = programme["kind"] == scenarios.INTAKE and scenarios.INTAKE in accepts
+    eligible = [p for p in graduates if intake or any(
+        scenarios.vacancy_takes(route, accepts) for route in held.get(p.participant_id, {}))]
     sharing = [p for p in eligible if p.shares_data]
-    by_participant = {p.participant_id: p for p in people}
+    by_participant = {p.participant_id: p for p in graduates}
 
     def candidates():
         return placement.call("GET", f"/vacancies/{vacancy['id']}/candidates",
@@ -619,11 +623,29 @@ def place(programme: dict, vacancy: dict, people: list[Person], held: dict, serv
                            as_=graduate)
             outcomes[person.participant_id] = "declined"
         else:
+            if terms:
+                placement.call("POST", f"/offers/{offer['id']}/agreement",
+                               agreement(terms, today), as_=employer["hr"])
             placement.call("POST", f"/offers/{offer['id']}/accept", {}, as_=graduate)
             outcomes[person.participant_id] = "placed"
     placed = sum(v == "placed" for v in outcomes.values())
     progress(f"  offers {len(sharing)}, placed {placed}")
     return outcomes
+
+
+def agreement(terms: dict, today: date) -> dict:
+    """The written apprenticeship agreement (perjanjian pemagangan) from the file's terms,
+    starting in two weeks and ratified today."""
+    start = today + timedelta(days=14)
+    return {"apprentice_rights": "uang saku, jaminan sosial, bimbingan, sertifikat pemagangan",
+            "apprentice_duties": "menaati tata tertib perusahaan dan mengikuti program",
+            "company_rights": "memanfaatkan hasil kerja peserta pemagangan",
+            "company_duties": "membimbing peserta, membayar uang saku, mendaftarkan BPJS",
+            "programme": terms["programme"], "start_date": start.isoformat(),
+            "end_date": (start + timedelta(days=30 * terms["months"])).isoformat(),
+            "monthly_allowance": terms["monthly_allowance"],
+            "ratified_by": terms["ratified_by"], "ratified_on": today.isoformat(),
+            "ratification_number": f"560/{start:%m%d}/PP/{today.year}"}
 
 
 def table(rows: list[Row]) -> str:

@@ -23,6 +23,7 @@ from marshmallow import RAISE, Schema, ValidationError, fields, validate, valida
 
 DIRECTORY = Path(__file__).resolve().parents[1] / "scenarios"
 DEFAULT = "menjahit-probolinggo"
+INTAKE = "apprenticeship_intake"  # a programme kind, and what an apprenticeship may accept
 METHODS = ("observation", "demonstration", "interview", "portfolio", "written", "oral")
 
 
@@ -135,13 +136,33 @@ class Contact(Strict):
     phone = fields.String(required=True, validate=validate.Regexp(r"^\+?[0-9]{8,15}$"))
 
 
+class Terms(Strict):
+    """An apprenticeship's written agreement, as HR draws it up for each apprentice."""
+
+    months = fields.Integer(required=True, strict=True, validate=validate.Range(1, 12))
+    monthly_allowance = fields.Integer(required=True, strict=True,
+                                       validate=validate.Range(1, 100_000_000))
+    programme = fields.String(required=True, validate=validate.Length(min=3, max=4000))
+    ratified_by = fields.String(required=True, validate=_name)
+
+
 class Vacancy(Strict):
     title = fields.String(required=True, validate=_name)
     kind = fields.String(load_default="job", validate=validate.OneOf(PLACEMENT_KINDS))
     places = fields.Integer(required=True, strict=True, validate=validate.Range(1, 10_000))
-    accepts = fields.List(fields.String(validate=validate.OneOf(("certification", "training"))),
-                          load_default=lambda: ["certification"],
-                          validate=validate.Length(min=1))
+    accepts = fields.List(fields.String(validate=validate.OneOf(
+        ("certification", "training", INTAKE))), load_default=lambda: ["certification"],
+        validate=validate.Length(min=1))
+    agreement = fields.Nested(Terms, load_default=None)
+
+    @validates_schema
+    def _apprenticeship(self, data, **kwargs):
+        if (data.get("kind") == "apprenticeship") != bool(data.get("agreement")):
+            raise ValidationError("an apprenticeship states its agreement, and only it",
+                                  "agreement")
+        if INTAKE in data.get("accepts", []) and data.get("kind") != "apprenticeship":
+            raise ValidationError("only an apprenticeship takes people from an intake",
+                                  "accepts")
 
 
 class Employer(Strict):
@@ -220,7 +241,7 @@ class Totals(Strict):
 class Programme(Strict):
     key = fields.String(required=True, validate=_account)
     kind = fields.String(load_default="training", validate=validate.OneOf(
-        ("training", "certification_only")))
+        ("training", "certification_only", INTAKE)))
     title = fields.String(required=True, validate=validate.Length(min=3, max=200))
     organiser = fields.String(required=True, validate=_name)
     venue = fields.String(required=True, validate=_name)
@@ -254,6 +275,10 @@ class Programme(Strict):
                                   "min_days")
         if data.get("seats") and data["seats"] < data.get("cohort", {}).get("size", 0):
             raise ValidationError("fewer seats than people in the cohort", "seats")
+        if data.get("kind") == INTAKE and data.get("certificates"):
+            raise ValidationError("an apprenticeship intake leads to no certificate at "
+                                  "intake: certification comes after the apprenticeship",
+                                  "certificates")
 
 
 class ScenarioFile(Strict):
@@ -353,6 +378,10 @@ def _cross_checks(scenario: Scenario) -> list[str]:
             if twist.get("attends_days", 0) > programme["days"]:
                 problems.append(f"{where}.cohort.twists[{t}].attends_days: more than the "
                                 f"{programme['days']} days of the course")
+            if programme["kind"] == INTAKE and twist.get("shares_data") is False:
+                problems.append(f"{where}.cohort.twists[{t}].shares_data: an apprenticeship "
+                                "intake enrols only people who agree to share their data "
+                                "with the employers")
             if twist.get("weak_unit") and twist["weak_unit"] not in units:
                 problems.append(f"{where}.cohort.twists[{t}].weak_unit: not a unit of "
                                 f"{programme['scheme']}")
@@ -396,8 +425,9 @@ def expected(programme: dict, person) -> dict:
     assessment = ("-" if not (completed and bnsp) else "BK" if person.weak_unit else "K")
     routes = sorted((training if completed else []) + (["bnsp"] if assessment == "K" else []))
     employer = programme["employer"]
-    accepted = bool(employer) and any(vacancy_takes(route, employer["vacancy"]["accepts"])
-                                      for route in routes)
+    accepts = employer["vacancy"]["accepts"] if employer else []
+    accepted = any(vacancy_takes(route, accepts) for route in routes) or (
+        completed and programme["kind"] == INTAKE and INTAKE in accepts)
     placement = ("-" if not accepted else "not shared (no consent)" if not person.shares_data
                  else "declined" if person.declines_offer else "placed")
     return {"enrollment": "completed" if completed else "not_completed",

@@ -15,6 +15,7 @@ from marshmallow import RAISE, Schema, ValidationError, fields, validate, valida
 from .envelope import InvalidEvent
 from .vocabulary import (
     CONSENT_PURPOSES,
+    PLACEMENT_BASES,
     PLACEMENT_KINDS,
     PROGRAMME_CERTIFICATES,
     PROGRAMME_KINDS,
@@ -249,14 +250,30 @@ class OfferDeclined(OfferFacts):
 
 
 class GraduatePlaced(OfferFacts):
-    """An accepted offer became a placement (a job or a pemagangan)."""
+    """An accepted offer became a placement (a job or a pemagangan), on the strength of a
+    certificate or, for an apprenticeship, of completing an apprenticeship intake (version 2,
+    catalogue 3.0.0: an apprentice may start before any certificate)."""
 
     placement_id = _ident()
-    certificate_number = _ident()
+    basis = fields.String(required=True, validate=validate.OneOf(PLACEMENT_BASES),
+                          metadata={"description": "certificate: the certificate_number the "
+                                    "vacancy accepted; apprenticeship_intake: the apprentice "
+                                    "completed the intake of programme_id and is not certified "
+                                    "yet (certificate_number null)"})
+    certificate_number = fields.String(required=True, allow_none=True, validate=_id)
     programme_id = fields.String(load_default=None, allow_none=True,
                                  metadata={"description": "the programme the graduate came from"})
     kind = fields.String(required=True, validate=validate.OneOf(PLACEMENT_KINDS))
     start_date = fields.Date(required=True)
+
+    @validates_schema
+    def _basis(self, data, **kwargs):
+        if (data.get("basis") == "certificate") != (data.get("certificate_number") is not None):
+            raise ValidationError("a certificate basis names its certificate, an intake none",
+                                  "certificate_number")
+        if data.get("basis") == "apprenticeship_intake" and data.get("kind") != "apprenticeship":
+            raise ValidationError("only an apprenticeship rests on an apprenticeship intake",
+                                  "basis")
 
 
 class PlacementTerminated(Contract):
@@ -319,7 +336,7 @@ EVENTS: dict[str, EventType] = {e.type: e for e in (
               routing_key="offer.made.{employer_id}"),
     EventType("offer.declined", 1, "placement", OfferDeclined,
               routing_key="offer.declined.{employer_id}"),
-    EventType("graduate.placed", 1, "placement", GraduatePlaced,
+    EventType("graduate.placed", 2, "placement", GraduatePlaced,
               routing_key="graduate.placed.{employer_id}"),
     EventType("placement.terminated", 1, "placement", PlacementTerminated,
               routing_key="placement.terminated.{employer_id}"),

@@ -10,6 +10,9 @@ RESULTS = ("K", "BK")
 # What a participant may consent to, one purpose each (UU PDP, Law 27/2022).
 CONSENT_PURPOSES = ("certification", "partner_sharing", "follow_up")
 PLACEMENT_KINDS = ("job", "apprenticeship")  # apprenticeship = pemagangan
+# What a placement rests on: a certificate the vacancy accepts, or (an apprenticeship only) the
+# completed apprenticeship intake, certification coming after the apprenticeship.
+PLACEMENT_BASES = ("certificate", "apprenticeship_intake")
 PROGRAMME_KINDS = ("training", "certification_only", "apprenticeship_intake")
 # The certificates a programme leads to: the running agency's training certificate, the Ministry
 # of Manpower's (Kemnaker) training certificate, a BNSP certification through an LSP.

@@ -41,6 +41,24 @@ def test_overall_must_follow_the_unit_results():
     assert "overall" in caught.value.details
 
 
+PLACED = {"offer_id": "o-1", "vacancy_id": "v-1", "employer_id": "e-1", "participant_id": "p-1",
+          "placement_id": "o-1", "basis": "certificate", "certificate_number": "LSP-GNI.1",
+          "programme_id": "g-1", "kind": "job", "start_date": date(2026, 12, 1)}
+
+
+def test_a_placement_names_the_certificate_or_the_intake_it_rests_on():
+    intake = {**PLACED, "basis": "apprenticeship_intake", "certificate_number": None,
+              "kind": "apprenticeship"}
+    assert load_data("graduate.placed", dump_data("graduate.placed", intake)) == intake
+    for wrong, field in (({"certificate_number": None}, "certificate_number"),
+                         ({**intake, "certificate_number": "LSP-GNI.1"}, "certificate_number"),
+                         ({**intake, "kind": "job"}, "basis")):
+        with pytest.raises(InvalidEvent) as caught:
+            load_data("graduate.placed", {**dump_data("graduate.placed", PLACED), **{
+                k: v.isoformat() if isinstance(v, date) else v for k, v in wrong.items()}})
+        assert field in caught.value.details
+
+
 def test_unknown_fields_are_refused_so_drift_is_caught():
     data = dump_data("assessment.decided", DECIDED)
     with pytest.raises(InvalidEvent) as caught:

@@ -78,7 +78,7 @@ def test_the_sewing_course_certificate_is_the_labour_offices_and_the_partner_hir
 
 def test_the_province_counts_kemnaker_and_bnsp_certificates_and_sees_low_interest(
         ran, stack, people):
-    rows = ran("disnakertrans-kaltim")
+    rows = [r for r in ran("disnakertrans-kaltim") if r.programme != "magang-ritel-kaltim"]
     assert {tuple(r.certificates) for r in rows if r.enrollment == "completed"} == {
         ("bnsp", "kemnaker"), ("kemnaker",)}
     certified = sum(bool(r.certificates) for r in rows)
@@ -96,6 +96,26 @@ def test_the_province_counts_kemnaker_and_bnsp_certificates_and_sees_low_interes
         stack, people, "enrollment", "/reports/interest", "operator-kaltim")}
     assert interest["hospitality"]["low_interest"] is True  # 10 applied for 13 seats
     assert interest["automotive"]["low_interest"] is False
+
+
+def test_apprentices_start_from_the_intake_uncertified_and_count_toward_the_target(
+        ran, stack, people):
+    apprentices = [r for r in ran("disnakertrans-kaltim") if r.programme == "magang-ritel-kaltim"]
+    assert len(apprentices) == 8  # 2% of 400
+    assert [r.placement for r in apprentices].count("placed") == 7  # the sixth declines
+    assert all(r.certificates == [] and r.assessment == "-" for r in apprentices)
+    placements = call(stack, people, "placement", "/placements", "hr-ritel-borneo")
+    assert {(p["kind"], p["basis"], p["certificate_number"]) for p in placements} == {
+        ("apprenticeship", "apprenticeship_intake", None)}
+    assert all(p["agreement"]["ratified_by"] == "Dinas Tenaga Kerja Kota Balikpapan"
+               for p in placements)
+
+    def apprenticeships():  # counted from graduate.placed, which may still be arriving
+        return next(t for t in call(stack, people, "enrollment", "/targets", "operator-kaltim")
+                    if t["name"] == "Kalimantan Timur 2026")["counts"]["apprenticeships"]
+    scenario.wait_until("apprenticeships counted", apprenticeships, 7,
+                        progress=lambda line: None, seconds=30)
+    assert apprenticeships() == 7
 
 
 def test_three_of_four_days_is_enough_where_the_course_says_so(ran):

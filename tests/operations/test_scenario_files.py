@@ -49,6 +49,10 @@ def test_the_rules_each_person_is_expected_to_meet():
         "enrollment": "completed", "assessment": "BK", "certificates": ["kemnaker"],
         "placement": "-"}
     assert scenarios.required_days({"min_days": None, "days": 4}) == 4  # 80% of 4 is all 4
+    intake = scenarios.load("disnakertrans-kaltim").programmes[2]
+    assert scenarios.expected(intake, scenario.cohort(intake)[0]) == {
+        "enrollment": "completed", "assessment": "-", "certificates": [],
+        "placement": "placed"}  # an apprentice before any certificate
 
 
 def write(tmp_path, change) -> Path:
@@ -91,6 +95,23 @@ def foreign_unit(data):
     data["programmes"][0]["cohort"]["twists"].append({"person": 2, "weak_unit": "X.01.1"})
 
 
+def job_takes_intake(data):
+    data["programmes"][0]["employer"]["vacancy"]["accepts"] = ["apprenticeship_intake"]
+
+
+def apprenticeship_without_agreement(data):
+    data["programmes"][0]["employer"]["vacancy"]["kind"] = "apprenticeship"
+
+
+def intake_with_certificate(data):
+    data["programmes"][0]["kind"] = "apprenticeship_intake"
+
+
+def intake_keeping_data(data):
+    intake_with_certificate(data)
+    data["programmes"][0]["certificates"] = []
+
+
 @pytest.mark.parametrize("change, problems", [
     (twist_beyond, ["programmes[0].cohort.twists[4].person: 17 is not one of the 16 people"]),
     (misspelt, ["programmes[0].capasity: Unknown field."]),
@@ -103,6 +124,16 @@ def foreign_unit(data):
     (unknown_trainer_provider, ["programmes[0].trainers[0].provider: no provider 'cv-lain'"]),
     (bad_region, ["programmes[0].region: not a regency code (4 digits, e.g. 3513)"]),
     (foreign_unit, ["programmes[0].cohort.twists[4].weak_unit: not a unit of GAR-OMP"]),
+    (job_takes_intake, ["programmes[0].employer.vacancy.accepts: only an apprenticeship takes "
+                        "people from an intake"]),
+    (apprenticeship_without_agreement, ["programmes[0].employer.vacancy.agreement: an "
+                                        "apprenticeship states its agreement, and only it"]),
+    (intake_with_certificate, ["programmes[0].certificates: an apprenticeship intake leads to "
+                               "no certificate at intake: certification comes after the "
+                               "apprenticeship"]),
+    (intake_keeping_data, ["programmes[0].cohort.twists[3].shares_data: an apprenticeship "
+                           "intake enrols only people who agree to share their data with the "
+                           "employers"]),
 ])
 def test_a_mistake_is_named_by_its_place_in_the_file(tmp_path, change, problems):
     with pytest.raises(scenarios.ScenarioError) as refused:

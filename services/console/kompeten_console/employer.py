@@ -32,8 +32,8 @@ def _vacancy(form, employer_id: str) -> dict:
         body["places"] = int(form.get("places", ""))
     except ValueError:
         body["places"] = form.get("places", "")  # refused beside the field
-    accepts = ["certification", "training"] if form.get("pelatihan") == "1" else \
-        ["certification"]
+    accepts = ["certification"] + ["training"] * (form.get("pelatihan") == "1") + \
+        ["apprenticeship_intake"] * (form.get("magang") == "1")
     return {**body, "employer_id": employer_id, "accepts": accepts}
 
 

@@ -43,6 +43,21 @@ def certificate_issued(uow: UnitOfWork, data: dict, months: tuple[int, ...]) -> 
             uow.repo.schedule_check_ins(follow_up.schedule(data, months))
 
 
+def intake_completed(uow: UnitOfWork, data: dict) -> None:
+    """Someone who completed an apprenticeship intake may be offered an apprenticeship of its
+    scheme before any certificate (a vacancy accepting `apprenticeship_intake`); the record
+    stands beside the certificates, one per intake. Other programmes qualify through the
+    certificates they lead to."""
+    if data["programme_kind"] != matching.INTAKE:
+        return
+    with uow:
+        uow.repo.add_certificate(data["participant_id"], {
+            "_id": f"{data['programme_id']}:{data['participant_id']}", "number": None,
+            "kind": matching.INTAKE, "scheme_code": data["scheme_code"], "units": [],
+            "programme_id": data["programme_id"], "valid_until": None,
+            "verification_url": None, "completed_on": data["completed_on"].isoformat()})
+
+
 # employers and vacancies -------------------------------------------------------------------------
 def register_employer(uow: UnitOfWork, body: dict) -> dict:
     doc = {**body, "_id": body["id"] or new_id()}
@@ -132,9 +147,10 @@ def _offer_facts(offer: Offer) -> dict:
 
 def accept_offer(uow: UnitOfWork, caller: Caller, offer_id: str, agreement_body: dict | None,
                  today: date, now: datetime) -> dict:
-    """The graduate accepts: the placement starts (graduate.placed). An apprenticeship needs
-    its written agreement, ratified by the district labour office, within the national rules.
-    One placement per offer: its id is the offer's, so a repeated accept cannot add one."""
+    """The graduate accepts: the placement starts (graduate.placed, naming the certificate or
+    the apprenticeship intake it rests on). An apprenticeship needs its written agreement,
+    ratified by the district labour office, within the national rules. One placement per
+    offer: its id is the offer's, so a repeated accept cannot add one."""
     with uow:
         offer = uow.repo.offer(offer_id)
         access.for_participant(caller, offer.participant_id)
@@ -152,6 +168,7 @@ def accept_offer(uow: UnitOfWork, caller: Caller, offer_id: str, agreement_body:
         offer.answer("accept", now)
         start = agreement.start_date if agreement else date.fromisoformat(vacancy["start_date"])
         facts = {**_offer_facts(offer), "certificate_number": certificate["number"],
+                 "basis": "certificate" if certificate["number"] else matching.INTAKE,
                  "programme_id": certificate.get("programme_id"), "kind": offer.kind,
                  "start_date": start}
         placement = uow.repo.place(vacancy, {

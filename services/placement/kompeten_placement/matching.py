@@ -36,16 +36,20 @@ class Factor:
 
 
 CERTIFICATIONS = ("certification",)  # what a vacancy accepts unless it says otherwise
+# An apprenticeship may also take someone who completed an apprenticeship intake of its scheme:
+# certification comes after the apprenticeship. Their record stands beside the certificates.
+INTAKE = "apprenticeship_intake"
 
 
 def valid_certificate(certificates: list[dict], scheme_code: str, today: date,
                       kinds: tuple[str, ...] | list[str] = CERTIFICATIONS) -> dict | None:
-    """The graduate's latest certificate of the scheme, of a kind the vacancy accepts (a
-    certification, or also an agency's training certificate), that is valid today."""
+    """What the graduate holds of the scheme, of a kind the vacancy accepts (a certification,
+    an agency's training certificate, a completed apprenticeship intake), valid today: the
+    latest certificate before any intake."""
     valid = [c for c in certificates if c["scheme_code"] == scheme_code
              and c.get("kind", "certification") in kinds
              and (c.get("valid_until") is None or date.fromisoformat(c["valid_until"]) >= today)]
-    return max(valid, key=lambda c: c["number"], default=None)
+    return max(valid, key=lambda c: (c.get("kind") != INTAKE, c["number"] or ""), default=None)
 
 
 def factors(certificate: dict, region_code: str, availability: str,
@@ -56,10 +60,16 @@ def factors(certificate: dict, region_code: str, availability: str,
     distance = regions.distance(region_code, vacancy["region_code"])
     where = {regions.SAME_REGENCY: "same regency", regions.SAME_PROVINCE: "same province",
              regions.ELSEWHERE: "another province"}[distance]
+    competency = Factor("competency", WEIGHTS["competency"],
+                        covered / len(required) if required else 1.0,
+                        f"{covered} of {len(required)} required units certified "
+                        f"({certificate['number']})")
+    if certificate.get("kind") == INTAKE:  # nothing certified yet: the apprenticeship teaches it
+        competency = Factor("competency", WEIGHTS["competency"], 0.0,
+                            "apprenticeship intake completed; certified after the "
+                            "apprenticeship")
     return [
-        Factor("competency", WEIGHTS["competency"], covered / len(required) if required else 1.0,
-               f"{covered} of {len(required)} required units certified "
-               f"({certificate['number']})"),
+        competency,
         Factor("distance", WEIGHTS["distance"], DISTANCE_VALUE[distance],
                f"lives in {region_code}, {where} as the vacancy ({vacancy['region_code']})"),
         Factor("availability", WEIGHTS["availability"], AVAILABILITY_VALUE[availability],

@@ -1,7 +1,8 @@
 """The graduate pool and offers. Pure domain code.
 
 A graduate is visible to partner employers only while their partner_sharing consent stands and
-they hold a certificate for the vacancy's scheme; a withdrawal erases the shared profile.
+they hold what the vacancy accepts of its scheme (a certificate, or for an apprenticeship a
+completed apprenticeship intake); a withdrawal erases the shared profile.
 """
 
 from dataclasses import dataclass, field
@@ -29,7 +30,7 @@ class Graduate:
     def certificate_for(self, vacancy: dict, today: date) -> dict | None:
         """The certificate this vacancy counts: of its scheme, of a kind it accepts."""
         return matching.valid_certificate(self.certificates, vacancy["scheme_code"], today,
-                                          vacancy.get("accepts") or matching.CERTIFICATIONS)
+                                          _accepts(vacancy))
 
     def candidate_for(self, vacancy: dict, today: date) -> dict:
         """The graduate as an employer may see them for this vacancy, ranked and explained,
@@ -39,12 +40,18 @@ class Graduate:
                               code="no_sharing_consent")
         cert = self.certificate_for(vacancy, today)
         if cert is None:
-            raise DomainError(f"graduate holds no valid {vacancy['scheme_code']} certificate",
+            raise DomainError(f"graduate holds nothing of {vacancy['scheme_code']} the vacancy "
+                              f"accepts ({', '.join(_accepts(vacancy))})",
                               code="not_certified_for_vacancy")
         found = matching.factors(cert, self.profile["region_code"], self.availability, vacancy)
         return {**matching.explain(self.participant_id, found), **self.profile,
+                "basis": "certificate" if cert["number"] else matching.INTAKE,
                 "certificate_number": cert["number"],
                 "verification_url": cert["verification_url"]}
+
+
+def _accepts(vacancy: dict) -> list[str]:
+    return vacancy.get("accepts") or list(matching.CERTIFICATIONS)
 
 
 OFFER_TRANSITIONS = {"accept": "accepted", "decline": "declined"}

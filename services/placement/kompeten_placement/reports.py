@@ -1,31 +1,35 @@
 """Absorption and follow-up reports. Pure domain code over what the repository read.
 
-Absorption: per programme, how many certified graduates there are, how many share their data
-with partners, how many got offers and placements (jobs and apprenticeships), how many ended
-early, and the share placed. Per partner employer: offers, placements, early endings. Targets
+Absorption: per programme, how many certified graduates there are (and, for an apprenticeship
+intake, how many completed it, certification coming later), how many share their data with
+partners, how many got offers and placements (jobs and apprenticeships), how many ended early,
+and the share of them placed. Per partner employer: offers, placements, early endings. Targets
 live in enrollment: its target progress counts the same placements from graduate.placed.
 """
 
 from collections import defaultdict
 
 from .follow_up import CheckIn, outcomes
+from .matching import INTAKE
 from .pool import Graduate, Offer
 
 
 def _counts() -> dict:
-    return {"certified": 0, "sharing": 0, "offers": 0, "placed": 0, "jobs": 0,
-            "apprenticeships": 0, "terminated_early": 0}
+    return {"certified": 0, "intake_completed": 0, "sharing": 0, "offers": 0, "placed": 0,
+            "jobs": 0, "apprenticeships": 0, "terminated_early": 0}
 
 
 def absorption(graduates: list[Graduate], placements: list[dict], offers: list[Offer]) -> dict:
     programmes: dict = defaultdict(_counts)
     employers: dict = defaultdict(lambda: {k: v for k, v in _counts().items()
-                                           if k not in ("certified", "sharing")})
+                                           if k not in ("certified", "intake_completed",
+                                                        "sharing")})
     programme_of: dict[str, str | None] = {}
     for graduate in graduates:
-        for programme_id in {c.get("programme_id") for c in graduate.certificates}:
+        for programme_id, intake in {(c.get("programme_id"), c.get("kind") == INTAKE)
+                                     for c in graduate.certificates}:
             row = programmes[programme_id or "none"]
-            row["certified"] += 1
+            row["intake_completed" if intake else "certified"] += 1
             row["sharing"] += graduate.sharing
         if graduate.certificates:
             programme_of[graduate.participant_id] = graduate.certificates[-1].get("programme_id")
@@ -39,8 +43,8 @@ def absorption(graduates: list[Graduate], placements: list[dict], offers: list[O
             row["jobs" if placement["kind"] == "job" else "apprenticeships"] += 1
             row["terminated_early"] += placement.get("status") == "terminated"
     for row in programmes.values():
-        row["absorption_rate"] = round(row["placed"] / row["certified"], 4) \
-            if row["certified"] else None
+        graduated = row["certified"] + row["intake_completed"]
+        row["absorption_rate"] = round(row["placed"] / graduated, 4) if graduated else None
     return {"programmes": dict(sorted(programmes.items())),
             "employers": dict(sorted(employers.items()))}
 

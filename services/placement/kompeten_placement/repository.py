@@ -98,6 +98,8 @@ class Repository(unit_of_work.Repository):
             {"recorded_at": {"$lt": recorded_at}}, {"recorded_at": None}]}, update)
 
     def add_certificate(self, participant_id: str, certificate: dict) -> None:
+        """A certificate under its number, or a completed apprenticeship intake under its own
+        key (`_id` given)."""
         try:
             self.db.certificates.insert_one({"_id": certificate["number"],
                                              "participant_id": participant_id, **certificate})
@@ -133,7 +135,8 @@ class Repository(unit_of_work.Repository):
                         follow_up=follow_up.get("granted", False))
 
     def shared_graduates(self, scheme_code: str) -> list[Graduate]:
-        """Consenting holders of a certificate of the scheme, with their availability."""
+        """Consenting holders of a certificate (or a completed intake) of the scheme, with their
+        availability."""
         held = self._certificates(scheme_code=scheme_code)
         offered, placed = self._availability()
         return [Graduate(participant_id=d["_id"], sharing=True, profile=d.get("profile"),
@@ -143,9 +146,10 @@ class Repository(unit_of_work.Repository):
                 if d["_id"] in held]
 
     def graduates(self) -> list[Graduate]:
-        """Every holder of a certificate, with sharing consent: the reports count certified
-        people as enrollment's targets do, by any certificate their programme led to (a
-        village course's only one is the labour office's)."""
+        """Every holder of a certificate or a completed apprenticeship intake, with sharing
+        consent: the reports count certified people as enrollment's targets do, by any
+        certificate their programme led to (a village course's only one is the labour
+        office's)."""
         sharing = {d["_id"] for d in self.db.sharing.find({"granted": True}, {"_id": 1})}
         return [Graduate(participant_id=pid, sharing=pid in sharing, certificates=held)
                 for pid, held in self._certificates().items()]

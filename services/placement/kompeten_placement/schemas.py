@@ -5,6 +5,9 @@ from kompeten_shared.vocabulary import PLACEMENT_KINDS
 from marshmallow import ValidationError, fields, validate, validates_schema
 
 from .follow_up import STATUSES
+from .matching import INTAKE
+
+ACCEPTS = ("certification", "training", INTAKE)
 
 _name = validate.Length(min=2, max=200)
 _text = validate.Length(min=1, max=4000)
@@ -49,17 +52,21 @@ class VacancyRequest(Request):
     start_date = fields.Date(required=True)
     end_date = fields.Date(load_default=None, allow_none=True)
     accepts = fields.List(
-        fields.String(validate=validate.OneOf(("certification", "training"))),
+        fields.String(validate=validate.OneOf(ACCEPTS)),
         load_default=lambda: ["certification"], validate=validate.Length(min=1),
-        metadata={"description": "the certificate kinds that qualify: a certification (an "
-                                 "LSP's, after a K decision), and/or an agency's training "
-                                 "certificate"})
+        metadata={"description": "what qualifies: a certification (an LSP's, after a K "
+                                 "decision), an agency's training certificate, and for an "
+                                 "apprenticeship a completed apprenticeship intake of the "
+                                 "scheme (certification after the apprenticeship)"})
 
     @validates_schema
-    def _dates(self, data, **kwargs):
+    def _consistent(self, data, **kwargs):
         if data.get("end_date") and data.get("start_date") and \
                 data["end_date"] <= data["start_date"]:
             raise ValidationError("must be after start_date", "end_date")
+        if INTAKE in data.get("accepts", []) and data.get("kind") != "apprenticeship":
+            raise ValidationError("only an apprenticeship takes people from an apprenticeship "
+                                  "intake", "accepts")
 
 
 class OfferRequest(Request):

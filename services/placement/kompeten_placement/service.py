@@ -53,10 +53,15 @@ class PlacementService(StandardEndpoints, Relay):
     def on_consent_changed(self, event):
         handlers.consent_changed(self.uow, event.data)
 
+    @consume("enrollment", "training.completed")
+    def on_training_completed(self, event):
+        """Only an apprenticeship intake counts here: its apprentices start uncertified."""
+        handlers.intake_completed(self.uow, event.data)
+
     @consume("certificate", "certificate.issued")
     def on_certificate_issued(self, event):
-        """Employers match on proven competency: certifications, not training certificates.
-        Each certification also schedules its follow-up check-ins."""
+        """Employers match on what their vacancy accepts: certifications unless it says
+        otherwise. Each certification also schedules its follow-up check-ins."""
         months = tuple(int(m) for m in str(self.config.get("FOLLOW_UP_MONTHS", "3,6")).split(","))
         handlers.certificate_issued(self.uow, event.data, months)
 

@@ -758,6 +758,63 @@ def test_hr_opens_an_apprenticeship_within_the_rules_and_ends_a_placement_early(
     assert ended[0]["status"] == "terminated"
 
 
+def test_hr_takes_an_apprentice_from_an_intake_before_any_certificate(browser, world):
+    """Issue 15: an apprenticeship intake leads straight to an apprenticeship; a job still
+    asks for a certificate."""
+    enrollment, hr = world["enrollment"], "hr-maju-jahit"
+    yesterday = (date.today() - timedelta(days=1)).isoformat()
+    intake = enrollment.call("POST", "/programmes", {
+        "title": "Penerimaan Pemagangan Operator Jahit", "organiser": "Disnaker Kab. Bandung",
+        "scheme_code": "GAR-OMP", "venue": "Kantor Disnaker Kab. Bandung",
+        "region_code": "3204", "start_date": yesterday, "end_date": yesterday,
+        "kind": "apprenticeship_intake", "capacity": 5}, as_=OPERATOR)
+    apprentice = enrollment.call("POST", "/participants", {
+        "nik": "3204015708950093", "name": "Rina Marlina", "sex": "F",
+        "birth_date": "1995-08-17", "phone": "081234567893", "consents": [{
+            "purpose": "partner_sharing", "granted": True, "source": "formulir",
+            "wording": "Saya setuju nama, nomor telepon dan data saya dibagikan kepada "
+                       "perusahaan mitra."}]}, as_=OPERATOR)
+    enrollment.call("POST", f"/programmes/{intake['id']}/enrolments",
+                    {"participant_id": apprentice["participant_id"]}, as_=OPERATOR)
+    enrollment.call("POST", f"/programmes/{intake['id']}/close", as_=OPERATOR)
+
+    sign_in(browser, world, hr)
+    browser.get(world["console"] + "/lowongan/baru")
+
+    def open_vacancy(kind: str) -> None:
+        browser.find_element(By.ID, "title").send_keys("Magang dari Penerimaan")
+        browser.find_element(By.CSS_SELECTOR, f"#kind option[value={kind}]").click()
+        browser.find_element(By.CSS_SELECTOR, "#scheme_code option[value=GAR-OMP]").click()
+        browser.find_element(By.ID, "places").send_keys("1")
+        browser.execute_script("document.getElementById('start_date').value = "
+                               f"'{date.today() + timedelta(days=30)}'")
+        browser.find_element(By.NAME, "magang").click()
+        follow(browser, browser.find_element(By.CSS_SELECTOR, "button.primary"))
+
+    open_vacancy("job")  # a job takes nobody without a certificate: refused, beside the box
+    assert browser.find_element(By.ID, "accepts-error").text == "Periksa isian ini."
+    browser.get(world["console"] + "/lowongan/baru")
+    open_vacancy("apprenticeship")
+    assert heading(browser) == "Magang dari Penerimaan"
+    placement = scenario.Api(world["stack"].url("placement"), world["people"])
+    opened = browser.current_url.rsplit("/", 1)[1]
+    assert placement.call("GET", f"/vacancies/{opened}", as_=hr)["accepts"] == [
+        "certification", "apprenticeship_intake"]
+
+    def shown():  # training.completed may still be on its way to placement
+        browser.refresh()
+        return "Rina Marlina" in browser.page_source
+    scenario.wait_until("the apprentice among the candidates", lambda: int(shown()), 1,
+                        progress=lambda line: None, seconds=30)
+    card = browser.find_element(By.XPATH, "//div[@class='card'][.//strong[text()="
+                                          "'Rina Marlina']]")
+    assert "Lolos penerimaan pemagangan, belum bersertifikat" in card.text
+    check(browser, "employer-intake-candidate")
+    follow(browser, card.find_element(By.TAG_NAME, "button"))
+    [offer] = placement.call("GET", "/offers", params={"vacancy_id": opened}, as_=hr)
+    assert offer["participant_id"] == apprentice["participant_id"]
+
+
 def test_a_role_without_screens_yet_lands_on_a_home_that_says_so(browser, world):
     sign_in(browser, world, "platform-admin")
     assert browser.current_url == world["console"] + "/beranda"

@@ -219,6 +219,27 @@ def test_certification_only_programmes_complete_without_attendance(call, new_pro
     assert event["data"]["attendance_rate"] is None
 
 
+def test_an_apprentice_from_an_intake_is_certified_afterwards(call, new_programme, new_person,
+                                                             bus):
+    """The intake leads to no certificate (placement takes the apprentice on it); the same
+    person then enters a certification programme, whose completion opens the assessment."""
+    intake = new_programme(kind="apprenticeship_intake")
+    assert intake["certificates"] == []
+    person = new_person(1)
+    apply(call, intake, person)
+    listener = bus.listen("enrollment.events", "training.completed")
+    call("POST", f"/programmes/{intake['id']}/close")
+    [joined] = listener.events(1)
+    assert (joined["data"]["programme_kind"], joined["data"]["certificates"]) == (
+        "apprenticeship_intake", [])
+    later = new_programme(kind="certification_only", title="Uji Kompetensi Peserta Magang")
+    apply(call, later, person)
+    call("POST", f"/programmes/{later['id']}/close")
+    [assessed] = listener.events(1)
+    assert (assessed["data"]["programme_kind"], assessed["data"]["certificates"]) == (
+        "certification_only", ["bnsp"])
+
+
 def test_completion_is_held_back_when_certification_consent_was_withdrawn(
         call, new_programme, new_person, bus):
     programme = new_programme(kind="certification_only")
@@ -250,8 +271,8 @@ def outcome_event(type_, participant_id, programme_id, **data):
         "graduate.placed": {
             "placement_id": str(uuid.uuid4()), "offer_id": str(uuid.uuid4()),
             "vacancy_id": "v", "employer_id": "e", "participant_id": participant_id,
-            "certificate_number": number, "programme_id": programme_id,
-            "start_date": TODAY, **data},
+            "basis": "certificate", "certificate_number": number,
+            "programme_id": programme_id, "start_date": TODAY, **data},
     }[type_]
     return envelope.build(service=EVENTS[type_].producer, type=type_,
                           data=dump_data(type_, payload), dataschema=EVENTS[type_].dataschema)

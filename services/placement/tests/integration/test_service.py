@@ -57,7 +57,8 @@ def api(service, call, everyone):
 def deliver(service, bus, *events):
     for e in events:
         handler = {"participant.consent_changed": "on_consent_changed",
-                   "certificate.issued": "on_certificate_issued"}[e["type"]]
+                   "certificate.issued": "on_certificate_issued",
+                   "training.completed": "on_training_completed"}[e["type"]]
         with entrypoint_waiter(service, handler):
             bus.publish_event(e)
 
@@ -292,6 +293,67 @@ def test_hr_draws_up_the_agreement_and_the_graduate_accepts_with_it(service, bus
     assert refused["code"] == "not_an_apprenticeship"
 
 
+def completed(pid, kind="apprenticeship_intake", scheme="GAR-OMP", programme_id="magang-1"):
+    return event("training.completed", {
+        "participant_id": pid, "programme_id": programme_id, "programme_kind": kind,
+        "programme_title": "Pemagangan Operator Jahit", "scheme_code": scheme,
+        "organiser": "Disnaker Kab. Bandung", "agency": "DISNAKER-3204",
+        "region_code": "3204", "certificates": [], "attendance_rate": None,
+        "completed_on": date.today(), "asesi_name": "Dewi Lestari"})
+
+
+def test_an_apprentice_from_an_intake_is_placed_before_any_certificate(service, bus, api, db):
+    """Issue 15: the apprentice target is met by people not yet certified; a job, or a
+    vacancy that does not say so, still needs a certificate."""
+    start = date.today() + timedelta(days=7)
+    dates = {"start_date": start.isoformat(),
+             "end_date": (start + timedelta(days=300)).isoformat(),
+             "ratified_on": date.today().isoformat()}
+    refused = api("POST", "/vacancies", {
+        "employer_id": api("POST", "/employers", EMPLOYER, expect=201)["id"],
+        "title": "Operator Jahit", "kind": "job", "scheme_code": "GAR-OMP", "places": 1,
+        "accepts": ["apprenticeship_intake"], "start_date": start.isoformat()},
+        expect=400)["error"]
+    assert "accepts" in refused["details"]
+    magang = new_vacancy(api, kind="apprenticeship", accepts=["apprenticeship_intake"])
+    certified_only = new_vacancy(api, kind="apprenticeship")
+    apprentice, trainee, elsewhere = (str(uuid.uuid4()) for _ in range(3))
+    deliver(service, bus, consent(apprentice), completed(apprentice), consent(trainee),
+            completed(trainee, kind="training"), consent(elsewhere),
+            completed(elsewhere, scheme="BTK-CNT", programme_id="magang-2"))
+    shown = api("GET", f"/vacancies/{magang['id']}/candidates")["candidates"]
+    assert [c["participant_id"] for c in shown] == [apprentice]
+    assert (shown[0]["basis"], shown[0]["certificate_number"]) == ("apprenticeship_intake", None)
+    assert shown[0]["factors"][0]["value"] == 0  # nothing certified yet
+    assert api("GET", f"/vacancies/{certified_only['id']}/candidates")["candidates"] == []
+    refused = api("POST", "/offers", {"vacancy_id": certified_only["id"],
+                                      "participant_id": apprentice}, expect=422)["error"]
+    assert refused["code"] == "not_certified_for_vacancy"
+
+    placed_events = bus.listen("placement.events", "graduate.placed.#")
+    offer = api("POST", "/offers", {"vacancy_id": magang["id"], "participant_id": apprentice},
+                expect=201)
+    placed = api("POST", f"/offers/{offer['id']}/accept",
+                 {"agreement": {**AGREEMENT, **dates}}, expect=201)
+    assert (placed["basis"], placed["certificate_number"]) == ("apprenticeship_intake", None)
+    assert placed["programme_id"] == "magang-1"
+    [published] = placed_events.events(1)
+    assert published["dataschema"] == "urn:kompeten:schema:graduate.placed:2"
+    assert published["data"]["basis"] == "apprenticeship_intake"
+    assert published["data"]["certificate_number"] is None
+    assert db.check_ins.count_documents({"participant_id": apprentice}) == 0
+    row = api("GET", "/reports/absorption")["programmes"]["magang-1"]
+    assert (row["certified"], row["intake_completed"], row["apprenticeships"],
+            row["absorption_rate"]) == (0, 1, 1, 1.0)
+
+    deliver(service, bus, completed(apprentice))  # a redelivery adds nothing
+    assert db.certificates.count_documents({"participant_id": apprentice}) == 1
+    # certified after the apprenticeship: now a certification-only vacancy takes them too
+    deliver(service, bus, issued(apprentice))
+    later = api("GET", f"/vacancies/{certified_only['id']}/candidates")["candidates"]
+    assert later[0]["basis"] == "certificate" and later[0]["certificate_number"]
+
+
 def test_an_early_termination_frees_the_graduate_and_is_published(service, bus, api):
     vacancy = new_vacancy(api)
     pid = str(uuid.uuid4())
@@ -316,7 +378,7 @@ def test_an_early_termination_frees_the_graduate_and_is_published(service, bus, 
     assert candidate["score"] == 100
     report = api("GET", "/reports/absorption")
     assert report["programmes"]["prog-1"] == {
-        "certified": 1, "sharing": 1, "offers": 1, "placed": 1, "jobs": 1,
+        "certified": 1, "intake_completed": 0, "sharing": 1, "offers": 1, "placed": 1, "jobs": 1,
         "apprenticeships": 0, "terminated_early": 1, "absorption_rate": 1.0}
     assert report["employers"][vacancy["employer_id"]]["terminated_early"] == 1
 

@@ -92,6 +92,6 @@ def test_absorption_counts_per_programme_and_employer():
                    "status": "active"}]
     report = reports.absorption(graduates, placements, offers)
     assert report["programmes"]["g"] == {
-        "certified": 2, "sharing": 1, "offers": 1, "placed": 1, "jobs": 0,
+        "certified": 2, "intake_completed": 0, "sharing": 1, "offers": 1, "placed": 1, "jobs": 0,
         "apprenticeships": 1, "terminated_early": 0, "absorption_rate": 0.5}
     assert report["employers"]["e"]["offers"] == 1

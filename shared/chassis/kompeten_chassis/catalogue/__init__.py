@@ -27,8 +27,9 @@ PATH = Path(kompeten_shared.__file__).with_name("asyncapi.yaml")
 # 2.0.0: assessment.decided and assessment.decision_submitted v2 spell `asesor_reg` (was
 # `assessor_reg`), the one spelling of the glossary. 2.1.0: training.completed names the
 # agency that ran the programme (`agency`, optional). 2.2.0: training.completed names the
-# certificates the programme leads to (`certificates`, optional).
-CATALOGUE_VERSION = "2.2.0"
+# certificates the programme leads to (`certificates`, optional). 3.0.0: graduate.placed v2
+# states its `basis` and may carry no certificate_number (an apprentice from an intake).
+CATALOGUE_VERSION = "3.0.0"
 DEAD_LETTER_EXCHANGE = "kompeten.dead-letter"
 
 ENVELOPE = {
