@@ -90,8 +90,10 @@ class Row:
                 "certificates": sorted(self.certificates), "placement": self.placement}
 
 
-def make_nik(rng: random.Random, regency: str, sex: str, birth: date, serial: int) -> str:
-    district = f"{regency}{rng.randint(1, 30):02d}"
+def make_nik(rng: random.Random, regency: str, sex: str, birth: date, serial: int,
+             district: str | None = None) -> str:
+    drawn = f"{regency}{rng.randint(1, 30):02d}"  # drawn always: the same people either way
+    district = district or drawn
     day = birth.day + (40 if sex == "F" else 0)
     return f"{district}{day:02d}{birth.month:02d}{birth.year % 100:02d}{serial:04d}"
 
@@ -104,6 +106,7 @@ def cohort(programme: dict, size: int | None = None, seed: int | None = None) ->
     rng = random.Random(spec["seed"] if seed is None else seed)
     names = spec["names"] or {"women": WOMEN, "men": MEN, "family": FAMILY}
     required = scenarios.required_days(programme)
+    districts = programme["districts"]  # a course for one kecamatan: its residents
     people = []
     for i in range(size):
         sex = "F" if i % 3 != 2 else "M"
@@ -111,7 +114,8 @@ def cohort(programme: dict, size: int | None = None, seed: int | None = None) ->
         birth = date(rng.randint(1986, 2006), rng.randint(1, 12), rng.randint(1, 28))
         people.append(Person(
             name=f"{given} {rng.choice(names['family'])}", sex=sex, birth_date=birth,
-            nik=make_nik(rng, programme["region"], sex, birth, rng.randint(1, 9999)),
+            nik=make_nik(rng, programme["region"], sex, birth, rng.randint(1, 9999),
+                         districts[i % len(districts)] if districts else None),
             phone=f"0812{rng.randint(10_000_000, 99_999_999)}",
             attends_days=rng.choice(range(required, programme["days"] + 1)[-5:])))
     for twist in spec["twists"]:
@@ -340,6 +344,7 @@ def run_programme(scenario: Scenario, programme: dict, people: list[Person],
         "certificates": programme["certificates"], "sector": programme["sector"],
         "provider_id": programme["provider"],
         "trainer_ids": trainers(programme, services, operator),
+        "eligibility": {"districts": programme["districts"]},
         "target_id": targets.get(programme["target"]),
         "partner_employers": [employer["name"]] if employer else []}, as_=operator)
     programme_id = created["id"]

@@ -40,6 +40,11 @@ def _regency(code: str) -> None:
         raise ValidationError("not a regency code (4 digits, e.g. 3513)")
 
 
+def _district(code: str) -> None:
+    if not (len(code) == 6 and code.isdigit() and regions.exists(code)):
+        raise ValidationError("not a kecamatan code (6 digits, e.g. 351317)")
+
+
 def _area(code: str) -> None:
     if not (len(code) in (2, 4) and code.isdigit() and regions.exists(code)):
         raise ValidationError("not a province or regency code (64, 3513)")
@@ -246,6 +251,9 @@ class Programme(Strict):
     organiser = fields.String(required=True, validate=_name)
     venue = fields.String(required=True, validate=_name)
     region = fields.String(required=True, validate=_regency)
+    districts = fields.List(fields.String(validate=_district), load_default=list,
+                            metadata={"description": "the kecamatan the course is for; its "
+                                      "people live there"})
     scheme = fields.String(required=True, validate=_code)
     sector = fields.String(required=True, validate=validate.OneOf(SECTORS))
     days = fields.Integer(required=True, strict=True, validate=validate.Range(1, 366),
@@ -275,6 +283,10 @@ class Programme(Strict):
                                   "min_days")
         if data.get("seats") and data["seats"] < data.get("cohort", {}).get("size", 0):
             raise ValidationError("fewer seats than people in the cohort", "seats")
+        outside = [d for d in data.get("districts", []) if d[:4] != data.get("region")]
+        if outside:
+            raise ValidationError(f"{', '.join(outside)} not in the programme's regency",
+                                  "districts")
         if data.get("kind") == INTAKE and data.get("certificates"):
             raise ValidationError("an apprenticeship intake leads to no certificate at "
                                   "intake: certification comes after the apprenticeship",

@@ -72,6 +72,8 @@ def test_the_sewing_course_certificate_is_the_labour_offices_and_the_partner_hir
     [programme] = [p for p in call(stack, people, "enrollment", "/programmes",
                                    "operator-disnaker-probolinggo")]
     assert programme["certificates"] == ["agency"]
+    # for the people of Kecamatan Maron (their KTPs say so)
+    assert programme["district_names"] == ["Kecamatan Maron, Kabupaten Probolinggo"]
     assert call(stack, people, "assessment", f"/cases?programme_id={programme['id']}",
                 "admin-lsp-gni") == []
 

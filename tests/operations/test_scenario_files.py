@@ -95,6 +95,10 @@ def foreign_unit(data):
     data["programmes"][0]["cohort"]["twists"].append({"person": 2, "weak_unit": "X.01.1"})
 
 
+def district_elsewhere(data):
+    data["programmes"][0]["districts"] = ["357401"]  # in Kota Probolinggo, not the regency
+
+
 def job_takes_intake(data):
     data["programmes"][0]["employer"]["vacancy"]["accepts"] = ["apprenticeship_intake"]
 
@@ -124,6 +128,7 @@ def intake_keeping_data(data):
     (unknown_trainer_provider, ["programmes[0].trainers[0].provider: no provider 'cv-lain'"]),
     (bad_region, ["programmes[0].region: not a regency code (4 digits, e.g. 3513)"]),
     (foreign_unit, ["programmes[0].cohort.twists[4].weak_unit: not a unit of GAR-OMP"]),
+    (district_elsewhere, ["programmes[0].districts: 357401 not in the programme's regency"]),
     (job_takes_intake, ["programmes[0].employer.vacancy.accepts: only an apprenticeship takes "
                         "people from an intake"]),
     (apprenticeship_without_agreement, ["programmes[0].employer.vacancy.agreement: an "

@@ -21,6 +21,10 @@ SCREENS = (
 # A service's error code -> what it means for the person (msgids; see translations/).
 REFUSALS = {
     "not_eligible": "The participant does not meet this programme's requirements.",
+    "outside_districts": "This programme is for residents of its kecamatan only: state the "
+                         "kecamatan the person lives in if it is not the one on the KTP.",
+    "district_outside_region": "A kecamatan named is outside the programme's region.",
+    "district_outside_regency": "The kecamatan is not in the regency given.",
     "already_applied": "The participant has already applied to this programme.",
     "programme_closed": "The programme is closed.",
     "day_outside_programme": "That day is outside the programme's dates.",

@@ -35,6 +35,9 @@ def _programme(form) -> dict:
         except ValueError:
             body[key] = raw  # refused by the service, beside the field
     body["certificates"] = form.getlist("certificates")
+    districts = [d.strip() for d in form.get("districts", "").split(",") if d.strip()]
+    if districts:
+        body["eligibility"] = {"districts": districts}
     if form.get("sector"):
         body["sector"] = form["sector"]
     return body
@@ -149,7 +152,8 @@ def _day_within(wanted: str | None, programme: dict) -> str:
     return min(max(day, programme["start_date"]), programme["end_date"])
 
 
-PERSON = ("nik", "name", "sex", "birth_date", "phone", "employment_status")
+PERSON = ("nik", "name", "sex", "birth_date", "phone", "employment_status",
+          "domicile_district_code")
 EMPLOYMENT = ("job_seeker", "employed", "self_employed", "student")
 
 
@@ -158,6 +162,7 @@ def _registration(form) -> dict:
     person was read (participant.CONSENT_WORDING)."""
     body = {key: form.get(key, "").strip() for key in PERSON}
     body["phone"] = body["phone"] or None
+    body["domicile_district_code"] = body["domicile_district_code"] or None
     body["consents"] = [{"purpose": purpose, "granted": form.get(f"setuju-{purpose}") == "1",
                          "source": "Kompeten console, read to the person by the operator",
                          "wording": wording} for purpose, wording in CONSENT_WORDING.items()]
@@ -181,7 +186,8 @@ class Registration:
     def register(self, request, screen):
         form, programme_id = request.form, request.form.get("program", "")
         try:
-            registered = screen.apis.post("enrollment", "/participants", _registration(form))
+            registered = screen.apis.post("enrollment", "/participants", {
+                **_registration(form), "for_programme": programme_id or None})
             if programme_id:
                 screen.apis.post("enrollment", f"/programmes/{programme_id}/enrolments",
                                  {"participant_id": registered["participant_id"]})

@@ -150,7 +150,12 @@ def field_errors(refused: ApiError, gettext) -> dict[str, str]:
     if refused.code == "validation_failed" and isinstance(refused.details, dict):
         return {field: gettext("Check this field.") for field in refused.details}
     field = refused.details.get("field") if isinstance(refused.details, dict) else None
-    return {field or "form": navigation.explain(refused.code, gettext)}
+    found = {field or "form": navigation.explain(refused.code, gettext)}
+    if refused.code == "not_eligible":  # each rule failed, beside its field where the form has it
+        found.update({r["field"]: navigation.explain(r["code"], gettext)
+                      for r in refused.details.get("refusals", [])
+                      if r["code"] in navigation.REFUSALS})
+    return found
 
 
 def safe_next(path: str | None) -> str:

@@ -145,7 +145,7 @@ def import_command(api, file, programme_id, source, wording, errors_csv):
     """Register and enrol the participants in a CSV or XLSX file.
 
     Columns: nik, name, sex (F/M), birth_date, phone, employment_status,
-    domicile_regency_code, previous_trainings, consent_certification,
+    domicile_regency_code, domicile_district_code, previous_trainings, consent_certification,
     consent_partner_sharing, consent_follow_up (ya/tidak), guardian_name,
     guardian_relationship. Importing the same file again changes nothing."""
     results = import_file(api, file, programme_id, source,

@@ -21,6 +21,7 @@ class Applicant:
     residence: str  # regency code: the stated domicile, else the NIK's region
     previous_trainings: int
     active_enrolments: int  # enrolled or waitlisted in other programmes now
+    district: str | None = None  # kecamatan code, when known
 
     def age(self, on: date) -> int:
         before_birthday = (on.month, on.day) < (self.birth_date.month, self.birth_date.day)
@@ -44,6 +45,12 @@ class Eligibility:
     max_age: int | None = None
     residents_only: bool = False  # residence within the organiser's region
     one_programme_at_a_time: bool = True
+    # The kecamatan a programme is for (a village-hall course for Kecamatan Maron): the
+    # applicant must live in one of them.
+    districts: tuple[str, ...] = ()
+
+    def __post_init__(self):
+        object.__setattr__(self, "districts", tuple(self.districts))
 
     def check(self, applicant: Applicant, organiser_region: str, on: date) -> list[Refusal]:
         refusals = []
@@ -62,6 +69,13 @@ class Eligibility:
                 "not_resident", "domicile_regency_code",
                 f"residence {applicant.residence} is outside the organiser's region "
                 f"{organiser_region}"))
+        if self.districts and applicant.district not in self.districts:
+            where = ", ".join(regions.district_name(d) or d for d in self.districts)
+            refusals.append(Refusal(
+                "outside_districts", "domicile_district_code",
+                f"this programme is for residents of {where}; "
+                + (f"the residence is {regions.district_name(applicant.district)}"
+                   if applicant.district else "state the kecamatan of residence")))
         if self.one_programme_at_a_time and applicant.active_enrolments:
             refusals.append(Refusal("enrolled_elsewhere", "nik",
                                     "already enrolled or waitlisted in another programme"))

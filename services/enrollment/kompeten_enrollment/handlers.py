@@ -34,7 +34,8 @@ def new_id() -> str:
 def _participant_from(person: dict, nik_key: str) -> Participant:
     nik = nik_rules.parse(person["nik"], birth_date=person["birth_date"], sex=person["sex"])
     details = {key: person.get(key) for key in ("phone", "email", "employment_status",
-                                                "domicile_regency_code", "previous_trainings",
+                                                "domicile_regency_code",
+                                                "domicile_district_code", "previous_trainings",
                                                 "agency")}
     return Participant.register(id=new_id(), nik=nik, nik_key=nik_key, name=person["name"],
                                 **details)
@@ -135,12 +136,18 @@ def target_of(uow: UnitOfWork, caller: Caller, target_id: str) -> Target:
 
 # participants and consent -------------------------------------------------------------------------
 def register(uow: UnitOfWork, nik_key: str, person: dict, consents: list[dict],
-             now: datetime) -> Participant:
+             now: datetime, caller: Caller | None = None,
+             programme_id: str | None = None) -> Participant:
+    """Register a person; registering for a programme, its rules are checked first, so
+    someone it would refuse is not registered (the operator corrects what was typed)."""
     participant = _participant_from(person, nik_key)
     recorded = [Consent(recorded_at=now, **c) for c in consents]
     for consent in recorded:
         participant.record_consent(consent)
     with uow:
+        if programme_id:
+            _check(programme_of(uow, caller, programme_id), participant,
+                   participant.applicant(0), now.date())
         uow.repo.add_participant(participant)
         for consent in recorded:
             uow.publish("participant.consent_changed", participant.consent_event(consent),

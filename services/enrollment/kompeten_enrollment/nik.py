@@ -27,6 +27,7 @@ from stdnum.id import nik as stdnum_nik
 class Nik:
     number: str
     regency_code: str
+    district_code: str  # the kecamatan where the KTP was issued
     birth_date: date
     sex: str
 
@@ -82,4 +83,5 @@ def parse(raw: str, *, birth_date: date, sex: str) -> Nik:
     if (day % 40, month, yy) != (birth_date.day, birth_date.month, birth_date.year % 100):
         raise InvalidInput("NIK does not match the birth date given",
                            code="nik_birth_date_mismatch", details={"field": "nik"})
-    return Nik(number=number, regency_code=number[:4], birth_date=birth_date, sex=sex)
+    return Nik(number=number, regency_code=number[:4], district_code=number[:6],
+               birth_date=birth_date, sex=sex)

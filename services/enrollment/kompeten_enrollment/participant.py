@@ -9,7 +9,7 @@ under a partner_sharing grant.
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from kompeten_shared.errors import DomainError
+from kompeten_shared.errors import DomainError, InvalidInput
 from kompeten_shared.vocabulary import CONSENT_PURPOSES
 
 from .eligibility import Applicant
@@ -41,6 +41,8 @@ class Participant:
     email: str | None = None  # for notices (offers, follow-up, the community), if given
     employment_status: str = "job_seeker"
     domicile_regency_code: str | None = None
+    domicile_district_code: str | None = None  # the kecamatan, where a programme targets one
+    district_code: str | None = None  # the NIK's kecamatan; older records lack it
     previous_trainings: int = 0
     consents: list[Consent] = field(default_factory=list)
     agency: str | None = None  # the agency that registered them
@@ -50,11 +52,31 @@ class Participant:
     def register(cls, *, id: str, nik: Nik, nik_key: str, name: str, **details) -> "Participant":
         return cls(id=id, nik_digest=nik.digest(nik_key), nik_masked=nik.masked, name=name,
                    sex=nik.sex, birth_date=nik.birth_date, regency_code=nik.regency_code,
-                   nik_sealed=nik.sealed(nik_key), **details)
+                   district_code=nik.district_code, nik_sealed=nik.sealed(nik_key),
+                   **details)
+
+    def __post_init__(self):
+        district = self.domicile_district_code
+        if district and self.domicile_regency_code not in (None, district[:4]):
+            raise InvalidInput("the kecamatan is not in the regency given",
+                               code="district_outside_regency",
+                               details={"field": "domicile_district_code"})
+        self.domicile_regency_code = self.domicile_regency_code or (district and district[:4])
 
     @property
     def residence(self) -> str:
+        """The regency: the stated domicile, else the NIK's."""
         return self.domicile_regency_code or self.regency_code
+
+    @property
+    def residence_district(self) -> str | None:
+        """The kecamatan: the stated one, else the NIK's when the person lives in the
+        regency of their KTP; unknown otherwise."""
+        if self.domicile_district_code:
+            return self.domicile_district_code
+        if self.district_code and self.district_code[:4] == self.residence:
+            return self.district_code
+        return None
 
     def age(self, on: date) -> int:
         before_birthday = (on.month, on.day) < (self.birth_date.month, self.birth_date.day)
@@ -62,7 +84,7 @@ class Participant:
 
     def applicant(self, active_enrolments: int, completed_here: int = 0) -> Applicant:
         return Applicant(birth_date=self.birth_date, employment_status=self.employment_status,
-                         residence=self.residence,
+                         residence=self.residence, district=self.residence_district,
                          previous_trainings=self.previous_trainings + completed_here,
                          active_enrolments=active_enrolments)
 

@@ -5,6 +5,7 @@ import math
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+from kompeten_chassis import regions
 from kompeten_shared.errors import Conflict, DomainError, InvalidInput
 from kompeten_shared.vocabulary import PROGRAMME_CERTIFICATES, PROGRAMME_KINDS
 
@@ -65,6 +66,12 @@ class Programme:
         if isinstance(self.eligibility, dict):
             self.eligibility = Eligibility(**self.eligibility)
         self.organiser_region = self.organiser_region or self.region_code
+        outside = [d for d in self.eligibility.districts
+                   if not regions.within(d, self.organiser_region)]
+        if outside:
+            raise InvalidInput(f"kecamatan {', '.join(outside)} outside the organiser's region "
+                               f"{self.organiser_region}", code="district_outside_region",
+                               details={"field": "eligibility.districts"})
         if self.certificates is None:
             self.certificates = list(DEFAULT_CERTIFICATES[self.kind])
         not_allowed = set(self.certificates) - ALLOWED_CERTIFICATES[self.kind]

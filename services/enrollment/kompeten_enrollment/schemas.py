@@ -24,6 +24,8 @@ def _existing_region(code: str) -> None:
 
 _regency = [validate.Regexp(r"^\d{4}$", error="must be a 4-digit regency code"),
             _existing_region]
+_district = [validate.Regexp(r"^\d{6}$", error="must be a 6-digit kecamatan code"),
+             _existing_region]
 _area = [validate.Regexp(r"^(\d{2}|\d{4})$", error="must be a province or regency code"),
          _existing_region]
 _id = validate.Length(min=1, max=100)
@@ -35,6 +37,10 @@ class EligibilityRequest(Request):
     max_age = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(0, 100))
     residents_only = fields.Boolean(load_default=False)
     one_programme_at_a_time = fields.Boolean(load_default=True)
+    districts = fields.List(fields.String(validate=_district), load_default=list,
+                            validate=validate.Length(max=100),
+                            metadata={"description": "the kecamatan the programme is for "
+                                      "(e.g. 351317, Maron): only their residents may apply"})
 
 
 class ProgrammeRequest(Request):
@@ -114,11 +120,18 @@ class PersonRequest(Request):
     employment_status = fields.String(load_default="job_seeker",
                                       validate=validate.OneOf(EMPLOYMENT))
     domicile_regency_code = fields.String(load_default=None, allow_none=True, validate=_regency)
+    domicile_district_code = fields.String(
+        load_default=None, allow_none=True, validate=_district,
+        metadata={"description": "the kecamatan lived in, when not the NIK's (6 digits)"})
     previous_trainings = fields.Integer(load_default=0, validate=validate.Range(0, 1000))
 
 
 class ParticipantRequest(PersonRequest):
     consents = fields.List(fields.Nested(ConsentRequest), load_default=list)
+    for_programme = fields.String(
+        load_default=None, allow_none=True, validate=_id,
+        metadata={"description": "a programme id: its rules are checked first, and a person "
+                  "it would refuse is not registered (422 not_eligible); enrol next"})
 
     @validates_schema
     def _one_consent_per_purpose(self, data, **kwargs):

@@ -37,7 +37,7 @@ from .schemas import (
 )
 
 PERSON_FIELDS = ("nik", "name", "sex", "birth_date", "phone", "email", "employment_status",
-                 "domicile_regency_code", "previous_trainings")
+                 "domicile_regency_code", "domicile_district_code", "previous_trainings")
 
 
 def _now() -> datetime:
@@ -142,7 +142,7 @@ class EnrollmentService(StandardEndpoints, Relay):
         participant = handlers.register(
             self.uow, self.config["NIK_HASH_KEY"],
             {**{k: body[k] for k in PERSON_FIELDS}, "agency": caller.agency}, body["consents"],
-            _now())
+            _now(), caller, body["for_programme"])
         return 201, views.participant(participant)
 
     @api("GET", "/participants", allow=OFFICERS)

@@ -21,7 +21,9 @@ def programme(p: Programme) -> dict:
             "applications_until": p.applications_until, "allocated": p.allocated,
             "capacity": p.capacity, "attendance_threshold": p.attendance_threshold,
             "target_id": p.target_id, "partner_employers": p.partner_employers,
-            "eligibility": p.eligibility.__dict__, "priority": p.priority, "closed": p.closed,
+            "eligibility": p.eligibility.__dict__,
+            "district_names": [regions.district_name(d) for d in p.eligibility.districts],
+            "priority": p.priority, "closed": p.closed,
             "agency": p.agency}
 
 
@@ -57,7 +59,10 @@ def participant(p: Participant) -> dict:
     return {"participant_id": p.id, "nik": p.nik_masked, "name": p.name, "sex": p.sex,
             "phone": p.phone, "email": p.email,
             "regency": regions.regency_name(p.regency_code),
-            "residence": p.residence, "employment_status": p.employment_status,
+            "residence": p.residence, "district": p.residence_district,
+            "district_name": p.residence_district and regions.district_name(
+                p.residence_district),
+            "employment_status": p.employment_status,
             "consents": {c.purpose: c.granted for c in p.consents}}
 
 

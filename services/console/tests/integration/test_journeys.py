@@ -552,6 +552,42 @@ def test_the_operator_registers_and_enrols_a_person_the_nik_checked_as_typed(bro
     assert "Sri Mulyani" in [p["name"] for p in sheet["participants"]]
 
 
+def test_a_course_for_one_kecamatan_registers_its_residents_only(browser, world):
+    """Programme 5 of issue 15, in Bandung: a course for the residents of Kecamatan Cileunyi.
+    Someone whose KTP is from Bojongsoang is refused beside the kecamatan field and not
+    registered; with the kecamatan they live in, registered and enrolled."""
+    today, enrollment = date.today(), world["enrollment"]
+    course = enrollment.call("POST", "/programmes", {
+        "title": "Pelatihan Menjahit Warga Cileunyi", "organiser": "Disnaker Kab. Bandung",
+        "scheme_code": "GAR-OMP", "venue": "Aula Kecamatan Cileunyi", "region_code": "3204",
+        "start_date": (today + timedelta(days=7)).isoformat(),
+        "end_date": (today + timedelta(days=20)).isoformat(), "capacity": 5,
+        "eligibility": {"districts": ["320405"]}}, as_=OPERATOR)
+    sign_in(browser, world, OPERATOR)
+    browser.get(f"{world['console']}/program/{course['id']}")
+    assert "Kecamatan Cileunyi, Kabupaten Bandung" in browser.find_element(
+        By.TAG_NAME, "dl").text
+    follow(browser, browser.find_element(By.LINK_TEXT, "Daftarkan peserta"))
+    browser.find_element(By.CSS_SELECTOR, "input[name=sex][value=F]").click()
+    browser.find_element(By.ID, "nik").send_keys("3204085708950096")
+    browser.find_element(By.ID, "name").send_keys("Euis Komalasari")
+    browser.execute_script("document.getElementById('birth_date').value = '1995-08-17'")
+    browser.find_element(By.NAME, "setuju-certification").click()
+    follow(browser, browser.find_element(By.CSS_SELECTOR, "button.primary"))
+    assert browser.find_element(By.ID, "domicile_district_code-error").text.startswith(
+        "Program ini hanya untuk warga kecamatan sasarannya")
+    check(browser, "operator-register-kecamatan")
+    assert enrollment.call("GET", f"/programmes/{course['id']}/enrolments", as_=OPERATOR) == []
+    browser.find_element(By.ID, "domicile_district_code").send_keys("320405")
+    follow(browser, browser.find_element(By.CSS_SELECTOR, "button.primary"))
+    assert browser.find_element(By.CSS_SELECTOR, "[role=status]").text == \
+        "Peserta sudah terdaftar dan mendaftar ke program."
+    [enrolled] = enrollment.call("GET", f"/programmes/{course['id']}/enrolments", as_=OPERATOR)
+    person = enrollment.call("GET", f"/participants/{enrolled['participant_id']}",
+                             as_=OPERATOR)
+    assert (person["name"], person["district"]) == ("Euis Komalasari", "320405")
+
+
 def test_the_monitoring_officer_calls_the_graduates_due_and_sees_the_report(browser, world,
                                                                             mongo):
     placement = mongo[world["stack"].database("placement")]

@@ -31,11 +31,12 @@ def new_programme(enrollment, call):
 def new_person(enrollment, call):
     """new_person(serial, **overrides): a registered woman born 17-08-1995, all consents."""
 
-    def register(serial: int = 1, purposes=("certification", "partner_sharing"), **overrides):
+    def register(serial: int = 1, purposes=("certification", "partner_sharing"), expect=201,
+                 **overrides):
         body = {"nik": f"320401570895{serial:04d}", "name": f"Peserta {serial}", "sex": "F",
                 "birth_date": "1995-08-17", "phone": "081234567890",
                 "consents": [{"purpose": p, "granted": True, "source": "paper form",
                               "wording": WORDING} for p in purposes], **overrides}
-        return call("POST", "/participants", body, expect=201)
+        return call("POST", "/participants", body, expect=expect)
 
     return register

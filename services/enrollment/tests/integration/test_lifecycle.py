@@ -240,6 +240,53 @@ def test_an_apprentice_from_an_intake_is_certified_afterwards(call, new_programm
         "certification_only", ["bnsp"])
 
 
+def test_a_village_course_for_one_kecamatan_takes_its_residents_only(call, new_programme,
+                                                                     new_person, db):
+    """Programme 5 of issue 15: 16 people from Kecamatan Maron, Kabupaten Probolinggo."""
+    course = new_programme(region_code="3513", capacity=5,
+                           eligibility={"districts": ["351317"]})
+    assert course["eligibility"]["districts"] == ["351317"]
+    from_maron = new_person(1, nik="3513175708950001")
+    apply(call, course, from_maron)
+    from_kraksaan = new_person(2, nik="3513145708950002")
+    refused = apply(call, course, from_kraksaan, expect=422)["error"]
+    assert refused["code"] == "not_eligible"
+    [reason] = refused["details"]["refusals"]
+    assert (reason["code"], reason["field"]) == ("outside_districts", "domicile_district_code")
+    moved_to_maron = new_person(3, nik="3513145708950003", domicile_district_code="351317")
+    assert call("GET", f"/participants/{moved_to_maron['participant_id']}")["district_name"] \
+        == "Kecamatan Maron, Kabupaten Probolinggo"
+    apply(call, course, moved_to_maron)
+    enrolled = {e["participant_id"] for e in call("GET", f"/programmes/{course['id']}/enrolments")}
+    assert enrolled == {from_maron["participant_id"], moved_to_maron["participant_id"]}
+
+    people, programmes = db.participants.count_documents({}), db.programmes.count_documents({})
+    # registering for the course checks its rules first: a refused person is not stored
+    refused = new_person(4, nik="3513145708950004", for_programme=course["id"], expect=422)
+    assert refused["error"]["details"]["refusals"][0]["code"] == "outside_districts"
+    assert db.participants.count_documents({}) == people
+    new_person(4, nik="3513145708950004", for_programme=course["id"],
+               domicile_district_code="351317")
+    people += 1
+    for body, field in (({"nik": "3513145708950004", "domicile_district_code": "351399"},
+                         "domicile_district_code"),
+                        ({"nik": "3513145708950005", "domicile_district_code": "351317",
+                          "domicile_regency_code": "3204"}, "domicile_district_code")):
+        error = call("POST", "/participants", {
+            "name": "Peserta", "sex": "F", "birth_date": "1995-08-17", "consents": [],
+            **body}, expect=400)["error"]
+        assert field in json.dumps(error["details"]), error
+    for districts in (["351399"], ["320401"]):  # unknown; in another regency
+        error = call("POST", "/programmes", {
+            "title": "Kursus", "organiser": "Disnaker", "scheme_code": "GAR-OMP",
+            "venue": "Balai", "region_code": "3513", "start_date": "2026-12-01",
+            "end_date": "2026-12-30", "capacity": 2, "eligibility": {"districts": districts}},
+            expect=400)["error"]
+        assert "districts" in json.dumps(error["details"]), error
+    assert (db.participants.count_documents({}), db.programmes.count_documents({})) == (
+        people, programmes)
+
+
 def test_completion_is_held_back_when_certification_consent_was_withdrawn(
         call, new_programme, new_person, bus):
     programme = new_programme(kind="certification_only")

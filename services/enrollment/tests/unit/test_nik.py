@@ -56,7 +56,7 @@ def test_only_a_masked_form_and_a_keyed_digest_leave_the_parser():
 
 
 def test_regency_names_come_from_the_shipped_code_list():
-    assert regions.regency_name("3204") == "BANDUNG, Jawa Barat"
+    assert regions.regency_name("3204") == "Kabupaten Bandung, Jawa Barat"
     assert regions.regency_name("9999") is None
     assert regions.exists("32") and not regions.exists("99")
     assert regions.distance("3204", "3204") == 0

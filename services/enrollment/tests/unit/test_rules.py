@@ -48,6 +48,39 @@ def test_residence_in_a_province_wide_region():
         "domicile_regency_code"]
 
 
+def test_a_programme_for_one_kecamatan_takes_only_its_residents():
+    maron = Eligibility(districts=("351317",))
+    assert maron.check(applicant(residence="3513", district="351317"), "3513", TODAY) == []
+    [elsewhere] = maron.check(applicant(residence="3513", district="351314"), "3513", TODAY)
+    assert (elsewhere.code, elsewhere.field) == ("outside_districts", "domicile_district_code")
+    assert "Kecamatan Maron" in elsewhere.message and "Kecamatan Kraksaan" in elsewhere.message
+    [unknown] = maron.check(applicant(residence="3513"), "3513", TODAY)
+    assert "state the kecamatan" in unknown.message
+
+
+def test_the_kecamatan_lived_in_is_stated_or_the_niks_in_its_own_regency():
+    ktp = nik.parse("3513175708950001", birth_date=date(1995, 8, 17), sex="F")
+
+    def person(**details):
+        return Participant.register(id="p", nik=ktp, nik_key="k" * 32, name="Siti", **details)
+
+    assert person().residence_district == "351317"  # lives where the KTP was issued
+    assert person(domicile_regency_code="3574").residence_district is None  # moved: unknown
+    moved = person(domicile_district_code="357401")
+    assert (moved.residence, moved.residence_district) == ("3574", "357401")
+    with pytest.raises(DomainError) as caught:
+        person(domicile_regency_code="3204", domicile_district_code="357401")
+    assert caught.value.details == {"field": "domicile_district_code"}
+
+
+def test_a_programme_targets_kecamatan_of_its_own_region_only():
+    assert programme(region_code="3513", eligibility={"districts": ["351317"]}
+                     ).eligibility.districts == ("351317",)
+    with pytest.raises(DomainError) as caught:
+        programme(eligibility={"districts": ["351317"]})  # a Bandung programme
+    assert caught.value.details == {"field": "eligibility.districts"}
+
+
 applicants = st.builds(
     applicant,
     employment_status=st.sampled_from(["job_seeker", "employed", "student"]),
