@@ -386,6 +386,16 @@ def run_programme(scenario: Scenario, programme: dict, people: list[Person],
     else:
         progress("2/6 no attendance: admitted straight to assessment")
     closed = enrollment.call("POST", f"/programmes/{programme_id}/close", as_=operator)
+    if closed["status"] == "closing":  # a large cohort: the close goes on behind the answer
+        progress(f"  closing: {closed['done']} of {closed['total']} at once, the rest behind")
+
+        def recorded() -> int:
+            nonlocal closed
+            closed = enrollment.call("GET", f"/programmes/{programme_id}/closing",
+                                     as_=operator)
+            return closed["done"] if closed["status"] == "closed" else closed["done"] - 1
+        wait_until("everyone's outcome recorded", recorded, closed["total"], progress,
+                   seconds=max(90, closed["total"] // 10))
     progress(f"  completed {closed['completed']}, not completed {closed['not_completed']}")
     statuses = {e["participant_id"]: e["status"] for e in
                 enrollment.call("GET", f"/programmes/{programme_id}/enrolments", as_=operator)}

@@ -7,7 +7,7 @@ import io
 from datetime import date
 
 from . import navigation
-from .apis import Refused
+from .apis import ApiError, Refused
 from .pages import field_errors, page
 from .participant import CONSENT_WORDING
 
@@ -86,6 +86,12 @@ class Operator:
                      if programme["provider_id"] or programme["trainer_ids"] else {})
         trainers = ({t["id"]: t for t in apis.get("enrollment", "/trainers")}
                     if programme["trainer_ids"] else {})
+        if (programme["closing"] or programme["closed"]) and "closed" not in extra:
+            try:  # a large close going on, or how the close ended
+                extra["closed"] = apis.get("enrollment", f"/programmes/{programme_id}/closing")
+            except ApiError as missing:  # closed before closes were recorded
+                if missing.status != 404:
+                    raise
         return screen.render("programme.html", status=status, programme=programme,
                              counts=counts, waitlist=waitlist, today=date.today().isoformat(),
                              providers=providers, trainers=trainers,

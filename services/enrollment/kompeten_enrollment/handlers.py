@@ -5,7 +5,7 @@ stores. Nothing here knows about HTTP or nameko; the clock and the NIK key are p
 """
 
 import uuid
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from kompeten_chassis import uploads
 from kompeten_chassis.notify import Message, Sender, Undeliverable
@@ -337,33 +337,88 @@ def _ids_for_niks(uow: UnitOfWork, niks: list[str], nik_key: str) -> list[str]:
     return list(found.values())
 
 
+CLOSE_BATCH = 100  # people per step of a close: what one request does (about 3 s here)
+CLOSE_IDLE = timedelta(seconds=15)  # a step takes seconds: a close idle this long lost its worker
+
+
 def close(uow: UnitOfWork, caller: Caller, programme_id: str, today: date,
-          now: datetime) -> dict:
-    """Apply the completion rule to everyone still enrolled and publish each outcome: the
-    outcome and its event are one write (the enrolment's outbox)."""
-    summary = {"completed": 0, "not_completed": 0, "held_without_consent": 0}
-    with uow:
-        programme = programme_of(uow, caller, programme_id)
+          now: datetime, batch: int = CLOSE_BATCH) -> dict:
+    """Begin the close (once: the claim is the close's own document) and do its first step.
+    A programme of up to CLOSE_BATCH people closes within the request; a larger one goes on
+    behind it (resume_closings), its progress readable meanwhile (closing)."""
+    programme = programme_of(uow, caller, programme_id)
+    if uow.repo.closing(programme.id) is None:
         programme.check_can_close(today)
-        for doc in uow.repo.enrolments(programme.id, "enrolled"):
-            participant = uow.repo.participant(doc["participant_id"])
-            outcome = programme.outcome(len(doc["attended"]))
-            event_id = f"{doc['_id']}:end"
-            staged = None
-            if not outcome.completed:
-                staged = _not_completed(uow, programme, participant.id, outcome.rate,
-                                        outcome.reason, event_id)
-            elif participant.consented("certification") or \
-                    programme.kind == "apprenticeship_intake":
-                staged = _completed(uow, programme, participant, outcome, event_id)
-            else:  # consent withdrawn since enrolment: completion is recorded, not passed on
-                summary["held_without_consent"] += 1
-            if uow.repo.finish(doc["_id"], outcome.status, outcome.rate, staged):
-                summary[outcome.status] += 1
-        for doc in uow.repo.waitlist(programme.id):
-            uow.repo.leave(doc, "not_admitted", "the programme closed", now)
-        uow.repo.close_programme(programme.id)
-    return {"programme_id": programme.id, **summary}
+        with uow:
+            uow.repo.start_close(programme.id, caller.actor,
+                                 len(uow.repo.enrolments(programme.id, "enrolled")), now)
+    return close_step(uow, programme.id, now, batch)
+
+
+def closing(uow: UnitOfWork, caller: Caller, programme_id: str) -> dict:
+    """How far the programme's close has come."""
+    programme = programme_of(uow, caller, programme_id)
+    found = uow.repo.closing(programme.id)
+    if found is None:
+        raise NotFound("the programme's close has not begun", code="close_not_started")
+    return _close_view(found)
+
+
+def resume_closings(uow: UnitOfWork, now: datetime, batch: int = CLOSE_BATCH) -> int:
+    """A step of every close nobody is working on (its worker died, or it is large)."""
+    resumed = uow.repo.unfinished_closings(now - CLOSE_IDLE)
+    for programme_id in resumed:
+        close_step(uow, programme_id, now, batch)
+    return len(resumed)
+
+
+def close_step(uow: UnitOfWork, programme_id: str, now: datetime,
+               batch: int = CLOSE_BATCH) -> dict:
+    """Apply the completion rule to the next `batch` people still enrolled and publish
+    each outcome (the outcome and its event are one write: the enrolment's outbox); once
+    nobody is left, the waitlist leaves and the programme is closed."""
+    job = uow.repo.closing(programme_id)
+    if job["finished"]:
+        return _close_view(job)
+    with uow:
+        uow.repo.close_progress(programme_id, job["done"], now)  # working on it: a lease
+        programme = uow.repo.programme(programme_id)
+        enrolled = uow.repo.enrolments(programme_id, "enrolled")
+        for doc in enrolled[:batch]:
+            _close_one(uow, programme, doc)
+        left = max(len(enrolled) - batch, 0)
+        if left:  # step done: the next timer tick may take the next step at once
+            uow.repo.close_progress(programme_id, job["total"] - left, now - CLOSE_IDLE)
+        else:
+            for doc in uow.repo.waitlist(programme_id):
+                uow.repo.leave(doc, "not_admitted", "the programme closed", now)
+            uow.repo.finish_close(programme_id, {"total": job["total"],
+                                                 **uow.repo.outcomes(programme_id)}, now)
+    return _close_view(uow.repo.closing(programme_id))
+
+
+def _close_one(uow: UnitOfWork, programme: Programme, doc: dict) -> None:
+    participant = uow.repo.participant(doc["participant_id"])
+    outcome = programme.outcome(len(doc["attended"]))
+    event_id = f"{doc['_id']}:end"
+    staged, held = None, False
+    if not outcome.completed:
+        staged = _not_completed(uow, programme, participant.id, outcome.rate, outcome.reason,
+                                event_id)
+    elif participant.consented("certification") or programme.kind == "apprenticeship_intake":
+        staged = _completed(uow, programme, participant, outcome, event_id)
+    else:  # consent withdrawn since enrolment: completion is recorded, not passed on
+        held = True
+    uow.repo.finish(doc["_id"], outcome.status, outcome.rate, staged, held)
+
+
+def _close_view(job: dict) -> dict:
+    view = {"programme_id": job["_id"], "status": "closed" if job["finished"] else "closing",
+            "total": job["total"], "done": job["done"]}
+    if job["finished"]:
+        view.update({k: job[k] for k in ("completed", "not_completed",
+                                         "held_without_consent")})
+    return view
 
 
 def _completed(uow: UnitOfWork, programme: Programme, participant: Participant,

@@ -44,6 +44,7 @@ class Programme:
     eligibility: Eligibility = field(default_factory=Eligibility)
     priority: list[str] = field(default_factory=lambda: list(DEFAULT_PRIORITY))
     closed: bool = False
+    closing: bool = False  # the close has begun: everyone's outcome is being recorded
     agency: str | None = None  # the agency that runs it: its operators' tenancy
     certificates: list[str] | None = None  # what it leads to; None: the kind's default
     sector: str | None = None
@@ -142,7 +143,7 @@ class Programme:
         return today >= self.start_date
 
     def check_open(self) -> None:
-        if self.closed:
+        if self.closed or self.closing:
             raise Conflict("programme is closed", code="programme_closed")
 
     def check_attendance_day(self, day: date) -> None:

@@ -117,8 +117,36 @@ class Repository(unit_of_work.Repository):
         return self.db.programmes.update_one({"_id": programme_id, "allocated": {"$ne": True}},
                                              {"$set": {"allocated": True}}).modified_count == 1
 
-    def close_programme(self, programme_id: str) -> None:
-        self.db.programmes.update_one({"_id": programme_id}, {"$set": {"closed": True}})
+    # closing: a job per programme, claimed by its unique id, resumed by a timer ------------
+    def start_close(self, programme_id: str, by: str, total: int, now: datetime) -> bool:
+        """Claim the close (False if it has begun already) and stop further changes."""
+        try:
+            self.db.closings.insert_one({"_id": programme_id, "by": by, "total": total,
+                                         "done": 0, "started_at": now, "worked_at": now,
+                                         "finished": False})
+        except DuplicateKeyError:
+            return False
+        self.db.programmes.update_one({"_id": programme_id}, {"$set": {"closing": True}})
+        return True
+
+    def closing(self, programme_id: str) -> dict | None:
+        return self.db.closings.find_one({"_id": programme_id})
+
+    def unfinished_closings(self, idle_since: datetime) -> list[str]:
+        """Closes nobody worked on since then: a worker died, or a batch is due."""
+        return [d["_id"] for d in self.db.closings.find(
+            {"finished": False, "worked_at": {"$lt": idle_since}}, {"_id": 1})]
+
+    def close_progress(self, programme_id: str, done: int, worked_at: datetime) -> None:
+        self.db.closings.update_one({"_id": programme_id},
+                                    {"$set": {"done": done, "worked_at": worked_at}})
+
+    def finish_close(self, programme_id: str, outcome: dict, now: datetime) -> None:
+        self.db.programmes.update_one({"_id": programme_id},
+                                      {"$set": {"closed": True, "closing": False}})
+        self.db.closings.update_one({"_id": programme_id}, {"$set": {
+            **outcome, "done": outcome["total"], "finished": True, "finished_at": now,
+            "worked_at": now}})
 
     # participants ----------------------------------------------------------------------------
     def add_participant(self, participant: Participant) -> None:
@@ -316,15 +344,27 @@ class Repository(unit_of_work.Repository):
             {"$addToSet": {"attended": day.isoformat()}})
         return result.matched_count
 
-    def finish(self, enrolment_id: str, status: str, rate: float | None,
-               staged: dict | None) -> bool:
-        """Record completion once, with its event in the outbox; False if another close got
-        there first."""
-        update = {"$set": {"status": status, "attendance_rate": rate}}
-        result = self.db.enrolments.update_one(
-            {"_id": enrolment_id, "status": "enrolled"},
-            self.with_outbox("enrolments", enrolment_id, update, staged))
-        return result.modified_count == 1
+    def finish(self, enrolment_id: str, status: str, rate: float | None, staged: dict | None,
+               held: bool = False) -> None:
+        """Record the outcome with its event in the outbox. By id alone: FerretDB answers a
+        filter on more than the id by scanning the collection, and a second close worker
+        doing the same enrolment writes the same outcome and the same event id."""
+        update = {"$set": {"status": status, "attendance_rate": rate,
+                           "held_without_consent": held}}
+        self.db.enrolments.update_one({"_id": enrolment_id},
+                                      self.with_outbox("enrolments", enrolment_id, update,
+                                                       staged))
+
+    def outcomes(self, programme_id: str) -> dict:
+        """How the programme's close ended for its people."""
+        found = {"completed": 0, "not_completed": 0, "held_without_consent": 0}
+        for doc in self.db.enrolments.find(
+                {"programme_id": programme_id,
+                 "status": {"$in": ["completed", "not_completed"]}},
+                {"status": 1, "held_without_consent": 1}):
+            found[doc["status"]] += 1
+            found["held_without_consent"] += bool(doc.get("held_without_consent"))
+        return found
 
     # outcomes from other services --------------------------------------------------------------
     def record_outcome(self, participant_id: str, programme_id: str | None, field: str,

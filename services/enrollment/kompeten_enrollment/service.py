@@ -227,8 +227,25 @@ class EnrollmentService(StandardEndpoints, Relay):
 
     @api("POST", "/programmes/<programme_id>/close", allow=OPERATOR)
     def close_programme(self, request, programme_id, caller):
-        """Apply the completion rule to everyone enrolled and publish the outcomes."""
-        return handlers.close(self.uow, caller, programme_id, date.today(), _now())
+        """Apply the completion rule to everyone enrolled and publish the outcomes: 200 with
+        them when done within the request, else 202 with the progress (GET .../closing)."""
+        found = handlers.close(self.uow, caller, programme_id, date.today(), _now(),
+                               self._close_batch)
+        return (200 if found["status"] == "closed" else 202), found
+
+    @api("GET", "/programmes/<programme_id>/closing", allow=OFFICERS)
+    def closing(self, request, programme_id, caller):
+        """How far the close has come: status closing or closed, done of total, outcomes."""
+        return handlers.closing(self.uow, caller, programme_id)
+
+    @timer(interval=1)
+    def resume_closings(self):
+        """The next step of a large close, or of one whose worker died."""
+        handlers.resume_closings(self.uow, _now(), self._close_batch)
+
+    @property
+    def _close_batch(self) -> int:
+        return int(self.config.get("CLOSE_BATCH", handlers.CLOSE_BATCH))
 
     # bulk import ------------------------------------------------------------------------------
     @api("POST", "/programmes/<programme_id>/imports", body=ImportRequest, allow=OPERATOR)

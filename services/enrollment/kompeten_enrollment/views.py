@@ -23,7 +23,7 @@ def programme(p: Programme) -> dict:
             "target_id": p.target_id, "partner_employers": p.partner_employers,
             "eligibility": p.eligibility.__dict__,
             "district_names": [regions.district_name(d) for d in p.eligibility.districts],
-            "priority": p.priority, "closed": p.closed,
+            "priority": p.priority, "closed": p.closed, "closing": p.closing,
             "agency": p.agency}
 
 

@@ -588,6 +588,35 @@ def test_a_course_for_one_kecamatan_registers_its_residents_only(browser, world)
     assert (person["name"], person["district"]) == ("Euis Komalasari", "320405")
 
 
+def test_closing_a_large_programme_answers_at_once_and_goes_on_behind(browser, world):
+    """Issue 17: more people than one step of a close (100): the page answers at once with
+    the progress, and a reload shows the outcome once everyone is recorded."""
+    enrollment, today = world["enrollment"], date.today()
+    test_day = enrollment.call("POST", "/programmes", {
+        "title": "Uji Kompetensi Penjahit Berpengalaman", "organiser": "Disnaker Kab. Bandung",
+        "scheme_code": "GAR-OMP", "venue": "BLK Soreang", "region_code": "3204",
+        "kind": "certification_only", "capacity": 101,
+        "start_date": (today - timedelta(days=1)).isoformat(),
+        "end_date": (today - timedelta(days=1)).isoformat()}, as_=OPERATOR)
+    enrollment.call("POST", f"/programmes/{test_day['id']}/imports", {
+        "source": "peserta-uji.xlsx", "wording": {"certification": "Saya setuju."},
+        "rows": [{"row": n + 2, "nik": f"320406470885{n + 1:04d}", "name": f"Penjahit {n}",
+                  "sex": "F", "birth_date": "1985-08-07", "consent_certification": True}
+                 for n in range(101)]}, as_=OPERATOR)
+    sign_in(browser, world, OPERATOR)
+    browser.get(f"{world['console']}/program/{test_day['id']}")
+    follow(browser, browser.find_element(By.XPATH, "//button[text()='Tutup program']"))
+    assert browser.find_element(By.CSS_SELECTOR, "[role=status]").text.startswith(
+        "Sedang ditutup: 100 dari 101 peserta sudah dicatat")
+    assert not browser.find_elements(By.XPATH, "//button[text()='Tutup program']")
+    check(browser, "operator-closing")
+
+    def closed() -> int:
+        browser.refresh()
+        return int("Program ditutup: 101 lulus pelatihan" in browser.page_source)
+    scenario.wait_until("the close done", closed, 1, progress=lambda line: None, seconds=30)
+
+
 def test_the_monitoring_officer_calls_the_graduates_due_and_sees_the_report(browser, world,
                                                                             mongo):
     placement = mongo[world["stack"].database("placement")]

@@ -1,6 +1,7 @@
 """The enrollment service over HTTP, on the real broker and database."""
 
 import json
+import time
 from datetime import date, timedelta
 
 import pytest
@@ -149,8 +150,8 @@ def test_attendance_then_close_applies_the_rule_and_publishes_once(api, db, bus)
 
     listener = bus.listen("enrollment.events", "training.*")
     assert api("POST", f"/programmes/{programme['id']}/close") == {
-        "programme_id": programme["id"], "completed": 1, "not_completed": 1,
-        "held_without_consent": 0}
+        "programme_id": programme["id"], "status": "closed", "total": 2, "done": 2,
+        "completed": 1, "not_completed": 1, "held_without_consent": 0}
     events = {e["type"]: e for e in listener.events(2)}
     completed = events["training.completed"]["data"]
     assert completed["participant_id"] == ids[0] and completed["attendance_rate"] == 1.0
@@ -159,12 +160,47 @@ def test_attendance_then_close_applies_the_rule_and_publishes_once(api, db, bus)
     not_completed = events["training.not_completed"]["data"]
     assert not_completed["attendance_rate"] == 0.4 and not_completed["required_rate"] == 0.8
 
-    assert api("POST", f"/programmes/{programme['id']}/close",
-               expect=409)["error"]["code"] == "programme_closed"
-    assert listener.events(1, timeout=1) == []
+    again = api("POST", f"/programmes/{programme['id']}/close")  # a retry: the same outcome
+    assert again == api("GET", f"/programmes/{programme['id']}/closing")
+    assert (again["status"], again["completed"]) == ("closed", 1)
+    assert listener.events(1, timeout=1) == []  # and nothing sent again
     statuses = {e["participant_id"]: e["status"]
                 for e in api("GET", f"/programmes/{programme['id']}/enrolments")}
     assert statuses == {ids[0]: "completed", ids[1]: "not_completed"}
+
+
+def test_a_large_close_answers_at_once_goes_on_behind_and_survives_its_worker(
+        run_service, container_factory, call, bus, db):
+    """Issue 17: a cohort larger than a step (5 here, 200 in service) is closed behind the
+    response, its progress readable; a worker that dies mid-close loses nothing: another
+    instance resumes it."""
+    first = run_service(EnrollmentService, CLOSE_BATCH=5)
+    programme = call("POST", "/programmes", {**PROGRAMME, "kind": "certification_only",
+                                             "capacity": 12}, expect=201)
+    rows = [{"row": n + 2, "nik": f"320401570895{n + 1:04d}", "name": f"Peserta {n}",
+             "sex": "F", "birth_date": "1995-08-17", "consent_certification": True}
+            for n in range(12)]
+    call("POST", f"/programmes/{programme['id']}/imports", {
+        "source": "peserta.xlsx", "wording": {"certification": "Saya setuju."}, "rows": rows})
+    listener = bus.listen("enrollment.events", "training.completed")
+    begun = call("POST", f"/programmes/{programme['id']}/close", expect=202)
+    assert (begun["status"], begun["total"], begun["done"]) == ("closing", 12, 5)
+    late = call("POST", "/participants", person_record(nik="3204015708950099"), expect=201)
+    refused = call("POST", f"/programmes/{programme['id']}/enrolments",
+                   {"participant_id": late["participant_id"]}, expect=409)["error"]
+    assert refused["code"] == "programme_closed"  # nothing changes while it closes
+    first.kill()  # the worker dies before the next step
+    run_service(EnrollmentService, CLOSE_BATCH=5)
+    deadline = time.monotonic() + 60  # resumed once idle for CLOSE_IDLE (15 s)
+    while call("GET", f"/programmes/{programme['id']}/closing")["status"] != "closed":
+        assert time.monotonic() < deadline, "the close was not resumed"
+        time.sleep(0.5)
+    done = call("GET", f"/programmes/{programme['id']}/closing")
+    assert (done["completed"], done["done"], done["total"]) == (12, 12, 12)
+    events = listener.events(12, timeout=20)
+    assert len({e["id"] for e in events}) == 12  # each person's outcome, under its one id
+    assert db.enrolments.count_documents({"programme_id": programme["id"],
+                                          "status": "completed"}) == 12
 
 
 def test_a_programme_cannot_close_before_its_last_day(api):

@@ -15,6 +15,7 @@ class InMemoryEnrollment(InMemoryRepository):
     def __init__(self):
         super().__init__()
         self.programmes, self.participants, self.enrolment_docs, self.targets = {}, {}, {}, {}
+        self.closings: dict[str, dict] = {}
 
     def _found(self, store: dict, key: str, what: str):
         if key not in store:
@@ -28,8 +29,31 @@ class InMemoryEnrollment(InMemoryRepository):
     def programme(self, programme_id):
         return self._found(self.programmes, programme_id, "programme")
 
-    def close_programme(self, programme_id):
-        self.programmes[programme_id].closed = True
+    def start_close(self, programme_id, by, total, now):
+        if programme_id in self.closings:
+            return False
+        self.closings[programme_id] = {"_id": programme_id, "total": total, "done": 0,
+                                       "finished": False, "worked_at": now}
+        self.programmes[programme_id].closing = True
+        return True
+
+    def closing(self, programme_id):
+        return copy.deepcopy(self.closings.get(programme_id))
+
+    def close_progress(self, programme_id, done, now):
+        self.closings[programme_id].update(done=done, worked_at=now)
+
+    def finish_close(self, programme_id, outcome, now):
+        self.programmes[programme_id].closed, self.programmes[programme_id].closing = True, False
+        self.closings[programme_id].update(**outcome, done=outcome["total"], finished=True)
+
+    def outcomes(self, programme_id):
+        found = {"completed": 0, "not_completed": 0, "held_without_consent": 0}
+        for doc in self._of(programme_id, None):
+            if doc["status"] in ("completed", "not_completed"):
+                found[doc["status"]] += 1
+                found["held_without_consent"] += doc.get("held_without_consent", False)
+        return found
 
     def target(self, target_id):
         return self._found(self.targets, target_id, "target")
@@ -104,13 +128,10 @@ class InMemoryEnrollment(InMemoryRepository):
             doc["attended"] = sorted(set(doc["attended"]) | {day.isoformat()})
         return len(docs)
 
-    def finish(self, enrolment_id_, status, rate, staged):
-        stored = self.enrolment_docs[enrolment_id_]
-        if stored["status"] != "enrolled":
-            return False
-        stored.update(status=status, attendance_rate=rate)
+    def finish(self, enrolment_id_, status, rate, staged, held=False):
+        self.enrolment_docs[enrolment_id_].update(status=status, attendance_rate=rate,
+                                                  held_without_consent=held)
         self.keep(staged)
-        return True
 
     def participant_ids_by_nik(self, digests):
         return {p.nik_digest: p.id for p in self.participants.values()

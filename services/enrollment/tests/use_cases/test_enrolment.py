@@ -73,7 +73,8 @@ def test_closing_announces_each_outcome_once_written(service):
         service.record_attendance(None, programme_id, caller=OPERATOR, body={
             "date": date.today() - timedelta(days=3 - day), "present": [dewi],
             "present_niks": [NIKS[1]] if day == 0 else []})
-    summary = service.close_programme(None, programme_id, caller=OPERATOR)
+    status, summary = service.close_programme(None, programme_id, caller=OPERATOR)
+    assert status == 200 and summary["status"] == "closed"
     assert summary["completed"] == 1 and summary["not_completed"] == 1
     outcomes = {e["data"]["participant_id"]: e["type"] for e in service.uow.events.sent
                 if e["type"].startswith("training.")}
