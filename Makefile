@@ -9,7 +9,7 @@ PACKAGES := -e shared -e shared/chassis -e services/enrollment -e services/asses
 	-e services/placement -e services/console -e '.[dev]'
 
 .PHONY: demo test unit servers browser catalogue lint clean bench bench-import bench-certificates \
-	bench-console
+	bench-console bench-scenario
 
 $(BIN)/.installed: pyproject.toml shared/pyproject.toml shared/chassis/pyproject.toml services/*/pyproject.toml plugins/*/pyproject.toml deploy/constraints.txt
 	$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "Kompeten needs Python 3.11"'
@@ -63,6 +63,11 @@ bench: $(BIN)/.installed
 
 bench-import: $(BIN)/.installed
 	$(BIN)/python -m kompeten_deploy.bench_import
+
+# A field scenario at full size (issue 15), default Disnakertrans Kaltim's 1,900 people.
+BENCH_SCENARIO ?= disnakertrans-kaltim
+bench-scenario: $(BIN)/.installed
+	$(BIN)/python -m kompeten_deploy.bench_scenario $(BENCH_SCENARIO)
 
 bench-certificates: $(BIN)/.installed
 	$(BIN)/python -m kompeten_deploy.bench_certificates

@@ -12,6 +12,7 @@ one declines the company's offer. Everyone is generated, never a real person.
 import base64
 import random
 import time
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -462,7 +463,8 @@ def assess(programme: dict, programme_id: str, people: list[Person], completed: 
     asesors = [a["registration_number"] for a in spec["asesors"]]
     while len(asesors) * DAILY_LIMIT < completed or len(asesors) < spec["team"]:
         asesors.append(assessment.call("POST", "/asesors", {
-            "registration_number": f"MET.{sum(map(ord, lsp['code'])) % 1000:03d}."
+            # numbered per programme: one LSP may assess two programmes of a scenario
+            "registration_number": f"MET.{zlib.crc32(programme['key'].encode()) % 1000:03d}."
                                    f"{900000 + len(asesors)} 2026",
             "name": f"Asesor Tambahan {len(asesors)}", "lsp_code": lsp["code"],
             "schemes": [programme["scheme"]],
