@@ -388,12 +388,13 @@ def close_step(uow: UnitOfWork, programme_id: str, now: datetime,
             _close_one(uow, programme, doc)
         left = max(len(enrolled) - batch, 0)
         if left:  # step done: the next timer tick may take the next step at once
-            uow.repo.close_progress(programme_id, job["total"] - left, now - CLOSE_IDLE)
-        else:
-            for doc in uow.repo.waitlist(programme_id):
-                uow.repo.leave(doc, "not_admitted", "the programme closed", now)
-            uow.repo.finish_close(programme_id, {"total": job["total"],
-                                                 **uow.repo.outcomes(programme_id)}, now)
+            job["done"] = job["total"] - left
+            uow.repo.close_progress(programme_id, job["done"], now - CLOSE_IDLE)
+            return _close_view(job)  # what this step did (a timer may be taking the next)
+        for doc in uow.repo.waitlist(programme_id):
+            uow.repo.leave(doc, "not_admitted", "the programme closed", now)
+        uow.repo.finish_close(programme_id, {"total": job["total"],
+                                             **uow.repo.outcomes(programme_id)}, now)
     return _close_view(uow.repo.closing(programme_id))
 
 

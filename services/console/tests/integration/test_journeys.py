@@ -834,7 +834,7 @@ def test_hr_takes_an_apprentice_from_an_intake_before_any_certificate(browser, w
         "region_code": "3204", "start_date": yesterday, "end_date": yesterday,
         "kind": "apprenticeship_intake", "capacity": 5}, as_=OPERATOR)
     apprentice = enrollment.call("POST", "/participants", {
-        "nik": "3204015708950093", "name": "Rina Marlina", "sex": "F",
+        "nik": "3204015708950089", "name": "Ratna Sari", "sex": "F",
         "birth_date": "1995-08-17", "phone": "081234567893", "consents": [{
             "purpose": "partner_sharing", "granted": True, "source": "formulir",
             "wording": "Saya setuju nama, nomor telepon dan data saya dibagikan kepada "
@@ -868,11 +868,11 @@ def test_hr_takes_an_apprentice_from_an_intake_before_any_certificate(browser, w
 
     def shown():  # training.completed may still be on its way to placement
         browser.refresh()
-        return "Rina Marlina" in browser.page_source
+        return "Ratna Sari" in browser.page_source
     scenario.wait_until("the apprentice among the candidates", lambda: int(shown()), 1,
                         progress=lambda line: None, seconds=30)
     card = browser.find_element(By.XPATH, "//div[@class='card'][.//strong[text()="
-                                          "'Rina Marlina']]")
+                                          "'Ratna Sari']]")
     assert "Lolos penerimaan pemagangan, belum bersertifikat" in card.text
     check(browser, "employer-intake-candidate")
     follow(browser, card.find_element(By.TAG_NAME, "button"))
