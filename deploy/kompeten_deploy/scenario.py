@@ -159,7 +159,11 @@ class Api:
         return response.json()
 
 
-def wait_until(what: str, check: Callable[[], int], target: int, progress, seconds=90) -> None:
+def wait_until(what: str, check: Callable[[], int], target: int, progress,
+               seconds: float | None = None) -> None:
+    """Until check() reaches target; patience grows with the target (a 1,000-person cohort's
+    certificates take minutes)."""
+    seconds = seconds or 90 + target / 5
     deadline, last = time.monotonic() + seconds, None
     while time.monotonic() < deadline:
         count = check()
@@ -395,8 +399,7 @@ def run_programme(scenario: Scenario, programme: dict, people: list[Person],
             closed = enrollment.call("GET", f"/programmes/{programme_id}/closing",
                                      as_=operator)
             return closed["done"] if closed["status"] == "closed" else closed["done"] - 1
-        wait_until("everyone's outcome recorded", recorded, closed["total"], progress,
-                   seconds=max(90, closed["total"] // 10))
+        wait_until("everyone's outcome recorded", recorded, closed["total"], progress)
     progress(f"  completed {closed['completed']}, not completed {closed['not_completed']}")
     statuses = {e["participant_id"]: e["status"] for e in
                 enrollment.call("GET", f"/programmes/{programme_id}/enrolments", as_=operator)}
@@ -620,34 +623,45 @@ def place(programme: dict, vacancy: dict, graduates: list[Person], held: dict,
     sharing = [p for p in eligible if p.shares_data]
     by_participant = {p.participant_id: p for p in graduates}
 
-    def candidates():
+    def candidates() -> dict:  # the best 200, and how many there are
         return placement.call("GET", f"/vacancies/{vacancy['id']}/candidates",
-                              as_=employer["hr"])["candidates"]
+                              params={"limit": 200}, as_=employer["hr"])
 
-    wait_until("graduates in the partner's pool", lambda: len(candidates()), len(sharing),
+    wait_until("graduates in the partner's pool", lambda: candidates()["total"], len(sharing),
                progress)
     outcomes = {p.participant_id: "not shared (no consent)" for p in eligible
                 if not p.shares_data}
-    for candidate in candidates():
-        person = by_participant[candidate["participant_id"]]
-        offer = placement.call("POST", "/offers", {"vacancy_id": vacancy["id"],
-                                                   "participant_id": person.participant_id},
-                               as_=employer["hr"])
-        graduate = participant_account(person.participant_id)
-        if person.declines_offer:
-            placement.call("POST", f"/offers/{offer['id']}/decline",
-                           {"reason": "membuka usaha sendiri (opening their own business)"},
-                           as_=graduate)
-            outcomes[person.participant_id] = "declined"
-        else:
-            if terms:
-                placement.call("POST", f"/offers/{offer['id']}/agreement",
-                               agreement(terms, today), as_=employer["hr"])
-            placement.call("POST", f"/offers/{offer['id']}/accept", {}, as_=graduate)
-            outcomes[person.participant_id] = "placed"
+    offered: set[str] = set()
+    while fresh := [c for c in candidates()["candidates"] if c["participant_id"] not in offered]:
+        # those offered rank lower (availability): the next page brings the rest up
+        for candidate in fresh:
+            offered.add(candidate["participant_id"])
+            place_one(by_participant[candidate["participant_id"]], vacancy, employer, terms,
+                      services, outcomes, today)
     placed = sum(v == "placed" for v in outcomes.values())
     progress(f"  offers {len(sharing)}, placed {placed}")
     return outcomes
+
+
+def place_one(person: Person, vacancy: dict, employer: dict, terms: dict | None,
+              services: Services, outcomes: dict, today: date) -> None:
+    """HR offers the vacancy (an apprenticeship with its agreement); the graduate answers."""
+    placement = services.placement
+    offer = placement.call("POST", "/offers", {"vacancy_id": vacancy["id"],
+                                               "participant_id": person.participant_id},
+                           as_=employer["hr"])
+    graduate = participant_account(person.participant_id)
+    if person.declines_offer:
+        placement.call("POST", f"/offers/{offer['id']}/decline",
+                       {"reason": "membuka usaha sendiri (opening their own business)"},
+                       as_=graduate)
+        outcomes[person.participant_id] = "declined"
+        return
+    if terms:
+        placement.call("POST", f"/offers/{offer['id']}/agreement", agreement(terms, today),
+                       as_=employer["hr"])
+    placement.call("POST", f"/offers/{offer['id']}/accept", {}, as_=graduate)
+    outcomes[person.participant_id] = "placed"
 
 
 def agreement(terms: dict, today: date) -> dict:
