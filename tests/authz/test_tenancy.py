@@ -53,10 +53,19 @@ def test_an_operator_sees_and_changes_only_their_own_agency(run_service, call, p
             ("POST", f"/programmes/{programme['id']}/attendance",
              {"date": (TODAY - timedelta(days=3)).isoformat(), "present": [pid]}),
             ("POST", f"/programmes/{programme['id']}/close", None),
+            ("GET", f"/programmes/{programme['id']}/closing", None),
+            ("POST", "/participants", {  # registering for another agency's programme
+                "nik": "6471015708950004", "name": "Nurul Hidayah", "sex": "F",
+                "birth_date": "1995-08-17", "for_programme": programme["id"], "consents": [
+                    {"purpose": "certification", "granted": True, "source": "paper form",
+                     "wording": WORDING}]}),
             ("GET", f"/participants/{pid}", None)):
         error = call(method, path, body, expect=403, as_=kaltim)["error"]
         assert error["code"] == "forbidden" and error["message"]
     assert {c: list(stored[c].find()) for c in before} == before
+    for stranger in (person("participant", participant_id=pid),
+                     person("employer_hr", employer="maju-jahit")):  # roles without it
+        call("GET", f"/programmes/{programme['id']}/closing", expect=403, as_=stranger)
     # the participant themself, and nobody else of that role
     me = person("participant", participant_id=pid)
     assert call("GET", f"/participants/{pid}", as_=me)["name"] == "Siti Rahmawati"

@@ -158,6 +158,17 @@ def test_a_consent_event_with_a_profile_but_no_grant_is_dead_lettered(service, b
     assert db.sharing.count_documents({}) == 0
 
 
+def test_a_malformed_intake_completion_is_dead_lettered_and_qualifies_nobody(service, bus,
+                                                                              db):
+    forged = completed(str(uuid.uuid4()))
+    forged["data"]["programme_kind"] = "magang"  # not a programme kind of the contract
+    del forged["data"]["scheme_code"]
+    bus.publish_event(forged)
+    [(_, headers)] = bus.dead_letters("placement")
+    assert headers["x-kompeten-reason"] == "invalid training.completed data"
+    assert db.certificates.count_documents({}) == 0
+
+
 @pytest.mark.parametrize("method, path, body, code", [
     ("GET", "/vacancies/nope/candidates", None, "vacancy_not_found"),
     ("POST", "/offers/nope/accept", {}, "offer_not_found"),
