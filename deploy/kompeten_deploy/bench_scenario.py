@@ -55,6 +55,9 @@ def main(name: str = DEFAULT, scale: float = 1.0) -> int:
 
     with servers.isolated_vhost(found, "kompeten-bench-scenario") as amqp_uri:
         broker = raw_broker_rate(amqp_uri, [json.dumps(decision()) for _ in range(2000)])
+        # first, so a run stopped part-way still has its baseline beside the stage times
+        print(f"baseline: raw kombu publish+consume, same broker: {broker:.0f} messages/s",
+              flush=True)
         prefix = f"benchsc_{uuid.uuid4().hex[:8]}"
         with Stack(found, database_prefix=prefix, amqp_uri=amqp_uri, log_dir=work) as stack:
             started = time.perf_counter()
@@ -77,7 +80,6 @@ def main(name: str = DEFAULT, scale: float = 1.0) -> int:
                        for key, n in people.items()},
         "stages_people_per_second": stage_rates(marks, people, ended),
     }
-    print(f"baseline: raw kombu publish+consume, same broker: {broker:.0f} messages/s")
     print(f"{name} at scale {scale}: {len(rows)} people in {seconds:.0f} s = "
           f"{figures['people_per_second']} people/s (ratio {figures['ratio_to_broker']})")
     for key, stages in figures["stages_people_per_second"].items():
