@@ -617,7 +617,7 @@ def place(programme: dict, vacancy: dict, graduates: list[Person], held: dict,
     from employers."""
     placement, employer = services.placement, programme["employer"]
     accepts, terms = vacancy["accepts"], employer["vacancy"]["agreement"]
-    intake = programme["kind"] == scenarios.INTAKE and scenarios.INTAKE in accepts
+    intake = scenarios.takes_intake(programme, accepts)
     eligible = [p for p in graduates if intake or any(
         scenarios.vacancy_takes(route, accepts) for route in held.get(p.participant_id, {}))]
     sharing = [p for p in eligible if p.shares_data]

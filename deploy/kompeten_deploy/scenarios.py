@@ -439,7 +439,7 @@ def expected(programme: dict, person) -> dict:
     employer = programme["employer"]
     accepts = employer["vacancy"]["accepts"] if employer else []
     accepted = any(vacancy_takes(route, accepts) for route in routes) or (
-        completed and programme["kind"] == INTAKE and INTAKE in accepts)
+        completed and takes_intake(programme, accepts))
     placement = ("-" if not accepted else "not shared (no consent)" if not person.shares_data
                  else "declined" if person.declines_offer else "placed")
     return {"enrollment": "completed" if completed else "not_completed",
@@ -450,6 +450,11 @@ def vacancy_takes(route: str, accepts: list[str]) -> bool:
     """Whether a vacancy accepting these kinds (certification, training) takes a holder of this
     programme certificate (a BNSP one is a certification, the others training)."""
     return ("certification" if route == "bnsp" else "training") in accepts
+
+
+def takes_intake(programme: dict, accepts: list[str]) -> bool:
+    """Whether the vacancy takes this programme's people straight from its intake."""
+    return programme["kind"] == INTAKE and INTAKE in accepts
 
 
 def implied_totals(programme: dict) -> dict:

@@ -347,12 +347,13 @@ def close(uow: UnitOfWork, caller: Caller, programme_id: str, today: date,
     A programme of up to CLOSE_BATCH people closes within the request; a larger one goes on
     behind it (resume_closings), its progress readable meanwhile (closing)."""
     programme = programme_of(uow, caller, programme_id)
+    enrolled = None
     if uow.repo.closing(programme.id) is None:
         programme.check_can_close(today)
+        enrolled = uow.repo.enrolments(programme.id, "enrolled")  # read once: a scan
         with uow:
-            uow.repo.start_close(programme.id, caller.actor,
-                                 len(uow.repo.enrolments(programme.id, "enrolled")), now)
-    return close_step(uow, programme.id, now, batch)
+            uow.repo.start_close(programme.id, caller.actor, len(enrolled), now)
+    return close_step(uow, programme.id, now, batch, enrolled)
 
 
 def closing(uow: UnitOfWork, caller: Caller, programme_id: str) -> dict:
@@ -373,7 +374,7 @@ def resume_closings(uow: UnitOfWork, now: datetime, batch: int = CLOSE_BATCH) ->
 
 
 def close_step(uow: UnitOfWork, programme_id: str, now: datetime,
-               batch: int = CLOSE_BATCH) -> dict:
+               batch: int = CLOSE_BATCH, enrolled: list[dict] | None = None) -> dict:
     """Apply the completion rule to the next `batch` people still enrolled and publish
     each outcome (the outcome and its event are one write: the enrolment's outbox); once
     nobody is left, the waitlist leaves and the programme is closed."""
@@ -383,7 +384,8 @@ def close_step(uow: UnitOfWork, programme_id: str, now: datetime,
     with uow:
         uow.repo.close_progress(programme_id, job["done"], now)  # working on it: a lease
         programme = uow.repo.programme(programme_id)
-        enrolled = uow.repo.enrolments(programme_id, "enrolled")
+        if enrolled is None:
+            enrolled = uow.repo.enrolments(programme_id, "enrolled")
         for doc in enrolled[:batch]:
             _close_one(uow, programme, doc)
         left = max(len(enrolled) - batch, 0)

@@ -168,7 +168,7 @@ def accept_offer(uow: UnitOfWork, caller: Caller, offer_id: str, agreement_body:
         offer.answer("accept", now)
         start = agreement.start_date if agreement else date.fromisoformat(vacancy["start_date"])
         facts = {**_offer_facts(offer), "certificate_number": certificate["number"],
-                 "basis": "certificate" if certificate["number"] else matching.INTAKE,
+                 "basis": matching.basis(certificate),
                  "programme_id": certificate.get("programme_id"), "kind": offer.kind,
                  "start_date": start}
         placement = uow.repo.place(vacancy, {

@@ -52,6 +52,11 @@ def valid_certificate(certificates: list[dict], scheme_code: str, today: date,
     return max(valid, key=lambda c: (c.get("kind") != INTAKE, c["number"] or ""), default=None)
 
 
+def basis(certificate: dict) -> str:
+    """What a placement rests on (graduate.placed's `basis`): a certificate, or an intake."""
+    return "certificate" if certificate["number"] else INTAKE
+
+
 def factors(certificate: dict, region_code: str, availability: str,
             vacancy: dict) -> list[Factor]:
     held = {u["code"] for u in certificate.get("units", [])}

@@ -45,7 +45,7 @@ class Graduate:
                               code="not_certified_for_vacancy")
         found = matching.factors(cert, self.profile["region_code"], self.availability, vacancy)
         return {**matching.explain(self.participant_id, found), **self.profile,
-                "basis": "certificate" if cert["number"] else matching.INTAKE,
+                "basis": matching.basis(cert),
                 "certificate_number": cert["number"],
                 "verification_url": cert["verification_url"]}
 
