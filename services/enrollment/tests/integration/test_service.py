@@ -208,11 +208,18 @@ def test_a_large_close_answers_at_once_goes_on_behind_and_survives_its_worker(
                                           "status": "completed"}) == 12
 
 
-def test_a_programme_cannot_close_before_its_last_day(api):
+def test_a_programme_cannot_close_before_its_last_day(api, db):
     running = api("POST", "/programmes", {**PROGRAMME, "end_date": (
         TODAY + timedelta(days=3)).isoformat()}, expect=201)
     error = api("POST", f"/programmes/{running['id']}/close", expect=422)["error"]
     assert error["code"] == "programme_not_finished"
+    # nothing begun: no close to read, and an unknown programme has none either
+    assert api("GET", f"/programmes/{running['id']}/closing",
+               expect=404)["error"]["code"] == "close_not_started"
+    assert api("GET", "/programmes/nope/closing", expect=404)["error"]["code"] == \
+        "programme_not_found"
+    assert db.closings.count_documents({}) == 0
+    assert api("GET", f"/programmes/{running['id']}")["closing"] is False
 
 
 def test_concurrent_enrolments_never_overbook(api, db, web_session, staff):
