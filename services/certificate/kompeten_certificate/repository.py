@@ -23,6 +23,9 @@ def prepare(db: Database) -> None:
     db.certificates.create_index([("participant_id", ASCENDING), ("scheme_code", ASCENDING)])
     db.certificates.create_index([("status_index", ASCENDING)], unique=True)
     db.certificates.create_index([("issuer.code", ASCENDING), ("_id", DESCENDING)])
+    if db.holdings.find_one() is None:  # a database from before the holdings: once, a scan
+        for doc in db.certificates.find({}, {"participant_id": 1}).sort("_id"):
+            Repository(db)._hold(doc["participant_id"], doc["_id"])
 
 
 def _to_doc(cert: Certificate) -> dict:
@@ -64,6 +67,8 @@ class Repository(unit_of_work.Repository):
         (FerretDB's findAndModify is not atomic under concurrency) and no query that scans."""
         existing = self.for_source(source)
         if existing is not None:
+            # a redelivery after a crash before the holding was stored mends it
+            self._hold(existing.participant_id, existing.number)
             return existing
         status_index = self._claim_status_index()
         hint = (self.db.name, series)
@@ -79,10 +84,12 @@ class Repository(unit_of_work.Repository):
                 if taken is None:  # the number is free: the source was issued meanwhile
                     return self._repair_pointer(source)
                 if taken["source"] == source:
+                    self._hold(cert.participant_id, cert.number)
                     return self.get(cert.number)
                 continue  # another issuer took the number: search on from it
             self._hints[hint] = max(self._hints.get(hint, 0), sequence)
             self._point(source, cert.number)
+            self._hold(cert.participant_id, cert.number)
             return cert
         raise RuntimeError(f"no free certificate number in {series} after {attempts} tries")
 
@@ -127,6 +134,27 @@ class Repository(unit_of_work.Repository):
         cert = _from_doc(self.db.certificates.find_one({"source": source}))
         self._point(source, cert.number)
         return cert
+
+    def _held(self, participant_id: str) -> list[str]:
+        """The numbers a participant holds, from their holdings {_id: "<participant>:<k>"},
+        k = 1, 2, ...: a few lookups by _id instead of a query on participant_id, which would
+        scan every certificate on FerretDB."""
+        numbers = []
+        while (slot := self.db.holdings.find_one(
+                {"_id": f"{participant_id}:{len(numbers) + 1}"})) is not None:
+            numbers.append(slot["number"])
+        return numbers
+
+    def _hold(self, participant_id: str, number: str) -> None:
+        """Adds the certificate to its holder's holdings unless it is there: the next slot is
+        claimed by a unique insert, so two certificates issued at once for one holder both
+        land (an update of one list could lose one)."""
+        while number not in (numbers := self._held(participant_id)):
+            try:
+                self.db.holdings.insert_one({"_id": f"{participant_id}:{len(numbers) + 1}",
+                                             "number": number})
+            except DuplicateKeyError:
+                continue  # another certificate of the holder took the slot: look again
 
     def for_source(self, source: str) -> Certificate | None:
         pointer = self.db.certificate_sources.find_one({"_id": source})
@@ -176,8 +204,8 @@ class Repository(unit_of_work.Repository):
             {field: {"$ne": None}}, {"status_index": 1})}
 
     def for_participant(self, participant_id: str) -> list[Certificate]:
-        return [_from_doc(d) for d in self.db.certificates.find(
-            {"participant_id": participant_id}).sort("_id")]
+        return sorted((self.get(number) for number in set(self._held(participant_id))),
+                      key=lambda cert: cert.number)
 
     def register(self, issuers: list[str], kind: str | None, search: str,
                  limit: int) -> list[Certificate]:

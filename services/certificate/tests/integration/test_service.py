@@ -103,6 +103,60 @@ def test_two_instances_consuming_concurrently_issue_once_per_decision(
     assert bus.dead_letters("certificate", expect=1, timeout=0.5) == []
 
 
+def test_a_holders_certificates_issued_at_once_by_two_instances_are_all_listed(
+        container_factory, config, bus, db, wait_for, web_session, person):
+    """Each certificate takes the next place in its holder's holdings by a unique insert, so
+    none is lost when two land for one holder at once; the list reads by _id, never a scan."""
+    first = container_factory(CertificateService, config)
+    first.start()
+    first.stop()
+    holder, other = str(uuid.uuid4()), str(uuid.uuid4())
+    events = [decided(participant_id=holder) for _ in range(8)] + [decided(participant_id=other)]
+    for event in events:
+        bus.publish_event(event)
+        bus.publish_event({**event, "id": str(uuid.uuid4())})
+    for _ in range(2):
+        container_factory(CertificateService, config).start()
+    wait_for(lambda: db.processed_events.count_documents({}) == 18, timeout=60)
+    mine = web_session.get("/certificates", params={"participant_id": holder}, headers={
+        "Authorization": "Bearer " + person("participant", participant_id=holder)}).json()
+    stored = sorted(c["_id"] for c in db.certificates.find({"participant_id": holder}))
+    assert [c["number"] for c in mine] == stored and len(stored) == 8
+    assert db.holdings.count_documents({}) == 9  # one place per certificate, none twice
+
+
+def test_a_crash_before_the_holding_is_stored_is_mended_by_the_redelivery(service, bus, db,
+                                                                        web_session):
+    event = decided()
+    deliver(service, bus, event)
+    holder = event["data"]["participant_id"]
+    [number] = [c["_id"] for c in db.certificates.find({"participant_id": holder})]
+    db.holdings.delete_many({})  # what a worker that died after the certificate left
+    db.processed_events.delete_many({})  # and it never acknowledged the event
+    assert web_session.get("/certificates", params={"participant_id": holder}).json() == []
+    deliver(service, bus, event)
+    listed = web_session.get("/certificates", params={"participant_id": holder}).json()
+    assert [c["number"] for c in listed] == [number]
+    assert db.certificates.count_documents({}) == 1
+
+
+def test_a_database_from_before_the_holdings_gets_them_when_the_service_starts(
+        container_factory, config, bus, db, web_session):
+    first = container_factory(CertificateService, config)
+    first.start()
+    holder = str(uuid.uuid4())
+    for event in (decided(participant_id=holder), decided(participant_id=holder), decided()):
+        with entrypoint_waiter(first, "on_assessment_decided"):
+            bus.publish_event(event)
+    first.stop()
+    db.holdings.drop()
+    container_factory(CertificateService, config).start()
+    listed = web_session.get("/certificates", params={"participant_id": holder}).json()
+    assert [c["number"] for c in listed] == sorted(
+        c["_id"] for c in db.certificates.find({"participant_id": holder}))
+    assert len(listed) == 2 and db.holdings.count_documents({}) == 3
+
+
 def test_verification_of_an_unknown_number_is_a_404_with_a_code(service, web_session, person):
     response = web_session.get("/certificates/LSP-GNI.GAR-OMP.2026.999999")
     assert response.status_code == 404
