@@ -11,7 +11,7 @@ from kompeten_chassis import regions, uploads
 from kompeten_chassis.unit_of_work import UnitOfWork
 from kompeten_shared import signing
 from kompeten_shared.caller import Caller
-from kompeten_shared.errors import DomainError, InvalidInput
+from kompeten_shared.errors import Conflict, DomainError, InvalidInput
 
 from . import access
 from . import bnsp_report as report
@@ -193,10 +193,16 @@ def assign(uow: UnitOfWork, caller: Caller, case_id: str, asesor_reg: str, tuk_c
         case = uow.cases.get(case_id)
         asesor = uow.registry.asesor(asesor_reg)
         access.is_lsp_staff(caller, asesor.lsp_code)
+        day = now.date()
+        # a new TUK or team the same day keeps the asesor's place for this asesi
+        kept = case.asesor == asesor_reg and case.assigned_on == day.isoformat()
         case.assign(uow.registry.scheme(case.scheme_code), uow.registry.lsp(asesor.lsp_code),
                     asesor, uow.registry.tuk(tuk_code), now,
-                    uow.cases.assigned_on(asesor.registration_number, now.date()),
+                    0 if kept else uow.cases.places_taken(asesor_reg, day),
                     caller.actor, tuple(uow.registry.asesor(m) for m in members))
+        if not (kept or uow.cases.take_place(asesor_reg, day, case.id, asesor.daily_limit)):
+            raise Conflict(f"asesor {asesor_reg}'s last place on {day} was taken meanwhile",
+                           code="asesor_daily_limit")
         uow.cases.save(case)
     return case
 

@@ -4,6 +4,7 @@ from dataclasses import asdict
 from datetime import date
 
 from kompeten_chassis import outbox, unit_of_work
+from kompeten_chassis.mongo import first_free
 from kompeten_shared.errors import Conflict, NotFound
 from pymongo import ASCENDING
 from pymongo.database import Database
@@ -83,9 +84,28 @@ class Repository(unit_of_work.Repository):
         return [{k: v for k, v in d.items() if k != "_id"}
                 for d in self.db.exports.find({"lsp": lsp}).sort("at", -1)]
 
-    def assigned_on(self, asesor: str, day: date) -> int:
-        return self.db.cases.count_documents({"asesor": asesor,
-                                              "assigned_on": day.isoformat()})
+    def places_taken(self, asesor: str, day: date) -> int:
+        """How many asesi the asesor was given on a day: their places {_id:
+        "<asesor>:<day>:<k>"}, k = 1, 2, ..., found by lookups by _id (counting cases by
+        asesor and day would scan every case on FerretDB)."""
+        return first_free(lambda k: self._place(asesor, day, k) is not None) - 1
+
+    def take_place(self, asesor: str, day: date, case_id: str, limit: int) -> bool:
+        """Claims the asesor's next place of the day for a case by a unique insert, so two
+        admins assigning at once cannot both get the last one; False when all `limit` are
+        taken. A place is not given back when the case goes to another asesor later that
+        day: the load counts whom the asesor was given."""
+        for k in range(self.places_taken(asesor, day) + 1, limit + 1):
+            try:
+                self.db.asesor_places.insert_one({"_id": f"{asesor}:{day.isoformat()}:{k}",
+                                                  "case_id": case_id})
+                return True
+            except DuplicateKeyError:
+                continue  # taken meanwhile: the next one
+        return False
+
+    def _place(self, asesor: str, day: date, k: int) -> dict | None:
+        return self.db.asesor_places.find_one({"_id": f"{asesor}:{day.isoformat()}:{k}"})
 
     def withdraw_open_cases(self, participant_id: str, at) -> int:
         """The asesi withdrew consent: open cases stop; decided ones stay as the record. Each

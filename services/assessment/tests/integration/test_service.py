@@ -335,6 +335,27 @@ def test_assignment_refusals_and_the_daily_load(service, bus, api):
     assert assign(api, case, asesor="MET.000.007781 2022")["asesor"] == "MET.000.007781 2022"
 
 
+def test_two_admins_assigning_the_last_place_at_once_give_it_to_one(service, bus, api,
+                                                                     database):
+    """The day's places are claimed by unique inserts, so a race cannot exceed the load; a new
+    TUK the same day keeps the asesi's place."""
+    import eventlet
+
+    for _ in range(8):
+        assign(api, open_case(service, bus, api), agree=False)
+    racing = [open_case(service, bus, api) for _ in range(4)]
+    answers = list(eventlet.GreenPool(4).imap(lambda case: api(
+        "POST", f"/cases/{case['id']}/assignment", {"asesor": SITI, "tuk": "TUK-GNI-SOR"},
+        expect=None), racing))
+    won = [a for a in answers if a.get("asesor") == SITI]
+    assert len(won) == 2, answers
+    assert all(a["error"]["code"] == "asesor_daily_limit" for a in answers if a not in won)
+    assert database("assessment").cases.count_documents({"asesor": SITI}) == 10
+    retry = api("POST", f"/cases/{won[0]['id']}/assignment",
+                {"asesor": SITI, "tuk": "TUK-GNI-SOR"})
+    assert retry["asesor"] == SITI and retry["status"] == "open"
+
+
 def test_evidence_is_kept_by_hash_and_vatm_decides_the_method(service, bus, api, database):
     import base64
     import hashlib

@@ -18,6 +18,7 @@ class InMemoryCases(InMemoryRepository):
         super().__init__()
         self.cases: dict[str, Case] = {}
         self.files: dict[str, bytes] = {}
+        self.places: dict[tuple[str, date], int] = {}
 
     def open(self, case: Case) -> bool:
         if case.id in self.cases:
@@ -38,9 +39,14 @@ class InMemoryCases(InMemoryRepository):
         return [copy.deepcopy(c) for c in self.cases.values()
                 if all(getattr(c, k) == v for k, v in query.items())]
 
-    def assigned_on(self, asesor: str, day: date) -> int:
-        return sum(1 for c in self.cases.values()
-                   if c.asesor == asesor and c.assigned_on == day.isoformat())
+    def places_taken(self, asesor: str, day: date) -> int:
+        return self.places.get((asesor, day), 0)
+
+    def take_place(self, asesor: str, day: date, case_id: str, limit: int) -> bool:
+        if self.places_taken(asesor, day) >= limit:
+            return False
+        self.places[(asesor, day)] = self.places_taken(asesor, day) + 1
+        return True
 
     def store_file(self, sha256: str, content: bytes) -> None:
         self.files.setdefault(sha256, content)
