@@ -21,7 +21,8 @@ SERVICES = [EnrollmentService, AssessmentService, CertificateService, PlacementS
             WebhookBridge, LspReferenceService]
 PUBLIC_ROUTES = {("get", "/health/live"), ("get", "/health/ready"), ("get", "/openapi.json"),
                  ("get", "/metrics"), ("get", "/certificates/{number}"),
-                 ("get", "/.well-known/jwks.json"), ("get", "/status/{purpose}")}
+                 ("get", "/.well-known/jwks.json"), ("get", "/issuers/{code}"),
+                 ("get", "/issuers/{code}/did.json"), ("get", "/issuers/{code}/status")}
 
 
 def test_a_route_that_declares_nobody_stops_the_service_from_loading():

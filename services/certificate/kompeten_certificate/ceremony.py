@@ -1,5 +1,6 @@
-"""How an issuer's printed certificates look when handed over at a ceremony: its logo, the
-signatory's name and position, the frame's colour and the place of signing. One JSON file per
+"""How an issuer presents itself: on its printed certificates handed over at a ceremony (its
+logo, the signatory's name and position, the frame's colour and the place of signing) and in
+its public profile (its site, e-mail, an LSP's BNSP licence). One JSON file per
 issuer code in ISSUERS_DIR (`LSP-GNI.json`, its logo beside it), read once at start, so a wrong
 file stops the service with its name rather than spoiling a print. An issuer without a file
 prints with a plain frame and no signatory."""
@@ -19,6 +20,10 @@ class Ceremony:
     place: str | None = None  # the city before the date of signing
     colour: str = "#0b5394"  # the frame's and the title's
     logo: Path | None = None  # PNG or JPEG, printed at the top
+    # and in the issuer's public profile (/issuers/<code>), for verifiers and wallets
+    url: str | None = None  # the issuer's own site
+    email: str | None = None
+    licence: str | None = None  # an LSP's BNSP licence number
 
 
 PLAIN = Ceremony()

@@ -5,6 +5,9 @@ The credential is what the holder keeps and shows; anyone verifies it with the i
 published keys (JWKS), online or offline.
 """
 
+import base64
+import json
+
 from . import status_list
 from .certificate import Certificate
 
@@ -31,25 +34,83 @@ def _achievement(cert: Certificate, base: str) -> dict:
         "alignment": [{"type": ["Alignment"], "targetCode": unit["code"],
                        "targetName": unit["title"],
                        "targetUrl": f"{base}/schemes/{cert.scheme_code}#{unit['code']}",
-                       "targetType": "Competency"} for unit in cert.units],
+                       # an SKKNI unit is a competency in a framework (CTDL-ASN's term)
+                       "targetType": "ceasn:Competency"} for unit in cert.units],
     }
 
 
+def issuer_id(public_url: str, code: str) -> str:
+    """Where the issuer's profile is served: the issuer of its credentials and status list."""
+    return f"{public_url.rstrip('/')}/issuers/{code}"
+
+
+def issuer(public_url: str, code: str, name: str) -> dict:
+    return {"id": issuer_id(public_url, code), "type": ["Profile"], "name": name}
+
+
 def build(cert: Certificate, public_url: str) -> dict:
-    assert cert.status_index is not None, "a credential needs its place in the status lists"
+    assert cert.status_index is not None, "a credential needs its place in the status list"
     base = public_url.rstrip("/")
+    by = issuer(public_url, cert.issuer["code"], cert.issuer["name"])
     credential = {
         "@context": CONTEXT,
         "id": f"{base}/certificates/{cert.number}",
         "type": ["VerifiableCredential", "OpenBadgeCredential"],
-        "issuer": {"id": f"{base}/issuers/{cert.issuer['code']}", "type": ["Profile"],
-                   "name": cert.issuer["name"]},
+        "issuer": by,
         "validFrom": f"{cert.issued_on.isoformat()}T00:00:00Z",
         "name": cert.scheme_title,
         "credentialSubject": {"type": ["AchievementSubject"], "name": cert.holder_name,
                               "achievement": _achievement(cert, base)},
-        "credentialStatus": status_list.entries(base, cert.status_index),
+        "credentialStatus": status_list.entry(by["id"], cert.status_index),
     }
     if cert.valid_until is not None:  # training certificates do not expire
         credential["validUntil"] = f"{cert.valid_until.isoformat()}T23:59:59Z"
     return credential
+
+
+def profile(public_url: str, issuer_: dict, looks) -> dict:
+    """The issuer's Open Badges 3.0 Profile, served at its id: who it is and, for an LSP, its
+    BNSP licence; its keys are in its did:web document (`did`)."""
+    doc = {"@context": CONTEXT, **issuer(public_url, issuer_["code"], issuer_["name"])}
+    if looks.url:
+        doc["url"] = looks.url
+    if looks.email:
+        doc["email"] = looks.email
+    if looks.signatory:
+        doc["official"] = f"{looks.signatory}, {looks.position}"
+    if looks.place:
+        doc["address"] = {"type": ["Address"], "addressLocality": looks.place,
+                          "addressCountry": "Indonesia"}
+    doc["otherIdentifier"] = [{"type": "IdentifierEntry", "identifier": did(doc["id"]),
+                               "identifierType": "ext:DID"}]
+    if looks.licence:
+        doc["otherIdentifier"].append({"type": "IdentifierEntry", "identifier": looks.licence,
+                                       "identifierType": "ext:BNSPLicence"})
+    return doc
+
+
+def did(issuer_url: str) -> str:
+    """did:web for an issuer's URL: https://host:8443/issuers/X -> did:web:host%3A8443:issuers:X,
+    resolved at https://host:8443/issuers/X/did.json."""
+    rest = issuer_url.split("://", 1)[1]
+    host, _, path = rest.partition("/")
+    return ":".join(["did:web", host.replace(":", "%3A"), *path.split("/")])
+
+
+def did_document(issuer_url: str, keys: list[dict]) -> dict:
+    """The issuer's keys (every key that ever signed, newest last), each usable to verify
+    what it issued."""
+    subject = did(issuer_url)
+    methods = [{"id": f"{subject}#{key['kid']}", "type": "JsonWebKey2020",
+                "controller": subject, "publicKeyJwk": key} for key in keys]
+    return {"@context": ["https://www.w3.org/ns/did/v1",
+                         "https://w3id.org/security/suites/jws-2020/v1"],
+            "id": subject, "alsoKnownAs": [issuer_url], "verificationMethod": methods,
+            "assertionMethod": [m["id"] for m in methods]}
+
+
+def outdated(token: str) -> bool:
+    """Signed before credentials named one status entry in their issuer's list."""
+    payload = token.split(".")[1]
+    claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    return isinstance(claims.get("credentialStatus"), list)

@@ -96,6 +96,18 @@ def certificate_for(uow: UnitOfWork, caller: Caller, number: str) -> Certificate
     return cert
 
 
+def credential_for(uow: UnitOfWork, caller: Caller, number: str, key: SigningKey,
+                   public_url: str) -> str:
+    """The signed credential, for its holder or its issuer's officer. One signed before
+    credentials had their issuer's own status list is signed anew in today's shape (the same
+    claims), so what the holder takes away verifies with every verifier."""
+    cert = certificate_for(uow, caller, number)
+    if credential.outdated(cert.credential):
+        with uow:
+            uow.repo.save_credential(_signed(cert, key, public_url))
+    return cert.credential
+
+
 STATUS_EVENTS = {"revoke": "certificate.revoked", "suspend": "certificate.suspended",
                  "reinstate": "certificate.reinstated"}
 

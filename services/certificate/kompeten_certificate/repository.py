@@ -12,7 +12,7 @@ from pymongo import ASCENDING, DESCENDING
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 
-from . import certificate
+from . import certificate, status_list
 from .certificate import Certificate
 
 
@@ -23,9 +23,12 @@ def prepare(db: Database) -> None:
     db.certificates.create_index([("participant_id", ASCENDING), ("scheme_code", ASCENDING)])
     db.certificates.create_index([("status_index", ASCENDING)], unique=True)
     db.certificates.create_index([("issuer.code", ASCENDING), ("_id", DESCENDING)])
-    if db.holdings.find_one() is None:  # a database from before the holdings: once, a scan
-        for doc in db.certificates.find({}, {"participant_id": 1}).sort("_id"):
-            Repository(db)._hold(doc["participant_id"], doc["_id"])
+    if db.holdings.find_one() is None or db.issuers.find_one() is None:
+        # a database from before the holdings and the issuers' records: once, a scan
+        repo = Repository(db)
+        for doc in db.certificates.find({}, {"participant_id": 1, "issuer": 1}).sort("_id"):
+            repo._hold(doc["participant_id"], doc["_id"])
+            repo._know(doc["issuer"])
 
 
 def _to_doc(cert: Certificate) -> dict:
@@ -67,8 +70,9 @@ class Repository(unit_of_work.Repository):
         (FerretDB's findAndModify is not atomic under concurrency) and no query that scans."""
         existing = self.for_source(source)
         if existing is not None:
-            # a redelivery after a crash before the holding was stored mends it
+            # a redelivery after a crash before these were stored mends them
             self._hold(existing.participant_id, existing.number)
+            self._know(existing.issuer)
             return existing
         status_index = self._claim_status_index()
         hint = (self.db.name, series)
@@ -90,6 +94,7 @@ class Repository(unit_of_work.Repository):
             self._hints[hint] = max(self._hints.get(hint, 0), sequence)
             self._point(source, cert.number)
             self._hold(cert.participant_id, cert.number)
+            self._know(cert.issuer)
             return cert
         raise RuntimeError(f"no free certificate number in {series} after {attempts} tries")
 
@@ -156,6 +161,21 @@ class Repository(unit_of_work.Repository):
             except DuplicateKeyError:
                 continue  # another certificate of the holder took the slot: look again
 
+    def _know(self, issuer: dict) -> None:
+        """The issuers whose profile and status list are served: each from its first
+        certificate (its name as that certificate gives it)."""
+        try:
+            self.db.issuers.insert_one({"_id": issuer["code"], "name": issuer["name"]})
+        except DuplicateKeyError:
+            pass
+
+    def issuer(self, code: str) -> dict:
+        doc = self.db.issuers.find_one({"_id": code})
+        if doc is None:
+            raise NotFound(f"no issuer {code} has issued a certificate here",
+                           code="issuer_not_found")
+        return {"code": doc["_id"], "name": doc["name"]}
+
     def for_source(self, source: str) -> Certificate | None:
         pointer = self.db.certificate_sources.find_one({"_id": source})
         return self.get(pointer["number"]) if pointer else None
@@ -173,6 +193,10 @@ class Repository(unit_of_work.Repository):
         upsert(self.db.latest_certifications,
                {"_id": f"{cert.participant_id}:{cert.scheme_code}"},
                {"$set": {"number": cert.number}})
+
+    def save_credential(self, cert: Certificate) -> None:
+        self.db.certificates.update_one({"_id": cert.number},
+                                        {"$set": {"credential": cert.credential}})
 
     def mark_renewed(self, number: str, by: str) -> None:
         self.db.certificates.update_one({"_id": number}, {"$set": {"renewed_by": by}})
@@ -198,10 +222,13 @@ class Repository(unit_of_work.Repository):
                                                     "suspension": cert.suspension,
                                                     "history": cert.history}}, staged))
 
-    def status_indices(self, purpose: str) -> set[int]:
-        field = {"revocation": "revocation", "suspension": "suspension"}[purpose]
-        return {d["status_index"] for d in self.db.certificates.find(
-            {field: {"$ne": None}}, {"status_index": 1})}
+    def status_values(self, issuer_code: str) -> dict[int, int]:
+        """The issuer's revoked or suspended certificates' entries in its status list."""
+        return {d["status_index"]: status_list.value(d["revocation"], d["suspension"])
+                for d in self.db.certificates.find(
+                    {"issuer.code": issuer_code,
+                     "$or": [{"revocation": {"$ne": None}}, {"suspension": {"$ne": None}}]},
+                    {"status_index": 1, "revocation": 1, "suspension": 1})}
 
     def for_participant(self, participant_id: str) -> list[Certificate]:
         return sorted((self.get(number) for number in set(self._held(participant_id))),

@@ -19,7 +19,7 @@ from nameko.extensions import DependencyProvider
 from nameko.timer import timer
 from werkzeug.wrappers import Response
 
-from . import ceremony, handlers, page, printing, repository, signing, status_list
+from . import ceremony, credential, handlers, page, printing, repository, signing, status_list
 from .keystore import KeyStore
 from .repository import Repository
 from .schemas import StatusChangeRequest
@@ -117,7 +117,9 @@ class CertificateService(StandardEndpoints, Relay):
     def get_credential(self, request, number, caller):
         """The signed credential (VC 2.0, Open Badges 3.0, VC-JOSE with Ed25519) to keep and
         show; verify it with the keys at /.well-known/jwks.json."""
-        return Response(handlers.certificate_for(self.uow, caller, number).credential,
+        return Response(handlers.credential_for(self.uow, caller, number,
+                                                self.keys.signing_key(),
+                                                self.config["PUBLIC_URL"]),
                         mimetype=signing.MEDIA_TYPE)
 
     @api("GET", "/.well-known/jwks.json", allow=PUBLIC)
@@ -125,14 +127,27 @@ class CertificateService(StandardEndpoints, Relay):
         """Every public key the issuer ever signed with, by kid."""
         return {"keys": self.keys.public_jwks()}
 
-    @api("GET", "/status/<purpose>", allow=PUBLIC)
-    def status_list(self, request, purpose):
-        """The signed Bitstring Status List for revocation or suspension."""
-        if purpose not in status_list.PURPOSES:
-            raise NotFound(f"no status list {purpose}", code="status_list_not_found")
+    @api("GET", "/issuers/<code>", allow=PUBLIC)
+    def issuer_profile(self, request, code):
+        """The issuer's Open Badges 3.0 Profile, at the id its credentials name as issuer."""
+        return credential.profile(self.config["PUBLIC_URL"], self.uow.repo.issuer(code),
+                                  self.ceremonies.get(code, ceremony.PLAIN))
+
+    @api("GET", "/issuers/<code>/did.json", allow=PUBLIC)
+    def issuer_did(self, request, code):
+        """The issuer's did:web document: the public keys that verify what it issued."""
+        self.uow.repo.issuer(code)  # 404 for an issuer that issued nothing here
+        return credential.did_document(credential.issuer_id(self.config["PUBLIC_URL"], code),
+                                       self.keys.public_jwks())
+
+    @api("GET", "/issuers/<code>/status", allow=PUBLIC)
+    def status_list(self, request, code):
+        """The issuer's signed Bitstring Status List: each certificate's revocation and
+        suspension, issued by the issuer of the certificates it serves."""
+        issuer = self.uow.repo.issuer(code)
         listed = status_list.list_credential(
-            self.config["PUBLIC_URL"], purpose, self.uow.repo.status_indices(purpose),
-            datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"))
+            credential.issuer(self.config["PUBLIC_URL"], code, issuer["name"]),
+            self.uow.repo.status_values(code), datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"))
         return Response(self.keys.signing_key().sign(listed), mimetype=signing.MEDIA_TYPE)
 
     @api("POST", "/certificates/<number>/revoke", body=StatusChangeRequest, allow=OFFICER)

@@ -2,6 +2,8 @@
 
 import base64
 import json
+import subprocess
+import sys
 import uuid
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -31,19 +33,29 @@ def decided(overall="K", case_id=None, event_id=None, participant_id=None):
                           dataschema=EVENTS["assessment.decided"].dataschema, id=event_id)
 
 
+# the demo's issuers present themselves (deploy/issuers), as in a deployment
+ISSUERS_DIR = str(Path(__file__).parents[4] / "deploy" / "issuers")
+
+
 @pytest.fixture
 def config(service_config):
-    return service_config("certificate")
+    return service_config("certificate", ISSUERS_DIR=ISSUERS_DIR)
 
 
 @pytest.fixture
 def service(run_service):
-    return run_service(CertificateService)
+    return run_service(CertificateService, ISSUERS_DIR=ISSUERS_DIR)
 
 
 @pytest.fixture
 def db(database):
     return database("certificate")
+
+
+def verify_command(*args):
+    """The installed `kompeten-verify`, run as a separate program."""
+    command = Path(sys.executable).parent / "kompeten-verify"
+    return subprocess.run([str(command), *args], capture_output=True, text=True, timeout=60)
 
 
 def deliver(service, bus, event):
@@ -200,7 +212,6 @@ def test_issued_certificates_carry_a_credential_that_verifies_offline(service, b
                                                                       config, db, tmp_path):
     from click.testing import CliRunner
     from kompeten_certificate.cli import main as certificate_cli
-    from kompeten_certificate.verify import main as verify_cli
 
     keys_dir = config["SIGNING_KEYS_DIR"]
 
@@ -209,33 +220,35 @@ def test_issued_certificates_carry_a_credential_that_verifies_offline(service, b
         target.write_text(web_session.get(path).text)
         return str(target)
 
-    def check(number):
-        args = [save("credential.jwt", f"/certificates/{number}/credential"),
-                "--jwks", save("jwks.json", "/.well-known/jwks.json"),
-                "--status", save("revocation.jwt", "/status/revocation"),
-                "--status", save("suspension.jwt", "/status/suspension")]
-        return CliRunner().invoke(verify_cli, args)
+    def check(number, *lang):
+        """kompeten-verify as an employer runs it: the installed command, offline, on the
+        files it was handed and saved."""
+        return verify_command(
+            save("credential.jwt", f"/certificates/{number}/credential"),
+            "--jwks", save("jwks.json", "/.well-known/jwks.json"),
+            "--status", save("status.jwt", "/issuers/LSP-GNI/status"), *lang)
 
     listener = bus.listen("certificate.events", "certificate.*")
     deliver(service, bus, decided())
     first = listener.events(1)[0]["data"]["certificate_number"]
     response = web_session.get(f"/certificates/{first}/credential")
     assert response.headers["content-type"].startswith("application/vc+jwt")
-    result = check(first)
-    assert result.exit_code == 0 and "VALID: Operator Menjahit Pakaian" in result.output
+    result = check(first, "--lang", "en")
+    assert result.returncode == 0 and "VALID: Operator Menjahit Pakaian" in result.stdout
+    assert "SAH: Operator Menjahit Pakaian atas nama Siti Rahmawati" in check(first).stdout
 
     rotated = CliRunner().invoke(certificate_cli, ["keys", "new", "--dir", keys_dir])
     assert rotated.exit_code == 0, rotated.output  # while the service runs
     deliver(service, bus, decided())
     second = listener.events(1)[0]["data"]["certificate_number"]
     assert len(web_session.get("/.well-known/jwks.json").json()["keys"]) == 2
-    assert check(first).exit_code == 0 and check(second).exit_code == 0
+    assert check(first).returncode == 0 and check(second).returncode == 0
     first_kid = json.loads(base64.urlsafe_b64decode(
         response.text.split(".")[0] + "=="))["kid"]
     retired = CliRunner().invoke(certificate_cli, ["keys", "retire", first_kid, "--dir",
                                                    keys_dir])
     assert retired.exit_code == 0, retired.output
-    assert check(first).exit_code == 0  # a retired key still verifies what it signed
+    assert check(first).returncode == 0  # a retired key still verifies what it signed
     # The private keys never reach the database.
     secrets = [json.loads(p.read_text())["private_jwk"] for p in Path(keys_dir).glob("*.json")]
     secrets = [key["d"] for key in secrets if key]
@@ -245,14 +258,14 @@ def test_issued_certificates_carry_a_credential_that_verifies_offline(service, b
     revoked = web_session.post(f"/certificates/{first}/revoke",
                                json={"reason": "temuan pemalsuan dokumen"})
     assert revoked.json()["status"] == "revoked"
-    result = check(first)
-    assert result.exit_code == 1 and "revoked" in result.output
+    result = check(first, "--lang", "en")
+    assert result.returncode == 1 and "NOT VALID: the certificate is revoked" in result.stdout
     web_session.post(f"/certificates/{second}/suspend",
                      json={"reason": "surveilans tidak lulus"})
-    assert "suspended" in check(second).output
+    assert "TIDAK SAH: sertifikat berstatus dibekukan" in check(second).stdout
     web_session.post(f"/certificates/{second}/reinstate",
                      json={"reason": "surveilans ulang lulus"})
-    assert check(second).exit_code == 0
+    assert check(second).returncode == 0
     types = [e["type"] for e in listener.events(3)]
     assert types == ["certificate.revoked", "certificate.suspended", "certificate.reinstated"]
     assert web_session.get(f"/certificates/{first}").json()["status_reason"] == \
@@ -267,9 +280,11 @@ def test_issued_certificates_carry_a_credential_that_verifies_offline(service, b
 
     tampered = tmp_path / "credential.jwt"
     tampered.write_text(response.text.replace(".", ".x", 1))
-    refused = CliRunner().invoke(verify_cli, [str(tampered), "--jwks",
-                                              str(tmp_path / "jwks.json")])
-    assert refused.exit_code == 1 and "NOT VALID" in refused.output
+    refused = verify_command(str(tampered), "--jwks", str(tmp_path / "jwks.json"))
+    assert refused.returncode == 1 and refused.stdout.startswith("TIDAK SAH")
+    unreadable = verify_command(str(tmp_path / "credential.jwt"), "--jwks",
+                                str(tmp_path / "missing.json"), "--lang", "en")
+    assert unreadable.returncode == 2 and "could not read" in unreadable.stdout
     assert web_session.get("/certificates/nope/credential").status_code == 404
 
 
@@ -288,7 +303,8 @@ def test_bad_status_changes_are_refused_and_change_nothing(service, bus, web_ses
     response = web_session.post(path.format(n=number), json=body)
     assert response.status_code == status and response.json()["error"]["code"] == code
     assert web_session.get(f"/certificates/{number}").json()["status"] == "valid"
-    assert web_session.get("/status/everything").status_code == 404
+    missing = web_session.get("/issuers/NOPE/status")
+    assert missing.status_code == 404 and missing.json()["error"]["code"] == "issuer_not_found"
 
 
 def test_the_schemes_validity_sets_the_certificates(service, bus, db):
@@ -391,6 +407,71 @@ def test_a_programme_names_its_certificates_kemnakers_beside_or_instead_of_the_a
     assert db.certificates.count_documents({"programme_id": "prog-7",
                                             "issuer.code": {"$in": ["KEMNAKER",
                                                                     "BLKI-BPN"]}}) == 3
+
+
+def test_a_training_certificate_and_its_issuer_are_served_as_verifiers_expect(
+        service, bus, web_session, conformance, tmp_path):
+    """The agency's certificate has no end date and verifies offline; the issuer id in the
+    credential serves its Open Badges profile, its did:web keys and its status list, which it
+    issued itself."""
+    listener = bus.listen("certificate.events", "certificate.issued")
+    with entrypoint_waiter(service, "on_training_completed"):
+        bus.publish_event(completed())
+    number = listener.events(1)[0]["data"]["certificate_number"]
+    token = web_session.get(f"/certificates/{number}/credential").text
+    keys = web_session.get("/.well-known/jwks.json").json()
+    vc = conformance.verified_claims(token, keys)
+    assert "validUntil" not in vc and conformance.schema_errors("credential", vc) == []
+    issuer = vc["issuer"]["id"]
+    assert issuer == "http://verify.test/issuers/DISNAKER-3204"
+    path = issuer.removeprefix("http://verify.test")
+    profile = web_session.get(path).json()
+    assert profile["id"] == issuer and conformance.schema_errors("profile", profile) == []
+    assert profile["name"] == "Dinas Tenaga Kerja Kabupaten Bandung"
+    assert profile["official"].startswith("Drs. Rudy Hartono")  # from deploy/issuers
+    did = web_session.get(path + "/did.json").json()
+    assert did["id"] == "did:web:verify.test:issuers:DISNAKER-3204"
+    assert [m["publicKeyJwk"] for m in did["verificationMethod"]] == keys["keys"]
+    listed = conformance.verified_claims(web_session.get(path + "/status").text, keys)
+    assert listed["issuer"]["id"] == issuer
+    assert listed["id"] == vc["credentialStatus"]["statusListCredential"]
+    (tmp_path / "c.jwt").write_text(token)
+    (tmp_path / "k.json").write_text(json.dumps(keys))
+    result = verify_command(str(tmp_path / "c.jwt"), "--jwks", str(tmp_path / "k.json"),
+                            "--status", save_text(tmp_path / "s.jwt",
+                                                  web_session.get(path + "/status").text),
+                            "--lang", "en")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "issued by Dinas Tenaga Kerja Kabupaten Bandung, no end date" in result.stdout
+
+
+def save_text(path: Path, text: str) -> str:
+    path.write_text(text)
+    return str(path)
+
+
+def test_a_credential_signed_in_the_first_shape_is_signed_anew_when_downloaded(
+        service, bus, web_session, db, config):
+    """Credentials issued before the issuer's own status list named two global lists; the
+    next download gives the holder today's shape, the same claims, signed again."""
+    from kompeten_certificate.keystore import KeyStore
+
+    listener = bus.listen("certificate.events", "certificate.issued")
+    deliver(service, bus, decided())
+    number = listener.events(1)[0]["data"]["certificate_number"]
+    current = web_session.get(f"/certificates/{number}/credential").text
+    claims = json.loads(base64.urlsafe_b64decode(current.split(".")[1] + "=="))
+    first_shape = {**claims, "credentialStatus": [
+        {"id": f"http://verify.test/status/{p}#1", "type": "BitstringStatusListEntry",
+         "statusPurpose": p, "statusListIndex": "1",
+         "statusListCredential": f"http://verify.test/status/{p}"}
+        for p in ("revocation", "suspension")]}
+    old = KeyStore(config["SIGNING_KEYS_DIR"]).signing_key().sign(first_shape)
+    db.certificates.update_one({"_id": number}, {"$set": {"credential": old}})
+    downloaded = web_session.get(f"/certificates/{number}/credential").text
+    again = json.loads(base64.urlsafe_b64decode(downloaded.split(".")[1] + "=="))
+    assert again == claims
+    assert db.certificates.find_one({"_id": number})["credential"] == downloaded
 
 
 def test_a_second_certification_in_the_scheme_renews_the_first(service, bus, web_session):

@@ -90,16 +90,28 @@ def test_outside_its_validity_or_malformed_is_not_valid():
         verify("not-a-jws", jwks([KEY])["keys"], NOW)
 
 
-def test_the_status_list_sets_exactly_the_listed_bits():
+def test_the_status_list_holds_two_bits_per_certificate_revoked_and_suspended():
     from kompeten_certificate import status_list
 
-    encoded = status_list.encode({0, 7, 8, 131_071})
+    values = {0: status_list.REVOKED, 7: status_list.SUSPENDED, 8: 0b11, 131_071: 0b10}
+    encoded = status_list.encode(values)
     assert encoded.startswith("u")
-    assert [status_list.is_set(encoded, i) for i in (0, 1, 7, 8, 9, 131_071)] == [
-        True, False, True, True, False, True]
+    assert [status_list.value_at(encoded, i) for i in (0, 1, 7, 8, 9, 131_071)] == [
+        0b10, 0, 0b01, 0b11, 0, 0b10]
+    assert status_list.value("fraud", None) == 0b10
+    assert status_list.value(None, "surveillance") == 0b01
+    assert status_list.value(None, None) == 0
+
+
+def test_the_credential_names_one_status_entry_in_its_issuers_list():
     vc, _ = signed()
-    assert [e["statusPurpose"] for e in vc["credentialStatus"]] == ["revocation", "suspension"]
-    assert {e["statusListIndex"] for e in vc["credentialStatus"]} == {"41"}
+    entry = vc["credentialStatus"]
+    assert entry["statusListCredential"] == "https://sertifikat.example/issuers/LSP-GNI/status"
+    assert vc["issuer"]["id"] == "https://sertifikat.example/issuers/LSP-GNI"
+    assert (entry["statusPurpose"], entry["statusListIndex"], entry["statusSize"]) == (
+        "message", "41", 2)
+    assert [m["message"] for m in entry["statusMessage"]] == [
+        "valid", "suspended", "revoked", "revoked"]
 
 
 def test_a_training_certificate_is_a_completion_that_does_not_expire():
