@@ -6,6 +6,8 @@ from datetime import date, datetime, timedelta
 from kompeten_shared.errors import Conflict
 from kompeten_shared.vocabulary import KEMNAKER
 
+from . import sharing
+
 
 def series(issuer_code: str, scheme_code: str, year: int) -> str:
     return f"{issuer_code}.{scheme_code}.{year}"
@@ -148,7 +150,10 @@ class Certificate:
                 "scheme_title": self.scheme_title, "units": self.units, "issuer": self.issuer,
                 "issued_on": self.issued_on, "valid_until": self.valid_until,
                 "renews": self.renews, "renewed_by": self.renewed_by,
-                "verification_url": verification_url}
+                "verification_url": verification_url,
+                "add_to_profile_url": sharing.add_to_profile(
+                    self.scheme_title, self.issuer["name"], self.issued_on, self.valid_until,
+                    verification_url, self.number)}
 
 
 def from_decision(decision: dict, sequence: int, issued_on: date, years: int,

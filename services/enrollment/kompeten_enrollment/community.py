@@ -63,6 +63,23 @@ def offer_text(kind: str) -> tuple[str, str]:
             f"{what[1]}. Open your page on Kompeten to read and answer it.")
 
 
+def certificate_text(title: str, number: str, issuer: str, valid_until: str | None,
+                     verification_url: str) -> tuple[str, str]:
+    """The notice that a certificate was issued: what, by whom, where anyone checks it, and
+    where the holder keeps and shares it."""
+    until_id = f", berlaku sampai {valid_until}" if valid_until else ""
+    until_en = f", valid until {valid_until}" if valid_until else ""
+    return ("Sertifikat Anda telah terbit / Your certificate has been issued",
+            f"Selamat! Sertifikat {title} nomor {number} dari {issuer} telah terbit{until_id}."
+            f"\n\nSiapa pun dapat memeriksa keasliannya di {verification_url}\n"
+            "Unduh PDF dan kredensial digitalnya, atau tambahkan ke profil LinkedIn Anda, dari "
+            "halaman Anda di Kompeten.\n\n"
+            f"Congratulations! Your certificate {title}, number {number}, from {issuer} has "
+            f"been issued{until_en}.\n\nAnyone can check it is genuine at "
+            f"{verification_url}\nDownload the PDF and the signed credential, or add it to "
+            "your LinkedIn profile, from your Kompeten page.")
+
+
 def follow_up_text(months: int, due_on: str) -> tuple[str, str]:
     return (f"Pemantauan {months} bulan / Your {months}-month check-in",
             f"Sudah {months} bulan sejak sertifikasi Anda. Ceritakan kabar Anda (bekerja, usaha "

@@ -17,7 +17,7 @@ from marshmallow import ValidationError
 
 from . import access, spreadsheet
 from . import nik as nik_rules
-from .community import Community, follow_up_text, offer_text, post_text
+from .community import Community, certificate_text, follow_up_text, offer_text, post_text
 from .interest import by_sector
 from .participant import Consent, Participant
 from .programme import Outcome, Programme, leaving_status
@@ -467,12 +467,19 @@ def _descendants(children: list[dict]) -> list[dict]:
 
 
 # outcomes from other services ---------------------------------------------------------------------
-def certificate_issued(uow: UnitOfWork, data: dict) -> None:
+def certificate_issued(uow: UnitOfWork, data: dict, now: datetime) -> None:
     """A certificate counts towards targets when it is one its programme leads to (a course
     whose only certificate is the agency's counts those; a BNSP course its certifications); a
-    certificate of no programme (a renewal) counts if it is a certification."""
+    certificate of no programme (a renewal) counts if it is a certification. The holder is
+    told, once however often the event arrives."""
     route = programme_certificate(data["kind"], data["issuer"]["code"])
+    subject, text = certificate_text(
+        data["scheme_title"], data["certificate_number"], data["issuer"]["name"],
+        data["valid_until"] and data["valid_until"].isoformat(), data["verification_url"])
     with uow:
+        uow.repo.queue_notices([_notice(f"certificate:{data['certificate_number']}",
+                                        data["participant_id"], "certification", subject, text,
+                                        now)])
         if data["renews"]:
             uow.repo.recertified(data["renews"])
         programme = uow.repo.programmes_by_id([data["programme_id"]]).get(data["programme_id"])

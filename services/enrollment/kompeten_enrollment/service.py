@@ -334,7 +334,7 @@ class EnrollmentService(StandardEndpoints, Relay):
 
     @consume("certificate", "certificate.issued")
     def on_certificate_issued(self, event):
-        handlers.certificate_issued(self.uow, event.data)
+        handlers.certificate_issued(self.uow, event.data, _now())
 
     @consume("certificate", "certificate.expiring")
     def on_certificate_expiring(self, event):

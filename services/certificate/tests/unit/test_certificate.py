@@ -42,3 +42,22 @@ DECISION = {
     "units": [{"code": "U1", "title": "Unit 1", "result": "K"}], "overall": "K",
     "holder_name": "Siti Rahmawati",
 }
+
+
+def test_the_add_to_profile_link_prefills_the_certification_with_its_public_proof():
+    from urllib.parse import parse_qs, urlsplit
+
+    from kompeten_certificate import sharing
+
+    url = sharing.add_to_profile("Operator Menjahit Pakaian", "LSP Garmen Nusantara Indonesia",
+                                 date(2026, 11, 26), date(2029, 11, 25),
+                                 "https://sertifikat.example/certificates/X.1", "X.1")
+    parts = urlsplit(url)
+    assert f"{parts.scheme}://{parts.netloc}{parts.path}" == "https://www.linkedin.com/profile/add"
+    assert {k: v[0] for k, v in parse_qs(parts.query).items()} == {
+        "startTask": "CERTIFICATION_NAME", "name": "Operator Menjahit Pakaian",
+        "organizationName": "LSP Garmen Nusantara Indonesia", "issueYear": "2026",
+        "issueMonth": "11", "expirationYear": "2029", "expirationMonth": "11",
+        "certUrl": "https://sertifikat.example/certificates/X.1", "certId": "X.1"}
+    forever = sharing.add_to_profile("Menjahit", "Disnaker", date(2026, 1, 5), None, "u", "n")
+    assert "expirationYear" not in forever and "issueMonth=1&" in forever

@@ -246,6 +246,15 @@ def test_the_participant_keeps_their_certificate_and_decides_on_their_data(brows
         f"{world['console']}/saya/sertifikat/{holder.certificate}.jwt")
     header = json.loads(base64.urlsafe_b64decode(signed.text.split(".")[0] + "=="))
     assert header["typ"] == "vc+jwt" and signed.text.count(".") == 2
+    # sharing: the public link to copy, and LinkedIn's form pre-filled with it as the proof
+    card = browser.find_element(By.XPATH, f"//div[@class='card'][.//span[text()="
+                                          f"'{holder.certificate}']]")
+    public = card.find_element(By.CSS_SELECTOR, "input.share").get_attribute("value")
+    assert public.endswith(f"/certificates/{holder.certificate}")
+    share = card.find_element(By.CSS_SELECTOR, "a.add-to-profile")
+    assert share.text == "Tambahkan ke profil LinkedIn saya"
+    assert share.get_attribute("href").startswith("https://www.linkedin.com/profile/add?")
+    assert f"certId={holder.certificate}" in share.get_attribute("href")
     assert "Pelatihan Berbasis Kompetensi Menjahit Pakaian" in browser.page_source
     assert "Lulus pelatihan" in browser.page_source  # how the programme went
     withdraw = browser.find_element(

@@ -3,6 +3,7 @@ and a real SMTP server (aiosmtpd) on this machine: announcements and job informa
 members who consent to follow-up, mentors matched to newer participants, offers and follow-up
 reminders on the person's own channel."""
 
+import email
 import uuid
 from datetime import UTC, date, datetime, timedelta
 
@@ -159,6 +160,50 @@ def test_an_offer_and_a_due_check_in_reach_the_graduate_by_e_mail(enrollment, ca
     assert any("Tawaran pekerjaan untuk Anda / An offer of a job" in t for t in subjects)
     assert any("Pemantauan 3 bulan / Your 3-month check-in" in t for t in subjects)
     assert all(to == ["lulusan@example.test"] for to, _ in inbox.mails)
+
+
+def test_an_issued_certificate_reaches_its_holder_by_e_mail_in_both_languages(
+        enrollment, bus, new_person, smtp, database):
+    _, inbox = smtp
+    holder = new_person(67, purposes=("certification",), email="pemegang@example.test")
+    data = {"certificate_number": "LSP-GNI.GAR-OMP.2026.000042", "kind": "certification",
+            "renews": None, "participant_id": holder["participant_id"], "case_id": "c-42",
+            "programme_id": "prog-none", "scheme_code": "GAR-OMP",
+            "scheme_title": "Operator Menjahit Pakaian",
+            "units": [{"code": "C.14GAR02.001.1", "title": "K3", "result": "K"}],
+            "issuer": {"code": "LSP-GNI", "name": "LSP Garmen Nusantara Indonesia"},
+            "issued_on": TODAY, "valid_until": TODAY + timedelta(days=1095),
+            "verification_url": "https://sertifikat.example/certificates/"
+                                "LSP-GNI.GAR-OMP.2026.000042"}
+    event = envelope.build(service="certificate", type="certificate.issued",
+                           data=dump_data("certificate.issued", data),
+                           dataschema=EVENTS["certificate.issued"].dataschema)
+    for _ in range(2):  # sent again under a new id: still one notice
+        with entrypoint_waiter(enrollment, "on_certificate_issued"):
+            bus.publish_event({**event, "id": str(uuid.uuid4())})
+    deliver(enrollment)
+    [(to, raw)] = inbox.mails
+    message = email.message_from_string(raw)
+    mail = message.get_payload(decode=True).decode()
+    assert to == ["pemegang@example.test"]
+    assert message["Subject"] == "Sertifikat Anda telah terbit / Your certificate has been issued"
+    assert "Sertifikat Operator Menjahit Pakaian nomor LSP-GNI.GAR-OMP.2026.000042" in mail
+    assert "Your certificate Operator Menjahit Pakaian, number LSP-GNI.GAR-OMP.2026.000042" \
+        in mail
+    assert data["verification_url"] in mail
+    # a holder who withdrew consent to certification is not written to
+    withdrawn = new_person(68, purposes=(), email="tanpa-izin@example.test")
+    other = envelope.build(service="certificate", type="certificate.issued", data=dump_data(
+        "certificate.issued", {**data, "participant_id": withdrawn["participant_id"],
+                               "certificate_number": "LSP-GNI.GAR-OMP.2026.000043"}),
+        dataschema=EVENTS["certificate.issued"].dataschema)
+    with entrypoint_waiter(enrollment, "on_certificate_issued"):
+        bus.publish_event(other)
+    deliver(enrollment)
+    assert len(inbox.mails) == 1
+    dropped = database("enrollment").notices.find_one(
+        {"_id": "certificate:LSP-GNI.GAR-OMP.2026.000043"})
+    assert dropped["status"] == "dropped"
 
 
 def test_a_failing_mail_server_is_tried_again_later(enrollment, call, new_person, bus, smtp):
