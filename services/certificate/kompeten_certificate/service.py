@@ -12,7 +12,7 @@ from kompeten_chassis.consuming import consume
 from kompeten_chassis.endpoints import StandardEndpoints
 from kompeten_chassis.publishing import EventPublisher
 from kompeten_chassis.unit_of_work import Relay, UnitsOfWork
-from kompeten_chassis.web import PUBLIC, api
+from kompeten_chassis.web import PUBLIC, api, cacheable, json_response
 from kompeten_shared.errors import NotFound
 from nameko.dependency_providers import Config
 from nameko.extensions import DependencyProvider
@@ -25,6 +25,10 @@ from .repository import Repository
 from .schemas import StatusChangeRequest
 
 EXPIRY_CHECK_SECONDS = 3600
+# How long a cache may serve a certificate's status or a status list unasked: a revocation
+# shows everywhere within a minute. Profiles and keys change seldom (a new key signs at once,
+# so a verifier meeting an unknown kid fetches the keys again).
+STATUS_MAX_AGE, PROFILE_MAX_AGE = 60, 300
 OFFICER = ("certificate_officer",)
 HOLDER_OR_ISSUER = ("participant", "certificate_officer")
 log = logging.getLogger(__name__)
@@ -98,10 +102,10 @@ class CertificateService(StandardEndpoints, Relay):
                 raise
             return Response(page.not_found_page(number), status=404, mimetype="text/html")
         view = cert.public_view(date.today(), self._verification_url(cert.number))
-        if browser:
-            return Response(page.certificate_page(view), mimetype="text/html",
-                            headers={"Cache-Control": "no-store"})  # the status can change
-        return view
+        if browser:  # a person scanning the QR code sees today's status: revalidated each time
+            return cacheable(request, Response(page.certificate_page(view),
+                                               mimetype="text/html"), 0)
+        return cacheable(request, json_response(200, view), STATUS_MAX_AGE)
 
     @api("GET", "/certificates/<number>/pdf", allow=HOLDER_OR_ISSUER)
     def get_pdf(self, request, number, caller):
@@ -125,30 +129,36 @@ class CertificateService(StandardEndpoints, Relay):
     @api("GET", "/.well-known/jwks.json", allow=PUBLIC)
     def jwks(self, request):
         """Every public key the issuer ever signed with, by kid."""
-        return {"keys": self.keys.public_jwks()}
+        return cacheable(request, json_response(200, {"keys": self.keys.public_jwks()}),
+                         PROFILE_MAX_AGE)
 
     @api("GET", "/issuers/<code>", allow=PUBLIC)
     def issuer_profile(self, request, code):
         """The issuer's Open Badges 3.0 Profile, at the id its credentials name as issuer."""
-        return credential.profile(self.config["PUBLIC_URL"], self.uow.repo.issuer(code),
-                                  self.ceremonies.get(code, ceremony.PLAIN))
+        return cacheable(request, json_response(200, credential.profile(
+            self.config["PUBLIC_URL"], self.uow.repo.issuer(code),
+            self.ceremonies.get(code, ceremony.PLAIN))), PROFILE_MAX_AGE)
 
     @api("GET", "/issuers/<code>/did.json", allow=PUBLIC)
     def issuer_did(self, request, code):
         """The issuer's did:web document: the public keys that verify what it issued."""
         self.uow.repo.issuer(code)  # 404 for an issuer that issued nothing here
-        return credential.did_document(credential.issuer_id(self.config["PUBLIC_URL"], code),
-                                       self.keys.public_jwks())
+        return cacheable(request, json_response(200, credential.did_document(
+            credential.issuer_id(self.config["PUBLIC_URL"], code), self.keys.public_jwks())),
+            PROFILE_MAX_AGE)
 
     @api("GET", "/issuers/<code>/status", allow=PUBLIC)
     def status_list(self, request, code):
         """The issuer's signed Bitstring Status List: each certificate's revocation and
         suspension, issued by the issuer of the certificates it serves."""
         issuer = self.uow.repo.issuer(code)
+        # issued as of the minute: an unchanged list signs to the same bytes (Ed25519 is
+        # deterministic), so its ETag holds until a status changes or the minute turns
         listed = status_list.list_credential(
             credential.issuer(self.config["PUBLIC_URL"], code, issuer["name"]),
-            self.uow.repo.status_values(code), datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"))
-        return Response(self.keys.signing_key().sign(listed), mimetype=signing.MEDIA_TYPE)
+            self.uow.repo.status_values(code), datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:00Z"))
+        return cacheable(request, Response(self.keys.signing_key().sign(listed),
+                                           mimetype=signing.MEDIA_TYPE), STATUS_MAX_AGE)
 
     @api("POST", "/certificates/<number>/revoke", body=StatusChangeRequest, allow=OFFICER)
     def revoke(self, request, number, body, caller):

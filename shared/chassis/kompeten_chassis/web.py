@@ -33,6 +33,16 @@ def json_response(status: int, body) -> Response:
                     mimetype=JSON)
 
 
+def cacheable(request, response: Response, max_age: int) -> Response:
+    """A public answer that browsers, proxies and CDNs may keep: for `max_age` seconds (0:
+    revalidate every time), then asked again with its ETag (a hash of the body) and answered
+    304 with no body while it has not changed."""
+    response.add_etag()
+    response.headers["Cache-Control"] = (f"public, max-age={max_age}, must-revalidate"
+                                         if max_age else "no-cache")
+    return response.make_conditional(request)
+
+
 def error_response(status: int, code: str, message: str, details=None) -> Response:
     error = {"code": code, "message": message}
     if details:

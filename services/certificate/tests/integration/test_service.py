@@ -450,6 +450,34 @@ def save_text(path: Path, text: str) -> str:
     return str(path)
 
 
+def test_verification_answers_are_cacheable_and_a_status_change_shows_through_caches(
+        service, bus, web_session):
+    """What a reverse proxy or CDN needs: a lifetime short enough for a revocation to show
+    within a minute, and an ETag so an unchanged answer costs a 304 without a body."""
+    listener = bus.listen("certificate.events", "certificate.issued")
+    deliver(service, bus, decided())
+    number = listener.events(1)[0]["data"]["certificate_number"]
+    first = web_session.get(f"/certificates/{number}")
+    assert first.headers["Cache-Control"] == "public, max-age=60, must-revalidate"
+    tag = first.headers["ETag"]
+    again = web_session.get(f"/certificates/{number}", headers={"If-None-Match": tag})
+    assert again.status_code == 304 and again.content == b""
+    page = web_session.get(f"/certificates/{number}", headers={"Accept": "text/html"})
+    assert page.headers["Cache-Control"] == "no-cache" and page.headers["ETag"] != tag
+    assert web_session.get(f"/certificates/{number}", headers={
+        "Accept": "text/html", "If-None-Match": page.headers["ETag"]}).status_code == 304
+    listed = web_session.get("/issuers/LSP-GNI/status")
+    assert listed.headers["Cache-Control"] == "public, max-age=60, must-revalidate"
+    assert web_session.get("/issuers/LSP-GNI").headers["Cache-Control"] == \
+        "public, max-age=300, must-revalidate"
+    web_session.post(f"/certificates/{number}/revoke", json={"reason": "temuan pemalsuan"})
+    changed = web_session.get(f"/certificates/{number}", headers={"If-None-Match": tag})
+    assert changed.status_code == 200 and changed.json()["status"] == "revoked"
+    assert changed.headers["ETag"] != tag
+    assert web_session.get("/issuers/LSP-GNI/status", headers={
+        "If-None-Match": listed.headers["ETag"]}).status_code == 200  # the list changed too
+
+
 def test_a_credential_signed_in_the_first_shape_is_signed_anew_when_downloaded(
         service, bus, web_session, db, config):
     """Credentials issued before the issuer's own status list named two global lists; the
