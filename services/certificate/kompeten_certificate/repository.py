@@ -57,6 +57,7 @@ class Repository(unit_of_work.Repository):
     # The last number known taken, per database and series (and for the status lists): only
     # where the search for the next free one starts, shared by an instance's workers.
     _hints: dict[tuple[str, str], int] = {}
+    _known: set[tuple[str, str]] = set()  # (database, issuer code) stored in issuers
 
     def issue(self, source: str, series: str, make: Callable[[int, int], Certificate],
               attempts: int = 1000) -> Certificate:
@@ -163,11 +164,16 @@ class Repository(unit_of_work.Repository):
 
     def _know(self, issuer: dict) -> None:
         """The issuers whose profile and status list are served: each from its first
-        certificate (its name as that certificate gives it)."""
+        certificate (its name as that certificate gives it). Remembered per process, so an
+        issuance costs no write for an issuer already known."""
+        key = (self.db.name, issuer["code"])
+        if key in self._known:
+            return
         try:
             self.db.issuers.insert_one({"_id": issuer["code"], "name": issuer["name"]})
         except DuplicateKeyError:
             pass
+        self._known.add(key)
 
     def issuer(self, code: str) -> dict:
         doc = self.db.issuers.find_one({"_id": code})
