@@ -130,12 +130,11 @@ class Repository(unit_of_work.Repository):
             self.db.case_versions.insert_one({"_id": f"{case.id}:{version}"})
         except DuplicateKeyError:
             raise Conflict("the case changed meanwhile", code="case_changed") from None
-        pending = self._outboxes.get(case.id, []) + (outbox.entries(staged) if staged else [])
+        pending = self._outboxes.get(case.id, []) + (
+            self.filling("cases", case.id, staged) if staged else [])
         self.db.cases.replace_one({"_id": case.id}, {**_to_doc(case), "version": version,
                                                      outbox.FIELD: pending})
         self._versions[case.id], self._outboxes[case.id] = version, pending
-        if staged:
-            self.filled("cases", case.id)
 
     def store_file(self, sha256: str, content: bytes) -> None:
         """Evidence files are kept once per content hash."""

@@ -46,30 +46,36 @@ class Repository:
 
     def with_outbox(self, collection: str, doc_id, update: dict,
                     staged: dict | list[dict] | None) -> dict:
-        """`update` plus pushing the staged event(s) into the document's outbox."""
+        """`update` plus pushing the staged event(s) into the document's outbox; to be written
+        right after this call."""
         if not staged:
             return update
-        self.filled(collection, doc_id)
-        return outbox.staging(staged, update)
+        entries = self.filling(collection, doc_id, staged)
+        return {**update, "$push": {outbox.FIELD: {"$each": entries}}}
 
     def new_with_outbox(self, collection: str, doc: dict,
                         staged: dict | list[dict] | None) -> dict:
-        """A new document holding the staged event(s) in its outbox."""
+        """A new document holding the staged event(s) in its outbox; to be written right after
+        this call."""
         if not staged:
             return doc
-        self.filled(collection, doc["_id"])
-        return {**doc, outbox.FIELD: outbox.entries(staged)}
+        return {**doc, outbox.FIELD: self.filling(collection, doc["_id"], staged)}
 
-    def filled(self, collection: str, doc_id) -> None:
-        """The document's outbox holds events to send (for repositories that write it whole)."""
+    def filling(self, collection: str, doc_id, staged: dict | list[dict]) -> list[dict]:
+        """Before a write that puts staged events into the document's outbox (repositories
+        that write the document whole call it themselves): the outbox entries to write, marked
+        for the relay and remembered to be sent when the unit of work ends."""
         assert collection in self.outbox_collections, f"{collection} has no outbox"
+        entries = outbox.entries(staged)
+        outbox.mark(self.db, collection, doc_id, entries)
         self._filled.append((collection, doc_id))
+        return entries
 
     def send_outboxes(self, send) -> int:
         sent = 0
         while self._filled:
             collection, doc_id = self._filled.pop(0)
-            sent += outbox.relay(self.db[collection], doc_id, send)
+            sent += outbox.relay(self.db, collection, doc_id, send)
         return sent
 
     def relay_pending(self, send) -> int:
