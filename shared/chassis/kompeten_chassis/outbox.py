@@ -81,8 +81,8 @@ def relay_pending(db: Database, collections: tuple[str, ...],
     aggregates; the first round of a process also sweeps outboxes written before there were
     markers (that one round scans)."""
     sent, before = 0, datetime.now(UTC) - GRACE
-    for marker in db[PENDING].find({"staged_at": {"$lt": before},
-                                    "collection": {"$in": list(collections)}}):
+    for marker in list(db[PENDING].find({"staged_at": {"$lt": before},
+                                         "collection": {"$in": list(collections)}})):
         try:
             sent += _send(db, marker["collection"], marker["doc_id"], send)
         except Exception as exc:  # noqa: BLE001 -- the broker is away: next round
