@@ -1,6 +1,7 @@
 """End to end: the four services as separate processes on the real broker and database."""
 
 import json
+import time
 import uuid
 from datetime import UTC, date, datetime
 
@@ -122,7 +123,14 @@ def test_bad_http_requests_get_a_4xx_body_and_change_nothing(stack, cohort, mong
         return {c: database[c].count_documents({}) for c in database.list_collection_names()
                 if c != "processed_events"}
 
-    before = stored()
+    def settled():  # and what they cause (a certificate's notice to its holder): let it land
+        deadline, last = time.monotonic() + 30, None
+        while (now := stored()) != last and time.monotonic() < deadline:
+            last = now
+            time.sleep(1.5)
+        return now
+
+    before = settled()
     enrollment = stack.url("enrollment")
     operator = {"Authorization": "Bearer " + People(stack.servers.oidc_issuer).token(
         scenario.OPERATOR)}
