@@ -303,8 +303,10 @@ def test_bad_status_changes_are_refused_and_change_nothing(service, bus, web_ses
     response = web_session.post(path.format(n=number), json=body)
     assert response.status_code == status and response.json()["error"]["code"] == code
     assert web_session.get(f"/certificates/{number}").json()["status"] == "valid"
-    missing = web_session.get("/issuers/NOPE/status")
-    assert missing.status_code == 404 and missing.json()["error"]["code"] == "issuer_not_found"
+    for path in ("/issuers/NOPE", "/issuers/NOPE/did.json", "/issuers/NOPE/status"):
+        missing = web_session.get(path)
+        assert missing.status_code == 404
+        assert missing.json()["error"]["code"] == "issuer_not_found"
 
 
 def test_the_schemes_validity_sets_the_certificates(service, bus, db):

@@ -234,6 +234,8 @@ def test_a_failing_mail_server_is_tried_again_later(enrollment, call, new_person
     ("offer.made", {"offer_id": "o-9", "participant_id": "p", "kind": "magang"}),
     ("follow_up.due", {"check_in_id": "c-9", "participant_id": "p", "months": "tiga"}),
     ("assessment.decided", {"case_id": "c", "participant_id": "p"}),
+    ("certificate.issued", {"certificate_number": "X", "participant_id": "p",
+                            "verification_url": "javascript:alert(1)"}),
 ])
 def test_a_malformed_event_is_dead_lettered_and_queues_no_notice(enrollment, bus, type_, data,
                                                                   database):
