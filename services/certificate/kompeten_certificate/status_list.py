@@ -31,9 +31,9 @@ def value(revocation, suspension) -> int:
 def encode(values: dict[int, int], size: int = STATUS_SIZE, entries: int = LIST_ENTRIES) -> str:
     """The encodedList holding `values` (entry index: value), every other entry 0."""
     bits = bytearray(entries * size // 8)
-    for index, value in values.items():
+    for index, status in values.items():
         for k in range(size):
-            if value >> (size - 1 - k) & 1:
+            if status >> (size - 1 - k) & 1:
                 position = index * size + k
                 bits[position // 8] |= 0x80 >> (position % 8)
     return "u" + base64.urlsafe_b64encode(gzip.compress(bytes(bits), mtime=0)).decode().rstrip(
@@ -45,10 +45,10 @@ def value_at(encoded: str, index: int, size: int = STATUS_SIZE) -> int:
         raise ValueError("encodedList must be multibase base64url (prefix u)")
     raw = encoded[1:]
     bits = gzip.decompress(base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4)))
-    value = 0
+    status = 0
     for position in range(index * size, index * size + size):
-        value = value << 1 | bool(bits[position // 8] & (0x80 >> (position % 8)))
-    return value
+        status = status << 1 | bool(bits[position // 8] & (0x80 >> (position % 8)))
+    return status
 
 
 def list_url(issuer_id: str) -> str:
