@@ -13,6 +13,7 @@ from typing import Any
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
 from .envelope import InvalidEvent
+from .holder import PATTERN as HOLDER_HASH
 from .vocabulary import (
     CONSENT_PURPOSES,
     PLACEMENT_BASES,
@@ -204,6 +205,18 @@ class CertificateIssued(Contract):
     verification_url = fields.Url(required=True, require_tld=False)
 
 
+class HolderIdentified(Contract):
+    """Enrollment, which alone keeps the NIK, attests whose a certificate is: the holder's NIK
+    hashed with a salt kept from everyone but the holder (kompeten_shared.holder). The
+    certificate service puts it into the credential as an Open Badges IdentityObject."""
+
+    certificate_number = _ident()
+    participant_id = _ident()
+    identity_hash = fields.String(required=True, validate=validate.Regexp(HOLDER_HASH),
+                                  metadata={**PERSONAL, "description":
+                                            "sha256$ of the NIK and the holder's code"})
+
+
 class CertificateStatusChanged(Contract):
     """A certificate was revoked (for good), suspended (until reinstated) or reinstated; the
     published status lists say the same to every verifier."""
@@ -328,6 +341,7 @@ EVENTS: dict[str, EventType] = {e.type: e for e in (
               routing_key="assessment.requested.{lsp_code}"),
     EventType("assessment.decision_submitted", 2, "lsp", DecisionSubmitted),
     EventType("certificate.issued", 1, "certificate", CertificateIssued),
+    EventType("holder.identified", 1, "enrollment", HolderIdentified),
     EventType("certificate.revoked", 1, "certificate", CertificateStatusChanged),
     EventType("certificate.suspended", 1, "certificate", CertificateStatusChanged),
     EventType("certificate.reinstated", 1, "certificate", CertificateStatusChanged),

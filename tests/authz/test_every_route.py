@@ -22,7 +22,15 @@ SERVICES = [EnrollmentService, AssessmentService, CertificateService, PlacementS
 PUBLIC_ROUTES = {("get", "/health/live"), ("get", "/health/ready"), ("get", "/openapi.json"),
                  ("get", "/metrics"), ("get", "/certificates/{number}"),
                  ("get", "/.well-known/jwks.json"), ("get", "/issuers/{code}"),
-                 ("get", "/issuers/{code}/did.json"), ("get", "/issuers/{code}/status")}
+                 ("get", "/issuers/{code}/did.json"), ("get", "/issuers/{code}/status"),
+                 # a holder checking they hold it: their NIK and holder code are the proof
+                 ("post", "/certificates/{number}/holder"),
+                 # wallets (OID4VCI): the one-time code and the access token it gives are the
+                 # authorization, checked by the certificate service itself
+                 ("get", "/.well-known/openid-credential-issuer"),
+                 ("get", "/.well-known/oauth-authorization-server"),
+                 ("post", "/oid4vci/token"), ("post", "/oid4vci/nonce"),
+                 ("post", "/oid4vci/credential")}
 
 
 def test_a_route_that_declares_nobody_stops_the_service_from_loading():

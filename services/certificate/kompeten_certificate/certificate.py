@@ -3,6 +3,7 @@
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
+from kompeten_shared import holder
 from kompeten_shared.errors import Conflict
 from kompeten_shared.vocabulary import KEMNAKER
 
@@ -91,6 +92,21 @@ class Certificate:
     revocation: dict | None = None  # {reason, by, at}: final
     suspension: dict | None = None  # {reason, by, at}: until reinstated
     history: list[dict] = field(default_factory=list)  # every status change, {action, ...}
+    identity_hash: str | None = None  # the holder's salted NIK hash, from enrollment
+
+    def identify(self, participant_id: str, hashed: str) -> bool:
+        """Enrollment's word on whose it is; whether that changes the credential."""
+        if participant_id != self.participant_id:
+            raise Conflict(f"certificate {self.number} belongs to another participant",
+                           code="holder_mismatch")
+        changed, self.identity_hash = hashed != self.identity_hash, hashed
+        return changed
+
+    def holder_matches(self, nik: str, code: str) -> bool:
+        if self.identity_hash is None:
+            raise Conflict("the holder of this certificate is not identified yet",
+                           code="holder_not_identified")
+        return holder.matches(self.identity_hash, nik, code)
 
     def status(self, today: date) -> str:
         if self.revocation:
@@ -150,6 +166,7 @@ class Certificate:
                 "scheme_title": self.scheme_title, "units": self.units, "issuer": self.issuer,
                 "issued_on": self.issued_on, "valid_until": self.valid_until,
                 "renews": self.renews, "renewed_by": self.renewed_by,
+                "holder_identified": self.identity_hash is not None,
                 "verification_url": verification_url,
                 "add_to_profile_url": sharing.add_to_profile(
                     self.scheme_title, self.issuer["name"], self.issued_on, self.valid_until,

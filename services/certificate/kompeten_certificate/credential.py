@@ -8,6 +8,8 @@ published keys (JWKS), online or offline.
 import base64
 import json
 
+from kompeten_shared import holder
+
 from . import status_list
 from .certificate import Certificate
 
@@ -48,7 +50,8 @@ def issuer(public_url: str, code: str, name: str) -> dict:
     return {"id": issuer_id(public_url, code), "type": ["Profile"], "name": name}
 
 
-def build(cert: Certificate, public_url: str) -> dict:
+def build(cert: Certificate, public_url: str, subject: str | None = None) -> dict:
+    """The unsigned credential; `subject`, the holder's wallet key (a DID) it is bound to."""
     assert cert.status_index is not None, "a credential needs its place in the status list"
     base = public_url.rstrip("/")
     by = issuer(public_url, cert.issuer["code"], cert.issuer["name"])
@@ -63,6 +66,11 @@ def build(cert: Certificate, public_url: str) -> dict:
                               "achievement": _achievement(cert, base)},
         "credentialStatus": status_list.entry(by["id"], cert.status_index),
     }
+    if subject:
+        credential["credentialSubject"] = {"id": subject, **credential["credentialSubject"]}
+    if cert.identity_hash:  # whose it is: a hash of the NIK with the holder's own salt
+        credential["credentialSubject"]["identifier"] = [holder.identity_object(
+            cert.identity_hash)]
     if cert.valid_until is not None:  # training certificates do not expire
         credential["validUntil"] = f"{cert.valid_until.isoformat()}T23:59:59Z"
     return credential

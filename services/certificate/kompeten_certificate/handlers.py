@@ -9,9 +9,9 @@ from datetime import date, datetime, timedelta
 
 from kompeten_chassis.unit_of_work import UnitOfWork
 from kompeten_shared.caller import Caller
-from kompeten_shared.errors import InvalidInput
+from kompeten_shared.errors import Conflict, InvalidInput
 
-from . import certificate, credential
+from . import certificate, credential, wallet
 from .certificate import Certificate
 from .signing import SigningKey
 
@@ -66,6 +66,14 @@ def certify_training(uow: UnitOfWork, key: SigningKey, completion: dict, today: 
             _announce(uow, cert, public_url)
         issued.append(cert)
     return issued
+
+
+def holder_identified(uow: UnitOfWork, key: SigningKey, data: dict, public_url: str) -> None:
+    """Enrollment says whose the certificate is: the credential is signed again with it."""
+    cert = uow.repo.get(data["certificate_number"])
+    if cert.identify(data["participant_id"], data["identity_hash"]):
+        with uow:
+            uow.repo.save_identity(_signed(cert, key, public_url))
 
 
 def verification_url(public_url: str, number: str) -> str:
@@ -161,3 +169,61 @@ def certificates_of(uow: UnitOfWork, caller: Caller, participant_id: str | None,
 
 
 REGISTER_PAGE = 100  # the newest first; a search narrows it
+
+
+# into a wallet (OID4VCI, wallet.py) -------------------------------------------------------------
+def wallet_offer(uow: UnitOfWork, caller: Caller, number: str, public_url: str, now: datetime,
+                 lifetime: timedelta = wallet.ON_SCREEN) -> dict:
+    """A one-time offer of the certificate's credential to a wallet: for its holder, or its
+    issuer's officer printing it. Not for a revoked certificate."""
+    cert = certificate_for(uow, caller, number)
+    if cert.revocation:
+        raise Conflict("a revoked certificate is not offered to wallets",
+                       code="certificate_revoked")
+    return _offer(uow, cert.number, public_url, now + lifetime)
+
+
+def _offer(uow: UnitOfWork, number: str, public_url: str, expires_at: datetime) -> dict:
+    code = wallet.secret()
+    uow.repo.add_wallet_secret("code", wallet.digest(code), number, expires_at)
+    return {"offer_url": wallet.offer_url(public_url.rstrip("/"), code),
+            "expires_at": expires_at}
+
+
+def wallet_token(uow: UnitOfWork, form: dict, now: datetime) -> dict:
+    """The pre-authorized code, once, for an access token and a first nonce."""
+    request = wallet.TokenRequest.parse(form)
+    code = uow.repo.use_wallet_secret("code", wallet.digest(request.code), now)
+    if code is None:
+        raise wallet.WalletError("invalid_grant", "the code is unknown, used or expired")
+    token = wallet.secret()
+    uow.repo.add_wallet_secret("token", wallet.digest(token), code["number"],
+                               now + wallet.TOKEN_LIFETIME)
+    return {"access_token": token, "token_type": "Bearer",
+            "expires_in": int(wallet.TOKEN_LIFETIME.total_seconds()),
+            **_nonce(uow, now)}
+
+
+def _nonce(uow: UnitOfWork, now: datetime) -> dict:
+    nonce = wallet.secret()
+    uow.repo.add_wallet_secret("nonce", wallet.digest(nonce), None, now + wallet.NONCE_LIFETIME)
+    return {"c_nonce": nonce, "c_nonce_expires_in": int(wallet.NONCE_LIFETIME.total_seconds())}
+
+
+def wallet_nonce(uow: UnitOfWork, now: datetime) -> dict:
+    return {"c_nonce": _nonce(uow, now)["c_nonce"]}
+
+
+def wallet_credential(uow: UnitOfWork, key: SigningKey, authorization: str | None, body,
+                      public_url: str, now: datetime) -> dict:
+    """The certificate's credential bound to the key the wallet proved it holds."""
+    token = uow.repo.wallet_secret("token", wallet.digest(wallet.bearer(authorization)), now)
+    if token is None:
+        raise wallet.WalletError("invalid_token", "the access token is unknown or expired", 401)
+    [proof_jwt] = wallet.check_request(body)
+    proof = wallet.verify_proof(proof_jwt, public_url.rstrip("/"), now)
+    if uow.repo.use_wallet_secret("nonce", wallet.digest(proof.nonce), now) is None:
+        raise wallet.WalletError("invalid_nonce", "the nonce is unknown, used or expired")
+    cert = uow.repo.get(token["number"])
+    signed = key.sign(credential.build(cert, public_url, subject=proof.holder))
+    return wallet.credential_response(signed, _nonce(uow, now)["c_nonce"])

@@ -34,10 +34,12 @@ def dates(day: date | None) -> tuple[str, str] | None:
             format_date(day, "d MMMM y", locale="en_GB"))
 
 
-def certificate_page(view: dict) -> str:
+def certificate_page(view: dict, holder_matches: bool | None = None) -> str:
+    """The page; after its holder form was sent, with whether the NIK and code matched."""
     return _templates().get_template("certificate.html").render(
         c=view, status=STATUS[view["status"]], kind=KIND[view["kind"]],
-        issued=dates(view["issued_on"]), valid_until=dates(view["valid_until"]))
+        issued=dates(view["issued_on"]), valid_until=dates(view["valid_until"]),
+        holder_matches=holder_matches)
 
 
 def not_found_page(number: str) -> str:

@@ -25,6 +25,7 @@ TITLE = {
 MONTHS = ("Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus",
           "September", "Oktober", "November", "Desember")
 QR_SIZE = 40 * mm
+WALLET_QR_SIZE = 32 * mm
 LOGO_HEIGHT = 20 * mm
 
 
@@ -64,7 +65,19 @@ def _signatory(pdf: Canvas, looks: Ceremony, cert: Certificate, x: float) -> Non
     pdf.line(x - name_width / 2, 37 * mm, x + name_width / 2, 37 * mm)
 
 
-def render(cert: Certificate, verification_url: str, looks: Ceremony = PLAIN) -> bytes:
+def _qr(pdf: Canvas, text: str, x: float, y: float, size: float) -> None:
+    qr = QrCodeWidget(text, barLevel="M")
+    left, bottom, right, top = qr.getBounds()
+    drawing = Drawing(size, size,
+                      transform=[size / (right - left), 0, 0, size / (top - bottom), 0, 0])
+    drawing.add(qr)
+    renderPDF.draw(drawing, pdf, x, y)
+
+
+def render(cert: Certificate, verification_url: str, looks: Ceremony = PLAIN,
+           wallet_offer: str | None = None) -> bytes:
+    """The certificate; `wallet_offer`, a one-time OID4VCI offer printed as a second QR code
+    (bottom left) to take the credential into a wallet."""
     out = BytesIO()
     pdf = Canvas(out, pagesize=A4, pageCompression=1)
     pdf.setTitle(f"{TITLE[cert.kind][1]} {cert.number}")
@@ -128,12 +141,13 @@ def render(cert: Certificate, verification_url: str, looks: Ceremony = PLAIN) ->
     if looks.signatory:
         _signatory(pdf, looks, cert, centre - 15 * mm)
 
-    qr = QrCodeWidget(verification_url, barLevel="M")
-    left, bottom, right, top = qr.getBounds()
-    drawing = Drawing(QR_SIZE, QR_SIZE,
-                      transform=[QR_SIZE / (right - left), 0, 0, QR_SIZE / (top - bottom), 0, 0])
-    drawing.add(qr)
-    renderPDF.draw(drawing, pdf, width - 25 * mm - QR_SIZE, 25 * mm)
+    _qr(pdf, verification_url, width - 25 * mm - QR_SIZE, 25 * mm, QR_SIZE)
+    if wallet_offer:
+        _qr(pdf, wallet_offer, 17 * mm, 34 * mm, WALLET_QR_SIZE)
+        pdf.setFont("Helvetica-Bold", 7)
+        pdf.drawString(19 * mm, 71 * mm, "Simpan ke dompet digital")
+        pdf.setFont("Helvetica-Oblique", 7)
+        pdf.drawString(19 * mm, 68 * mm, "Save to a digital wallet (OpenID4VCI)")
     pdf.setFont("Helvetica", 8)
     pdf.drawString(25 * mm, 30 * mm, "Pindai kode QR untuk memeriksa keaslian dan status.")
     pdf.setFont("Helvetica-Oblique", 8)

@@ -3,7 +3,7 @@
 import re
 from collections.abc import Callable
 from dataclasses import asdict
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 
 from kompeten_chassis import outbox, unit_of_work
 from kompeten_chassis.mongo import first_free, upsert
@@ -29,6 +29,11 @@ def prepare(db: Database) -> None:
         for doc in db.certificates.find({}, {"participant_id": 1, "issuer": 1}).sort("_id"):
             repo._hold(doc["participant_id"], doc["_id"])
             repo._know(doc["issuer"])
+
+
+def _aware(at: datetime) -> datetime:
+    """pymongo hands back naive UTC datetimes."""
+    return at if at.tzinfo else at.replace(tzinfo=UTC)
 
 
 def _to_doc(cert: Certificate) -> dict:
@@ -203,6 +208,32 @@ class Repository(unit_of_work.Repository):
     def save_credential(self, cert: Certificate) -> None:
         self.db.certificates.update_one({"_id": cert.number},
                                         {"$set": {"credential": cert.credential}})
+
+    def save_identity(self, cert: Certificate) -> None:
+        self.db.certificates.update_one({"_id": cert.number}, {"$set": {
+            "identity_hash": cert.identity_hash, "credential": cert.credential}})
+
+    # wallet delivery (wallet.py): one-time codes, access tokens, nonces, kept by their hash ---
+    def add_wallet_secret(self, kind: str, digest: str, number: str | None,
+                          expires_at: datetime) -> None:
+        self.db.wallet.insert_one({"_id": f"{kind}:{digest}", "number": number,
+                                   "expires_at": expires_at})
+
+    def wallet_secret(self, kind: str, digest: str, now: datetime) -> dict | None:
+        """The code, token or nonce if it exists and has not expired."""
+        doc = self.db.wallet.find_one({"_id": f"{kind}:{digest}"})
+        return doc if doc and _aware(doc["expires_at"]) > now else None
+
+    def use_wallet_secret(self, kind: str, digest: str, now: datetime) -> dict | None:
+        """Once only, however many ask at once: the first to claim it by a unique insert."""
+        doc = self.wallet_secret(kind, digest, now)
+        if doc is None:
+            return None
+        try:
+            self.db.wallet_used.insert_one({"_id": doc["_id"], "at": now})
+        except DuplicateKeyError:
+            return None
+        return doc
 
     def mark_renewed(self, number: str, by: str) -> None:
         self.db.certificates.update_one({"_id": number}, {"$set": {"renewed_by": by}})

@@ -5,6 +5,7 @@ unit of work) and the domain core; the public views are the certificate's own (p
     nameko run --config config.yaml kompeten_certificate.service:CertificateService
 """
 
+import json
 import logging
 from datetime import UTC, date, datetime
 
@@ -12,17 +13,27 @@ from kompeten_chassis.consuming import consume
 from kompeten_chassis.endpoints import StandardEndpoints
 from kompeten_chassis.publishing import EventPublisher
 from kompeten_chassis.unit_of_work import Relay, UnitsOfWork
-from kompeten_chassis.web import PUBLIC, api, cacheable, json_response
+from kompeten_chassis.web import PUBLIC, api, cacheable, json_response, load, read_json
 from kompeten_shared.errors import NotFound
 from nameko.dependency_providers import Config
 from nameko.extensions import DependencyProvider
 from nameko.timer import timer
 from werkzeug.wrappers import Response
 
-from . import ceremony, credential, handlers, page, printing, repository, signing, status_list
+from . import (
+    ceremony,
+    credential,
+    handlers,
+    page,
+    printing,
+    repository,
+    signing,
+    status_list,
+    wallet,
+)
 from .keystore import KeyStore
 from .repository import Repository
-from .schemas import StatusChangeRequest
+from .schemas import HolderCheckRequest, StatusChangeRequest
 
 EXPIRY_CHECK_SECONDS = 3600
 # How long a cache may serve a certificate's status or a status list unasked: a revocation
@@ -59,6 +70,23 @@ class Ceremonies(DependencyProvider):
         return self.looks
 
 
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _wallet_answer(handle) -> Response:
+    """OAuth's own shape for the wallet's endpoints: no caching, errors as {error, ...}."""
+    try:
+        status, body = 200, handle()
+    except wallet.WalletError as exc:
+        status, body = exc.status, exc.body()
+    response = json_response(status, body)
+    response.headers["Cache-Control"] = "no-store"
+    if status == 401:
+        response.headers["WWW-Authenticate"] = 'Bearer error="invalid_token"'
+    return response
+
+
 class CertificateService(StandardEndpoints, Relay):
     name = "certificate"
 
@@ -80,6 +108,11 @@ class CertificateService(StandardEndpoints, Relay):
     def on_training_completed(self, event):
         handlers.certify_training(self.uow, self.keys.signing_key(), event.data, date.today(),
                                   self.config["PUBLIC_URL"])
+
+    @consume("enrollment", "holder.identified")
+    def on_holder_identified(self, event):
+        handlers.holder_identified(self.uow, self.keys.signing_key(), event.data,
+                                   self.config["PUBLIC_URL"])
 
     @timer(interval=EXPIRY_CHECK_SECONDS)
     def notify_expiring(self):
@@ -107,13 +140,32 @@ class CertificateService(StandardEndpoints, Relay):
                                                mimetype="text/html"), 0)
         return cacheable(request, json_response(200, view), STATUS_MAX_AGE)
 
+    @api("POST", "/certificates/<number>/holder", allow=PUBLIC)
+    def check_holder(self, request, number):
+        """Whether a NIK and holder code are those of the certificate's holder: JSON in, JSON
+        out; the verification page's form (form-encoded) gets the page with the answer."""
+        form = request.mimetype == "application/x-www-form-urlencoded"
+        body = (load(HolderCheckRequest(), request.form.to_dict()) if form
+                else read_json(request, HolderCheckRequest()))
+        cert = self.uow.repo.get(number)
+        matches = cert.holder_matches(body["nik"], body["holder_code"])
+        if form:
+            view = cert.public_view(date.today(), self._verification_url(cert.number))
+            return Response(page.certificate_page(view, holder_matches=matches),
+                            mimetype="text/html", headers={"Cache-Control": "no-store"})
+        return {"number": cert.number, "holder_matches": matches}
+
     @api("GET", "/certificates/<number>/pdf", allow=HOLDER_OR_ISSUER)
     def get_pdf(self, request, number, caller):
         """The printable certificate, with the holder's full name: for the holder, or the
-        issuer's officer to print for them; not to publish."""
+        issuer's officer to print for them; not to publish. Its second QR code offers the
+        credential to a wallet (once, within 30 days)."""
         cert = handlers.certificate_for(self.uow, caller, number)
         looks = self.ceremonies.get(cert.issuer["code"], ceremony.PLAIN)
-        return Response(printing.render(cert, self._verification_url(cert.number), looks),
+        offer = None if cert.revocation else handlers.wallet_offer(
+            self.uow, caller, number, self.config["PUBLIC_URL"], _now(), wallet.ON_PAPER)
+        return Response(printing.render(cert, self._verification_url(cert.number), looks,
+                                        offer and offer["offer_url"]),
                         mimetype="application/pdf", headers={
                             "Content-Disposition": f'inline; filename="{cert.number}.pdf"'})
 
@@ -125,6 +177,50 @@ class CertificateService(StandardEndpoints, Relay):
                                                 self.keys.signing_key(),
                                                 self.config["PUBLIC_URL"]),
                         mimetype=signing.MEDIA_TYPE)
+
+    # into a wallet: OpenID for Verifiable Credential Issuance, pre-authorized code (wallet.py)
+    @api("POST", "/certificates/<number>/wallet-offer", allow=HOLDER_OR_ISSUER)
+    def wallet_offer(self, request, number, caller):
+        """A one-time credential offer (`openid-credential-offer://`, for a QR code) valid for
+        ten minutes."""
+        return 201, handlers.wallet_offer(self.uow, caller, number, self.config["PUBLIC_URL"],
+                                          _now())
+
+    @api("GET", "/.well-known/openid-credential-issuer", allow=PUBLIC)
+    def wallet_metadata(self, request):
+        return cacheable(request, json_response(200, wallet.metadata(self._issuer_url())),
+                         PROFILE_MAX_AGE)
+
+    @api("GET", "/.well-known/oauth-authorization-server", allow=PUBLIC)
+    def wallet_authorization_server(self, request):
+        return cacheable(request, json_response(
+            200, wallet.authorization_server(self._issuer_url())), PROFILE_MAX_AGE)
+
+    @api("POST", "/oid4vci/token", allow=PUBLIC)
+    def wallet_token(self, request):
+        """OAuth 2.0 token endpoint for the pre-authorized code grant (form-encoded)."""
+        return _wallet_answer(lambda: handlers.wallet_token(self.uow, request.form.to_dict(),
+                                                            _now()))
+
+    @api("POST", "/oid4vci/nonce", allow=PUBLIC)
+    def wallet_nonce(self, request):
+        return _wallet_answer(lambda: handlers.wallet_nonce(self.uow, _now()))
+
+    @api("POST", "/oid4vci/credential", allow=PUBLIC)
+    def wallet_credential(self, request):
+        """The credential bound to the wallet's key; the access token from /oid4vci/token."""
+        def answer():
+            try:
+                body = json.loads(request.get_data(as_text=True) or "null")
+            except ValueError:
+                body = None
+            return handlers.wallet_credential(
+                self.uow, self.keys.signing_key(), request.headers.get("Authorization"), body,
+                self.config["PUBLIC_URL"], _now())
+        return _wallet_answer(answer)
+
+    def _issuer_url(self) -> str:
+        return self.config["PUBLIC_URL"].rstrip("/")
 
     @api("GET", "/.well-known/jwks.json", allow=PUBLIC)
     def jwks(self, request):

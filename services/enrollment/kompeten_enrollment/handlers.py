@@ -10,6 +10,7 @@ from datetime import date, datetime, timedelta
 from kompeten_chassis import uploads
 from kompeten_chassis.notify import Message, Sender, Undeliverable
 from kompeten_chassis.unit_of_work import UnitOfWork
+from kompeten_shared import holder
 from kompeten_shared.caller import Caller
 from kompeten_shared.errors import Conflict, DomainError, InvalidInput, NotFound
 from kompeten_shared.vocabulary import programme_certificate
@@ -467,11 +468,11 @@ def _descendants(children: list[dict]) -> list[dict]:
 
 
 # outcomes from other services ---------------------------------------------------------------------
-def certificate_issued(uow: UnitOfWork, data: dict, now: datetime) -> None:
+def certificate_issued(uow: UnitOfWork, data: dict, now: datetime, nik_key: str) -> None:
     """A certificate counts towards targets when it is one its programme leads to (a course
     whose only certificate is the agency's counts those; a BNSP course its certifications); a
     certificate of no programme (a renewal) counts if it is a certification. The holder is
-    told, once however often the event arrives."""
+    told, once however often the event arrives, and identified in it (holder.identified)."""
     route = programme_certificate(data["kind"], data["issuer"]["code"])
     subject, text = certificate_text(
         data["scheme_title"], data["certificate_number"], data["issuer"]["name"],
@@ -480,6 +481,7 @@ def certificate_issued(uow: UnitOfWork, data: dict, now: datetime) -> None:
         uow.repo.queue_notices([_notice(f"certificate:{data['certificate_number']}",
                                         data["participant_id"], "certification", subject, text,
                                         now)])
+        _identify_holder(uow, data["certificate_number"], data["participant_id"], nik_key)
         if data["renews"]:
             uow.repo.recertified(data["renews"])
         programme = uow.repo.programmes_by_id([data["programme_id"]]).get(data["programme_id"])
@@ -487,6 +489,33 @@ def certificate_issued(uow: UnitOfWork, data: dict, now: datetime) -> None:
             uow.repo.record_outcome(data["participant_id"], data["programme_id"], "certificate",
                                     {"number": data["certificate_number"], "route": route,
                                      "issued_on": data["issued_on"].isoformat()})
+
+
+def _identify_holder(uow: UnitOfWork, number: str, participant_id: str, nik_key: str) -> None:
+    """The holder's NIK hashed with this certificate's holder code, for the credential; not for
+    someone registered before NIKs were sealed (nothing to hash) or elsewhere."""
+    person = uow.repo.participants([participant_id]).get(participant_id)
+    if person is None or not person.nik_sealed:
+        return
+    hashed = holder.identity_hash(nik_rules.unseal(person.nik_sealed, nik_key),
+                                  nik_rules.holder_code(nik_key, number, participant_id))
+    uow.repo.identify_holder(number, participant_id, uow.stage(
+        "holder.identified", {"certificate_number": number, "participant_id": participant_id,
+                              "identity_hash": hashed},
+        subject=participant_id, event_id=f"holder:{number}"))
+
+
+def holder_code(uow: UnitOfWork, caller: Caller, nik_key: str, participant_id: str,
+                number: str) -> dict:
+    """The code a holder gives, with their NIK, to whoever checks that a certificate is
+    theirs: to the holder alone, for a certificate identified as theirs."""
+    caller.require(caller.has("participant") and caller.participant_id == participant_id,
+                   "only the holder may see their holder code", participant=participant_id)
+    if uow.repo.holder_of(number) != participant_id:
+        raise NotFound(f"no certificate {number} of yours is identified yet",
+                       code="holder_not_identified")
+    code = nik_rules.holder_code(nik_key, number, participant_id)
+    return {"certificate_number": number, "holder_code": holder.shown(code)}
 
 
 def assessment_decided(uow: UnitOfWork, data: dict) -> None:

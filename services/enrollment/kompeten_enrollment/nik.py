@@ -3,9 +3,10 @@
 A NIK is PPRRSS DDMMYY XXXX: the district of registration, the birth date with 40 added to the
 day for women, a serial. What is stored: a keyed hash (to find the person again), a masked form
 (for display), and the NIK sealed (encrypted, Fernet) for the one purpose that needs it whole,
-the LSP's report to BNSP after a certification decision. The seal's key is derived from
-NIK_HASH_KEY with HKDF under its own label, so one secret serves both without being reused as
-is.
+the LSP's report to BNSP after a certification decision, and the holder's identity in each of
+their certificates (a hash with the holder's code, kompeten_shared.holder). The seal's and the
+holder codes' keys are derived from NIK_HASH_KEY with HKDF under their own labels, so one secret
+serves all without being reused as is.
 """
 
 import base64
@@ -18,6 +19,7 @@ from datetime import date
 from cryptography.fernet import Fernet
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from kompeten_shared import holder
 from kompeten_shared.errors import InvalidInput
 from stdnum.exceptions import ValidationError
 from stdnum.id import nik as stdnum_nik
@@ -47,11 +49,22 @@ def unseal(sealed: str, key: str) -> str:
     return _fernet(key).decrypt(sealed.encode()).decode()
 
 
+def holder_code(key: str, certificate_number: str, participant_id: str) -> str:
+    """The salt of the holder's identity in one certificate: derived again when asked, so
+    nothing more is kept; shown to the holder alone."""
+    mac = hmac.new(_derived(key, b"kompeten holder code"),
+                   f"{certificate_number}:{participant_id}".encode(), hashlib.sha256).digest()
+    return base64.b32encode(mac[:holder.CODE_LENGTH * 5 // 8]).decode()
+
+
 @functools.lru_cache(maxsize=4)
 def _fernet(key: str) -> Fernet:
-    derived = HKDF(algorithm=hashes.SHA256(), length=32, salt=None,
-                   info=b"kompeten nik seal").derive(key.encode())
-    return Fernet(base64.urlsafe_b64encode(derived))
+    return Fernet(base64.urlsafe_b64encode(_derived(key, b"kompeten nik seal")))
+
+
+@functools.lru_cache(maxsize=8)
+def _derived(key: str, label: bytes) -> bytes:
+    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=label).derive(key.encode())
 
 
 def digest(number: str, key: str) -> str:

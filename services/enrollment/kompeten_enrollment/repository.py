@@ -67,7 +67,7 @@ class Repository(unit_of_work.Repository):
     """Programmes, participants, enrolments (each with an outbox for the event its ending
     causes), seats, targets and outcomes."""
 
-    outbox_collections = ("enrolments",)
+    outbox_collections = ("enrolments", "holders")
 
     # programmes ------------------------------------------------------------------------------
     def add_programme(self, programme: Programme) -> None:
@@ -418,6 +418,19 @@ class Repository(unit_of_work.Repository):
         return sorted({d["participant_id"] for d in self.db.enrolments.find(
             {"programme_id": {"$in": programme_ids}, "status": "completed"},
             {"participant_id": 1})})
+
+    def identify_holder(self, number: str, participant_id: str, staged: dict) -> None:
+        """Whose the certificate is, with the event saying so; once per certificate, however
+        often certificate.issued arrives."""
+        try:
+            self.db.holders.insert_one(self.new_with_outbox(
+                "holders", {"_id": number, "participant_id": participant_id}, staged))
+        except DuplicateKeyError:
+            pass
+
+    def holder_of(self, number: str) -> str | None:
+        doc = self.db.holders.find_one({"_id": number}, {"participant_id": 1})
+        return doc and doc["participant_id"]
 
     def queue_notices(self, notices: list[dict]) -> None:
         """One document per message, sent by the delivery timer; a repeated id (the same

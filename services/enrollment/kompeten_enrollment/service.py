@@ -167,6 +167,13 @@ class EnrollmentService(StandardEndpoints, Relay):
         """Who read this participant's personal data here, when and for what purpose."""
         return handlers.access_log(self.uow, caller, participant_id)
 
+    @api("GET", "/participants/<participant_id>/holder-codes/<number>", allow=("participant",))
+    def holder_code(self, request, participant_id, number, caller):
+        """The code that, with their NIK, proves a certificate is the holder's (its salted
+        identity hash): for the holder alone."""
+        return handlers.holder_code(self.uow, caller, self.config["NIK_HASH_KEY"],
+                                    participant_id, number)
+
     @api("GET", "/participants/<participant_id>/enrolments", allow=OFFICERS + ("participant",))
     def participant_enrolments(self, request, participant_id, caller):
         """A person's programmes, the latest first, with how far each went."""
@@ -334,7 +341,7 @@ class EnrollmentService(StandardEndpoints, Relay):
 
     @consume("certificate", "certificate.issued")
     def on_certificate_issued(self, event):
-        handlers.certificate_issued(self.uow, event.data, _now())
+        handlers.certificate_issued(self.uow, event.data, _now(), self.config["NIK_HASH_KEY"])
 
     @consume("certificate", "certificate.expiring")
     def on_certificate_expiring(self, event):

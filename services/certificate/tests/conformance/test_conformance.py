@@ -7,8 +7,10 @@ from datetime import UTC, date, datetime
 import pytest
 from kompeten_certificate import ceremony, certificate, credential, status_list
 from kompeten_certificate.signing import SigningKey
+from kompeten_shared import holder
 
 BASE = "https://sertifikat.example"
+NIK = "3513084107950002"
 KEY = SigningKey.generate(datetime(2026, 11, 26, tzinfo=UTC))
 DECISION = {
     "case_id": "c-1", "participant_id": "p-1", "programme_id": "g-1", "scheme_code": "BTK-CTG",
@@ -26,13 +28,18 @@ COMPLETION = {"participant_id": "p-2", "programme_id": "g-7", "scheme_code": "GA
 
 def kinds() -> dict[str, certificate.Certificate]:
     """A BNSP certification through an LSP, an agency's training certificate (no end date)
-    and a Kemnaker training certificate."""
+    and a Kemnaker training certificate, each with its holder identified by enrollment; and one
+    as it is in the moment before that."""
     certified = certificate.from_decision(DECISION, 7, date(2026, 11, 26), 3, status_index=41)
     agency, kemnaker = (certificate.from_training(COMPLETION, issuer, 3, date(2026, 11, 26),
                                                   status_index=42 + n)
                         for n, issuer in enumerate(certificate.training_issuers(COMPLETION)))
+    unidentified = certificate.from_decision(DECISION, 8, date(2026, 11, 26), 3,
+                                             status_index=44)
+    for cert in (certified, agency, kemnaker):
+        cert.identify(cert.participant_id, holder.identity_hash(NIK, cert.number[-16:]))
     return {"certification": certified, "agency training": agency,
-            "kemnaker training": kemnaker}
+            "kemnaker training": kemnaker, "holder not yet identified": unidentified}
 
 
 KINDS = kinds()

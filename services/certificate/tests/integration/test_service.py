@@ -565,16 +565,26 @@ def test_the_verification_page_in_a_real_browser(service, bus, web_session, web_
     assert web_session.get(f"/certificates/{number}").json()["status"] == "revoked"
 
 
-def test_the_printable_pdf_carries_a_qr_code_to_the_verification_page(service, bus, web_session,
-                                                                       read_pdf):
+def test_the_printable_pdf_carries_qr_codes_to_the_verification_page_and_a_wallet(
+        service, bus, web_session, read_pdf):
     listener = bus.listen("certificate.events", "certificate.issued")
     deliver(service, bus, decided())
     issued = listener.events(1)[0]["data"]
     response = web_session.get(f"/certificates/{issued['certificate_number']}/pdf")
     assert response.headers["content-type"] == "application/pdf"
     pages, text, codes = read_pdf(response.content)
-    assert pages == 1 and codes == [issued["verification_url"]]
+    [offer] = [code for code in codes if code != issued["verification_url"]]
+    assert pages == 1 and len(codes) == 2
     assert issued["certificate_number"] in text and "Siti Rahmawati" in text
+    # the second code offers the credential to a wallet: its one-time code is good
+    from urllib.parse import parse_qs, urlsplit
+
+    from kompeten_certificate import wallet
+    grant = json.loads(parse_qs(urlsplit(offer).query)["credential_offer"][0])["grants"]
+    assert "Simpan ke dompet digital" in text
+    assert web_session.post("/oid4vci/token", data={
+        "grant_type": wallet.PRE_AUTHORIZED,
+        "pre-authorized_code": grant[wallet.PRE_AUTHORIZED]["pre-authorized_code"]}).ok
     assert web_session.get("/certificates/nope/pdf").json()["error"]["code"] == \
         "certificate_not_found"
 
@@ -622,3 +632,240 @@ def test_an_event_written_but_not_sent_before_a_crash_is_sent_by_the_relay(servi
     [sent] = listener.events(2, timeout=2)
     assert sent == revoked
     assert db.certificates.find_one({"_id": number})["outbox"] == []
+
+
+NIK = "3204015708950071"
+CODE = "ABCDEFGHIJKLMNOP"
+
+
+def identified(number: str, participant_id: str, nik: str = NIK) -> dict:
+    """What enrollment says of a certificate's holder (its side is tested in enrollment)."""
+    from kompeten_shared import holder
+
+    return envelope.build(service="enrollment", type="holder.identified", data=dump_data(
+        "holder.identified", {"certificate_number": number, "participant_id": participant_id,
+                              "identity_hash": holder.identity_hash(nik, CODE)}),
+        dataschema=EVENTS["holder.identified"].dataschema)
+
+
+def test_the_holder_identified_by_enrollment_is_in_the_credential_and_checked_by_nik_and_code(
+        service, bus, web_session, db, person, conformance):
+    listener = bus.listen("certificate.events", "certificate.issued")
+    event = decided()
+    deliver(service, bus, event)
+    number = listener.events(1)[0]["data"]["certificate_number"]
+    participant = event["data"]["participant_id"]
+    check = f"/certificates/{number}/holder"
+    # before enrollment's word there is nothing to check against
+    early = web_session.post(check, json={"nik": NIK, "holder_code": CODE})
+    assert early.status_code == 409 and early.json()["error"]["code"] == "holder_not_identified"
+
+    with entrypoint_waiter(service, "on_holder_identified"):
+        bus.publish_event(identified(number, participant))
+    holder_token = person("participant", participant_id=participant)
+    token = web_session.get(f"/certificates/{number}/credential",
+                            headers={"Authorization": f"Bearer {holder_token}"}).text
+    vc = conformance.verified_claims(token, web_session.get("/.well-known/jwks.json").json())
+    [identity] = vc["credentialSubject"]["identifier"]
+    assert identity["identityType"] == "nationalIdentityNumber" and identity["hashed"] is True
+    assert "salt" not in identity and NIK not in token
+    assert conformance.schema_errors("credential", vc) == []
+
+    def matches(nik, code):
+        answer = web_session.post(check, json={"nik": nik, "holder_code": code})
+        assert answer.status_code == 200, answer.text
+        return answer.json()["holder_matches"]
+
+    assert matches(NIK, CODE) and matches("3204 0157 0895 0071", "abcd-efgh-ijkl-mnop")
+    assert not matches("3204015708950072", CODE) and not matches(NIK, "ABCDEFGHIJKLMNOQ")
+    refused = web_session.post(check, json={"nik": "12345", "holder_code": CODE})
+    assert refused.status_code == 400 and "nik" in refused.json()["error"]["details"]
+    assert web_session.post("/certificates/nope/holder", json={
+        "nik": NIK, "holder_code": CODE}).json()["error"]["code"] == "certificate_not_found"
+
+    # enrollment's word about another person's certificate is refused and changes nothing
+    before = db.certificates.find_one({"_id": number})
+    bus.publish_event(identified(number, "someone-else", nik="3204015708950099"))
+    [(_, headers)] = bus.dead_letters("certificate")
+    assert headers["x-kompeten-reason"].startswith("holder_mismatch:")
+    assert db.certificates.find_one({"_id": number}) == before
+
+
+def test_checking_the_holder_on_the_verification_page_in_a_real_browser(
+        service, bus, web_config_port, browser):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    listener = bus.listen("certificate.events", "certificate.issued")
+    event = decided()
+    deliver(service, bus, event)
+    number = listener.events(1)[0]["data"]["certificate_number"]
+    url = f"http://127.0.0.1:{web_config_port}/certificates/{number}"
+    browser.get(url)
+    assert not browser.find_elements(By.ID, "holder-form")  # not identified yet: no form
+    with entrypoint_waiter(service, "on_holder_identified"):
+        bus.publish_event(identified(number, event["data"]["participant_id"]))
+
+    def check(nik, code):
+        browser.get(url)
+        browser.find_element(By.NAME, "nik").send_keys(nik)
+        browser.find_element(By.NAME, "holder_code").send_keys(code)
+        button = browser.find_element(By.CSS_SELECTOR, "#holder-form button")
+        button.click()
+        wait = WebDriverWait(browser, 10)
+        wait.until(expected_conditions.staleness_of(button))  # the answer's page has loaded
+        return wait.until(expected_conditions.presence_of_element_located(
+            (By.ID, "holder-check")))
+
+    answer = check("3204015708950071", "ABCD-EFGH-IJKL-MNOP")
+    assert answer.get_attribute("data-matches") == "yes"
+    assert answer.text.startswith("NIK dan kode cocok")
+    assert browser.find_element(By.ID, "number").text == number  # still the same page
+    assert NIK not in browser.page_source  # the typed NIK is not echoed back
+    answer = check("3204015708950072", "ABCD-EFGH-IJKL-MNOP")
+    assert answer.get_attribute("data-matches") == "no"
+    assert "do not match" in answer.text
+
+
+WALLET = Path(__file__).parents[1] / "wallet"
+
+
+@pytest.fixture(scope="session")
+def wallet_app():
+    """wallet_app(offer_url): Sphereon's OID4VCI client under Node.js (tests/wallet), an
+    implementation independent of ours, taking the offer as a holder's wallet does."""
+    if not (WALLET / "node_modules").is_dir():
+        subprocess.run(["npm", "ci", "--no-audit", "--no-fund"], cwd=WALLET, check=True,
+                       capture_output=True, timeout=600)
+
+    def take(offer_url: str) -> subprocess.CompletedProcess:
+        return subprocess.run(["node", "wallet.mjs", offer_url], cwd=WALLET,
+                              capture_output=True, text=True, timeout=120)
+
+    return take
+
+
+@pytest.fixture
+def issuer_at_home(run_service, web_config_port):
+    """The service with its public address where a wallet on this machine reaches it."""
+    return run_service(CertificateService, ISSUERS_DIR=ISSUERS_DIR,
+                       PUBLIC_URL=f"http://127.0.0.1:{web_config_port}")
+
+
+def test_a_holder_takes_the_credential_into_a_wallet_with_an_independent_client(
+        issuer_at_home, bus, web_session, person, conformance, wallet_app):
+    listener = bus.listen("certificate.events", "certificate.issued")
+    event = decided()
+    deliver(issuer_at_home, bus, event)
+    number = listener.events(1)[0]["data"]["certificate_number"]
+    participant = event["data"]["participant_id"]
+    with entrypoint_waiter(issuer_at_home, "on_holder_identified"):
+        bus.publish_event(identified(number, participant))
+    own = {"Authorization": f"Bearer {person('participant', participant_id=participant)}"}
+
+    offered = web_session.post(f"/certificates/{number}/wallet-offer", headers=own)
+    assert offered.status_code == 201, offered.text
+    offer_url = offered.json()["offer_url"]
+    assert offer_url.startswith("openid-credential-offer://?credential_offer=")
+    taken = wallet_app(offer_url)
+    assert taken.returncode == 0, taken.stderr
+    held = json.loads(taken.stdout)
+    vc = conformance.verified_claims(held["credential"],
+                                     web_session.get("/.well-known/jwks.json").json())
+    assert vc["credentialSubject"]["id"] == held["did"]  # bound to the wallet's own key
+    assert vc["id"].endswith(f"/certificates/{number}")
+    assert vc["credentialSubject"]["identifier"][0]["identityType"] == "nationalIdentityNumber"
+    assert conformance.schema_errors("credential", vc) == []
+    assert conformance.undefined_terms(vc) == set()
+    downloaded = conformance.verified_claims(
+        web_session.get(f"/certificates/{number}/credential", headers=own).text,
+        web_session.get("/.well-known/jwks.json").json())  # the file is still there
+    assert {**vc["credentialSubject"], "id": None} == {**downloaded["credentialSubject"],
+                                                       "id": None}
+
+    # the code in the offer is good once (the client reports the token endpoint's 400, whose
+    # invalid_grant is checked below)
+    again = wallet_app(offer_url)
+    assert again.returncode == 1 and "/oid4vci/token" in again.stderr
+    assert "status: 400" in again.stderr
+
+
+def test_wallet_requests_that_are_not_in_order_get_oauth_errors(issuer_at_home, bus,
+                                                                web_session, person, db):
+    from jwcrypto import jwk as jose_jwk
+    from jwcrypto import jws as jose_jws
+    from kompeten_certificate import wallet
+
+    listener = bus.listen("certificate.events", "certificate.issued")
+    event = decided()
+    deliver(issuer_at_home, bus, event)
+    number = listener.events(1)[0]["data"]["certificate_number"]
+    holder_token = person("participant", participant_id=event["data"]["participant_id"])
+    own = {"Authorization": f"Bearer {holder_token}"}
+    other = {"Authorization": f"Bearer {person('participant', participant_id='someone-else')}"}
+    issuer_url = web_session.get("/.well-known/openid-credential-issuer").json()[
+        "credential_issuer"]
+
+    # who may ask for an offer: the holder, the issuer's officer; not another participant
+    assert web_session.post(f"/certificates/{number}/wallet-offer", headers=other).json()[
+        "error"]["code"] == "forbidden"
+    assert web_session.post(f"/certificates/{number}/wallet-offer",
+                            headers={"Authorization": ""}).status_code == 401
+
+    def code_of(url: str) -> str:
+        from urllib.parse import parse_qs, urlsplit
+        offer = json.loads(parse_qs(urlsplit(url).query)["credential_offer"][0])
+        return offer["grants"][wallet.PRE_AUTHORIZED]["pre-authorized_code"]
+
+    code = code_of(web_session.post(f"/certificates/{number}/wallet-offer",
+                                    headers=own).json()["offer_url"])
+
+    def token(**form):
+        return web_session.post("/oid4vci/token", data=form, headers={"Authorization": ""})
+
+    wrong_grant = token(grant_type="authorization_code", code=code)
+    assert (wrong_grant.status_code, wrong_grant.json()["error"]) == (400,
+                                                                      "unsupported_grant_type")
+    assert token(grant_type=wallet.PRE_AUTHORIZED, **{"pre-authorized_code": "guess"}).json()[
+        "error"] == "invalid_grant"
+    granted = token(grant_type=wallet.PRE_AUTHORIZED, **{"pre-authorized_code": code})
+    assert granted.status_code == 200 and granted.headers["Cache-Control"] == "no-store"
+    access, nonce = granted.json()["access_token"], granted.json()["c_nonce"]
+    assert code not in str(list(db.wallet.find())) and access not in str(list(db.wallet.find()))
+
+    key = jose_jwk.JWK.generate(kty="EC", crv="P-256")
+
+    def proof(aud=issuer_url, nonce=nonce, typ=wallet.PROOF_TYPE):
+        signed = jose_jws.JWS(json.dumps({"aud": aud, "iat": int(datetime.now(UTC).timestamp()),
+                                          "nonce": nonce}))
+        signed.add_signature(key, alg="ES256", protected=json.dumps(
+            {"alg": "ES256", "typ": typ, "jwk": json.loads(key.export_public())}))
+        return signed.serialize(compact=True)
+
+    def credential_request(body, bearer=access):
+        return web_session.post("/oid4vci/credential", json=body,
+                                headers={"Authorization": f"Bearer {bearer}"})
+
+    def request_with(jwt):
+        return {"credential_configuration_id": wallet.CONFIGURATION,
+                "proofs": {"jwt": [jwt]}}
+
+    unknown = credential_request(request_with(proof()), bearer="not-a-token")
+    assert (unknown.status_code, unknown.json()["error"]) == (401, "invalid_token")
+    assert credential_request({"credential_configuration_id": "mDL",
+                               "proofs": {"jwt": [proof()]}}).json()["error"] == \
+        "unknown_credential_configuration"
+    for bad in (proof(aud="https://elsewhere.example"), proof(typ="JWT"), proof()[:-4] + "AAAA"):
+        refused = credential_request(request_with(bad))
+        assert (refused.status_code, refused.json()["error"]) == (400, "invalid_proof")
+    assert credential_request(request_with(proof(nonce="made-up"))).json()["error"] == \
+        "invalid_nonce"
+    issued = credential_request(request_with(proof()))
+    assert issued.status_code == 200, issued.text
+    assert issued.json()["credentials"][0]["credential"].count(".") == 2
+    assert credential_request(request_with(proof())).json()["error"] == "invalid_nonce"  # once
+    # a revoked certificate is offered to no wallet
+    web_session.post(f"/certificates/{number}/revoke", json={"reason": "temuan pemalsuan"})
+    assert web_session.post(f"/certificates/{number}/wallet-offer", headers=own).json()[
+        "error"]["code"] == "certificate_revoked"

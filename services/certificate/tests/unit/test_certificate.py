@@ -1,5 +1,6 @@
 from datetime import date
 
+import pytest
 from kompeten_certificate import certificate
 
 
@@ -61,3 +62,20 @@ def test_the_add_to_profile_link_prefills_the_certification_with_its_public_proo
         "certUrl": "https://sertifikat.example/certificates/X.1", "certId": "X.1"}
     forever = sharing.add_to_profile("Menjahit", "Disnaker", date(2026, 1, 5), None, "u", "n")
     assert "expirationYear" not in forever and "issueMonth=1&" in forever
+
+
+def test_the_holder_is_identified_by_enrollment_and_checked_by_nik_and_code():
+    from kompeten_shared import holder
+    from kompeten_shared.errors import Conflict
+    cert = certificate.from_decision(DECISION, 7, date(2026, 11, 24), 3)
+    with pytest.raises(Conflict):  # nothing to check against yet
+        cert.holder_matches("3513084107950002", "ABCDEFGHIJKLMNOP")
+    hashed = holder.identity_hash("3513084107950002", "ABCDEFGHIJKLMNOP")
+    with pytest.raises(Conflict) as refused:  # enrollment's word about someone else
+        cert.identify("p-2", hashed)
+    assert refused.value.code == "holder_mismatch" and cert.identity_hash is None
+    assert cert.identify("p-1", hashed) is True
+    assert cert.identify("p-1", hashed) is False  # the same word again changes nothing
+    assert cert.holder_matches("3513 0841 0795 0002", "abcd-efgh-ijkl-mnop")
+    assert not cert.holder_matches("3513084107950003", "ABCDEFGHIJKLMNOP")
+    assert cert.public_view(date(2026, 11, 24), "u")["holder_identified"] is True

@@ -71,3 +71,12 @@ def test_the_nik_is_sealed_for_the_bnsp_report_and_only_the_key_opens_it():
     assert nik.unseal(sealed, "the-key") == WOMAN
     with pytest.raises(InvalidToken):
         nik.unseal(sealed, "another-key")
+
+
+def test_each_certificate_has_its_own_holder_code_known_only_with_the_key():
+    code = nik.holder_code("the-key", "LSP-KRI.BTK-CTG.2026.000007", "p-1")
+    assert len(code) == 16 and code.isalnum() and code.isupper()
+    assert code == nik.holder_code("the-key", "LSP-KRI.BTK-CTG.2026.000007", "p-1")
+    assert code != nik.holder_code("the-key", "LSP-KRI.BTK-CTG.2026.000008", "p-1")
+    assert code != nik.holder_code("the-key", "LSP-KRI.BTK-CTG.2026.000007", "p-2")
+    assert code != nik.holder_code("another-key", "LSP-KRI.BTK-CTG.2026.000007", "p-1")

@@ -29,7 +29,8 @@ PATH = Path(kompeten_shared.__file__).with_name("asyncapi.yaml")
 # agency that ran the programme (`agency`, optional). 2.2.0: training.completed names the
 # certificates the programme leads to (`certificates`, optional). 3.0.0: graduate.placed v2
 # states its `basis` and may carry no certificate_number (an apprentice from an intake).
-CATALOGUE_VERSION = "3.0.0"
+# 3.1.0: holder.identified (enrollment attests a certificate's holder by a salted NIK hash).
+CATALOGUE_VERSION = "3.1.0"
 DEAD_LETTER_EXCHANGE = "kompeten.dead-letter"
 
 ENVELOPE = {
