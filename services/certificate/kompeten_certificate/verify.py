@@ -4,6 +4,8 @@ keys, offline if need be.
     kompeten-verify credential.jwt --jwks jwks.json --status status.jwt
     kompeten-verify credential.jwt --jwks https://sertifikat.example/.well-known/jwks.json
     kompeten-verify credential.jwt --jwks jwks.json --lang en
+    kompeten-verify credential.jwt --jwks jwks.json --holder-code ABCD-EFGH-IJKL-MNOP
+        (asks for the NIK the holder gives, unseen; or --nik)
 
 Deliberately independent of the signing code: it parses the compact JWS and checks the Ed25519
 signature with the `cryptography` package directly, so a bug on one side cannot hide in the
@@ -20,6 +22,8 @@ from pathlib import Path
 import click
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+from kompeten_shared import holder
 
 from .status_list import value_at
 
@@ -39,6 +43,10 @@ MESSAGES = {  # code: (Bahasa Indonesia, English)
     "other_issuer": ("daftar status {url} diterbitkan oleh {by}, bukan penerbit kredensial",
                      "the status list {url} is issued by {by}, not the credential's issuer"),
     "status": ("sertifikat berstatus {status}", "the certificate is {status}"),
+    "no_identity": ("kredensial tidak menyebut pemegangnya dengan NIK",
+                    "the credential does not identify its holder by NIK"),
+    "not_holder": ("NIK dan kode pemegang tidak cocok dengan kredensial ini",
+                   "the NIK and holder code do not match this credential"),
 }
 STATUS_WORDS = {"revoked": "dicabut", "suspended": "dibekukan"}
 
@@ -130,6 +138,16 @@ def _meaning(entry: dict, value: int) -> str:
     return {"revocation": "revoked", "suspension": "suspended"}[entry["statusPurpose"]]
 
 
+def check_holder(credential: dict, nik: str, code: str) -> None:
+    """Open Badges' check of a hashed identity: the NIK with the holder's code as salt."""
+    hashes = [entry["identityHash"] for entry in credential["credentialSubject"].get(
+        "identifier", []) if entry.get("identityType") == holder.IDENTITY_TYPE]
+    if not hashes:
+        raise NotValid("no_identity")
+    if not any(holder.matches(hashed, nik, code) for hashed in hashes):
+        raise NotValid("not_holder")
+
+
 def _read(source: str) -> str:
     if source.startswith(("http://", "https://")):
         import requests
@@ -146,6 +164,8 @@ UNTIL = {"id": ("berlaku sampai {date}", "tanpa batas waktu"),
          "en": ("valid until {date}", "no end date")}
 NOT_VALID = {"id": "TIDAK SAH", "en": "NOT VALID"}
 UNREADABLE = {"id": "tidak dapat membaca {what}", "en": "could not read {what}"}
+HOLDER = {"id": "Pemegang: cocok dengan NIK dan kode pemegang yang diberikan.",
+          "en": "Holder: matches the NIK and holder code given."}
 
 
 @click.command()
@@ -155,9 +175,12 @@ UNREADABLE = {"id": "tidak dapat membaca {what}", "en": "could not read {what}"}
 @click.option("--status", "status_sources", multiple=True,
               help="a saved status list; without it, the lists the credential names are "
                    "fetched from their URLs")
+@click.option("--holder-code", help="the holder code the holder gave, to check with their NIK "
+                                    "that the credential is theirs")
+@click.option("--nik", help="the holder's NIK (asked for, unseen, when left out)")
 @click.option("--lang", type=click.Choice(["id", "en"]), default="id", show_default=True,
               help="the language of the answer")
-def main(credential, jwks_source, status_sources, lang):
+def main(credential, jwks_source, status_sources, holder_code, nik, lang):
     """Verify a certificate credential (VC-JOSE, Ed25519) against the issuer's keys and its
     status list (revocation and suspension)."""
     try:
@@ -167,6 +190,8 @@ def main(credential, jwks_source, status_sources, lang):
             _read(entry["statusListCredential"]) for entry in status_entries(verified)]
         lists = {verify(token, keys)["id"]: token for token in tokens}
         check_status(verified, lists, keys)
+        if holder_code:
+            check_holder(verified, nik or click.prompt("NIK", hide_input=True), holder_code)
     except NotValid as reason:
         click.echo(f"{NOT_VALID[lang]}: {reason.say(lang)}")
         sys.exit(1)
@@ -179,6 +204,8 @@ def main(credential, jwks_source, status_sources, lang):
         name=verified["name"], holder=verified["credentialSubject"]["name"],
         issuer=verified["issuer"]["name"],
         until=until.format(date=end[:10]) if end else forever))
+    if holder_code:
+        click.echo(HOLDER[lang])
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -1,14 +1,16 @@
 """The participant's own page: their programmes and assessments, their certificates (PDF,
-verification page, credential), their offers (accept, decline), their follow-up check-ins
-and their consents (give, withdraw)."""
+verification page, credential, holder code, into a wallet), their offers (accept, decline),
+their follow-up check-ins and their consents (give, withdraw)."""
 
 import base64
 from datetime import date
 
+import segno
 from kompeten_shared.vocabulary import CONSENT_PURPOSES, FOLLOW_UP_STATUSES
+from markupsafe import Markup
 
 from . import navigation
-from .apis import Refused
+from .apis import ApiError, Refused
 from .pages import field_errors, page
 
 PARTICIPANT = ("participant",)
@@ -44,9 +46,10 @@ class Participant:
     def my_page(self, request, screen):
         """My certificates (PDF, verification page) and my consents."""
         me = screen.caller.participant_id
+        certificates = screen.apis.get("certificate", "/certificates", participant_id=me)
         return screen.render(
             "me.html", me=screen.apis.get("enrollment", f"/participants/{me}"),
-            certificates=screen.apis.get("certificate", "/certificates", participant_id=me),
+            certificates=certificates, holder_codes=_holder_codes(screen, me, certificates),
             enrolments=screen.apis.get("enrollment", f"/participants/{me}/enrolments"),
             cases=screen.apis.get("assessment", "/cases", participant_id=me),
             offers=[o for o in screen.apis.get("placement", "/offers")
@@ -133,6 +136,14 @@ class Participant:
                              {"reason": request.form.get("alasan") or None})
         return screen.redirect("/saya")
 
+    @page("POST", "/saya/sertifikat/<number>/dompet", allow=PARTICIPANT)
+    def my_wallet_offer(self, request, number, screen):
+        """The certificate offered to a wallet app (OpenID4VCI): a QR code to scan with the
+        wallet, or the link to open on this phone; good once, for ten minutes."""
+        offer = screen.apis.post("certificate", f"/certificates/{number}/wallet-offer")
+        qr = segno.make(offer["offer_url"], error="m").svg_inline(scale=4, border=4, omitsize=True)
+        return screen.render("wallet.html", number=number, offer=offer, qr=Markup(qr))
+
     @page("GET", "/saya/sertifikat/<number>.jwt", allow=PARTICIPANT)
     def my_credential(self, request, number, screen):
         """The signed credential (VC 2.0 / Open Badges 3.0, VC-JOSE) to keep in a wallet."""
@@ -145,3 +156,18 @@ class Participant:
         return screen.fetched("certificate", f"/certificates/{number}/pdf", f"{number}.pdf")
 
 
+
+
+def _holder_codes(screen, me: str, certificates: list[dict]) -> dict[str, str]:
+    """The code, per certificate whose holder is identified, that proves with the NIK that it
+    is theirs; one not yet known to enrollment (a moment after issue) shows none."""
+    codes = {}
+    for cert in certificates:
+        if cert.get("holder_identified"):
+            try:
+                codes[cert["number"]] = screen.apis.get(
+                    "enrollment", f"/participants/{me}/holder-codes/{cert['number']}")[
+                    "holder_code"]
+            except ApiError:
+                continue
+    return codes

@@ -52,10 +52,12 @@ def db(database):
     return database("certificate")
 
 
-def verify_command(*args):
-    """The installed `kompeten-verify`, run as a separate program."""
+def verify_command(*args, typed: str | None = None):
+    """The installed `kompeten-verify`, run as a separate program (`typed`: what a person
+    types when it asks)."""
     command = Path(sys.executable).parent / "kompeten-verify"
-    return subprocess.run([str(command), *args], capture_output=True, text=True, timeout=60)
+    return subprocess.run([str(command), *args], capture_output=True, text=True, timeout=60,
+                          input=typed)
 
 
 def deliver(service, bus, event):
@@ -649,7 +651,7 @@ def identified(number: str, participant_id: str, nik: str = NIK) -> dict:
 
 
 def test_the_holder_identified_by_enrollment_is_in_the_credential_and_checked_by_nik_and_code(
-        service, bus, web_session, db, person, conformance):
+        service, bus, web_session, db, person, conformance, tmp_path):
     listener = bus.listen("certificate.events", "certificate.issued")
     event = decided()
     deliver(service, bus, event)
@@ -670,6 +672,21 @@ def test_the_holder_identified_by_enrollment_is_in_the_credential_and_checked_by
     assert identity["identityType"] == "nationalIdentityNumber" and identity["hashed"] is True
     assert "salt" not in identity and NIK not in token
     assert conformance.schema_errors("credential", vc) == []
+    # an employer checks offline with the command: the NIK typed when asked, unseen
+    saved = {name: tmp_path / name for name in ("credential.jwt", "jwks.json", "status.jwt")}
+    saved["credential.jwt"].write_text(token)
+    saved["jwks.json"].write_text(web_session.get("/.well-known/jwks.json").text)
+    saved["status.jwt"].write_text(web_session.get("/issuers/LSP-GNI/status").text)
+    files = (str(saved["credential.jwt"]), "--jwks", str(saved["jwks.json"]), "--status",
+             str(saved["status.jwt"]))
+    theirs = verify_command(*files, "--holder-code", "abcd-efgh-ijkl-mnop", typed=NIK + "\n")
+    assert theirs.returncode == 0, theirs.stdout
+    assert "Pemegang: cocok dengan NIK dan kode pemegang" in theirs.stdout
+    assert NIK not in theirs.stdout  # typed unseen
+    not_theirs = verify_command(*files, "--holder-code", CODE, "--nik", "3204015708950072",
+                                "--lang", "en")
+    assert not_theirs.returncode == 1
+    assert "NOT VALID: the NIK and holder code do not match" in not_theirs.stdout
 
     def matches(nik, code):
         answer = web_session.post(check, json={"nik": nik, "holder_code": code})
@@ -694,7 +711,6 @@ def test_the_holder_identified_by_enrollment_is_in_the_credential_and_checked_by
 def test_checking_the_holder_on_the_verification_page_in_a_real_browser(
         service, bus, web_config_port, browser):
     from selenium.webdriver.common.by import By
-    from selenium.webdriver.support import expected_conditions
     from selenium.webdriver.support.ui import WebDriverWait
 
     listener = bus.listen("certificate.events", "certificate.issued")
@@ -711,12 +727,11 @@ def test_checking_the_holder_on_the_verification_page_in_a_real_browser(
         browser.get(url)
         browser.find_element(By.NAME, "nik").send_keys(nik)
         browser.find_element(By.NAME, "holder_code").send_keys(code)
-        button = browser.find_element(By.CSS_SELECTOR, "#holder-form button")
-        button.click()
-        wait = WebDriverWait(browser, 10)
-        wait.until(expected_conditions.staleness_of(button))  # the answer's page has loaded
-        return wait.until(expected_conditions.presence_of_element_located(
-            (By.ID, "holder-check")))
+        browser.find_element(By.CSS_SELECTOR, "#holder-form button").click()
+        # the answer is a page of its own (the form's target), with the check on it
+        [answer] = WebDriverWait(browser, 10).until(lambda b: b.current_url.endswith(
+            "/holder") and b.find_elements(By.ID, "holder-check"))
+        return answer
 
     answer = check("3204015708950071", "ABCD-EFGH-IJKL-MNOP")
     assert answer.get_attribute("data-matches") == "yes"

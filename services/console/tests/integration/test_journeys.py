@@ -10,15 +10,18 @@ import os
 import re
 import uuid
 from datetime import date, timedelta
+from urllib.parse import parse_qs, urlsplit
 
 import openpyxl
 import pytest
 import requests
+import zxingcpp
 from kompeten_deploy import scenario
 from kompeten_deploy.identity import PORT, REALM, People, admin_session, dev_credentials
 from kompeten_deploy.local import ROOT, STATE
 from kompeten_deploy.servers import isolated_vhost
 from kompeten_deploy.stack import CONSOLE, SERVICES, Stack
+from PIL import Image
 from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as seen
@@ -29,6 +32,7 @@ pytestmark = pytest.mark.e2e
 AXE = ROOT / ".kompeten" / "npm" / "node_modules" / "axe-core" / "axe.min.js"
 SHOTS = STATE / "screenshots" / "console"
 OPERATOR = "operator-bandung"
+PRE_AUTHORIZED = "urn:ietf:params:oauth:grant-type:pre-authorized_code"  # OID4VCI's grant
 
 
 @pytest.fixture(scope="module")
@@ -257,6 +261,35 @@ def test_the_participant_keeps_their_certificate_and_decides_on_their_data(brows
     assert f"certId={holder.certificate}" in share.get_attribute("href")
     assert "Pelatihan Berbasis Kompetensi Menjahit Pakaian" in browser.page_source
     assert "Lulus pelatihan" in browser.page_source  # how the programme went
+    # into a wallet: a one-time offer as a QR code and a link for the wallet on this phone
+    follow(browser, card.find_element(By.XPATH, ".//button[text()='Simpan ke dompet digital']"))
+    assert heading(browser) == "Simpan ke dompet digital"
+    assert browser.find_elements(By.CSS_SELECTOR, "#wallet-qr svg")
+    offer_url = browser.find_element(By.ID, "wallet-link").get_attribute("href")
+    assert offer_url.startswith("openid-credential-offer://?credential_offer=")
+    check(browser, "participant-wallet")
+    shown = Image.open(io.BytesIO(browser.get_screenshot_as_png()))
+    assert [r.text for r in zxingcpp.read_barcodes(shown)] == [offer_url]  # what a camera reads
+    grant = json.loads(parse_qs(urlsplit(offer_url).query)["credential_offer"][0])["grants"]
+    code = grant[PRE_AUTHORIZED]["pre-authorized_code"]
+    token = world["stack"].url("certificate") + "/oid4vci/token"
+    assert requests.post(token, data={"grant_type": PRE_AUTHORIZED,
+                                      "pre-authorized_code": code}, timeout=10).ok
+    assert requests.post(token, data={"grant_type": PRE_AUTHORIZED,
+                                      "pre-authorized_code": code}, timeout=10).json()[
+        "error"] == "invalid_grant"  # once
+    browser.get(world["console"] + "/saya")
+    # whose it is: the holder code with the NIK proves it on the public verification page
+    card = browser.find_element(By.XPATH, f"//div[@class='card'][.//span[text()="
+                                          f"'{holder.certificate}']]")
+    holder_code = card.find_element(By.CSS_SELECTOR, "code.holder-code").text
+    assert len(holder_code) == 19
+    browser.get(public)
+    browser.find_element(By.NAME, "nik").send_keys(holder.person.nik)
+    browser.find_element(By.NAME, "holder_code").send_keys(holder_code)
+    follow(browser, browser.find_element(By.CSS_SELECTOR, "#holder-form button"))
+    assert browser.find_element(By.ID, "holder-check").get_attribute("data-matches") == "yes"
+    browser.get(world["console"] + "/saya")
     withdraw = browser.find_element(
         By.XPATH, "//form[.//input[@name='tujuan' and @value='follow_up']]//button")
     assert withdraw.text == "Tarik kembali"
