@@ -4,6 +4,9 @@ over HTTP, on the real servers, each next to a baseline measured in the same run
 - Issuance: DECISIONS assessment.decided events (K) published at once; the clock runs until the
   last certificate.issued comes back. Baseline: the same number of messages of the same size
   published and consumed with raw kombu on the same broker, nothing else done.
+- Identification: a holder.identified (enrollment's salted NIK hash) for every certificate
+  published at once; each credential is signed again with it. The clock runs until the last
+  one published holds its identity, then every certificate is checked. Same broker baseline.
 - Verification: GET /certificates/<number> (JSON, a random issued number per request) from
   CLIENTS threads. Baseline: GET /health/live on the same service, the cheapest request its
   web server answers.
@@ -24,7 +27,7 @@ from datetime import UTC, datetime
 
 import requests
 from kombu import Connection, Exchange, Queue
-from kompeten_shared import envelope
+from kompeten_shared import envelope, holder
 from kompeten_shared.events import EVENTS, dump_data
 from pymongo import MongoClient
 
@@ -93,13 +96,38 @@ def issue_burst(stack: Stack, events: list[dict]) -> tuple[float, list[str]]:
                              delivery_mode=2, declare=[decisions])
 
         def on_message(body, message):
-            numbers.append(body["data"]["certificate_number"])
+            numbers.append((body["data"]["certificate_number"], body["data"]["participant_id"]))
             message.ack()
 
         with conn.Consumer(issued, callbacks=[on_message], accept=["json"], prefetch_count=100):
             while len(numbers) < len(events):
                 conn.drain_events(timeout=120)
         return time.perf_counter() - started, numbers
+
+
+def identify_burst(stack: Stack, issued: list[tuple[str, str]], stored) -> float:
+    """Seconds from the first holder.identified published until the last one's credential
+    holds the identity (handled in parallel, the last published is among the last done)."""
+    events = [envelope.build(service="enrollment", type="holder.identified", data=dump_data(
+        "holder.identified", {"certificate_number": number, "participant_id": participant,
+                              "identity_hash": holder.identity_hash("3204015708950001",
+                                                                    number[-16:])}),
+        dataschema=EVENTS["holder.identified"].dataschema) for number, participant in issued]
+    exchange = Exchange("enrollment.events", type="topic", durable=True)
+    with Connection(stack.amqp_uri) as conn:
+        started = time.perf_counter()
+        producer = conn.Producer()
+        for event in events:
+            producer.publish(json.dumps(event), exchange=exchange, routing_key=event["type"],
+                             content_type="application/json", content_encoding="utf-8",
+                             delivery_mode=2, declare=[exchange])
+    last = issued[-1][0]
+    deadline = time.monotonic() + 600
+    while not (stored.find_one({"_id": last}, {"identity_hash": 1}) or {}).get("identity_hash"):
+        if time.monotonic() > deadline:
+            raise RuntimeError("the identities did not arrive within 10 minutes")
+        time.sleep(0.2)
+    return time.perf_counter() - started
 
 
 def http_rate(url_for, requests_total: int) -> float:
@@ -136,14 +164,17 @@ def main(decisions: int = 10_000, verifications: int = 4_000) -> int:
         stack = Stack(found, database_prefix=prefix, log_dir=work, amqp_uri=amqp_uri)
         try:
             stack.start("certificate")
-            seconds, numbers = issue_burst(stack, events)
+            seconds, issued = issue_burst(stack, events)
+            numbers = [number for number, _ in issued]
+            client = MongoClient(found.mongo_uri)
+            stored = client[stack.database("certificate")].certificates
+            identify_seconds = identify_burst(stack, issued, stored)
             base = stack.url("certificate")
             verify_rate = http_rate(
                 lambda: f"{base}/certificates/{random.choice(numbers)}", verifications)
             health_rate = http_rate(lambda: f"{base}/health/live", verifications)
-            client = MongoClient(found.mongo_uri)
-            stored = client[stack.database("certificate")].certificates
             count = stored.count_documents({})
+            identified = stored.count_documents({"identity_hash": {"$ne": None}})
             sequences = sorted(d["sequence"] for d in stored.find({}, {"sequence": 1}))
         finally:
             stack.stop()
@@ -155,12 +186,18 @@ def main(decisions: int = 10_000, verifications: int = 4_000) -> int:
         print(f"{count} certificates for {decisions} decisions; numbers not 1..N",
               file=sys.stderr)
         return 1
+    if identified != decisions:
+        print(f"{identified} of {decisions} certificates identified", file=sys.stderr)
+        return 1
     issue_rate = decisions / seconds
+    identify_rate = decisions / identify_seconds
     figures = {
         "decisions": decisions, "issue_seconds": round(seconds, 2),
         "certificates_per_second": round(issue_rate, 1),
         "raw_broker_messages_per_second": round(broker_rate, 1),
         "issue_ratio_to_broker": round(issue_rate / broker_rate, 4),
+        "identifications_per_second": round(identify_rate, 1),
+        "identify_ratio_to_broker": round(identify_rate / broker_rate, 4),
         "clients": CLIENTS, "verifications": verifications,
         "verifications_per_second": round(verify_rate, 1),
         "health_requests_per_second": round(health_rate, 1),
@@ -171,6 +208,9 @@ def main(decisions: int = 10_000, verifications: int = 4_000) -> int:
     print(f"baseline (raw kombu publish+consume, same broker, same messages): "
           f"{broker_rate:.0f} messages/s")
     print(f"ratio issuance/broker: {issue_rate / broker_rate:.4f}")
+    print(f"identification: {decisions} holder.identified -> credentials signed again in "
+          f"{identify_seconds:.1f} s = {identify_rate:.0f}/s "
+          f"(ratio to broker {identify_rate / broker_rate:.4f})")
     print(f"verification over HTTP ({CLIENTS} clients): {verify_rate:.0f} verifications/s")
     print(f"baseline (GET /health/live, same service): {health_rate:.0f} requests/s")
     print(f"ratio verification/health: {verify_rate / health_rate:.3f}")
