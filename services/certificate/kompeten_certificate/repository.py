@@ -3,11 +3,11 @@
 import re
 from collections.abc import Callable
 from dataclasses import asdict
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 from kompeten_chassis import outbox, unit_of_work
 from kompeten_chassis.mongo import first_free, upsert
-from kompeten_shared.errors import NotFound
+from kompeten_shared.errors import Conflict, NotFound
 from pymongo import ASCENDING, DESCENDING
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
@@ -29,6 +29,9 @@ def prepare(db: Database) -> None:
         for doc in db.certificates.find({}, {"participant_id": 1, "issuer": 1}).sort("_id"):
             repo._hold(doc["participant_id"], doc["_id"])
             repo._know(doc["issuer"])
+
+
+STALE_CLAIM = timedelta(seconds=60)  # a status-change claim whose write never came
 
 
 def _aware(at: datetime) -> datetime:
@@ -254,6 +257,17 @@ class Repository(unit_of_work.Repository):
         self.db.certificates.update_one({"_id": number}, {"$set": {"expiry_notified_at": at}})
 
     def save_status(self, cert: Certificate, staged: dict) -> None:
+        """Store a status change made on the certificate as read, unless another officer
+        changed it meanwhile (a revocation and a suspension at once): the n-th change of a
+        certificate is claimed by a unique insert, which one writer alone wins."""
+        claim, now = f"{cert.number}:{len(cert.history)}", datetime.now(UTC)
+        try:
+            self.db.status_changes.insert_one({"_id": claim, "at": now})
+        except DuplicateKeyError:
+            held = self.db.status_changes.find_one({"_id": claim}) or {"at": now}
+            if now - _aware(held["at"]) < STALE_CLAIM:  # otherwise its writer died before
+                raise Conflict("the certificate's status changed meanwhile: look again",
+                               code="certificate_changed") from None
         self.db.certificates.update_one({"_id": cert.number}, self.with_outbox(
             "certificates", cert.number, {"$set": {"revocation": cert.revocation,
                                                     "suspension": cert.suspension,

@@ -22,7 +22,6 @@ from pathlib import Path
 import click
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-
 from kompeten_shared import holder
 
 from .status_list import value_at

@@ -82,6 +82,8 @@ REFUSALS = {
     "certificate_revoked": "The certificate is revoked for good.",
     "certificate_not_suspended": "The certificate is not suspended.",
     "certificate_suspended": "The certificate is suspended already.",
+    "certificate_changed": "Another officer changed this certificate at the same time. Open "
+                           "the page again.",
     "no_sharing_consent": "The graduate has not agreed to share their data with employers.",
     "offer_exists": "This graduate already has an offer for this vacancy.",
     "vacancy_full": "All places of this vacancy are filled.",

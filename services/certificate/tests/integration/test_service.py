@@ -884,3 +884,34 @@ def test_wallet_requests_that_are_not_in_order_get_oauth_errors(issuer_at_home, 
     web_session.post(f"/certificates/{number}/revoke", json={"reason": "temuan pemalsuan"})
     assert web_session.post(f"/certificates/{number}/wallet-offer", headers=own).json()[
         "error"]["code"] == "certificate_revoked"
+
+
+def test_two_officers_changing_a_status_at_once_cannot_both_win(service, bus, db):
+    """A revocation and a suspension of the same certificate by two officers who both read it
+    valid: the first is stored, the second refused (409 certificate_changed) and stores
+    nothing; before, the second write erased the first's revocation from the history."""
+    from kompeten_certificate.repository import Repository
+    from kompeten_shared.errors import Conflict
+
+    listener = bus.listen("certificate.events", "certificate.issued")
+    deliver(service, bus, decided())
+    number = listener.events(1)[0]["data"]["certificate_number"]
+    first, second = Repository(db), Repository(db)
+    seen_by_one, seen_by_two = first.get(number), second.get(number)  # both see it valid
+    now = datetime.now(UTC)
+    seen_by_one.revoke("temuan pemalsuan dokumen", "officer-1", now)
+    seen_by_two.suspend("surveilans gagal", "officer-2", now)
+    first.save_status(seen_by_one, None)
+    with pytest.raises(Conflict) as lost:
+        second.save_status(seen_by_two, None)
+    assert lost.value.code == "certificate_changed"
+    stored = db.certificates.find_one({"_id": number})
+    assert stored["revocation"]["by"] == "officer-1" and stored["suspension"] is None
+    assert [h["action"] for h in stored["history"]] == ["revoke"]
+    # a claim whose writer died (older than a minute, nothing stored) does not block for ever
+    db.status_changes.insert_one({"_id": f"{number}:2",
+                                  "at": datetime.now(UTC) - timedelta(minutes=2)})
+    later = Repository(db).get(number)
+    later.history.append({"action": "note", "reason": "x", "by": "officer-1", "at": now})
+    Repository(db).save_status(later, None)
+    assert len(db.certificates.find_one({"_id": number})["history"]) == 2
