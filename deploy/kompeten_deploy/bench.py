@@ -4,6 +4,7 @@ measured in the same run, printed and written to .kompeten/bench/bench.json.
 1. baseline: raw kombu publish+consume of decision-sized messages (messages/s);
 2. pipeline: a cohort of CANDIDATES through all four services, enrolled to placed (the demo's
    scenario, scaled), with the throughput of each stage (candidates/s);
+   and the peak resident memory of each service meanwhile (MiB; each should stay under 200);
 3. latency: decisions published at a steady rate; p50, p95, p99 from publishing a decision to
    receiving its certificate.issued;
 4. scale-out: a burst of decisions through one certificate instance, then through two sharing
@@ -26,6 +27,7 @@ from pymongo import MongoClient
 from . import scenario, servers
 from .bench_certificates import decision, issue_burst, raw_broker_rate
 from .identity import People
+from .memory import LIMIT_MIB, PeakMemory
 from .stack import SERVICES, Stack
 
 STAGES = ("1/6", "2/6", "3/6", "4/6", "5/6", "6/6")
@@ -44,7 +46,8 @@ def pipeline(found, amqp_uri: str, work, candidates: int) -> dict:
             marks.append((line, time.perf_counter()))
 
     people = People(found.oidc_issuer)
-    with Stack(found, database_prefix=prefix, amqp_uri=amqp_uri, log_dir=work) as stack:
+    with Stack(found, database_prefix=prefix, amqp_uri=amqp_uri, log_dir=work) as stack, \
+            PeakMemory(stack) as memory:
         started = time.perf_counter()
         rows = scenario.run({name: stack.url(name) for name in SERVICES},
                             issuer=stack.servers.oidc_issuer, size=candidates,
@@ -60,7 +63,8 @@ def pipeline(found, amqp_uri: str, work, candidates: int) -> dict:
     placed = sum(r.placement == "placed" for r in rows)
     return {"candidates": candidates, "placed": placed, "seconds": round(total, 2),
             "candidates_per_second": round(candidates / total, 2),
-            "stages_candidates_per_second": stages, "authenticated_requests": people.used}
+            "stages_candidates_per_second": stages, "authenticated_requests": people.used,
+            "peak_resident_mib": {name: round(mib, 1) for name, mib in memory.peaks.items()}}
 
 
 def token_verification(issuer: str, rounds: int = 2000) -> float:
@@ -124,7 +128,8 @@ def burst(found, amqp_uri: str, work, decisions: int, instances: int) -> float:
         stack.start("certificate")
         for number in range(2, instances + 1):
             stack.start_replica("certificate", number)
-        seconds, numbers = issue_burst(stack, [decision() for _ in range(decisions)])
+        seconds, issued = issue_burst(stack, [decision() for _ in range(decisions)])
+        numbers = [number for number, _ in issued]
         client = MongoClient(found.mongo_uri)
         stored = client[stack.database("certificate")].certificates
         sequences = sorted(d["sequence"] for d in stored.find({}, {"sequence": 1}))
@@ -182,6 +187,11 @@ def main(candidates: int = 200, decisions: int = 2000) -> int:
           f"(ratio {figures['pipeline']['ratio_to_broker']})")
     for stage, rate in flow["stages_candidates_per_second"].items():
         print(f"  stage {stage}: {rate} candidates/s (ratio {rate / broker:.5f})")
+    peaks = flow["peak_resident_mib"]
+    print("memory, peak resident during the pipeline (MiB, limit "
+          f"{LIMIT_MIB}): " + ", ".join(f"{name} {mib:.0f}" for name, mib in peaks.items())
+          + "".join(f"; {name} is OVER the limit" for name, mib in peaks.items()
+                    if mib > LIMIT_MIB))
     print(f"token verification: {verify_seconds * 1e6:.0f} us for a full check; the "
           f"pipeline's {flow['authenticated_requests']} authenticated requests spent at most "
           f"{token_share:.3%} of its time on it")
