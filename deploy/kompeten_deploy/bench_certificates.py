@@ -79,21 +79,27 @@ def raw_broker_rate(amqp_uri: str, bodies: list[str]) -> float:
     return len(bodies) / elapsed
 
 
-def issue_burst(stack: Stack, events: list[dict]) -> tuple[float, list[str]]:
-    """Seconds from the first decision published to the last certificate.issued received."""
+def publish_all(conn, exchange_name: str, events: list[dict]) -> None:
+    """Every event at once, persistent, on the producer's exchange, as a service publishes."""
+    exchange = Exchange(exchange_name, type="topic", durable=True)
+    producer = conn.Producer()
+    for event in events:
+        producer.publish(json.dumps(event), exchange=exchange, routing_key=event["type"],
+                         content_type="application/json", content_encoding="utf-8",
+                         delivery_mode=2, declare=[exchange])
+
+
+def issue_burst(stack: Stack, events: list[dict]) -> tuple[float, list[tuple[str, str]]]:
+    """Seconds from the first decision published to the last certificate.issued received,
+    and the (number, participant) of each."""
     exchange = Exchange("certificate.events", type="topic", durable=True)
     issued = Queue(f"bench.issued.{uuid.uuid4().hex[:6]}", exchange,
                    routing_key="certificate.issued", exclusive=True)
     numbers = []
     with Connection(stack.amqp_uri) as conn:
         issued(conn).declare()
-        decisions = Exchange("assessment.events", type="topic", durable=True)
         started = time.perf_counter()
-        producer = conn.Producer()
-        for event in events:
-            producer.publish(json.dumps(event), exchange=decisions, routing_key=event["type"],
-                             content_type="application/json", content_encoding="utf-8",
-                             delivery_mode=2, declare=[decisions])
+        publish_all(conn, "assessment.events", events)
 
         def on_message(body, message):
             numbers.append((body["data"]["certificate_number"], body["data"]["participant_id"]))
@@ -113,14 +119,9 @@ def identify_burst(stack: Stack, issued: list[tuple[str, str]], stored) -> float
                               "identity_hash": holder.identity_hash("3204015708950001",
                                                                     number[-16:])}),
         dataschema=EVENTS["holder.identified"].dataschema) for number, participant in issued]
-    exchange = Exchange("enrollment.events", type="topic", durable=True)
     with Connection(stack.amqp_uri) as conn:
         started = time.perf_counter()
-        producer = conn.Producer()
-        for event in events:
-            producer.publish(json.dumps(event), exchange=exchange, routing_key=event["type"],
-                             content_type="application/json", content_encoding="utf-8",
-                             delivery_mode=2, declare=[exchange])
+        publish_all(conn, "enrollment.events", events)
     last = issued[-1][0]
     deadline = time.monotonic() + 600
     while not (stored.find_one({"_id": last}, {"identity_hash": 1}) or {}).get("identity_hash"):

@@ -6,7 +6,7 @@ from dataclasses import asdict
 from datetime import UTC, date, datetime, timedelta
 
 from kompeten_chassis import outbox, unit_of_work
-from kompeten_chassis.mongo import first_free, upsert
+from kompeten_chassis.mongo import add_to_list, first_free, listed, upsert
 from kompeten_shared.errors import Conflict, NotFound
 from pymongo import ASCENDING, DESCENDING
 from pymongo.database import Database
@@ -150,25 +150,15 @@ class Repository(unit_of_work.Repository):
         return cert
 
     def _held(self, participant_id: str) -> list[str]:
-        """The numbers a participant holds, from their holdings {_id: "<participant>:<k>"},
-        k = 1, 2, ...: a few lookups by _id instead of a query on participant_id, which would
-        scan every certificate on FerretDB."""
-        numbers = []
-        while (slot := self.db.holdings.find_one(
-                {"_id": f"{participant_id}:{len(numbers) + 1}"})) is not None:
-            numbers.append(slot["number"])
-        return numbers
+        """The numbers a participant holds, from their holdings {_id: "<participant>:<k>"}:
+        a few lookups by _id instead of a query on participant_id, which would scan every
+        certificate on FerretDB."""
+        return listed(self.db.holdings, participant_id, "number")
 
     def _hold(self, participant_id: str, number: str) -> None:
-        """Adds the certificate to its holder's holdings unless it is there: the next slot is
-        claimed by a unique insert, so two certificates issued at once for one holder both
-        land (an update of one list could lose one)."""
-        while number not in (numbers := self._held(participant_id)):
-            try:
-                self.db.holdings.insert_one({"_id": f"{participant_id}:{len(numbers) + 1}",
-                                             "number": number})
-            except DuplicateKeyError:
-                continue  # another certificate of the holder took the slot: look again
+        """Adds the certificate to its holder's holdings unless it is there (two certificates
+        issued at once for one holder both land)."""
+        add_to_list(self.db.holdings, participant_id, "number", number)
 
     def _know(self, issuer: dict) -> None:
         """The issuers whose profile and status list are served: each from its first

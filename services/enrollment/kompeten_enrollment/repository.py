@@ -3,7 +3,10 @@
 participants   one per person, keyed by an opaque id; the NIK only as keyed hash and mask
 programmes     programmes, with their eligibility and priority rules
 enrolments     one per person and programme: waitlisted, enrolled, then how it ended
+applied_to     each person's programmes, "<participant>:<k>" -> programme_id: their
+               enrolments found by _id (a query on participant_id scans them all on FerretDB)
 seats          one per seat taken; the unique (programme_id, seat) index guards capacity
+waitlists      a marker per programme where someone has waited for a seat
 targets        goals above programmes, nested by parent_id
 """
 
@@ -11,7 +14,7 @@ from dataclasses import asdict
 from datetime import date, datetime
 
 from kompeten_chassis import privacy, unit_of_work
-from kompeten_chassis.mongo import upsert
+from kompeten_chassis.mongo import add_to_list, by_ids, listed, upsert
 from kompeten_shared.errors import Conflict, NotFound
 from pymongo import ASCENDING
 from pymongo.database import Database
@@ -23,6 +26,7 @@ from .programme import Programme
 from .provider import Provider, Trainer
 from .target import Target
 
+BUILT = "~built"  # the waitlist markers were built from the enrolments
 DATE_FIELDS = ("start_date", "end_date", "birth_date", "applications_until")
 ACTIVE = ("waitlisted", "enrolled")
 EVER_ENROLLED = ("enrolled", "completed", "not_completed", "dropped_out")
@@ -37,6 +41,19 @@ def prepare(db: Database) -> None:
     db.programmes.create_index([("target_id", ASCENDING)])
     db.targets.create_index([("parent_id", ASCENDING)])
     privacy.prepare(db)
+    if db.waitlists.find_one({"_id": BUILT}) is None:  # before the markers: once, a scan
+        waiting = {d["programme_id"] for d in db.enrolments.find({"status": "waitlisted"},
+                                                                  {"programme_id": 1})}
+        try:
+            db.waitlists.insert_many([{"_id": p} for p in sorted(waiting) + [BUILT]],
+                                     ordered=False)
+        except BulkWriteError:
+            pass  # another instance starting at the same time built them
+    if db.applied_to.find_one() is None and db.enrolments.find_one() is not None:
+        # a database from before the lists: once, a scan
+        for doc in db.enrolments.find({}, {"participant_id": 1, "programme_id": 1}):
+            add_to_list(db.applied_to, doc["participant_id"], "programme_id",
+                        doc["programme_id"])
 
 
 def _to_doc(obj) -> dict:
@@ -68,6 +85,9 @@ class Repository(unit_of_work.Repository):
     causes), seats, targets and outcomes."""
 
     outbox_collections = ("enrolments", "holders")
+    # Per process and database: the last seat found per programme, where the search for the
+    # next starts (see _seat).
+    _seat_hints: dict[tuple[str, str], int] = {}
 
     # programmes ------------------------------------------------------------------------------
     def add_programme(self, programme: Programme) -> None:
@@ -81,11 +101,17 @@ class Repository(unit_of_work.Repository):
 
     def enrolments_of(self, participant_id: str) -> list[dict]:
         """Every application of one person, the latest first."""
-        return list(self.db.enrolments.find({"participant_id": participant_id})
-                    .sort("applied_at", -1))
+        return sorted(self._enrolments_of([participant_id]), key=lambda d: d["applied_at"],
+                      reverse=True)
+
+    def _enrolments_of(self, participant_ids: list[str], fields: dict | None = None) -> list:
+        """The people's enrolments, found through their lists of programmes by _id."""
+        ids = [enrolment_id(programme_id, pid) for pid in participant_ids
+               for programme_id in listed(self.db.applied_to, pid, "programme_id")]
+        return by_ids(self.db.enrolments, ids, fields)
 
     def programmes_by_id(self, programme_ids: list[str]) -> dict[str, Programme]:
-        docs = self.db.programmes.find({"_id": {"$in": programme_ids}})
+        docs = by_ids(self.db.programmes, programme_ids)
         return {doc["_id"]: Programme(**_from_doc(doc)) for doc in docs}
 
     def programmes(self, agency: str) -> list[Programme]:
@@ -94,7 +120,7 @@ class Repository(unit_of_work.Repository):
                 self.db.programmes.find({"agency": agency}).sort("start_date", -1)]
 
     def participants(self, participant_ids: list[str]) -> dict[str, Participant]:
-        docs = self.db.participants.find({"_id": {"$in": participant_ids}})
+        docs = by_ids(self.db.participants, participant_ids)
         return {doc["_id"]: self._participant(doc, doc["_id"]) for doc in docs}
 
     def assessed_by(self, lsp: str | None, participant_ids: list[str]) -> set[str]:
@@ -204,31 +230,44 @@ class Repository(unit_of_work.Repository):
             self._insert_enrolments(programme, [(p, r, "waitlisted") for p, r in applications],
                                     now)
             return
-        if self.db.enrolments.find_one({"programme_id": programme.id, "status": "waitlisted"},
-                                       {"_id": 1}):
+        if self._has_waitlist(programme.id):
             # People are already waiting: they may rank ahead, so everyone queues first.
             self._insert_enrolments(programme, [(p, r, "waitlisted") for p, r in applications],
                                     now)
             self.fill_seats(programme)
             return
-        free = iter(self._free_seats(programme))
-        decided, contested = [], False
+        decided, full = [], False
         for participant_id, priority in sorted(applications, key=lambda a: a[1]):
-            seat = None if contested else next(free, None)
-            if seat is not None and not self._take_seat(programme, participant_id, seat):
-                contested = True  # a concurrent writer took it: let fill_seats sort it out
-                seat = None
-            decided.append((participant_id, priority,
-                            "enrolled" if seat is not None else "waitlisted"))
+            full = full or not self._seat(programme, participant_id)
+            decided.append((participant_id, priority, "waitlisted" if full else "enrolled"))
         self._insert_enrolments(programme, decided, now)
-        if contested:
-            self.fill_seats(programme)
+
+    def _seat(self, programme: Programme, participant_id: str) -> bool:
+        """A free seat for the participant (or the one they hold); False when all are taken.
+        Seats are tried by insert from where this process last found one, in growing steps:
+        the unique index refuses a taken seat at the cost of an insert, where asking which
+        seats are taken reads every seat on FerretDB. That query runs only once the top is
+        reached, for seats freed (or stepped over) below."""
+        key = (self.db.name, programme.id)
+        seat, step = self._seat_hints.get(key, 0) + 1, 1
+        while seat <= programme.capacity:
+            if self._take_seat(programme, participant_id, seat):
+                self._seat_hints[key] = seat
+                return True
+            if seat == programme.capacity:
+                break
+            seat, step = min(seat + step, programme.capacity), step * 2
+        return any(self._take_seat(programme, participant_id, free)
+                   for free in self._free_seats(programme))
 
     def _insert_enrolments(self, programme: Programme, decided: list[tuple[str, str, str]],
                            now: datetime) -> None:
         docs = [{"_id": enrolment_id(programme.id, pid), "programme_id": programme.id,
                  "participant_id": pid, "status": status, "priority": priority,
                  "applied_at": now, "attended": []} for pid, priority, status in decided]
+        self._list_applications(programme.id, [pid for pid, _, _ in decided])
+        if any(status == "waitlisted" for _, _, status in decided):
+            self._mark_waitlist(programme.id)
         try:
             self.db.enrolments.insert_many(docs, ordered=False)
         except BulkWriteError as exc:
@@ -238,6 +277,31 @@ class Repository(unit_of_work.Repository):
                 if repeat["status"] == "enrolled" and self.db.enrolments.find_one(
                         {"_id": repeat["_id"], "status": {"$ne": "enrolled"}}, {"_id": 1}):
                     self.db.seats.delete_one({"_id": repeat["_id"]})
+
+    def _has_waitlist(self, programme_id: str) -> bool:
+        """Whether anyone has ever waited for a seat here (then seats go by priority through
+        fill_seats): a marker read by _id, where asking for a waitlisted enrolment reads every
+        enrolment on FerretDB."""
+        return self.db.waitlists.find_one({"_id": programme_id}, {"_id": 1}) is not None
+
+    def _mark_waitlist(self, programme_id: str) -> None:
+        """Before the first waitlisted enrolment is written."""
+        try:
+            self.db.waitlists.insert_one({"_id": programme_id})
+        except DuplicateKeyError:
+            pass
+
+    def _list_applications(self, programme_id: str, participant_ids: list[str]) -> None:
+        """Each person's list of programmes, before the enrolments (a list entry without its
+        enrolment, after a crash, is ignored). Someone new starts a list: many in one insert."""
+        first = [{"_id": f"{pid}:1", "programme_id": programme_id} for pid in participant_ids]
+        try:
+            self.db.applied_to.insert_many(first, ordered=False)
+            return
+        except BulkWriteError as exc:
+            taken = [participant_ids[e["index"]] for e in exc.details["writeErrors"]]
+        for pid in taken:  # they applied somewhere before
+            add_to_list(self.db.applied_to, pid, "programme_id", programme_id)
 
     def _free_seats(self, programme: Programme) -> list[int]:
         taken = {d["seat"] for d in self.db.seats.find({"programme_id": programme.id},
@@ -260,9 +324,8 @@ class Repository(unit_of_work.Repository):
         """Per participant: active applications elsewhere, completed programmes, and the status
         of their application to this programme, from one query."""
         history: dict[str, dict] = {}
-        for doc in self.db.enrolments.find({"participant_id": {"$in": participant_ids}},
-                                           {"status": 1, "programme_id": 1,
-                                            "participant_id": 1}):
+        for doc in self._enrolments_of(participant_ids, {"status": 1, "programme_id": 1,
+                                                         "participant_id": 1}):
             entry = history.setdefault(doc["participant_id"],
                                        {"active": 0, "completed": 0, "here": None})
             if doc["programme_id"] == programme_id:
@@ -275,8 +338,8 @@ class Repository(unit_of_work.Repository):
 
     def statuses(self, programme_id: str, participant_ids: list[str]) -> dict[str, str]:
         ids = [enrolment_id(programme_id, pid) for pid in participant_ids]
-        return {doc["participant_id"]: doc["status"] for doc in self.db.enrolments.find(
-            {"_id": {"$in": ids}}, {"participant_id": 1, "status": 1})}
+        return {doc["participant_id"]: doc["status"] for doc in by_ids(
+            self.db.enrolments, ids, {"participant_id": 1, "status": 1})}
 
     def enrolment(self, programme_id: str, participant_id: str) -> dict:
         doc = self.db.enrolments.find_one({"_id": enrolment_id(programme_id, participant_id)})
@@ -286,13 +349,12 @@ class Repository(unit_of_work.Repository):
         return doc
 
     def active_elsewhere(self, participant_id: str, programme_id: str) -> int:
-        return self.db.enrolments.count_documents({
-            "participant_id": participant_id, "status": {"$in": list(ACTIVE)},
-            "programme_id": {"$ne": programme_id}})
+        return self.enrolment_history([participant_id], programme_id).get(
+            participant_id, {"active": 0})["active"]
 
     def completed_count(self, participant_id: str) -> int:
-        return self.db.enrolments.count_documents({"participant_id": participant_id,
-                                                   "status": "completed"})
+        return self.enrolment_history([participant_id], "").get(
+            participant_id, {"completed": 0})["completed"]
 
     def fill_seats(self, programme: Programme) -> list[str]:
         """Give free seats to the waitlist in priority order; the promoted participant ids.

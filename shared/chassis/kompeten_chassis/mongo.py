@@ -84,6 +84,35 @@ def first_free(taken: Callable[[int], bool], after: int = 0) -> int:
     return high
 
 
+def by_ids(collection: Collection, ids, projection: dict | None = None) -> list[dict]:
+    """The documents with these _ids, one lookup each. FerretDB answers `{"_id": {"$in": ...}}`
+    by reading the whole collection (measured here: 620 ms for five ids among 20,000 documents,
+    against 3.6 ms for five lookups), a single _id from its index."""
+    return [doc for one in dict.fromkeys(ids)
+            if (doc := collection.find_one({"_id": one}, projection)) is not None]
+
+
+def listed(collection: Collection, owner: str, field: str) -> list:
+    """The values of an owner's list, kept as documents {_id: "<owner>:<k>", field: value},
+    k = 1, 2, ...: read by _id, so the cost is the list's length, not the collection's (a query
+    on the owner would read every document on FerretDB)."""
+    values = []
+    while (doc := collection.find_one({"_id": f"{owner}:{len(values) + 1}"})) is not None:
+        values.append(doc[field])
+    return values
+
+
+def add_to_list(collection: Collection, owner: str, field: str, value) -> None:
+    """Adds `value` to the owner's list (`listed`) unless it is there: the next place is
+    claimed by a unique insert, so two values added at once both land (an update of one
+    document holding the list could lose one)."""
+    while value not in (values := listed(collection, owner, field)):
+        try:
+            collection.insert_one({"_id": f"{owner}:{len(values) + 1}", field: value})
+        except DuplicateKeyError:
+            continue  # another value took the place: look again
+
+
 def insert_into_free_slot(collection: Collection, doc: dict, scope: dict, slot_field: str,
                           capacity: int) -> int:
     """Insert `doc` under a free slot number 1..capacity within `scope`: the next after the

@@ -2,7 +2,7 @@
 
 import eventlet
 import pytest
-from kompeten_chassis.mongo import upsert
+from kompeten_chassis.mongo import add_to_list, by_ids, listed, upsert
 
 pytestmark = pytest.mark.integration
 
@@ -24,3 +24,24 @@ def test_an_upsert_whose_condition_fails_on_an_existing_document_changes_nothing
     collection.insert_one({"_id": "p-2", "stamp": 5})
     upsert(collection, {"_id": "p-2", "stamp": {"$lt": 3}}, {"$set": {"stamp": 3}})
     assert collection.find_one({"_id": "p-2"}) == {"_id": "p-2", "stamp": 5}
+
+
+def test_lists_kept_by_id_lose_nothing_added_at_once_and_keep_no_repeat(database):
+    """Ten values added to one owner's list at the same moment all land, once each; another
+    owner's list is its own."""
+    collection = database("shared").lists
+    values = [f"v-{n % 10}" for n in range(20)]  # each twice
+    list(eventlet.GreenPool(20).imap(lambda v: add_to_list(collection, "p-1", "value", v),
+                                     values))
+    assert sorted(listed(collection, "p-1", "value")) == sorted(set(values))
+    add_to_list(collection, "p-2", "value", "v-0")
+    assert listed(collection, "p-2", "value") == ["v-0"]
+    assert listed(collection, "p-3", "value") == []
+
+
+def test_documents_by_ids_in_the_order_asked_the_missing_left_out(database):
+    collection = database("shared").things
+    collection.insert_many([{"_id": f"t-{n}", "n": n} for n in range(5)])
+    found = by_ids(collection, ["t-3", "nope", "t-1", "t-3"], {"n": 1})
+    assert found == [{"_id": "t-3", "n": 3}, {"_id": "t-1", "n": 1}]
+    assert by_ids(collection, []) == []

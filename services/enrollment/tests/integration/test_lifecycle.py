@@ -689,3 +689,28 @@ def test_another_agency_neither_reads_nor_extends_a_target(call, enrollment, per
                                      "parent_id": ours["id"]}, as_=kaltim, expect=403)
     assert call("GET", "/targets", as_=kaltim) == []
     assert snapshot(db) == before
+
+
+def test_a_seat_freed_below_is_given_once_the_top_is_taken_and_old_waitlists_are_known(
+        call, new_programme, new_person, db):
+    """Seats are found by trying inserts upwards (no query of the seats); one freed by a
+    withdrawal below the last taken is still found. A database from before the waitlist
+    markers gets them on start, so a programme with people waiting keeps its priority order."""
+    from kompeten_enrollment import repository
+
+    course = new_programme(capacity=3, start_date=(TODAY + timedelta(days=3)).isoformat(),
+                           end_date=(TODAY + timedelta(days=20)).isoformat())
+    first, second, third, fourth, fifth = (new_person(60 + n) for n in range(5))
+    assert [apply(call, course, p)["status"] for p in (first, second, third)] == ["enrolled"] * 3
+    call("POST", f"/programmes/{course['id']}/enrolments/{second['participant_id']}/leave",
+         {"reason": "pindah ke Samarinda"})
+    assert apply(call, course, fourth)["status"] == "enrolled"  # the freed seat 2
+    seats = sorted(d["seat"] for d in db.seats.find({"programme_id": course["id"]}))
+    assert seats == [1, 2, 3]
+    assert not db.waitlists.find_one({"_id": course["id"]})
+    assert apply(call, course, fifth)["status"] == "waitlisted"  # full now: the marker is set
+    assert db.waitlists.find_one({"_id": course["id"]})
+    db.waitlists.drop()  # as before the markers
+    repository.prepare(db)
+    assert db.waitlists.find_one({"_id": course["id"]})
+    assert db.waitlists.count_documents({}) == 2  # this programme and the built mark

@@ -240,6 +240,36 @@ def test_concurrent_enrolments_never_overbook(api, db, web_session, staff):
     assert db.enrolments.count_documents({"status": "enrolled"}) == 2
 
 
+def test_a_persons_programmes_are_kept_by_id_and_none_is_lost_when_applied_at_once(
+        api, db, web_session, staff):
+    """Someone's applications are found through their list of programmes ("<person>:<k>",
+    read by _id; a query on participant_id reads every enrolment on FerretDB). Three
+    applications at the same moment all land in it; a database from before the lists gets
+    them built once when the service starts."""
+    import eventlet
+    from kompeten_enrollment import repository
+
+    programmes = [api("POST", "/programmes", {**PROGRAMME, "title": f"Program {n}"},
+                      expect=201) for n in range(3)]
+    person = api("POST", "/participants", person_record(nik="3204015708950031"), expect=201)
+    pid = person["participant_id"]
+
+    def apply(programme):
+        return web_session.post(f"/programmes/{programme['id']}/enrolments",
+                                data=json.dumps({"participant_id": pid}),
+                                headers={"Authorization": f"Bearer {staff}"})
+
+    assert [r.status_code for r in eventlet.GreenPool(3).imap(apply, programmes)] == [201] * 3
+    listed = sorted(d["programme_id"] for d in db.applied_to.find())
+    assert listed == sorted(p["id"] for p in programmes)
+    history = api("GET", f"/participants/{pid}/enrolments")
+    assert sorted(h["programme"]["id"] for h in history) == listed
+    db.applied_to.drop()  # as before the lists
+    repository.prepare(db)
+    assert sorted(d["programme_id"] for d in db.applied_to.find()) == listed
+    assert len(api("GET", f"/participants/{pid}/enrolments")) == 3
+
+
 @pytest.mark.parametrize("method, path, body, status, code", [
     ("POST", "/programmes/{id}/enrolments", {}, 400, "validation_failed"),
     ("POST", "/programmes/{id}/enrolments", {"participant_id": "ghost"}, 404,
