@@ -3,10 +3,10 @@
 import re
 from collections.abc import Callable
 from dataclasses import asdict
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 
 from kompeten_chassis import outbox, unit_of_work
-from kompeten_chassis.mongo import add_to_list, first_free, listed, upsert
+from kompeten_chassis.mongo import add_to_list, claim, first_free, listed, upsert
 from kompeten_shared.errors import Conflict, NotFound
 from pymongo import ASCENDING, DESCENDING
 from pymongo.database import Database
@@ -29,9 +29,6 @@ def prepare(db: Database) -> None:
         for doc in db.certificates.find({}, {"participant_id": 1, "issuer": 1}).sort("_id"):
             repo._hold(doc["participant_id"], doc["_id"])
             repo._know(doc["issuer"])
-
-
-STALE_CLAIM = timedelta(seconds=60)  # a status-change claim whose write never came
 
 
 def _aware(at: datetime) -> datetime:
@@ -250,14 +247,10 @@ class Repository(unit_of_work.Repository):
         """Store a status change made on the certificate as read, unless another officer
         changed it meanwhile (a revocation and a suspension at once): the n-th change of a
         certificate is claimed by a unique insert, which one writer alone wins."""
-        claim, now = f"{cert.number}:{len(cert.history)}", datetime.now(UTC)
-        try:
-            self.db.status_changes.insert_one({"_id": claim, "at": now})
-        except DuplicateKeyError:
-            held = self.db.status_changes.find_one({"_id": claim}) or {"at": now}
-            if now - _aware(held["at"]) < STALE_CLAIM:  # otherwise its writer died before
-                raise Conflict("the certificate's status changed meanwhile: look again",
-                               code="certificate_changed") from None
+        if not claim(self.db.status_changes, f"{cert.number}:{len(cert.history)}",
+                     datetime.now(UTC)):
+            raise Conflict("the certificate's status changed meanwhile: look again",
+                           code="certificate_changed")
         self.db.certificates.update_one({"_id": cert.number}, self.with_outbox(
             "certificates", cert.number, {"$set": {"revocation": cert.revocation,
                                                     "suspension": cert.suspension,

@@ -7,6 +7,7 @@ applied_to     each person's programmes, "<participant>:<k>" -> programme_id: th
                enrolments found by _id (a query on participant_id scans them all on FerretDB)
 seats          one per seat taken; the unique (programme_id, seat) index guards capacity
 waitlists      a marker per programme where someone has waited for a seat
+attendance     each programme's attendance sheets, "<programme>:<k>" -> {day, present}
 targets        goals above programmes, nested by parent_id
 """
 
@@ -101,8 +102,8 @@ class Repository(unit_of_work.Repository):
 
     def enrolments_of(self, participant_id: str) -> list[dict]:
         """Every application of one person, the latest first."""
-        return sorted(self._enrolments_of([participant_id]), key=lambda d: d["applied_at"],
-                      reverse=True)
+        return sorted(self._with_attendance(self._enrolments_of([participant_id])),
+                      key=lambda d: d["applied_at"], reverse=True)
 
     def _enrolments_of(self, participant_ids: list[str], fields: dict | None = None) -> list:
         """The people's enrolments, found through their lists of programmes by _id."""
@@ -346,7 +347,7 @@ class Repository(unit_of_work.Repository):
         if doc is None:
             raise NotFound("participant has not applied to this programme",
                            code="enrolment_not_found")
-        return doc
+        return self._with_attendance([doc])[0]
 
     def active_elsewhere(self, participant_id: str, programme_id: str) -> int:
         return self.enrolment_history([participant_id], programme_id).get(
@@ -396,15 +397,32 @@ class Repository(unit_of_work.Repository):
         query = {"programme_id": programme_id}
         if status:
             query["status"] = status
-        return list(self.db.enrolments.find(query).sort("_id"))
+        return self._with_attendance(list(self.db.enrolments.find(query).sort("_id")))
 
     # attendance and completion ----------------------------------------------------------------
     def record_attendance(self, programme_id: str, day: date, present: list[str]) -> int:
-        result = self.db.enrolments.update_many(
-            {"programme_id": programme_id, "participant_id": {"$in": present},
-             "status": "enrolled"},
-            {"$addToSet": {"attended": day.isoformat()}})
-        return result.matched_count
+        """One sheet per submission, in the programme's list of sheets (claimed by unique
+        insert): two officers marking at the same moment, the same day or not, both count;
+        marking a person on each enrolment would lose one of two updates at once on FerretDB
+        (and read every enrolment to find them). The same sheet sent twice is kept once."""
+        present = sorted(set(present))
+        add_to_list(self.db.attendance, programme_id, "sheet",
+                    {"day": day.isoformat(), "present": present})
+        return len(present)
+
+    def _with_attendance(self, docs: list[dict]) -> list[dict]:
+        """The enrolments with `attended`: the days from their programme's sheets (and any
+        recorded on the enrolment itself, as before the sheets)."""
+        days: dict[str, dict[str, set[str]]] = {}
+        for doc in docs:
+            if doc["programme_id"] not in days:
+                found = days[doc["programme_id"]] = {}
+                for sheet in listed(self.db.attendance, doc["programme_id"], "sheet"):
+                    for pid in sheet["present"]:
+                        found.setdefault(pid, set()).add(sheet["day"])
+            doc["attended"] = sorted(set(doc.get("attended", [])) | days[
+                doc["programme_id"]].get(doc["participant_id"], set()))
+        return docs
 
     def finish(self, enrolment_id: str, status: str, rate: float | None, staged: dict | None,
                held: bool = False) -> None:

@@ -8,7 +8,7 @@ from datetime import date, datetime
 
 from kompeten_chassis.unit_of_work import UnitOfWork
 from kompeten_shared.caller import Caller
-from kompeten_shared.errors import DomainError, InvalidInput
+from kompeten_shared.errors import Conflict, DomainError, InvalidInput
 
 from . import access, apprenticeship, follow_up, matching
 from .follow_up import CheckIn
@@ -166,17 +166,22 @@ def accept_offer(uow: UnitOfWork, caller: Caller, offer_id: str, agreement_body:
                                   code="agreement_required")
             agreement = _valid_agreement(uow, offer, agreement_body, today)
         offer.answer("accept", now)
+        uow.repo.claim_answer(offer, now)
         start = agreement.start_date if agreement else date.fromisoformat(vacancy["start_date"])
         facts = {**_offer_facts(offer), "certificate_number": certificate["number"],
                  "basis": matching.basis(certificate),
                  "programme_id": certificate.get("programme_id"), "kind": offer.kind,
                  "start_date": start}
-        placement = uow.repo.place(vacancy, {
-            **facts, "_id": offer.id, "end_date": agreement.end_date if agreement else None,
-            "title": offer.title, "employer_name": offer.employer_name,
-            "agreement": agreement_body and _stored(agreement_body), "status": "active"},
-            uow.stage("graduate.placed", {**facts, "placement_id": offer.id},
-                      subject=offer.participant_id))
+        try:
+            placement = uow.repo.place(vacancy, {
+                **facts, "_id": offer.id, "end_date": agreement.end_date if agreement else None,
+                "title": offer.title, "employer_name": offer.employer_name,
+                "agreement": agreement_body and _stored(agreement_body), "status": "active"},
+                uow.stage("graduate.placed", {**facts, "placement_id": offer.id},
+                          subject=offer.participant_id))
+        except Conflict:
+            uow.repo.release_answer(offer)
+            raise
         uow.repo.save_answer(offer)
     return placement
 
@@ -221,6 +226,7 @@ def decline_offer(uow: UnitOfWork, caller: Caller, offer_id: str, reason: str | 
         offer = uow.repo.offer(offer_id)
         access.for_participant(caller, offer.participant_id)
         offer.answer("decline", now, reason)
+        uow.repo.claim_answer(offer, now)
         uow.repo.save_answer(offer, uow.stage("offer.declined", {
             **_offer_facts(offer), "reason": offer.reason, "declined_at": offer.answered_at},
             subject=offer.participant_id))

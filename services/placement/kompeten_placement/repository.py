@@ -5,7 +5,7 @@ from dataclasses import asdict
 from datetime import date, datetime
 
 from kompeten_chassis import outbox, privacy, unit_of_work
-from kompeten_chassis.mongo import NoFreeSlot, insert_into_free_slot, upsert
+from kompeten_chassis.mongo import NoFreeSlot, claim, insert_into_free_slot, upsert
 from kompeten_shared.errors import Conflict, NotFound
 from pymongo import ASCENDING
 from pymongo.database import Database
@@ -169,6 +169,17 @@ class Repository(unit_of_work.Repository):
 
     def offers(self, **query) -> list[Offer]:
         return [_offer(doc) for doc in self.db.offers.find(query).sort("made_at")]
+
+    def claim_answer(self, offer: Offer, now: datetime) -> None:
+        """Before anything an answer writes (the placement, the offer): an accept and a decline
+        sent at once cannot both go through (the conditional update below alone let both win
+        on FerretDB)."""
+        if not claim(self.db.offer_answers, offer.id, now):
+            raise Conflict("offer was answered meanwhile", code="offer_answered")
+
+    def release_answer(self, offer: Offer) -> None:
+        """The answer could not be stored (the vacancy filled up): the offer stays open."""
+        self.db.offer_answers.delete_one({"_id": offer.id})
 
     def save_answer(self, offer: Offer, staged: dict | None = None) -> None:
         update = {"$set": {"status": offer.status, "answered_at": offer.answered_at,

@@ -2,6 +2,7 @@
 service's own database to its workers and runs its `prepare` hook (indexes, seed data) at start."""
 
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 
 from nameko.extensions import DependencyProvider, SharedExtension
 from pymongo import MongoClient
@@ -90,6 +91,27 @@ def by_ids(collection: Collection, ids, projection: dict | None = None) -> list[
     against 3.6 ms for five lookups), a single _id from its index."""
     return [doc for one in dict.fromkeys(ids)
             if (doc := collection.find_one({"_id": one}, projection)) is not None]
+
+
+STALE_CLAIM = timedelta(seconds=60)
+
+
+def claim(collection: Collection, name: str, now: datetime,
+          stale: timedelta = STALE_CLAIM) -> bool:
+    """Whether this writer may make the change called `name` (a certificate's n-th status
+    change, an offer's answer): the first to insert the claim wins, on any MongoDB-wire server;
+    a conditional update would let two win on FerretDB. A claim older than `stale` is one whose
+    writer died before making its change, and is taken over."""
+    try:
+        collection.insert_one({"_id": name, "at": now})
+        return True
+    except DuplicateKeyError:
+        held = collection.find_one({"_id": name}) or {"at": now - stale}
+        at = held["at"] if held["at"].tzinfo else held["at"].replace(tzinfo=UTC)
+        if now - at < stale:
+            return False
+        collection.update_one({"_id": name}, {"$set": {"at": now}})
+        return True
 
 
 def listed(collection: Collection, owner: str, field: str) -> list:

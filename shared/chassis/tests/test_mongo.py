@@ -2,7 +2,7 @@
 
 import eventlet
 import pytest
-from kompeten_chassis.mongo import add_to_list, by_ids, listed, upsert
+from kompeten_chassis.mongo import add_to_list, by_ids, claim, listed, upsert
 
 pytestmark = pytest.mark.integration
 
@@ -45,3 +45,17 @@ def test_documents_by_ids_in_the_order_asked_the_missing_left_out(database):
     found = by_ids(collection, ["t-3", "nope", "t-1", "t-3"], {"n": 1})
     assert found == [{"_id": "t-3", "n": 3}, {"_id": "t-1", "n": 1}]
     assert by_ids(collection, []) == []
+
+
+def test_a_claim_is_won_by_one_of_many_at_once_and_a_stale_one_taken_over(database):
+    from datetime import UTC, datetime, timedelta
+
+    collection = database("shared").claims
+    now = datetime.now(UTC)
+    won = list(eventlet.GreenPool(10).imap(lambda _: claim(collection, "offer-1", now),
+                                           range(10)))
+    assert won.count(True) == 1
+    assert claim(collection, "offer-1", now + timedelta(seconds=59)) is False
+    # its writer died: a minute on, the next writer takes it over, once
+    assert claim(collection, "offer-1", now + timedelta(seconds=61)) is True
+    assert claim(collection, "offer-1", now + timedelta(seconds=62)) is False

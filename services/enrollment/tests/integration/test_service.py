@@ -222,6 +222,39 @@ def test_a_programme_cannot_close_before_its_last_day(api, db):
     assert api("GET", f"/programmes/{running['id']}")["closing"] is False
 
 
+def test_two_officers_marking_attendance_at_once_both_count(api, db, web_session, staff):
+    """Two officers of one class send their sheets at the same moment, for the same day and
+    for different days: every presence counts (on each enrolment's own list of days, one of two
+    updates at once was lost on FerretDB); the same sheet sent twice counts once."""
+    import eventlet
+
+    programme = api("POST", "/programmes", {**PROGRAMME, "capacity": 4}, expect=201)
+    people = []
+    for n in range(4):
+        p = api("POST", "/participants", person_record(nik=f"32040157089500{n + 41:02d}"),
+                expect=201)
+        api("POST", f"/programmes/{programme['id']}/enrolments",
+            {"participant_id": p["participant_id"]}, expect=201)
+        people.append(p["participant_id"])
+    start = date.fromisoformat(PROGRAMME["start_date"])
+    api("POST", f"/programmes/{programme['id']}/attendance",
+        {"date": start.isoformat(), "present": people})  # day one: everyone came
+    # days 1..24 after it, each in two halves by two officers, and day 1 sent twice
+    sheets = [(day, half) for day in range(1, 25) for half in (people[:2], people[2:])]
+    sheets.append((1, people[:2]))
+
+    def mark(sheet):
+        day, present = sheet
+        return web_session.post(f"/programmes/{programme['id']}/attendance", data=json.dumps(
+            {"date": (start + timedelta(days=day)).isoformat(), "present": present}),
+            headers={"Authorization": f"Bearer {staff}"}).status_code
+
+    assert list(eventlet.GreenPool(10).imap(mark, sheets)) == [200] * len(sheets)
+    days = {e["participant_id"]: e["days_attended"]
+            for e in api("GET", f"/programmes/{programme['id']}/enrolments")}
+    assert days == {pid: 25 for pid in people}  # day one and the 24 after it
+
+
 def test_concurrent_enrolments_never_overbook(api, db, web_session, staff):
     import eventlet
 

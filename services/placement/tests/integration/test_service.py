@@ -516,3 +516,35 @@ def test_which_certificates_qualify_is_the_vacancys_rule(service, bus, api):
         "employer_id", "title", "kind", "scheme_code", "places", "start_date")},
         "accepts": ["diploma"]}, expect=400)["error"]
     assert error["code"] == "validation_failed" and "accepts" in error["details"]
+
+
+def test_an_accept_and_a_decline_sent_at_once_cannot_both_go_through(service, bus, api, db,
+                                                                     web_session, everyone):
+    """The graduate taps accept, and decline on another phone, at the same moment: one answer
+    stands, the other is refused (409 offer_answered) and leaves nothing: never a placement
+    beside a declined offer. Before the claim both could pass the conditional update."""
+    import eventlet
+
+    employer = api("POST", "/employers", EMPLOYER, expect=201)
+    vacancy = api("POST", "/vacancies", {
+        "employer_id": employer["id"], "title": "Operator Jahit", "kind": "job",
+        "scheme_code": "GAR-OMP", "places": 6,
+        "start_date": (date.today() + timedelta(days=7)).isoformat()}, expect=201)
+    listener = bus.listen("placement.events", "#")
+    for _ in range(6):
+        pid = str(uuid.uuid4())
+        deliver(service, bus, consent(pid), issued(pid))
+        offer = api("POST", "/offers", {"vacancy_id": vacancy["id"], "participant_id": pid},
+                    expect=201)
+        answers = list(eventlet.GreenPool(2).imap(lambda action, offer_id=offer["id"]:
+                                                  web_session.post(
+            f"/offers/{offer_id}/{action}", json={}, headers={
+                "Authorization": f"Bearer {everyone}"}), ["accept", "decline"]))
+        assert sorted(a.status_code for a in answers) in ([200, 409], [201, 409])
+        [refused] = [a.json() for a in answers if a.status_code == 409]
+        assert refused["error"]["code"] == "offer_answered"
+        stored = db.offers.find_one({"_id": offer["id"]})
+        placed = db.placements.find_one({"_id": offer["id"]})
+        assert (stored["status"] == "accepted") == (placed is not None)
+        events = [e["type"] for e in listener.events(3, timeout=3)]
+        assert events[0] == "offer.made" and len(events) == 2  # and one answer's event

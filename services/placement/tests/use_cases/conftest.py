@@ -77,6 +77,13 @@ class InMemoryPlacement(InMemoryRepository):
             raise NotFound(f"no offer {offer_id}", code="offer_not_found")
         return Offer(**copy.deepcopy(self.offer_docs[offer_id]))
 
+    def claim_answer(self, offer, now):
+        if self.offer_docs[offer.id]["status"] != "made":
+            raise Conflict("offer was answered meanwhile", code="offer_answered")
+
+    def release_answer(self, offer):
+        pass
+
     def save_answer(self, offer, staged=None):
         if self.offer_docs[offer.id]["status"] != "made":
             raise Conflict("offer was answered meanwhile", code="offer_answered")
