@@ -6,7 +6,7 @@ from dataclasses import asdict
 from datetime import UTC, date, datetime
 
 from kompeten_chassis import outbox, unit_of_work
-from kompeten_chassis.mongo import add_to_list, claim, first_free, listed, upsert
+from kompeten_chassis.mongo import add_to_list, aware, claim, first_free, listed, upsert
 from kompeten_shared.errors import Conflict, NotFound
 from pymongo import ASCENDING, DESCENDING
 from pymongo.database import Database
@@ -29,11 +29,6 @@ def prepare(db: Database) -> None:
         for doc in db.certificates.find({}, {"participant_id": 1, "issuer": 1}).sort("_id"):
             repo._hold(doc["participant_id"], doc["_id"])
             repo._know(doc["issuer"])
-
-
-def _aware(at: datetime) -> datetime:
-    """pymongo hands back naive UTC datetimes."""
-    return at if at.tzinfo else at.replace(tzinfo=UTC)
 
 
 def _to_doc(cert: Certificate) -> dict:
@@ -212,7 +207,7 @@ class Repository(unit_of_work.Repository):
     def wallet_secret(self, kind: str, digest: str, now: datetime) -> dict | None:
         """The code, token or nonce if it exists and has not expired."""
         doc = self.db.wallet.find_one({"_id": f"{kind}:{digest}"})
-        return doc if doc and _aware(doc["expires_at"]) > now else None
+        return doc if doc and aware(doc["expires_at"]) > now else None
 
     def use_wallet_secret(self, kind: str, digest: str, now: datetime) -> dict | None:
         """Once only, however many ask at once: the first to claim it by a unique insert."""

@@ -96,6 +96,11 @@ def by_ids(collection: Collection, ids, projection: dict | None = None) -> list[
 STALE_CLAIM = timedelta(seconds=60)
 
 
+def aware(at: datetime) -> datetime:
+    """A stored datetime as UTC: pymongo hands them back naive."""
+    return at if at.tzinfo else at.replace(tzinfo=UTC)
+
+
 def claim(collection: Collection, name: str, now: datetime,
           stale: timedelta = STALE_CLAIM) -> bool:
     """Whether this writer may make the change called `name` (a certificate's n-th status
@@ -107,8 +112,7 @@ def claim(collection: Collection, name: str, now: datetime,
         return True
     except DuplicateKeyError:
         held = collection.find_one({"_id": name}) or {"at": now - stale}
-        at = held["at"] if held["at"].tzinfo else held["at"].replace(tzinfo=UTC)
-        if now - at < stale:
+        if now - aware(held["at"]) < stale:
             return False
         collection.update_one({"_id": name}, {"$set": {"at": now}})
         return True
