@@ -300,14 +300,15 @@ def record_attendance(uow: UnitOfWork, caller: Caller, programme_id: str, day: d
         programme = programme_of(uow, caller, programme_id)
         present = present + _ids_for_niks(uow, present_niks, nik_key)
         programme.check_attendance_day(day)
-        enrolled = {doc["participant_id"]
-                    for doc in uow.repo.enrolments(programme.id, "enrolled")}
-        strangers = sorted(set(present) - enrolled)
+        # those marked, looked up by _id; the whole class (a query) only on day one
+        statuses = uow.repo.statuses(programme.id, present)
+        strangers = sorted({pid for pid in present if statuses.get(pid) != "enrolled"})
         if strangers:
             raise InvalidInput("participants not enrolled in this programme",
                                code="not_enrolled", details={"present": strangers})
         recorded = uow.repo.record_attendance(programme.id, day, present)
-        no_shows = sorted(enrolled - set(present)) if day == programme.start_date else []
+        no_shows = sorted({doc["participant_id"] for doc in uow.repo.enrolments(
+            programme.id, "enrolled")} - set(present)) if day == programme.start_date else []
         for participant_id in no_shows:
             doc = uow.repo.enrolment(programme.id, participant_id)
             uow.repo.leave(doc, "no_show", "absent on day one", now, _not_completed(
