@@ -219,12 +219,15 @@ def change_consent(uow: UnitOfWork, caller: Caller, participant_id: str, consent
 
 
 # applications, the waitlist, leaving --------------------------------------------------------------
-def check_application(uow: UnitOfWork, programme: Programme, participant: Participant,
+NO_HISTORY = {"active": 0, "completed": 0, "here": None}
+
+
+def check_application(programme: Programme, participant: Participant, past: dict,
                       today: date) -> None:
-    """Everything that could refuse an application, before anything is written."""
-    _check(programme, participant,
-           participant.applicant(uow.repo.active_elsewhere(participant.id, programme.id),
-                                 uow.repo.completed_count(participant.id)), today)
+    """Everything that could refuse an application, before anything is written; `past`, the
+    person's enrolment history (Repository.enrolment_history)."""
+    _check(programme, participant, participant.applicant(past["active"], past["completed"]),
+           today)
 
 
 def _check(programme: Programme, participant: Participant, applicant, today: date) -> None:
@@ -244,11 +247,13 @@ def apply(uow: UnitOfWork, caller: Caller, programme_id: str, participant_id: st
         programme = uow.repo.programme(programme_id)
         access.acts_for(caller, participant_id, programme)
         participant = uow.repo.participant(participant_id)
-        check_application(uow, programme, participant, today)
-        if uow.repo.statuses(programme.id, [participant.id]):
+        past = uow.repo.enrolment_history([participant.id], programme.id).get(
+            participant.id, NO_HISTORY)  # read once: the rules and a repeat both need it
+        check_application(programme, participant, past, today)
+        if past["here"]:
             raise Conflict("participant has already applied to this programme",
                            code="already_applied")
-        applicant = participant.applicant(0, uow.repo.completed_count(participant.id))
+        applicant = participant.applicant(0, past["completed"])
         uow.repo.admit(programme, [(participant.id,
                                     priority_key(applicant, programme.priority, now))], now)
     return uow.repo.enrolment(programme.id, participant.id)

@@ -349,14 +349,6 @@ class Repository(unit_of_work.Repository):
                            code="enrolment_not_found")
         return self._with_attendance([doc])[0]
 
-    def active_elsewhere(self, participant_id: str, programme_id: str) -> int:
-        return self.enrolment_history([participant_id], programme_id).get(
-            participant_id, {"active": 0})["active"]
-
-    def completed_count(self, participant_id: str) -> int:
-        return self.enrolment_history([participant_id], "").get(
-            participant_id, {"completed": 0})["completed"]
-
     def fill_seats(self, programme: Programme) -> list[str]:
         """Give free seats to the waitlist in priority order; the promoted participant ids.
         None before a programme's allocation: everyone waits for it."""

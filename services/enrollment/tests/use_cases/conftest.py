@@ -106,14 +106,19 @@ class InMemoryEnrollment(InMemoryRepository):
     def waitlist(self, programme_id):
         return copy.deepcopy(self._of(programme_id, "waitlisted"))
 
-    def active_elsewhere(self, participant_id, programme_id):
-        return sum(1 for d in self.enrolment_docs.values()
-                   if d["participant_id"] == participant_id and d["status"] in ACTIVE
-                   and d["programme_id"] != programme_id)
-
-    def completed_count(self, participant_id):
-        return sum(1 for d in self.enrolment_docs.values()
-                   if d["participant_id"] == participant_id and d["status"] == "completed")
+    def enrolment_history(self, participant_ids, programme_id):
+        history = {}
+        for d in self.enrolment_docs.values():
+            if d["participant_id"] not in participant_ids:
+                continue
+            entry = history.setdefault(d["participant_id"],
+                                       {"active": 0, "completed": 0, "here": None})
+            if d["programme_id"] == programme_id:
+                entry["here"] = d["status"]
+            elif d["status"] in ACTIVE:
+                entry["active"] += 1
+            entry["completed"] += d["status"] == "completed"
+        return history
 
     def leave(self, doc, status, reason, now, staged=None):
         stored = self.enrolment_docs[doc["_id"]]
