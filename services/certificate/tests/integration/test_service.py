@@ -700,10 +700,17 @@ def test_the_holder_identified_by_enrollment_is_in_the_credential_and_checked_by
     assert web_session.post("/certificates/nope/holder", json={
         "nik": NIK, "holder_code": CODE}).json()["error"]["code"] == "certificate_not_found"
 
-    # enrollment's word about another person's certificate is refused and changes nothing
+    # a malformed word (the NIK itself where the hash belongs) is dead-lettered, unread
     before = db.certificates.find_one({"_id": number})
-    bus.publish_event(identified(number, "someone-else", nik="3204015708950099"))
+    malformed = identified(number, participant)
+    malformed["data"]["identity_hash"] = NIK
+    bus.publish_event(malformed)
     [(_, headers)] = bus.dead_letters("certificate")
+    assert headers["x-kompeten-reason"] == "invalid holder.identified data"
+    assert db.certificates.find_one({"_id": number}) == before
+    # enrollment's word about another person's certificate is refused and changes nothing
+    bus.publish_event(identified(number, "someone-else", nik="3204015708950099"))
+    [(_, headers)] = bus.dead_letters("certificate")  # the malformed one was taken above
     assert headers["x-kompeten-reason"].startswith("holder_mismatch:")
     assert db.certificates.find_one({"_id": number}) == before
 
