@@ -164,9 +164,20 @@ def accept_offer(uow: UnitOfWork, caller: Caller, offer_id: str, agreement_body:
             if agreement_body is None:
                 raise DomainError("an apprenticeship starts only with its written agreement",
                                   code="agreement_required")
-            agreement = _valid_agreement(uow, offer, agreement_body, today)
+            agreement = _agreement(agreement_body)
+            employer = uow.repo.employer(offer.employer_id)
+            # every rule but the quota now; the quota by taking one of the employer's places
+            apprenticeship.require_valid(agreement, employer["workforce"], 0, today)
         offer.answer("accept", now)
         uow.repo.claim_answer(offer, now)
+        place = None
+        if agreement:
+            quota = apprenticeship.apprentice_quota(employer["workforce"])
+            place = uow.repo.take_apprentice_place(employer["_id"], quota, offer.id,
+                                                   agreement.end_date, now)
+            if place is None:
+                uow.repo.release_answer(offer)
+                apprenticeship.require_valid(agreement, employer["workforce"], quota, today)
         start = agreement.start_date if agreement else date.fromisoformat(vacancy["start_date"])
         facts = {**_offer_facts(offer), "certificate_number": certificate["number"],
                  "basis": matching.basis(certificate),
@@ -176,10 +187,12 @@ def accept_offer(uow: UnitOfWork, caller: Caller, offer_id: str, agreement_body:
             placement = uow.repo.place(vacancy, {
                 **facts, "_id": offer.id, "end_date": agreement.end_date if agreement else None,
                 "title": offer.title, "employer_name": offer.employer_name,
-                "agreement": agreement_body and _stored(agreement_body), "status": "active"},
+                "agreement": agreement_body and _stored(agreement_body), "status": "active",
+                "apprentice_place": place},
                 uow.stage("graduate.placed", {**facts, "placement_id": offer.id},
                           subject=offer.participant_id))
         except Conflict:
+            uow.repo.release_apprentice_place(offer.employer_id, place, offer.id)
             uow.repo.release_answer(offer)
             raise
         uow.repo.save_answer(offer)
@@ -195,21 +208,18 @@ def draw_up_agreement(uow: UnitOfWork, caller: Caller, offer_id: str, body: dict
         offer = uow.repo.offer(offer_id)
         access.for_employer(caller, offer.employer_id)
         offer.draw_up(_stored(body))
-        _valid_agreement(uow, offer, body, today)
+        employer = uow.repo.employer(offer.employer_id)
+        # the quota as it stands now, for HR; the accept takes one of the places
+        apprenticeship.require_valid(_agreement(body), employer["workforce"],
+                                     uow.repo.active_apprentices(employer["_id"]), today)
         uow.repo.save_agreement(offer)
     return offer
 
 
-def _valid_agreement(uow: UnitOfWork, offer: Offer, body: dict,
-                     today: date) -> apprenticeship.Agreement:
-    """The agreement, if it keeps the national rules with the employer's apprentices now."""
-    agreement = apprenticeship.Agreement(**{
+def _agreement(body: dict) -> apprenticeship.Agreement:
+    return apprenticeship.Agreement(**{
         key: date.fromisoformat(value) if key in DATES and isinstance(value, str) else value
         for key, value in body.items()})
-    employer = uow.repo.employer(offer.employer_id)
-    apprenticeship.require_valid(agreement, employer["workforce"],
-                                 uow.repo.active_apprentices(employer["_id"]), today)
-    return agreement
 
 
 DATES = ("start_date", "end_date", "ratified_on")

@@ -2,14 +2,24 @@
 MongoDB."""
 
 from dataclasses import asdict
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 
 from kompeten_chassis import outbox, privacy, unit_of_work
-from kompeten_chassis.mongo import NoFreeSlot, claim, insert_into_free_slot, upsert
+from kompeten_chassis.mongo import (
+    STALE_CLAIM,
+    NoFreeSlot,
+    add_to_list,
+    aware,
+    by_ids,
+    claim,
+    exclusive,
+    insert_into_free_slot,
+    listed,
+)
 from kompeten_shared.errors import Conflict, NotFound
 from pymongo import ASCENDING
 from pymongo.database import Database
-from pymongo.errors import DuplicateKeyError
+from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from .follow_up import CheckIn
 from .pool import Graduate, Offer
@@ -26,6 +36,29 @@ def prepare(db: Database) -> None:
     db.placements.create_index([("employer_id", ASCENDING), ("status", ASCENDING)])
     db.check_ins.create_index([("due_on", ASCENDING)])
     privacy.prepare(db)
+    # Each graduate's certificates and offers as lists kept by _id (a query on the participant
+    # reads every document on FerretDB); a database from before the lists: once, a scan.
+    if db.held.find_one() is None and db.certificates.find_one() is not None:
+        for doc in db.certificates.find({}, {"participant_id": 1}):
+            add_to_list(db.held, doc["participant_id"], "certificate", doc["_id"])
+    if db.offered.find_one() is None and db.offers.find_one() is not None:
+        for doc in db.offers.find({}, {"participant_id": 1}):
+            add_to_list(db.offered, doc["participant_id"], "offer", doc["_id"])
+    if db.apprentice_places.find_one() is None:
+        apprentices = db.placements.find({"status": "active", "kind": "apprenticeship"})
+        docs, count = [], {}
+        for doc in apprentices:
+            count[doc["employer_id"]] = count.get(doc["employer_id"], 0) + 1
+            docs.append({"_id": f"{doc['employer_id']}:{count[doc['employer_id']]}",
+                         "placement_id": doc["_id"], "until": doc["end_date"],
+                         "at": datetime.now(UTC), "generation": 0})
+        try:
+            db.apprentice_places.insert_many(docs + [{"_id": BUILT}], ordered=False)
+        except BulkWriteError:
+            pass  # another instance starting at the same time built them
+
+
+BUILT = "~built"  # the apprentice places were built from the placements
 
 
 def _get(collection, key: str, what: str) -> dict:
@@ -93,18 +126,24 @@ class Repository(unit_of_work.Repository):
                 update["$set"]["profile"] = profile
             else:
                 update["$unset"] = {"profile": ""}
-        # A newer decision on file leaves the selector unmatched: nothing changes.
-        upsert(collection, {"_id": participant_id, "$or": [
-            {"recorded_at": {"$lt": recorded_at}}, {"recorded_at": None}]}, update)
+        # Read, compare, write by _id, one writer at a time: a selector on recorded_at would
+        # read the whole collection on FerretDB.
+        with exclusive(self.db.consent_writes, f"{participant_id}:{purpose}",
+                       datetime.now(UTC)):
+            stored = collection.find_one({"_id": participant_id}, {"recorded_at": 1}) or {}
+            if stored.get("recorded_at") and aware(stored["recorded_at"]) >= recorded_at:
+                return  # a newer decision is on file
+            collection.update_one({"_id": participant_id}, update, upsert=True)
 
     def add_certificate(self, participant_id: str, certificate: dict) -> None:
         """A certificate under its number, or a completed apprenticeship intake under its own
         key (`_id` given)."""
+        doc = {"_id": certificate["number"], "participant_id": participant_id, **certificate}
         try:
-            self.db.certificates.insert_one({"_id": certificate["number"],
-                                             "participant_id": participant_id, **certificate})
+            self.db.certificates.insert_one(doc)
         except DuplicateKeyError:
             pass  # a redelivery
+        add_to_list(self.db.held, participant_id, "certificate", doc["_id"])
 
     def _certificates(self, **query) -> dict[str, list[dict]]:
         held: dict[str, list[dict]] = {}
@@ -121,17 +160,20 @@ class Repository(unit_of_work.Repository):
         return offered, placed
 
     def graduate(self, participant_id: str) -> Graduate:
+        """Read by _id only: the person's lists of certificates and offers (a placement's id
+        is its offer's)."""
         sharing = self.db.sharing.find_one({"_id": participant_id}) or {}
         follow_up = self.db.follow_up_consents.find_one({"_id": participant_id}) or {}
-        offered = [d["_id"] for d in self.db.offers.find(
-            {"participant_id": participant_id, "status": "made"}, {"_id": 1})]
-        placed = self.db.placements.find_one({"participant_id": participant_id,
-                                              "status": "active"}, {"_id": 1})
+        offer_ids = listed(self.db.offered, participant_id, "offer")
+        offered = [d["_id"] for d in by_ids(self.db.offers, offer_ids, {"status": 1})
+                   if d["status"] == "made"]
+        placed = next((d["_id"] for d in by_ids(self.db.placements, offer_ids, {"status": 1})
+                       if d["status"] == "active"), None)
+        held = by_ids(self.db.certificates, listed(self.db.held, participant_id, "certificate"))
         return Graduate(participant_id=participant_id, sharing=sharing.get("granted", False),
                         profile=sharing.get("profile"),
-                        certificates=self._certificates(participant_id=participant_id).get(
-                            participant_id, []),
-                        open_offers=offered, placed_in=placed and placed["_id"],
+                        certificates=sorted(held, key=lambda d: d["_id"]),
+                        open_offers=offered, placed_in=placed,
                         follow_up=follow_up.get("granted", False))
 
     def shared_graduates(self, scheme_code: str) -> list[Graduate]:
@@ -158,6 +200,8 @@ class Repository(unit_of_work.Repository):
     def add_offer(self, offer: Offer, staged: dict) -> None:
         doc = asdict(offer)
         doc["_id"] = doc.pop("id")
+        # listed first: an entry whose offer was never stored (a crash) is ignored
+        add_to_list(self.db.offered, offer.participant_id, "offer", offer.id)
         try:
             self.db.offers.insert_one(self.new_with_outbox("offers", doc, staged))
         except DuplicateKeyError:
@@ -182,18 +226,17 @@ class Repository(unit_of_work.Repository):
         self.db.offer_answers.delete_one({"_id": offer.id})
 
     def save_answer(self, offer: Offer, staged: dict | None = None) -> None:
+        """After claim_answer, which alone guards against a second answer (by _id: a selector
+        on the status as well would read every offer on FerretDB)."""
         update = {"$set": {"status": offer.status, "answered_at": offer.answered_at,
                            "reason": offer.reason}}
-        result = self.db.offers.update_one({"_id": offer.id, "status": "made"},
-                                           self.with_outbox("offers", offer.id, update, staged))
-        if result.modified_count != 1:
-            raise Conflict("offer was answered meanwhile", code="offer_answered")
+        self.db.offers.update_one({"_id": offer.id},
+                                  self.with_outbox("offers", offer.id, update, staged))
 
     def save_agreement(self, offer: Offer) -> None:
-        result = self.db.offers.update_one({"_id": offer.id, "status": "made"},
-                                           {"$set": {"agreement": offer.agreement}})
-        if result.matched_count != 1:
+        if self.db.offer_answers.find_one({"_id": offer.id}, {"_id": 1}) is not None:
             raise Conflict("offer was answered meanwhile", code="offer_answered")
+        self.db.offers.update_one({"_id": offer.id}, {"$set": {"agreement": offer.agreement}})
 
     def place(self, vacancy: dict, placement: dict, staged: dict) -> dict:
         """Store the placement (and its event) under a free place of the vacancy; never more
@@ -214,18 +257,66 @@ class Repository(unit_of_work.Repository):
         return list(self.db.placements.find(query).sort("start_date"))
 
     def active_apprentices(self, employer_id: str) -> int:
+        """For what the employer is shown and the advice on a drawn-up agreement (a scan);
+        the quota itself is held by the apprentice places."""
         return self.db.placements.count_documents(
             {"employer_id": employer_id, "status": "active", "kind": "apprenticeship"})
 
+    def take_apprentice_place(self, employer_id: str, quota: int, placement_id: str,
+                              until: date, now: datetime) -> int | None:
+        """One of the employer's `quota` apprentice places for this placement, or None when
+        all are held: across all the employer's vacancies, however many accept at once (each
+        place is claimed by a unique insert). A place is free when no one holds it, when its
+        agreement has ended, or when its placement was never stored (a crash, after a minute);
+        the n-th takeover of a place is claimed, so two cannot both take it over. A
+        termination releases the place."""
+        for number in range(1, quota + 1):
+            key = f"{employer_id}:{number}"
+            place = {"_id": key, "placement_id": placement_id, "until": until.isoformat(),
+                     "at": now, "generation": 0}
+            for _ in range(3):  # released between our insert and our read: again
+                try:
+                    self.db.apprentice_places.insert_one(place)
+                    return number
+                except DuplicateKeyError:
+                    held = self.db.apprentice_places.find_one({"_id": key})
+                if held is not None:
+                    break
+            if held is None or held["placement_id"] == placement_id:
+                return number if held else None
+            if self._place_freed(held, now) and claim(
+                    self.db.apprentice_takeovers, f"{key}#{held['generation'] + 1}", now):
+                self.db.apprentice_places.replace_one(
+                    {"_id": key}, {**place, "generation": held["generation"] + 1})
+                return number
+        return None
+
+    def _place_freed(self, held: dict, now: datetime) -> bool:
+        if held["until"] < now.date().isoformat():
+            return True  # the agreement has ended
+        return now - aware(held["at"]) > STALE_CLAIM and self.db.placements.find_one(
+            {"_id": held["placement_id"]}, {"_id": 1}) is None
+
+    def release_apprentice_place(self, employer_id: str, number: int | None,
+                                 placement_id: str) -> None:
+        if number is not None:  # unless taken over meanwhile (its agreement ended)
+            self.db.apprentice_places.delete_one({"_id": f"{employer_id}:{number}",
+                                                  "placement_id": placement_id})
+
     def terminate(self, placement: dict, ended_on: date, reason: str, by: str,
                   now: datetime, staged: dict) -> dict:
+        """Once per placement (claimed: a selector on the status would read every placement
+        on FerretDB and let two terminations both pass); its apprentice place is released."""
+        if placement["status"] != "active" or not claim(
+                self.db.placement_ends, placement["_id"], now):
+            raise Conflict("the placement has ended already", code="placement_ended")
         ended = {"status": "terminated", "ended_on": ended_on.isoformat(),
                  "termination_reason": reason, "terminated_by": by, "terminated_at": now}
-        result = self.db.placements.update_one(
-            {"_id": placement["_id"], "status": "active"},
+        self.db.placements.update_one(
+            {"_id": placement["_id"]},
             self.with_outbox("placements", placement["_id"], {"$set": ended}, staged))
-        if result.modified_count != 1:
-            raise Conflict("the placement has ended already", code="placement_ended")
+        self.release_apprentice_place(placement["employer_id"],
+                                      placement.get("apprentice_place"), placement["_id"])
         return {**placement, **ended}
 
     # follow-up
@@ -252,10 +343,11 @@ class Repository(unit_of_work.Repository):
         self.db.check_ins.update_one({"_id": check_in_id}, {"$set": {"reminded_at": at}})
 
     def save_check_in(self, check_in: CheckIn) -> None:
-        result = self.db.check_ins.update_one(
-            {"_id": check_in.id, "status": None},
+        """Once per check-in, claimed (as terminate)."""
+        if not claim(self.db.check_in_records, check_in.id, datetime.now(UTC)):
+            raise Conflict("check-in was recorded meanwhile", code="check_in_recorded")
+        self.db.check_ins.update_one(
+            {"_id": check_in.id},
             {"$set": {"status": check_in.status, "obstacles": check_in.obstacles,
                       "recorded_by": check_in.recorded_by,
                       "recorded_at": check_in.recorded_at}})
-        if result.modified_count != 1:
-            raise Conflict("check-in was recorded meanwhile", code="check_in_recorded")

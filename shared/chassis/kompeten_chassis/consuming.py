@@ -34,15 +34,17 @@ from nameko.exceptions import ContainerBeingKilled
 from nameko.messaging import QueueConsumer
 from pymongo.errors import ConnectionFailure, DuplicateKeyError
 
-from .mongo import MongoConnection
+from .mongo import Contended, MongoConnection
 from .observability import HANDLED, LATENCY
 
 log = logging.getLogger(__name__)
 
 DEAD_LETTER_EXCHANGE = Exchange("kompeten.dead-letter", type="topic", durable=True)
 PROCESSED = "processed_events"
-# The database or the broker went away (a restart): the event is requeued, not refused.
-TRANSIENT = (ConnectionFailure, ConnectionError, OperationalError, AMQPConnectionError)
+# The database or the broker went away (a restart), or another writer holds the change: the
+# event is requeued, not refused.
+TRANSIENT = (ConnectionFailure, ConnectionError, OperationalError, AMQPConnectionError,
+             Contended)
 RETRY_DELAY = 1.0
 
 

@@ -2,6 +2,7 @@
 service's own database to its workers and runs its `prepare` hook (indexes, seed data) at start."""
 
 from collections.abc import Callable
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
 from nameko.extensions import DependencyProvider, SharedExtension
@@ -118,6 +119,23 @@ def claim(collection: Collection, name: str, now: datetime,
         return True
 
 
+class Contended(Exception):
+    """Another writer holds the claim on this change: try again shortly (an event handler's
+    message is requeued)."""
+
+
+@contextmanager
+def exclusive(collection: Collection, name: str, now: datetime):
+    """The change called `name` made by one writer at a time, where it reads before it writes
+    (keep the newer of two consent changes): a claim held for the change, then dropped."""
+    if not claim(collection, name, now):
+        raise Contended(name)
+    try:
+        yield
+    finally:
+        collection.delete_one({"_id": name})
+
+
 def listed(collection: Collection, owner: str, field: str) -> list:
     """The values of an owner's list, kept as documents {_id: "<owner>:<k>", field: value},
     k = 1, 2, ...: read by _id, so the cost is the list's length, not the collection's (a query
@@ -139,30 +157,46 @@ def add_to_list(collection: Collection, owner: str, field: str, value) -> None:
             continue  # another value took the place: look again
 
 
+# Where each process last found a free slot, per collection and scope (see insert_into_free_slot).
+_slot_hints: dict[tuple, int] = {}
+
+
 def insert_into_free_slot(collection: Collection, doc: dict, scope: dict, slot_field: str,
                           capacity: int) -> int:
-    """Insert `doc` under a free slot number 1..capacity within `scope`: the next after the
-    highest taken, else the lowest freed one.
+    """Insert `doc` under a free slot number 1..capacity within `scope`.
 
     For seats and places that must never be overbooked, on any MongoDB-wire server: the
     collection needs a unique index on the scope fields plus `slot_field`, so only a single
     insert is relied on, never an atomic conditional update (FerretDB has none across
-    concurrent requests). Raises NoFreeSlot when all are taken; DuplicateKeyError when a
-    document with the same _id exists (the same person twice, say).
+    concurrent requests). Slots are tried by insert from where this process last found one,
+    in growing steps: the index refuses a taken slot at the cost of an insert, where asking
+    which slots are taken reads the whole collection on FerretDB. That query runs only once
+    the top is reached, for slots freed (or stepped over) below. Raises NoFreeSlot when all
+    are taken; DuplicateKeyError when a document with the same _id exists (the same person
+    twice, say).
     """
-    for _ in range(capacity + 1):
-        last = collection.find_one(scope, {slot_field: 1}, sort=[(slot_field, -1)])
-        slot = (last[slot_field] if last else 0) + 1
-        if slot > capacity:  # full at the top: look for a slot freed below
-            taken = {d[slot_field] for d in collection.find(scope, {slot_field: 1})}
-            slot = next((n for n in range(1, capacity + 1) if n not in taken), None)
-            if slot is None:
-                raise NoFreeSlot()
+    key = (collection.full_name, *sorted(scope.items()))
+
+    def taken(slot: int) -> bool:
         try:
             collection.insert_one({**doc, **scope, slot_field: slot})
-            return slot
         except DuplicateKeyError:
             # Not every server names the index that refused; the _id tells the cases apart.
             if collection.find_one({"_id": doc["_id"]}, {"_id": 1}) is not None:
                 raise
+            return True
+        _slot_hints[key] = slot
+        return False
+
+    slot, step = _slot_hints.get(key, 0) + 1, 1
+    while slot <= capacity:
+        if not taken(slot):
+            return slot
+        if slot == capacity:
+            break
+        slot, step = min(slot + step, capacity), step * 2
+    held = {d[slot_field] for d in collection.find(scope, {slot_field: 1})}
+    for slot in range(1, capacity + 1):
+        if slot not in held and not taken(slot):
+            return slot
     raise NoFreeSlot()

@@ -548,3 +548,131 @@ def test_an_accept_and_a_decline_sent_at_once_cannot_both_go_through(service, bu
         assert (stored["status"] == "accepted") == (placed is not None)
         events = [e["type"] for e in listener.events(3, timeout=3)]
         assert events[0] == "offer.made" and len(events) == 2  # and one answer's event
+
+
+def _at_once(requests_: list, web_session, token) -> list:
+    """POSTs sent together, as many people tapping at the same moment."""
+    import eventlet
+
+    return list(eventlet.GreenPool(len(requests_)).imap(
+        lambda request: web_session.post(request[0], json=request[1], headers={
+            "Authorization": f"Bearer {token}"}), requests_))
+
+
+def test_one_employers_apprentice_quota_holds_across_vacancies_accepted_at_once(
+        service, bus, api, db, web_session, everyone):
+    """A company of 10 may have 2 apprentices (20%). Four graduates accept four of its
+    apprenticeships at the same moment: two are placed, two refused with the quota rule. Before
+    the apprentice places each accept counted the apprentices before any was stored, and all
+    four went through. A termination frees its place; so does an agreement's end."""
+    start = date.today() + timedelta(days=7)
+    dates = {"start_date": start.isoformat(),
+             "end_date": (start + timedelta(days=180)).isoformat(),
+             "ratified_on": date.today().isoformat()}
+    employer = api("POST", "/employers", {**EMPLOYER, "workforce": 10}, expect=201)
+    offers = []
+    for _ in range(5):
+        vacancy = api("POST", "/vacancies", {
+            "employer_id": employer["id"], "title": "Magang Jahit", "kind": "apprenticeship",
+            "scheme_code": "GAR-OMP", "places": 1, "start_date": start.isoformat()},
+            expect=201)
+        pid = str(uuid.uuid4())
+        deliver(service, bus, consent(pid), issued(pid))
+        offers.append(api("POST", "/offers", {"vacancy_id": vacancy["id"],
+                                              "participant_id": pid}, expect=201))
+    answers = _at_once([(f"/offers/{o['id']}/accept", {"agreement": {**AGREEMENT, **dates}})
+                        for o in offers[:4]], web_session, everyone)
+    assert sorted(a.status_code for a in answers) == [201, 201, 422, 422]
+    for refused in (a.json()["error"] for a in answers if a.status_code == 422):
+        assert refused["code"] == "apprenticeship_rules_broken"
+        assert [b["rule"] for b in refused["details"]["broken"]] == ["at_most_20_percent"]
+    placed = [a.json() for a in answers if a.status_code == 201]
+    assert db.placements.count_documents({"employer_id": employer["id"]}) == 2
+    refused_offer = next(o for o, a in zip(offers, answers, strict=True)
+                         if a.status_code == 422)
+    assert db.offers.find_one({"_id": refused_offer["id"]})["status"] == "made"
+
+    api("POST", f"/placements/{placed[0]['id']}/terminate",
+        {"ended_on": start.isoformat(), "reason": "pindah ke luar kota"})
+    accept = {"agreement": {**AGREEMENT, **dates}}
+    api("POST", f"/offers/{refused_offer['id']}/accept", accept, expect=201)
+    assert api("POST", f"/offers/{offers[4]['id']}/accept", accept,
+               expect=422)["error"]["code"] == "apprenticeship_rules_broken"
+    # the other apprentice's agreement has ended (its place says so): the place is free
+    place = db.apprentice_places.find_one({"placement_id": placed[1]["id"]})
+    db.apprentice_places.update_one({"_id": place["_id"]}, {"$set": {
+        "until": (date.today() - timedelta(days=1)).isoformat()}})
+    api("POST", f"/offers/{offers[4]['id']}/accept", accept, expect=201)
+
+
+def test_a_placement_terminated_twice_at_once_ends_once(service, bus, api, db, web_session,
+                                                       everyone):
+    """HR and the labour office end one placement at the same moment: one termination stands,
+    the other is refused (409 placement_ended), and placement.terminated is published once."""
+    listener = bus.listen("placement.events", "placement.terminated.#")
+    for _ in range(4):
+        vacancy = new_vacancy(api)
+        pid = str(uuid.uuid4())
+        deliver(service, bus, consent(pid), issued(pid))
+        offer = api("POST", "/offers", {"vacancy_id": vacancy["id"], "participant_id": pid},
+                    expect=201)
+        placement = api("POST", f"/offers/{offer['id']}/accept", {}, expect=201)
+        ends = [(f"/placements/{placement['id']}/terminate",
+                 {"ended_on": vacancy["start_date"], "reason": reason})
+                for reason in ("pindah ke luar kota", "melanjutkan sekolah")]
+        answers = _at_once(ends, web_session, everyone)
+        assert sorted(a.status_code for a in answers) == [200, 409]
+        stored = db.placements.find_one({"_id": placement["id"]})
+        [kept] = [a.json() for a in answers if a.status_code == 200]
+        assert stored["termination_reason"] == kept["termination_reason"]
+    assert len(listener.events(4)) == 4
+    assert listener.events(1, timeout=1) == []
+
+
+def test_consent_changes_arriving_at_once_keep_the_newest(service, bus, api, db):
+    """A graduate grants, withdraws and grants again within a second; the events arrive
+    together and out of order: the newest decision is what is kept, every time."""
+    from nameko.testing.services import entrypoint_waiter
+
+    now = datetime.now(UTC)
+    first = now.replace(microsecond=now.microsecond // 1000 * 1000)  # as stored
+    for newest_granted in (True, False, True):
+        pid = str(uuid.uuid4())
+        changes = [consent(pid, granted=n % 2 == 0, at=first + timedelta(milliseconds=n))
+                   for n in range(6)]
+        changes.append(consent(pid, granted=newest_granted,
+                               at=first + timedelta(milliseconds=10)))
+        with entrypoint_waiter(service, "on_consent_changed",
+                               callback=lambda *_args, pid=pid: db.sharing.find_one(
+                                   {"_id": pid, "recorded_at": first + timedelta(
+                                       milliseconds=10)}) is not None, timeout=30):
+            for change in reversed(changes):
+                bus.publish_event(change)
+        stored = db.sharing.find_one({"_id": pid})
+        assert stored["granted"] is newest_granted
+        assert ("profile" in stored) is newest_granted
+
+
+def test_a_database_from_before_the_lists_gets_them_on_start(service, bus, api, db):
+    """Graduates' certificates and offers are read through lists kept by _id, and apprentice
+    places hold the quota: a database written before them gets both once, on start."""
+    from kompeten_placement import repository
+
+    start = date.today() + timedelta(days=7)
+    vacancy = new_vacancy(api, workforce=10, kind="apprenticeship", places=1)
+    pid = str(uuid.uuid4())
+    deliver(service, bus, consent(pid), issued(pid))
+    offer = api("POST", "/offers", {"vacancy_id": vacancy["id"], "participant_id": pid},
+                expect=201)
+    api("POST", f"/offers/{offer['id']}/accept", {"agreement": {
+        **AGREEMENT, "start_date": start.isoformat(),
+        "end_date": (start + timedelta(days=180)).isoformat(),
+        "ratified_on": date.today().isoformat()}}, expect=201)
+    before = repository.Repository(db).graduate(pid)
+    for lists in ("held", "offered", "apprentice_places"):
+        db[lists].drop()  # as before the lists
+    repository.prepare(db)
+    after = repository.Repository(db).graduate(pid)
+    assert after == before and after.placed_in == offer["id"] and after.certificates
+    [place] = db.apprentice_places.find({"placement_id": offer["id"]})
+    assert place["_id"] == f"{vacancy['employer_id']}:1"

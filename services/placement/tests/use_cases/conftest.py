@@ -103,6 +103,14 @@ class InMemoryPlacement(InMemoryRepository):
                    if p["employer_id"] == employer_id and p["status"] == "active"
                    and p["kind"] == "apprenticeship")
 
+    def take_apprentice_place(self, employer_id, quota, placement_id, until, now):
+        held = self.active_apprentices(employer_id)
+        return held + 1 if held < quota else None
+
+    def release_apprentice_place(self, employer_id, number, placement_id):
+        pass
+
+
 @pytest.fixture
 def service():
     return worker_factory(PlacementService, uow=fake_unit_of_work(
