@@ -11,9 +11,11 @@ one declines the company's offer. Everyone is generated, never a real person.
 
 import base64
 import random
+import threading
 import time
 import zlib
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -30,6 +32,7 @@ CHAIN = "garmen-bandung"  # the reference scenario of the tests and benchmarks
 # The reference chain's people, as its file and deploy/keycloak/dev-users.json name them.
 ASESORS = ("MET.000.004213 2023", "MET.000.007781 2022")
 TUK = "TUK-GNI-SOR"
+PEOPLE_AT_ONCE = 8  # requests in flight together (at_once)
 OPERATOR, LSP_ADMIN = "operator-bandung", "admin-lsp-gni"
 PLATFORM = "platform-admin"
 # A one-page PDF standing for a photographed certificate in an asesi's portfolio.
@@ -134,7 +137,13 @@ class Api:
     def __init__(self, base_url: str, people: People):
         self.base_url = base_url
         self.people = people
-        self.session = requests.Session()
+        self._local = threading.local()  # a connection per thread (see at_once)
+
+    @property
+    def session(self) -> requests.Session:
+        if not hasattr(self._local, "session"):
+            self._local.session = requests.Session()
+        return self._local.session
 
     def call(self, method: str, path: str, body=None, params=None, patience: float = 90, *,
              as_: str):
@@ -174,6 +183,14 @@ def wait_until(what: str, check: Callable[[], int], target: int, progress,
             return
         time.sleep(0.3)
     raise TimeoutError(f"{what}: only {last}/{target} after {seconds}s")
+
+
+def at_once(work: Callable, items) -> list:
+    """work(item) for each item, PEOPLE_AT_ONCE at a time, as people act in the field: each
+    participant on their own phone, asesor teams at several TUKs. The results in order; the
+    first error is raised."""
+    with ThreadPoolExecutor(PEOPLE_AT_ONCE) as pool:
+        return list(pool.map(work, items))
 
 
 def participant_account(participant_id: str) -> str:
@@ -364,7 +381,8 @@ def run_programme(scenario: Scenario, programme: dict, people: list[Person],
             "employer_id": employer["id"], "scheme_code": programme["scheme"], **terms,
             "places": max(1, round(terms["places"] * scale)),
             "start_date": (today + timedelta(days=14)).isoformat()}, as_=employer["hr"])
-    for person in people:
+
+    def register(person: Person) -> None:
         consents = [{"purpose": purpose, "granted": purpose != "partner_sharing"
                      or person.shares_data, "source": "formulir pendaftaran (paper form)",
                      "wording": wording} for purpose, wording in CONSENT_WORDING.items()]
@@ -375,6 +393,7 @@ def run_programme(scenario: Scenario, programme: dict, people: list[Person],
         person.participant_id = registered["participant_id"]
         enrollment.call("POST", f"/programmes/{programme_id}/enrolments",
                         {"participant_id": person.participant_id}, as_=operator)
+    at_once(register, people)
     progress(f"  {len(people)} participants registered and enrolled")
     services.accounts.open_accounts([
         {"username": participant_account(p.participant_id), "name": p.name,
@@ -476,7 +495,9 @@ def assess(programme: dict, programme_id: str, people: list[Person], completed: 
     services.accounts.open_accounts([
         {"username": asesor_account(a), "name": f"Asesor {a}", "roles": ["asesor"],
          "lsp": lsp["code"], "asesor": a} for a in asesors])
-    for n, case in enumerate(cases()):
+
+    def assess_one(numbered: tuple[int, dict]) -> None:
+        n, case = numbered
         person = by_participant[case["participant_id"]]
         team = [asesors[(n + k) % len(asesors)] for k in range(spec["team"])]
         asesor, asesi = team[0], participant_account(person.participant_id)
@@ -511,6 +532,7 @@ def assess(programme: dict, programme_id: str, people: list[Person], completed: 
                         as_=asesor_account(asesor))
         for member in lsp["plenary"][:lsp["plenary_quorum"]]:  # the rapat pleno
             assessment.call("POST", f"/cases/{case['id']}/decision", {}, as_=member)
+    at_once(assess_one, list(enumerate(cases())))
     decisions = {c["participant_id"]: c["decision"]["overall"] for c in cases()}
     progress(f"  decided: {sum(v == 'K' for v in decisions.values())} K, "
              f"{sum(v == 'BK' for v in decisions.values())} BK")
@@ -577,14 +599,16 @@ def certify(programme: dict, graduates: list[Person], decisions: dict[str, str],
                 for p in graduates}
     wanted = sum(len(routes) for routes in expected.values())
 
+    held.update({participant_id: {} for participant_id in expected})
+
+    def look(participant_id: str) -> None:
+        for cert in certificate.call("GET", "/certificates", params={
+                "participant_id": participant_id}, as_=participant_account(participant_id)):
+            held[participant_id][programme_certificate(cert["kind"],
+                                                       cert["issuer"]["code"])] = cert
+
     def issued() -> int:
-        for participant_id, routes in expected.items():
-            mine = held.setdefault(participant_id, {})
-            if len(mine) < len(routes):
-                for cert in certificate.call("GET", "/certificates", params={
-                        "participant_id": participant_id},
-                        as_=participant_account(participant_id)):
-                    mine[programme_certificate(cert["kind"], cert["issuer"]["code"])] = cert
+        at_once(look, [pid for pid, routes in expected.items() if len(held[pid]) < len(routes)])
         return sum(len(mine) for mine in held.values())
 
     wait_until("certificates issued", issued, wanted, progress)
@@ -592,20 +616,21 @@ def certify(programme: dict, graduates: list[Person], decisions: dict[str, str],
                               for r in programme["certificates"]))
     keys = requests.get(services.urls["certificate"] + "/.well-known/jwks.json",
                         timeout=10).json()
-    checked = 0
-    for participant_id, mine in held.items():
-        for cert in mine.values():
-            verified = requests.get(cert["verification_url"], timeout=10).json()  # a QR scan
-            if verified["status"] != "valid":
-                raise RuntimeError(f"{cert['number']} does not verify: {verified}")
-            # what an employer does with the credential the graduate hands over, offline
-            token = requests.get(
-                f"{services.urls['certificate']}/certificates/{cert['number']}/credential",
-                timeout=10, headers={"Authorization": "Bearer " + services.accounts.token(
-                    participant_account(participant_id))}).text
-            verify_credential(token, keys["keys"])
-            checked += 1
-    progress(f"  {checked} signed credentials verified against the issuers' keys")
+
+    def check(held_one: tuple[str, dict]) -> None:
+        participant_id, cert = held_one
+        verified = requests.get(cert["verification_url"], timeout=10).json()  # a QR scan
+        if verified["status"] != "valid":
+            raise RuntimeError(f"{cert['number']} does not verify: {verified}")
+        # what an employer does with the credential the graduate hands over, offline
+        token = requests.get(
+            f"{services.urls['certificate']}/certificates/{cert['number']}/credential",
+            timeout=10, headers={"Authorization": "Bearer " + services.accounts.token(
+                participant_account(participant_id))}).text
+        verify_credential(token, keys["keys"])
+    checked = at_once(check, [(pid, cert) for pid, mine in held.items()
+                              for cert in mine.values()])
+    progress(f"  {len(checked)} signed credentials verified against the issuers' keys")
     return held
 
 
@@ -634,10 +659,9 @@ def place(programme: dict, vacancy: dict, graduates: list[Person], held: dict,
     offered: set[str] = set()
     while fresh := [c for c in candidates()["candidates"] if c["participant_id"] not in offered]:
         # those offered rank lower (availability): the next page brings the rest up
-        for candidate in fresh:
-            offered.add(candidate["participant_id"])
-            place_one(by_participant[candidate["participant_id"]], vacancy, employer, terms,
-                      services, outcomes, today)
+        offered.update(c["participant_id"] for c in fresh)
+        at_once(lambda c: place_one(by_participant[c["participant_id"]], vacancy, employer,
+                                    terms, services, outcomes, today), fresh)
     placed = sum(v == "placed" for v in outcomes.values())
     progress(f"  offers {len(sharing)}, placed {placed}")
     return outcomes

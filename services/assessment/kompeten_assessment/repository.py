@@ -206,6 +206,9 @@ def seed(db: Database) -> None:
                 pass
 
 
+_SCHEMES: dict[tuple[str, str], Scheme] = {}
+
+
 class Registry(unit_of_work.Repository):
     """The LSP registry as stored: lookups raise NotFound with a code, additions Conflict."""
 
@@ -233,7 +236,12 @@ class Registry(unit_of_work.Repository):
         return self._get("lsp", code)
 
     def scheme(self, code: str) -> Scheme:
-        return self._get("scheme", code)
+        """Read once per process: schemes are added, never changed (a case's every step
+        and view needs its scheme)."""
+        key = (self.db.name, code)
+        if key not in _SCHEMES:
+            _SCHEMES[key] = self._get("scheme", code)
+        return _SCHEMES[key]
 
     def asesor(self, registration_number: str) -> Asesor:
         return self._get("asesor", registration_number)
