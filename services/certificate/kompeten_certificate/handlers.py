@@ -149,6 +149,11 @@ def notify_expiring(uow: UnitOfWork, today: date, notice_days: int, now: datetim
     return notified
 
 
+def purge_wallet_secrets(uow: UnitOfWork, now: datetime) -> int:
+    with uow:
+        return uow.repo.purge_wallet_secrets(now)
+
+
 def certificates_of(uow: UnitOfWork, caller: Caller, participant_id: str | None,
                     kind: str | None, search: str | None = None) -> list[Certificate]:
     """A participant's certificates, optionally of one kind: the participant's own, or those

@@ -215,10 +215,18 @@ class Repository(unit_of_work.Repository):
         if doc is None:
             return None
         try:
-            self.db.wallet_used.insert_one({"_id": doc["_id"], "at": now})
+            self.db.wallet_used.insert_one({"_id": doc["_id"], "at": now,
+                                            "expires_at": doc["expires_at"]})
         except DuplicateKeyError:
             return None
         return doc
+
+    def purge_wallet_secrets(self, now: datetime) -> int:
+        """Codes, tokens and nonces past their lifetime, and the marks of their use: nothing
+        accepts them any more (a scan each, from the hourly timer)."""
+        gone = self.db.wallet.delete_many({"expires_at": {"$lt": now}}).deleted_count
+        self.db.wallet_used.delete_many({"expires_at": {"$lt": now}})
+        return gone
 
     def mark_renewed(self, number: str, by: str) -> None:
         self.db.certificates.update_one({"_id": number}, {"$set": {"renewed_by": by}})

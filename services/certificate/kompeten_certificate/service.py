@@ -122,6 +122,11 @@ class CertificateService(StandardEndpoints, Relay):
                                  int(self.config.get("EXPIRING_NOTICE_DAYS", 90)),
                                  datetime.now(UTC))
 
+    @timer(interval=EXPIRY_CHECK_SECONDS)
+    def purge_wallet_secrets(self):
+        """Wallet offer codes, access tokens and nonces past their lifetime are deleted."""
+        return handlers.purge_wallet_secrets(self.uow, datetime.now(UTC))
+
     @api("GET", "/certificates/<number>", allow=PUBLIC)
     def verify(self, request, number):
         """Public verification, the QR code's target: JSON for programs, the bilingual page for

@@ -922,3 +922,35 @@ def test_two_officers_changing_a_status_at_once_cannot_both_win(service, bus, db
     later.history.append({"action": "note", "reason": "x", "by": "officer-1", "at": now})
     Repository(db).save_status(later, None)
     assert len(db.certificates.find_one({"_id": number})["history"]) == 2
+
+
+def test_wallet_secrets_past_their_lifetime_are_purged_and_live_ones_kept(service, bus,
+                                                                          web_session, person,
+                                                                          db):
+    """The hourly timer deletes expired offer codes (and the marks of their use); a code still
+    within its lifetime stays and is redeemed after the purge."""
+    from urllib.parse import parse_qs, urlsplit
+
+    from kompeten_certificate import wallet
+    from nameko.testing.services import entrypoint_hook
+
+    listener = bus.listen("certificate.events", "certificate.issued")
+    event = decided()
+    deliver(service, bus, event)
+    number = listener.events(1)[0]["data"]["certificate_number"]
+    holder = person("participant", participant_id=event["data"]["participant_id"])
+    own = {"Authorization": f"Bearer {holder}"}
+    offers = [web_session.post(f"/certificates/{number}/wallet-offer", headers=own).json()
+              for _ in range(2)]
+    live = json.loads(parse_qs(urlsplit(offers[1]["offer_url"]).query)["credential_offer"][0])
+    past = datetime.now(UTC) - timedelta(minutes=1)
+    [first_id, second_id] = [d["_id"] for d in db.wallet.find().sort("expires_at")]
+    db.wallet.update_one({"_id": first_id}, {"$set": {"expires_at": past}})
+    db.wallet_used.insert_one({"_id": first_id, "at": past, "expires_at": past})
+    with entrypoint_hook(service, "purge_wallet_secrets") as purge:
+        assert purge() == 1
+    assert [d["_id"] for d in db.wallet.find()] == [second_id]
+    assert db.wallet_used.count_documents({}) == 0
+    assert web_session.post("/oid4vci/token", headers={"Authorization": ""}, data={
+        "grant_type": wallet.PRE_AUTHORIZED, "pre-authorized_code": live["grants"][
+            wallet.PRE_AUTHORIZED]["pre-authorized_code"]}).status_code == 200
