@@ -5,12 +5,15 @@ measured in the same run, printed and written to .kompeten/bench/bench.json.
 2. pipeline: a cohort of CANDIDATES through all four services, enrolled to placed (the demo's
    scenario, scaled), with the throughput of each stage (candidates/s);
    and the peak resident memory of each service meanwhile (MiB; each should stay under 200);
+   then the same cohort into databases that already hold BALLAST participants, enrolments,
+   cases, certificates, offers and placements (ballast.py), its rate over the empty run's
+   (flat with data: at least 0.8);
 3. latency: decisions published at a steady rate; p50, p95, p99 from publishing a decision to
    receiving its certificate.issued;
 4. scale-out: a burst of decisions through one certificate instance, then through two sharing
    the queue (fresh databases each), checked for duplicates and gaps.
 
-    python -m kompeten_deploy.bench [CANDIDATES] [BURST]
+    python -m kompeten_deploy.bench [CANDIDATES] [BURST] [BALLAST]
 """
 
 import json
@@ -24,7 +27,7 @@ from kombu import Connection, Exchange, Queue
 from kompeten_chassis.auth import TokenVerifier
 from pymongo import MongoClient
 
-from . import scenario, servers
+from . import ballast, scenario, servers
 from .bench_certificates import decision, issue_burst, raw_broker_rate
 from .identity import People
 from .memory import LIMIT_MIB, PeakMemory
@@ -33,12 +36,15 @@ from .stack import SERVICES, Stack
 STAGES = ("1/6", "2/6", "3/6", "4/6", "5/6", "6/6")
 LATENCY_RATE = 30  # decisions per second, well under one instance's capacity
 LATENCY_SECONDS = 15
+BALLAST = 50_000  # records of each kind already stored for the flat-with-data run
 
 
-def pipeline(found, amqp_uri: str, work, candidates: int) -> dict:
-    """The scenario with `candidates` people; a stage's time runs from its progress line to
-    the next one."""
-    prefix = f"bench_{uuid.uuid4().hex[:8]}"
+def pipeline(found, amqp_uri: str, work, candidates: int, prefix: str | None = None,
+             keep: bool = False) -> dict:
+    """The scenario with `candidates` people, into the databases named by `prefix` (new ones
+    by default; dropped afterwards unless `keep`); a stage's time runs from its progress line
+    to the next one."""
+    prefix = prefix or f"bench_{uuid.uuid4().hex[:8]}"
     marks: list[tuple[str, float]] = []
 
     def progress(line: str) -> None:
@@ -53,7 +59,8 @@ def pipeline(found, amqp_uri: str, work, candidates: int) -> dict:
                             issuer=stack.servers.oidc_issuer, size=candidates,
                             seed=7, progress=progress, accounts=people)
         total = time.perf_counter() - started
-    _drop(found, [f"{prefix}_{name}" for name in SERVICES])
+    if not keep:
+        _drop(found, [f"{prefix}_{name}" for name in SERVICES])
     wrong = [r for r in rows if r.observed() != r.expected]
     if wrong:
         raise RuntimeError(f"{len(wrong)} candidates did not end where the scenario says")
@@ -149,13 +156,31 @@ def _drop(found, databases: list[str]) -> None:
     client.close()
 
 
-def main(candidates: int = 200, decisions: int = 2000) -> int:
+def flat_with_data(found, amqp_uri: str, work, candidates: int, size: int) -> tuple:
+    """The chain into empty databases, then again into databases holding `size` records of
+    each kind (copies of the first run's); both runs' figures."""
+    empty, loaded = (f"bench_{uuid.uuid4().hex[:8]}" for _ in range(2))
+    try:
+        first = pipeline(found, amqp_uri, work, candidates, prefix=empty, keep=True)
+        print(f"filling {loaded} with {size:,} records of each kind")
+        ballast.fill(found.mongo_uri, {name: f"{empty}_{name}" for name in SERVICES},
+                     {name: f"{loaded}_{name}" for name in SERVICES}, size)
+    finally:
+        _drop(found, [f"{empty}_{name}" for name in SERVICES])
+    try:
+        second = pipeline(found, amqp_uri, work, candidates, prefix=loaded)
+    finally:
+        _drop(found, [f"{loaded}_{name}" for name in SERVICES])
+    return first, second
+
+
+def main(candidates: int = 200, decisions: int = 2000, size: int = BALLAST) -> int:
     found = servers.ensure()
     work = servers.STATE / "bench"
     work.mkdir(parents=True, exist_ok=True)
     with servers.isolated_vhost(found, "kompeten-bench") as amqp_uri:
         broker = raw_broker_rate(amqp_uri, [json.dumps(decision()) for _ in range(decisions)])
-        flow = pipeline(found, amqp_uri, work, candidates)
+        flow, loaded = flat_with_data(found, amqp_uri, work, candidates, size)
         stack = Stack(found, database_prefix=f"bench_{uuid.uuid4().hex[:8]}",
                       amqp_uri=amqp_uri, log_dir=work)
         try:
@@ -175,6 +200,8 @@ def main(candidates: int = 200, decisions: int = 2000) -> int:
                                "share_of_pipeline_time": round(token_share, 5)},
         "baseline_broker_messages_per_second": round(broker, 1),
         "pipeline": {**flow, "ratio_to_broker": round(flow["candidates_per_second"] / broker, 5)},
+        "pipeline_with_ballast": {**loaded, "ballast_per_kind": size, "ratio_to_empty": round(
+            loaded["candidates_per_second"] / flow["candidates_per_second"], 3)},
         "decision_to_certificate_latency": delays,
         "certificates_per_second": {"one_instance": round(one, 1), "two_instances": round(two, 1),
                                     "ratio_one_to_broker": round(one / broker, 4),
@@ -187,6 +214,13 @@ def main(candidates: int = 200, decisions: int = 2000) -> int:
           f"(ratio {figures['pipeline']['ratio_to_broker']})")
     for stage, rate in flow["stages_candidates_per_second"].items():
         print(f"  stage {stage}: {rate} candidates/s (ratio {rate / broker:.5f})")
+    print(f"pipeline into databases holding {size:,} records of each kind: "
+          f"{loaded['candidates_per_second']} candidates/s, "
+          f"{figures['pipeline_with_ballast']['ratio_to_empty']} of the empty run's")
+    for stage, rate in loaded["stages_candidates_per_second"].items():
+        empty_rate = flow["stages_candidates_per_second"].get(stage)
+        print(f"  stage {stage}: {rate} candidates/s"
+              + (f" ({rate / empty_rate:.2f} of empty)" if empty_rate else ""))
     peaks = flow["peak_resident_mib"]
     print("memory, peak resident during the pipeline (MiB, limit "
           f"{LIMIT_MIB}): " + ", ".join(f"{name} {mib:.0f}" for name, mib in peaks.items())
@@ -206,4 +240,4 @@ def main(candidates: int = 200, decisions: int = 2000) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main(*(int(a) for a in sys.argv[1:3])))
+    sys.exit(main(*(int(a) for a in sys.argv[1:4])))

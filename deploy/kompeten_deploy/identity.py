@@ -23,6 +23,7 @@ import re
 import secrets
 import shutil
 import subprocess
+import threading
 import time
 import zipfile
 from pathlib import Path
@@ -237,6 +238,8 @@ class People:
         self.issuer = issuer
         self.password = dev_credentials()[0]
         self._tokens: dict[str, tuple[str, float]] = {}
+        self._locks: dict[str, threading.Lock] = {}
+        self._counting = threading.Lock()
         self.used = 0  # tokens handed out: one per authenticated request
 
     def open_accounts(self, accounts: list[dict]) -> None:
@@ -257,10 +260,17 @@ class People:
                 raise IdentityUnavailable(f"Keycloak refused the accounts: {answer.text[:300]}")
 
     def token(self, username: str) -> str:
-        self.used += 1
-        cached = self._tokens.get(username)
-        if cached and cached[1] > time.monotonic():
-            return cached[0]
+        """Safe from several threads: one sign-in per person at a time (Keycloak refuses
+        some of a person's simultaneous sign-ins as invalid credentials)."""
+        with self._counting:
+            self.used += 1
+        with self._locks.setdefault(username, threading.Lock()):
+            cached = self._tokens.get(username)
+            if cached and cached[1] > time.monotonic():
+                return cached[0]
+            return self._sign_in(username)
+
+    def _sign_in(self, username: str) -> str:
         answer = requests.post(f"{self.issuer}/protocol/openid-connect/token", timeout=30,
                                data={"grant_type": "password", "client_id": "kompeten-cli",
                                      "username": username, "password": self.password})

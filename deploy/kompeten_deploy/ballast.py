@@ -1,0 +1,84 @@
+"""Ballast for the flat-with-data benchmark: a province's worth of records beside a new cohort.
+
+The records a chain run stored (participants, enrolments, cases, certificates, offers,
+placements) are copied into another run's databases until each such collection holds `size`
+documents. Each copy keeps its shape, so every query the services make reads it as it would a
+real record, but takes a new `_id` and new values in its unique keys (strings marked
+`~b<copy>`, integers made negative), so it never collides with, or is found by a lookup of, the
+new cohort. The new chain then runs into those databases, and its rate is compared with the
+same chain into empty ones.
+"""
+
+from itertools import count
+
+from bson import ObjectId
+from pymongo import MongoClient
+
+# service: the collections a province's data makes large (what the hot paths would scan)
+RECORDS = {
+    "enrollment": ("participants", "enrolments", "applied_to", "seats"),
+    "assessment": ("cases", "case_versions"),
+    "certificate": ("certificates", "certificate_sources", "holdings", "status_slots"),
+    "placement": ("certificates", "held", "sharing", "follow_up_consents", "offers",
+                  "offered", "placements", "check_ins"),
+}
+# copied as they are, once: the markers that say a database's lists were built (else the
+# services would build them again from the ballast on start)
+MARKERS = {"enrollment": ("waitlists",), "certificate": ("issuers",),
+           "placement": ("apprentice_places",)}
+BATCH = 1000
+
+
+def unique_fields(collection) -> set[str]:
+    """Fields of the collection's unique indexes, but _id."""
+    return {field for index in collection.index_information().values() if index.get("unique")
+            for field, _ in index["key"] if field != "_id"}
+
+
+def copy_of(doc: dict, copy: int, unique: set[str]) -> dict:
+    clone = dict(doc)
+    clone["_id"] = ObjectId() if isinstance(doc["_id"], ObjectId) else f"{doc['_id']}~b{copy}"
+    for field in unique & doc.keys():
+        value = doc[field]
+        if isinstance(value, str):
+            clone[field] = f"{value}~b{copy}"
+        elif isinstance(value, int) and not isinstance(value, bool):
+            clone[field] = -(copy * 10_000_000 + value)
+    return clone
+
+
+def fill(mongo_uri: str, source: dict[str, str], target: dict[str, str], size: int,
+         progress=print) -> dict[str, int]:
+    """Copies of the records in the `source` databases (service: database) into the `target`
+    ones until each collection of RECORDS holds `size`; the documents now held, by
+    service.collection."""
+    client = MongoClient(mongo_uri)
+    held = {}
+    try:
+        for service, collections in RECORDS.items():
+            for name in collections:
+                original = list(client[source[service]][name].find())
+                into = client[target[service]][name]
+                if original:
+                    unique = unique_fields(client[source[service]][name])
+                    batch = []
+                    copies = count(1)
+                    while into.estimated_document_count() + len(batch) < size:
+                        copy = next(copies)
+                        for doc in original:
+                            batch.append(copy_of(doc, copy, unique))
+                            if len(batch) == BATCH:
+                                into.insert_many(batch, ordered=False)
+                                batch = []
+                    if batch:
+                        into.insert_many(batch, ordered=False)
+                held[f"{service}.{name}"] = into.estimated_document_count()
+            for name in MARKERS.get(service, ()):
+                markers = list(client[source[service]][name].find())
+                if markers:
+                    client[target[service]][name].insert_many(markers, ordered=False)
+            progress(f"  ballast {service}: " + ", ".join(
+                f"{name} {held[f'{service}.{name}']:,}" for name in collections))
+    finally:
+        client.close()
+    return held
