@@ -59,20 +59,16 @@ def fill(mongo_uri: str, source: dict[str, str], target: dict[str, str], size: i
             for name in collections:
                 original = list(client[source[service]][name].find())
                 into = client[target[service]][name]
-                if original:
-                    unique = unique_fields(client[source[service]][name])
-                    batch = []
-                    copies = count(1)
-                    while into.estimated_document_count() + len(batch) < size:
-                        copy = next(copies)
-                        for doc in original:
-                            batch.append(copy_of(doc, copy, unique))
-                            if len(batch) == BATCH:
-                                into.insert_many(batch, ordered=False)
-                                batch = []
-                    if batch:
-                        into.insert_many(batch, ordered=False)
-                held[f"{service}.{name}"] = into.estimated_document_count()
+                unique = unique_fields(client[source[service]][name])
+                copies = count(1)
+                stored = 0  # counted here: a count on FerretDB reads every document
+                while original and stored < size:
+                    copy = next(copies)
+                    batch = [copy_of(doc, copy, unique) for doc in original][:size - stored]
+                    for first in range(0, len(batch), BATCH):
+                        into.insert_many(batch[first:first + BATCH], ordered=False)
+                    stored += len(batch)
+                held[f"{service}.{name}"] = stored
             for name in MARKERS.get(service, ()):
                 markers = list(client[source[service]][name].find())
                 if markers:
