@@ -9,7 +9,7 @@ PACKAGES := -e shared -e shared/chassis -e services/enrollment -e services/asses
 	-e services/placement -e services/console -e '.[dev]'
 
 .PHONY: demo test unit servers browser catalogue lint clean bench bench-import bench-certificates \
-	bench-registration bench-console bench-scenario
+	bench-registration bench-console bench-scenario bench-store
 
 $(BIN)/.installed: pyproject.toml shared/pyproject.toml shared/chassis/pyproject.toml services/*/pyproject.toml plugins/*/pyproject.toml deploy/constraints.txt
 	$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "Kompeten needs Python 3.11"'
@@ -74,6 +74,10 @@ bench-certificates: $(BIN)/.installed
 
 bench-registration: $(BIN)/.installed
 	$(BIN)/python -m kompeten_deploy.bench_registration
+
+# FerretDB on SQLite (the embedded default) beside FerretDB on PostgreSQL (Debian's).
+bench-store: $(BIN)/.installed
+	$(BIN)/python -m kompeten_deploy.bench_store
 
 bench-console: $(BIN)/.installed
 	$(BIN)/python -m kompeten_deploy.bench_console

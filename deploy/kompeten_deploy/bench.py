@@ -162,6 +162,7 @@ def flat_with_data(found, amqp_uri: str, work, candidates: int, size: int) -> tu
     empty, loaded = (f"bench_{uuid.uuid4().hex[:8]}" for _ in range(2))
     try:
         first = pipeline(found, amqp_uri, work, candidates, prefix=empty, keep=True)
+        print(f"pipeline into empty databases: {first['candidates_per_second']} candidates/s")
         print(f"filling {loaded} with {size:,} records of each kind")
         ballast.fill(found.mongo_uri, {name: f"{empty}_{name}" for name in SERVICES},
                      {name: f"{loaded}_{name}" for name in SERVICES}, size)

@@ -95,7 +95,7 @@ class Stack:
     def log_path(self, name: str) -> Path:
         return self.log_dir / f"{self.database_prefix}-{name}.log"
 
-    def wait_ready(self, name: str, seconds: float = 60) -> None:
+    def wait_ready(self, name: str, seconds: float = 120) -> None:
         deadline = time.monotonic() + seconds
         while time.monotonic() < deadline:
             if self.processes[name].poll() is not None:
@@ -103,8 +103,8 @@ class Stack:
             try:
                 if requests.get(self.url(name) + "/health/ready", timeout=2).ok:
                     return
-            except requests.ConnectionError:
-                pass
+            except (requests.ConnectionError, requests.Timeout):
+                pass  # not listening yet, or busy preparing (indexes on a large database)
             time.sleep(0.3)
         raise RuntimeError(f"{name} did not start within {seconds}s:\n{self.log_tail(name)}")
 
