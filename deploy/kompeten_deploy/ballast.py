@@ -17,15 +17,16 @@ from pymongo import MongoClient
 # service: the collections a province's data makes large (what the hot paths would scan)
 RECORDS = {
     "enrollment": ("participants", "enrolments", "applied_to", "seats"),
-    "assessment": ("cases", "case_versions"),
+    "assessment": ("cases", "case_versions", "programme_cases", "participant_cases"),
     "certificate": ("certificates", "certificate_sources", "holdings", "status_slots"),
     "placement": ("certificates", "held", "sharing", "follow_up_consents", "offers",
                   "offered", "placements", "check_ins"),
 }
 # copied as they are, once: the markers that say a database's lists were built (else the
 # services would build them again from the ballast on start)
-MARKERS = {"enrollment": ("waitlists",), "certificate": ("issuers",),
-           "placement": ("apprentice_places",)}
+MARKERS = {"enrollment": ("waitlists", "notices_pending", "outbox_swept"),
+           "assessment": ("outbox_swept",), "certificate": ("issuers", "outbox_swept"),
+           "placement": ("apprentice_places", "outbox_swept")}
 BATCH = 1000
 
 

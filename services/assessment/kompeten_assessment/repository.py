@@ -4,7 +4,7 @@ from dataclasses import asdict
 from datetime import date
 
 from kompeten_chassis import outbox, unit_of_work
-from kompeten_chassis.mongo import first_free
+from kompeten_chassis.mongo import add_to_list, build_lists, by_ids, first_free, listed
 from kompeten_shared.errors import Conflict, NotFound
 from pymongo import ASCENDING
 from pymongo.database import Database
@@ -19,6 +19,14 @@ def prepare(db: Database) -> None:
     db.cases.create_index([("programme_id", ASCENDING)])
     db.cases.create_index([("participant_id", ASCENDING)])
     db.cases.create_index([("asesor", ASCENDING), ("assigned_on", ASCENDING)])
+    if db.programme_cases.find_one() is None and db.cases.find_one() is not None:
+        # a database from before the lists: once, a scan
+        cases = list(db.cases.find({}, {"programme_id": 1, "participant_id": 1}).sort(
+            "opened_at"))
+        build_lists(db.programme_cases, [(c["programme_id"], c["_id"]) for c in cases
+                                         if c.get("programme_id")], "case")
+        build_lists(db.participant_cases, [(c["participant_id"], c["_id"]) for c in cases],
+                    "case")
 
 
 def _to_doc(case: Case) -> dict:
@@ -52,7 +60,12 @@ class Repository(unit_of_work.Repository):
         self._outboxes: dict[str, list] = {}  # and the events it held, not sent yet
 
     def open(self, case: Case) -> bool:
-        """False when the case is already open: training.completed may arrive twice."""
+        """False when the case is already open: training.completed may arrive twice. Listed
+        first under its programme and its asesi (an entry whose case was never stored, after
+        a crash, is ignored)."""
+        if case.programme_id:
+            add_to_list(self.db.programme_cases, case.programme_id, "case", case.id)
+        add_to_list(self.db.participant_cases, case.participant_id, "case", case.id)
         try:
             self.db.cases.insert_one(_to_doc(case))
         except DuplicateKeyError:
@@ -68,9 +81,19 @@ class Repository(unit_of_work.Repository):
         return _from_doc(doc)
 
     def find(self, **query) -> list[Case]:
-        """Cases by field; `asesor` finds those the asesor leads or is a team member of."""
-        if "asesor" in query:
-            asesor = query.pop("asesor")
+        """Cases by field; `asesor` finds those the asesor leads or is a team member of. A
+        programme's or an asesi's cases are read through their lists, by _id (a query on the
+        field reads every case on FerretDB); other filters apply to those."""
+        asesor = query.pop("asesor", None)
+        for owner, lists in (("programme_id", self.db.programme_cases),
+                             ("participant_id", self.db.participant_cases)):
+            if owner in query:
+                docs = by_ids(self.db.cases, listed(lists, query[owner], "case"))
+                found = [d for d in docs if all(d.get(k) == v for k, v in query.items())
+                         and (asesor is None or asesor == d.get("asesor")
+                              or asesor in d.get("members", []))]
+                return [_from_doc(d) for d in sorted(found, key=lambda d: d["opened_at"])]
+        if asesor is not None:
             query["$or"] = [{"asesor": asesor}, {"members": asesor}]
         return [_from_doc(doc) for doc in self.db.cases.find(query).sort("opened_at")]
 
@@ -111,9 +134,8 @@ class Repository(unit_of_work.Repository):
         """The asesi withdrew consent: open cases stop; decided ones stay as the record. Each
         goes through save(), so a step racing with the withdrawal cannot undo it."""
         withdrawn = 0
-        for doc in self.db.cases.find({"participant_id": participant_id, "status": "open"},
-                                      {"_id": 1}):
-            case = self.get(doc["_id"])
+        for found in self.find(participant_id=participant_id, status="open"):
+            case = self.get(found.id)
             if case.status == "open":
                 case.status, case.withdrawn_at = "withdrawn", at
                 self.save(case)

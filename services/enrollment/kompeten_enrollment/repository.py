@@ -15,7 +15,7 @@ from dataclasses import asdict
 from datetime import date, datetime
 
 from kompeten_chassis import privacy, unit_of_work
-from kompeten_chassis.mongo import add_to_list, by_ids, listed, upsert
+from kompeten_chassis.mongo import add_to_list, by_ids, listed, slot_order, upsert
 from kompeten_shared.errors import Conflict, NotFound
 from pymongo import ASCENDING
 from pymongo.database import Database
@@ -27,7 +27,7 @@ from .programme import Programme
 from .provider import Provider, Trainer
 from .target import Target
 
-BUILT = "~built"  # the waitlist markers were built from the enrolments
+BUILT = "~built"  # the waitlist (and pending notice) markers were built from the documents
 DATE_FIELDS = ("start_date", "end_date", "birth_date", "applications_until")
 ACTIVE = ("waitlisted", "enrolled")
 EVER_ENROLLED = ("enrolled", "completed", "not_completed", "dropped_out")
@@ -48,6 +48,13 @@ def prepare(db: Database) -> None:
         try:
             db.waitlists.insert_many([{"_id": p} for p in sorted(waiting) + [BUILT]],
                                      ordered=False)
+        except BulkWriteError:
+            pass  # another instance starting at the same time built them
+    if db.notices_pending.find_one({"_id": BUILT}) is None:  # before the markers: once, a scan
+        pending = [{"_id": n["_id"], "queued_at": n["queued_at"]} for n in db.notices.find(
+            {"status": "pending"}, {"queued_at": 1})]
+        try:
+            db.notices_pending.insert_many(pending + [{"_id": BUILT}], ordered=False)
         except BulkWriteError:
             pass  # another instance starting at the same time built them
     if db.applied_to.find_one() is None and db.enrolments.find_one() is not None:
@@ -245,21 +252,15 @@ class Repository(unit_of_work.Repository):
 
     def _seat(self, programme: Programme, participant_id: str) -> bool:
         """A free seat for the participant (or the one they hold); False when all are taken.
-        Seats are tried by insert from where this process last found one, in growing steps:
-        the unique index refuses a taken seat at the cost of an insert, where asking which
-        seats are taken reads every seat on FerretDB. That query runs only once the top is
-        reached, for seats freed (or stepped over) below."""
+        Seats are tried by insert in slot_order from where this process last found one: the
+        unique index refuses a taken seat at the cost of an insert, where asking which seats
+        are taken reads every seat on FerretDB."""
         key = (self.db.name, programme.id)
-        seat, step = self._seat_hints.get(key, 0) + 1, 1
-        while seat <= programme.capacity:
+        for seat in slot_order(self._seat_hints.get(key, 0), programme.capacity):
             if self._take_seat(programme, participant_id, seat):
                 self._seat_hints[key] = seat
                 return True
-            if seat == programme.capacity:
-                break
-            seat, step = min(seat + step, programme.capacity), step * 2
-        return any(self._take_seat(programme, participant_id, free)
-                   for free in self._free_seats(programme))
+        return False
 
     def _insert_enrolments(self, programme: Programme, decided: list[tuple[str, str, str]],
                            now: datetime) -> None:
@@ -506,15 +507,27 @@ class Repository(unit_of_work.Repository):
 
     def queue_notices(self, notices: list[dict]) -> None:
         """One document per message, sent by the delivery timer; a repeated id (the same
-        event delivered twice) is kept once."""
+        event delivered twice) is kept once. Each pending one has a marker in
+        `notices_pending`, inserted first, so the timer reads the few pending, not every
+        notice ever sent (a query on the status reads them all on FerretDB, every 5 s)."""
         if notices:
-            try:
-                self.db.notices.insert_many(notices, ordered=False)
-            except BulkWriteError:
-                pass
+            for collection, docs in (
+                    (self.db.notices_pending, [{"_id": n["_id"], "queued_at": n["queued_at"]}
+                                               for n in notices]),
+                    (self.db.notices, notices)):
+                try:
+                    collection.insert_many(docs, ordered=False)
+                except BulkWriteError:
+                    pass
 
     def pending_notices(self, limit: int) -> list[dict]:
-        return list(self.db.notices.find({"status": "pending"}).sort("queued_at").limit(limit))
+        markers = [m["_id"] for m in self.db.notices_pending.find(
+            {"_id": {"$ne": BUILT}}).sort("queued_at").limit(limit)]
+        found = {d["_id"]: d for d in by_ids(self.db.notices, markers)
+                 if d["status"] == "pending"}
+        for gone in set(markers) - found.keys():  # never stored (a crash), or done already
+            self.db.notices_pending.delete_one({"_id": gone})
+        return [found[m] for m in markers if m in found]
 
     def notice_done(self, notice_id: str, status: str, at: datetime,
                     error: str | None = None) -> None:
@@ -522,11 +535,14 @@ class Repository(unit_of_work.Repository):
         if error:
             update["$set"]["error"] = error
         self.db.notices.update_one({"_id": notice_id}, update)
+        self.db.notices_pending.delete_one({"_id": notice_id})
 
     def notice_failed(self, notice: dict, error: str, give_up: bool) -> None:
         self.db.notices.update_one({"_id": notice["_id"]}, {
             "$set": {"attempts": notice.get("attempts", 0) + 1, "error": error,
                      "status": "failed" if give_up else "pending"}})
+        if give_up:
+            self.db.notices_pending.delete_one({"_id": notice["_id"]})
 
     def notices(self, participant_id: str) -> list[dict]:
         return [{k: v for k, v in d.items() if k != "text"} for d in self.db.notices.find(

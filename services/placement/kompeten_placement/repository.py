@@ -10,6 +10,7 @@ from kompeten_chassis.mongo import (
     NoFreeSlot,
     add_to_list,
     aware,
+    build_lists,
     by_ids,
     claim,
     exclusive,
@@ -39,11 +40,11 @@ def prepare(db: Database) -> None:
     # Each graduate's certificates and offers as lists kept by _id (a query on the participant
     # reads every document on FerretDB); a database from before the lists: once, a scan.
     if db.held.find_one() is None and db.certificates.find_one() is not None:
-        for doc in db.certificates.find({}, {"participant_id": 1}):
-            add_to_list(db.held, doc["participant_id"], "certificate", doc["_id"])
+        build_lists(db.held, [(d["participant_id"], d["_id"]) for d in db.certificates.find(
+            {}, {"participant_id": 1}).sort("_id")], "certificate")
     if db.offered.find_one() is None and db.offers.find_one() is not None:
-        for doc in db.offers.find({}, {"participant_id": 1}):
-            add_to_list(db.offered, doc["participant_id"], "offer", doc["_id"])
+        build_lists(db.offered, [(d["participant_id"], d["_id"]) for d in db.offers.find(
+            {}, {"participant_id": 1}).sort("made_at")], "offer")
     if db.apprentice_places.find_one() is None:
         apprentices = db.placements.find({"status": "active", "kind": "apprenticeship"})
         docs, count = [], {}

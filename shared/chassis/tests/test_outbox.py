@@ -66,3 +66,15 @@ def test_the_first_round_of_a_process_sweeps_outboxes_written_before_the_markers
     sent = []
     assert outbox.relay_pending(db, ("cases",), sent.append) == 1
     assert db.cases.find_one({"_id": "old"})[outbox.FIELD] == []
+
+
+def test_the_sweep_is_made_once_per_database_not_once_per_process(database):
+    """A restart (a new process) does not scan the aggregates again: the database records
+    that it was swept. An unmarked outbox can only come from before the markers."""
+    db = database("shared")
+    outbox.relay_pending(db, ("cases",), [].append)  # the first process sweeps
+    outbox._swept.clear()  # as a new process
+    db.cases.insert_one({"_id": "unmarked", outbox.FIELD: [{**staged(8), "staged_at": datetime
+                                                             .now(UTC) - timedelta(minutes=1)}]})
+    assert outbox.relay_pending(db, ("cases",), [].append) == 0
+    assert [d["_id"] for d in db[outbox.SWEPT].find()] == ["cases"]

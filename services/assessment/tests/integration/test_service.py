@@ -570,3 +570,28 @@ def test_a_decision_stored_but_not_announced_before_a_crash_is_announced_by_the_
     assert database("assessment").cases.find_one({"_id": case["id"]})["outbox"] == []
     # The case itself still reads as it was: the outbox is not part of it.
     assert api("GET", f"/cases/{case['id']}")["status"] == "open"
+
+
+def test_a_programmes_cases_are_found_through_its_list_and_old_databases_get_lists(
+        service, bus, api, database):
+    """GET /cases?programme_id= and ?participant_id= read the cases through lists kept by _id
+    (a query on the field reads every case on FerretDB): the same cases, filters applied; a
+    database written before the lists gets them once, on start."""
+    from kompeten_assessment import repository
+
+    programme = f"prog-{uuid.uuid4().hex[:8]}"
+    people = [str(uuid.uuid4()) for _ in range(3)]
+    for pid in people:
+        event = completed(pid)
+        event["data"]["programme_id"] = programme
+        open_case(service, bus, api, event, self_assess=False)
+    listed = api("GET", f"/cases?programme_id={programme}")
+    assert sorted(c["participant_id"] for c in listed) == sorted(people)
+    assert api("GET", f"/cases?programme_id={programme}&status=decided") == []
+    assert [c["participant_id"] for c in api(
+        "GET", f"/cases?participant_id={people[1]}&status=open")] == [people[1]]
+    db = database("assessment")
+    for lists in ("programme_cases", "participant_cases"):
+        db[lists].drop()  # as before the lists
+    repository.prepare(db)
+    assert api("GET", f"/cases?programme_id={programme}") == listed

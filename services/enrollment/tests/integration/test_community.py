@@ -245,3 +245,37 @@ def test_a_malformed_event_is_dead_lettered_and_queues_no_notice(enrollment, bus
     [(_, headers)] = bus.dead_letters("enrollment")
     assert headers["x-kompeten-reason"] == f"invalid {type_} data"
     assert database("enrollment").notices.count_documents({}) == 0
+
+
+def test_pending_notices_are_read_through_markers_and_old_databases_get_them(
+        enrollment, bus, new_person, smtp, database):
+    """The delivery timer reads the markers of pending notices, not every notice ever sent
+    (a query on the status reads them all on FerretDB, every 5 s): a sent notice leaves no
+    marker, an event delivered again after sending sends nothing, and a database from before
+    the markers gets them once, on start."""
+    from kompeten_enrollment import repository
+
+    _, inbox = smtp
+    db = database("enrollment")
+    graduate = new_person(69, purposes=("certification", "partner_sharing", "follow_up"),
+                          email="lulusan@example.test")
+    event = envelope.build(service="placement", type="offer.made", data=dump_data(
+        "offer.made", {"offer_id": "o-m", "vacancy_id": "v", "employer_id": "e",
+                       "participant_id": graduate["participant_id"], "kind": "job",
+                       "made_at": datetime.now(UTC)}), dataschema=EVENTS["offer.made"].dataschema)
+    with entrypoint_waiter(enrollment, "on_offer_made"):
+        bus.publish_event(event)
+    [marker] = [m for m in db.notices_pending.find() if m["_id"] != repository.BUILT]
+    deliver(enrollment)
+    assert len(inbox.mails) == 1
+    with entrypoint_waiter(enrollment, "on_offer_made"):
+        bus.publish_event({**event, "id": str(uuid.uuid4())})  # again, after sending
+    deliver(enrollment)
+    assert len(inbox.mails) == 1
+    assert [m["_id"] for m in db.notices_pending.find()] == [repository.BUILT]
+    # before the markers: a pending notice without one is found once, on start
+    db.notices.update_one({"_id": marker["_id"]}, {"$set": {"status": "pending"}})
+    db.notices_pending.drop()
+    repository.prepare(db)
+    deliver(enrollment)
+    assert len(inbox.mails) == 2
