@@ -11,7 +11,7 @@ from .registry import Scheme, Tuk
 
 def decided_between(case: Case, start: date, end: date) -> bool:
     """A case whose latest decision falls within the period."""
-    return bool(case.decision) and start <= _day(case.decision["decided_at"]) <= end
+    return bool(case.decision) and start <= decision_day(case.decision["decided_at"]) <= end
 
 
 def line(case: Case, scheme: Scheme, tuk: Tuk | None) -> dict:
@@ -28,10 +28,10 @@ def line(case: Case, scheme: Scheme, tuk: Tuk | None) -> dict:
         "tuk": {"code": tuk.code, "name": tuk.name} if tuk else None,
         "briefed_on": case.briefing["held_on"] if case.briefing else None,
         "assessed_on": case.agreement["scheduled_on"] if case.agreement else None,
-        "decided_on": _day(decision["decided_at"]).isoformat(),
+        "decided_on": decision_day(decision["decided_at"]).isoformat(),
         "decided_by": decision["decided_by"],
     }
 
 
-def _day(moment) -> date:
+def decision_day(moment) -> date:
     return moment.date() if hasattr(moment, "date") else date.fromisoformat(str(moment)[:10])

@@ -103,8 +103,8 @@ def bnsp_report(uow: UnitOfWork, caller: Caller, start: date, end: date,
     them for the report."""
     caller.require(caller.lsp is not None, "only an LSP's staff report to BNSP")
     with uow:
-        cases = [c for c in uow.cases.find(lsp_code=caller.lsp, status="decided")
-                 if report.decided_between(c, start, end)]
+        cases = [c for c in uow.cases.decided_cases(caller.lsp, start, end)
+                 if c.status == "decided" and report.decided_between(c, start, end)]
         schemes = {s.code: s for s in uow.registry.schemes()}
         tuks = {t.code: t for t in uow.registry.tuks()}
         lines = [report.line(c, schemes[c.scheme_code], tuks.get(c.tuk_code)) for c in cases]
@@ -312,7 +312,7 @@ def _decided(case: Case, scheme: Scheme, lsp: Lsp) -> tuple:
 
 def _save_decision(uow: UnitOfWork, case: Case, scheme: Scheme, lsp: Lsp) -> None:
     """The decision and its event in one write (the case's outbox)."""
-    uow.cases.save(case, uow.stage(*_decided(case, scheme, lsp)))
+    uow.cases.save_decided(case, uow.stage(*_decided(case, scheme, lsp)))
 
 
 def appeal(uow: UnitOfWork, caller: Caller, case_id: str, reason: str, now: datetime) -> Case:

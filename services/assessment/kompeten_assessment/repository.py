@@ -1,15 +1,16 @@
 """Assessment cases in MongoDB, one document per case, and evidence files by content hash."""
 
 from dataclasses import asdict
-from datetime import date
+from datetime import date, timedelta
 
 from kompeten_chassis import outbox, unit_of_work
-from kompeten_chassis.mongo import add_to_list, build_lists, by_ids, first_free, listed
+from kompeten_chassis.mongo import append_to_list, build_lists, by_ids, first_free, listed
 from kompeten_shared.errors import Conflict, NotFound
 from pymongo import ASCENDING
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 
+from .bnsp_report import decision_day
 from .case import Case, Evidence, Review, UnitResult
 from .registry import ASESORS, LSPS, SCHEMES, TUKS, Asesor, Lsp, Scheme, Tuk
 
@@ -27,6 +28,11 @@ def prepare(db: Database) -> None:
                                          if c.get("programme_id")], "case")
         build_lists(db.participant_cases, [(c["participant_id"], c["_id"]) for c in cases],
                     "case")
+    if db.decided_cases.find_one() is None and db.cases.find_one({"status": "decided"}):
+        decided = [_from_doc(d) for d in db.cases.find({"decisions.0": {"$exists": True}})]
+        build_lists(db.decided_cases, [
+            (f"{c.lsp_code}:{decision_day(d['decided_at'])}", c.id)
+            for c in decided for d in c.decisions], "case")
 
 
 def _to_doc(case: Case) -> dict:
@@ -64,8 +70,8 @@ class Repository(unit_of_work.Repository):
         first under its programme and its asesi (an entry whose case was never stored, after
         a crash, is ignored)."""
         if case.programme_id:
-            add_to_list(self.db.programme_cases, case.programme_id, "case", case.id)
-        add_to_list(self.db.participant_cases, case.participant_id, "case", case.id)
+            append_to_list(self.db.programme_cases, case.programme_id, "case", case.id)
+        append_to_list(self.db.participant_cases, case.participant_id, "case", case.id)
         try:
             self.db.cases.insert_one(_to_doc(case))
         except DuplicateKeyError:
@@ -141,6 +147,21 @@ class Repository(unit_of_work.Repository):
                 self.save(case)
                 withdrawn += 1
         return withdrawn
+
+    def decided_cases(self, lsp: str, start: date, end: date) -> list[Case]:
+        """The LSP's cases with a decision on a day of the period, through the list of each
+        day's decisions (a query on the LSP and status read every case on FerretDB: past 30 s
+        among 50,000)."""
+        ids = []
+        for n in range((end - start).days + 1):
+            ids += listed(self.db.decided_cases, f"{lsp}:{start + timedelta(days=n)}", "case")
+        return [_from_doc(doc) for doc in by_ids(self.db.cases, ids)]
+
+    def save_decided(self, case: Case, staged: dict) -> None:
+        """A decision: listed under its LSP and day first, then saved with its event."""
+        day = decision_day(case.decision["decided_at"]).isoformat()
+        append_to_list(self.db.decided_cases, f"{case.lsp_code}:{day}", "case", case.id)
+        self.save(case, staged)
 
     def save(self, case: Case, staged: dict | None = None) -> None:
         """Store a case read with get(), unless someone else changed it since: each version

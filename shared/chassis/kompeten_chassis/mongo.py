@@ -157,6 +157,25 @@ def add_to_list(collection: Collection, owner: str, field: str, value) -> None:
             continue  # another value took the place: look again
 
 
+def append_to_list(collection: Collection, owner: str, field: str, value) -> None:
+    """Appends `value` to the owner's list (`listed`) without reading the list: the next place
+    is found by lookups in growing steps (first_free, about 2*log2(length)) and claimed by a
+    unique insert. For long lists (a cohort's cases, a day's decisions), where add_to_list
+    would read every entry; a value appended twice (a redelivery) is listed twice, so readers
+    take each once (by_ids does)."""
+    def taken(n: int) -> bool:
+        return collection.find_one({"_id": f"{owner}:{n}"}, {"_id": 1}) is not None
+
+    place = 0
+    while True:
+        place = first_free(taken, place)
+        try:
+            collection.insert_one({"_id": f"{owner}:{place}", field: value})
+            return
+        except DuplicateKeyError:
+            continue  # another value took the place: search on from it
+
+
 def build_lists(collection: Collection, pairs, field: str) -> None:
     """The lists of `listed` made at once from (owner, value) pairs, for a database written
     before it kept them: one bulk insert (adding one by one costs three round trips each)."""

@@ -59,3 +59,15 @@ def test_a_claim_is_won_by_one_of_many_at_once_and_a_stale_one_taken_over(databa
     # its writer died: a minute on, the next writer takes it over, once
     assert claim(collection, "offer-1", now + timedelta(seconds=61)) is True
     assert claim(collection, "offer-1", now + timedelta(seconds=62)) is False
+
+
+def test_values_appended_at_once_all_land_in_a_list_without_holes(database):
+    """append_to_list finds the next place without reading the list; ten appended at the
+    same moment each get a place of their own, 1 to 10, so listed reads them all."""
+    from kompeten_chassis.mongo import append_to_list
+
+    collection = database("shared").cohort
+    pool = eventlet.GreenPool(10)
+    list(pool.imap(lambda n: append_to_list(collection, "prog", "case", f"c{n}"), range(10)))
+    assert sorted(listed(collection, "prog", "case")) == sorted(f"c{n}" for n in range(10))
+    assert collection.count_documents({}) == 10

@@ -176,7 +176,7 @@ def test_the_briefing_and_the_asesis_agreement_come_before_any_result(service, b
 
 
 def test_the_lsp_reads_its_decided_cases_for_the_bnsp_report_and_each_read_is_kept(
-        service, bus, api, person):
+        service, bus, api, person, database):
     case = open_case(service, bus, api)
     assign(api, case)
     api("POST", f"/cases/{case['id']}/results", results(weak=UNITS[2]))
@@ -200,6 +200,13 @@ def test_the_lsp_reads_its_decided_cases_for_the_bnsp_report_and_each_read_is_ke
     assert [(e["from"], e["to"], e["cases"]) for e in exports] == [(today, today, 1)]
     assert exports[0]["by"].startswith("Staf Uji")
     assert api("GET", "/reports/bnsp/exports", as_=other)[0]["cases"] == 0
+    # the report reads each day's list of decisions; a database from before them gets them
+    from kompeten_assessment import repository
+
+    db = database("assessment")
+    db.decided_cases.drop()
+    repository.prepare(db)
+    assert api("GET", f"/reports/bnsp?from={today}&to={today}") == [line]
 
 
 def test_training_completed_opens_one_case_even_when_redelivered(service, bus, api):

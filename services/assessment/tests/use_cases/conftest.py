@@ -35,6 +35,12 @@ class InMemoryCases(InMemoryRepository):
         self.cases[case.id] = copy.deepcopy(case)
         self.keep(staged)
 
+    def save_decided(self, case: Case, staged: dict) -> None:
+        self.save(case, staged)
+
+    def decided_cases(self, lsp, start, end) -> list[Case]:
+        return self.find(lsp_code=lsp)
+
     def find(self, **query) -> list[Case]:
         return [copy.deepcopy(c) for c in self.cases.values()
                 if all(getattr(c, k) == v for k, v in query.items())]
