@@ -32,6 +32,7 @@ from kompeten_shared.events import EVENTS, dump_data
 from pymongo import MongoClient
 
 from . import servers
+from .local import run_together
 from .stack import Stack
 
 CLIENTS = 8
@@ -143,13 +144,7 @@ def http_rate(url_for, requests_total: int) -> float:
                 if response.status_code != 200:
                     failures.append(response.status_code)
 
-    threads = [threading.Thread(target=client) for _ in range(CLIENTS)]
-    started = time.perf_counter()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    elapsed = time.perf_counter() - started
+    elapsed = run_together([threading.Thread(target=client) for _ in range(CLIENTS)])
     if failures:
         raise RuntimeError(f"{len(failures)} requests failed, e.g. {failures[0]}")
     return per_client * CLIENTS / elapsed

@@ -26,7 +26,7 @@ from pathlib import Path
 from pymongo import MongoClient
 
 from . import servers
-from .local import free_port
+from .local import free_port, run_together
 
 POSTGRES_BIN = Path("/usr/lib/postgresql/15/bin")
 SIZES = (1_000, 20_000)
@@ -110,14 +110,8 @@ def parallel_rate(uri: str, make_operation, writers: int, rounds: int = ROUNDS) 
     """Operations per second of `writers` threads, each with its own client."""
     clients = [MongoClient(uri) for _ in range(writers)]
     operations = [make_operation(client, w) for w, client in enumerate(clients)]
-    threads = [threading.Thread(target=lambda op=op: [op(n) for n in range(rounds)])
-               for op in operations]
-    started = time.perf_counter()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    seconds = time.perf_counter() - started
+    seconds = run_together([threading.Thread(target=lambda op=op: [op(n) for n in range(rounds)])
+                            for op in operations])
     for client in clients:
         client.close()
     return writers * rounds / seconds

@@ -813,18 +813,23 @@ def test_a_holder_takes_the_credential_into_a_wallet_with_an_independent_client(
     assert "status: 400" in again.stderr
 
 
+def issued_to_holder(service, bus, person) -> tuple[str, dict]:
+    """A certificate issued from a decision: its number, and its holder's auth header."""
+    listener = bus.listen("certificate.events", "certificate.issued")
+    event = decided()
+    deliver(service, bus, event)
+    number = listener.events(1)[0]["data"]["certificate_number"]
+    holder = person("participant", participant_id=event["data"]["participant_id"])
+    return number, {"Authorization": f"Bearer {holder}"}
+
+
 def test_wallet_requests_that_are_not_in_order_get_oauth_errors(issuer_at_home, bus,
                                                                 web_session, person, db):
     from jwcrypto import jwk as jose_jwk
     from jwcrypto import jws as jose_jws
     from kompeten_certificate import wallet
 
-    listener = bus.listen("certificate.events", "certificate.issued")
-    event = decided()
-    deliver(issuer_at_home, bus, event)
-    number = listener.events(1)[0]["data"]["certificate_number"]
-    holder_token = person("participant", participant_id=event["data"]["participant_id"])
-    own = {"Authorization": f"Bearer {holder_token}"}
+    number, own = issued_to_holder(issuer_at_home, bus, person)
     other = {"Authorization": f"Bearer {person('participant', participant_id='someone-else')}"}
     issuer_url = web_session.get("/.well-known/openid-credential-issuer").json()[
         "credential_issuer"]
@@ -934,12 +939,7 @@ def test_wallet_secrets_past_their_lifetime_are_purged_and_live_ones_kept(servic
     from kompeten_certificate import wallet
     from nameko.testing.services import entrypoint_hook
 
-    listener = bus.listen("certificate.events", "certificate.issued")
-    event = decided()
-    deliver(service, bus, event)
-    number = listener.events(1)[0]["data"]["certificate_number"]
-    holder = person("participant", participant_id=event["data"]["participant_id"])
-    own = {"Authorization": f"Bearer {holder}"}
+    number, own = issued_to_holder(service, bus, person)
     offers = [web_session.post(f"/certificates/{number}/wallet-offer", headers=own).json()
               for _ in range(2)]
     live = json.loads(parse_qs(urlsplit(offers[1]["offer_url"]).query)["credential_offer"][0])

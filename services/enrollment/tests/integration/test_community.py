@@ -206,14 +206,18 @@ def test_an_issued_certificate_reaches_its_holder_by_e_mail_in_both_languages(
     assert dropped["status"] == "dropped"
 
 
+def offer_made(participant_id: str, offer_id: str) -> dict:
+    return envelope.build(service="placement", type="offer.made", data=dump_data(
+        "offer.made", {"offer_id": offer_id, "vacancy_id": "v", "employer_id": "e",
+                       "participant_id": participant_id, "kind": "job",
+                       "made_at": datetime.now(UTC)}), dataschema=EVENTS["offer.made"].dataschema)
+
+
 def test_a_failing_mail_server_is_tried_again_later(enrollment, call, new_person, bus, smtp):
     controller, inbox = smtp
     graduate = new_person(66, purposes=("certification", "partner_sharing", "follow_up"),
                           email="lulusan@example.test")
-    event = envelope.build(service="placement", type="offer.made", data=dump_data(
-        "offer.made", {"offer_id": "o-1", "vacancy_id": "v", "employer_id": "e",
-                       "participant_id": graduate["participant_id"], "kind": "job",
-                       "made_at": datetime.now(UTC)}), dataschema=EVENTS["offer.made"].dataschema)
+    event = offer_made(graduate["participant_id"], "o-1")
     with entrypoint_waiter(enrollment, "on_offer_made"):
         bus.publish_event(event)
     controller.stop()  # the mail server is down
@@ -259,10 +263,7 @@ def test_pending_notices_are_read_through_markers_and_old_databases_get_them(
     db = database("enrollment")
     graduate = new_person(69, purposes=("certification", "partner_sharing", "follow_up"),
                           email="lulusan@example.test")
-    event = envelope.build(service="placement", type="offer.made", data=dump_data(
-        "offer.made", {"offer_id": "o-m", "vacancy_id": "v", "employer_id": "e",
-                       "participant_id": graduate["participant_id"], "kind": "job",
-                       "made_at": datetime.now(UTC)}), dataschema=EVENTS["offer.made"].dataschema)
+    event = offer_made(graduate["participant_id"], "o-m")
     with entrypoint_waiter(enrollment, "on_offer_made"):
         bus.publish_event(event)
     [marker] = [m for m in db.notices_pending.find() if m["_id"] != repository.BUILT]

@@ -365,13 +365,19 @@ def test_an_apprentice_from_an_intake_is_placed_before_any_certificate(service, 
     assert later[0]["basis"] == "certificate" and later[0]["certificate_number"]
 
 
-def test_an_early_termination_frees_the_graduate_and_is_published(service, bus, api):
+def placed(service, bus, api) -> tuple[dict, dict]:
+    """A consenting certified graduate offered a new vacancy and accepting: (vacancy,
+    placement)."""
     vacancy = new_vacancy(api)
     pid = str(uuid.uuid4())
     deliver(service, bus, consent(pid), issued(pid))
     offer = api("POST", "/offers", {"vacancy_id": vacancy["id"], "participant_id": pid},
                 expect=201)
-    placement = api("POST", f"/offers/{offer['id']}/accept", {}, expect=201)
+    return vacancy, api("POST", f"/offers/{offer['id']}/accept", {}, expect=201)
+
+
+def test_an_early_termination_frees_the_graduate_and_is_published(service, bus, api):
+    vacancy, placement = placed(service, bus, api)
     other = new_vacancy(api)
     [candidate] = api("GET", f"/vacancies/{other['id']}/candidates")["candidates"]
     assert candidate["factors"][2]["why"] == "placed at the moment"
@@ -611,12 +617,7 @@ def test_a_placement_terminated_twice_at_once_ends_once(service, bus, api, db, w
     the other is refused (409 placement_ended), and placement.terminated is published once."""
     listener = bus.listen("placement.events", "placement.terminated.#")
     for _ in range(4):
-        vacancy = new_vacancy(api)
-        pid = str(uuid.uuid4())
-        deliver(service, bus, consent(pid), issued(pid))
-        offer = api("POST", "/offers", {"vacancy_id": vacancy["id"], "participant_id": pid},
-                    expect=201)
-        placement = api("POST", f"/offers/{offer['id']}/accept", {}, expect=201)
+        vacancy, placement = placed(service, bus, api)
         ends = [(f"/placements/{placement['id']}/terminate",
                  {"ended_on": vacancy["start_date"], "reason": reason})
                 for reason in ("pindah ke luar kota", "melanjutkan sekolah")]
