@@ -170,6 +170,8 @@ def flat_with_data(found, amqp_uri: str, work, candidates: int, size: int) -> tu
         _drop(found, [f"{empty}_{name}" for name in SERVICES])
     try:
         second = pipeline(found, amqp_uri, work, candidates, prefix=loaded)
+    except (RuntimeError, TimeoutError) as exc:  # a figure too: where it did not keep up
+        second = {"did_not_finish": str(exc)}
     finally:
         _drop(found, [f"{loaded}_{name}" for name in SERVICES])
     return first, second
@@ -202,7 +204,8 @@ def main(candidates: int = 200, decisions: int = 2000, size: int = BALLAST) -> i
         "baseline_broker_messages_per_second": round(broker, 1),
         "pipeline": {**flow, "ratio_to_broker": round(flow["candidates_per_second"] / broker, 5)},
         "pipeline_with_ballast": {**loaded, "ballast_per_kind": size, "ratio_to_empty": round(
-            loaded["candidates_per_second"] / flow["candidates_per_second"], 3)},
+            loaded["candidates_per_second"] / flow["candidates_per_second"], 3)
+            if "candidates_per_second" in loaded else None},
         "decision_to_certificate_latency": delays,
         "certificates_per_second": {"one_instance": round(one, 1), "two_instances": round(two, 1),
                                     "ratio_one_to_broker": round(one / broker, 4),
@@ -215,10 +218,14 @@ def main(candidates: int = 200, decisions: int = 2000, size: int = BALLAST) -> i
           f"(ratio {figures['pipeline']['ratio_to_broker']})")
     for stage, rate in flow["stages_candidates_per_second"].items():
         print(f"  stage {stage}: {rate} candidates/s (ratio {rate / broker:.5f})")
-    print(f"pipeline into databases holding {size:,} records of each kind: "
-          f"{loaded['candidates_per_second']} candidates/s, "
-          f"{figures['pipeline_with_ballast']['ratio_to_empty']} of the empty run's")
-    for stage, rate in loaded["stages_candidates_per_second"].items():
+    if "did_not_finish" in loaded:
+        print(f"pipeline into databases holding {size:,} records of each kind did NOT finish: "
+              f"{loaded['did_not_finish']}")
+    else:
+        print(f"pipeline into databases holding {size:,} records of each kind: "
+              f"{loaded['candidates_per_second']} candidates/s, "
+              f"{figures['pipeline_with_ballast']['ratio_to_empty']} of the empty run's")
+    for stage, rate in loaded.get("stages_candidates_per_second", {}).items():
         empty_rate = flow["stages_candidates_per_second"].get(stage)
         print(f"  stage {stage}: {rate} candidates/s"
               + (f" ({rate / empty_rate:.2f} of empty)" if empty_rate else ""))
