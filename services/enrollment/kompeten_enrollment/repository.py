@@ -33,6 +33,22 @@ ACTIVE = ("waitlisted", "enrolled")
 EVER_ENROLLED = ("enrolled", "completed", "not_completed", "dropped_out")
 
 
+def history_of(enrolments, programme_id: str) -> dict:
+    """Per participant of these enrolments: active applications elsewhere, completed
+    programmes, and the status of their application to this programme."""
+    history: dict[str, dict] = {}
+    for doc in enrolments:
+        entry = history.setdefault(doc["participant_id"],
+                                   {"active": 0, "completed": 0, "here": None})
+        if doc["programme_id"] == programme_id:
+            entry["here"] = doc["status"]
+        elif doc["status"] in ACTIVE:
+            entry["active"] += 1
+        if doc["status"] == "completed":
+            entry["completed"] += 1
+    return history
+
+
 def prepare(db: Database) -> None:
     db.participants.create_index([("nik_digest", ASCENDING)], unique=True)
     db.seats.create_index([("programme_id", ASCENDING), ("seat", ASCENDING)], unique=True)
@@ -323,20 +339,8 @@ class Repository(unit_of_work.Repository):
                 {"_id": enrolment_id(programme.id, participant_id)}, {"_id": 1}) is not None
 
     def enrolment_history(self, participant_ids: list[str], programme_id: str) -> dict:
-        """Per participant: active applications elsewhere, completed programmes, and the status
-        of their application to this programme, from one query."""
-        history: dict[str, dict] = {}
-        for doc in self._enrolments_of(participant_ids, {"status": 1, "programme_id": 1,
-                                                         "participant_id": 1}):
-            entry = history.setdefault(doc["participant_id"],
-                                       {"active": 0, "completed": 0, "here": None})
-            if doc["programme_id"] == programme_id:
-                entry["here"] = doc["status"]
-            elif doc["status"] in ACTIVE:
-                entry["active"] += 1
-            if doc["status"] == "completed":
-                entry["completed"] += 1
-        return history
+        return history_of(self._enrolments_of(participant_ids, {
+            "status": 1, "programme_id": 1, "participant_id": 1}), programme_id)
 
     def statuses(self, programme_id: str, participant_ids: list[str]) -> dict[str, str]:
         ids = [enrolment_id(programme_id, pid) for pid in participant_ids]

@@ -5,7 +5,7 @@ import copy
 
 import pytest
 from kompeten_chassis.testing import InMemoryRepository, fake_unit_of_work
-from kompeten_enrollment.repository import ACTIVE, enrolment_id
+from kompeten_enrollment.repository import enrolment_id, history_of
 from kompeten_enrollment.service import EnrollmentService
 from kompeten_shared.errors import Conflict, NotFound
 from nameko.testing.services import worker_factory
@@ -107,18 +107,8 @@ class InMemoryEnrollment(InMemoryRepository):
         return copy.deepcopy(self._of(programme_id, "waitlisted"))
 
     def enrolment_history(self, participant_ids, programme_id):
-        history = {}
-        for d in self.enrolment_docs.values():
-            if d["participant_id"] not in participant_ids:
-                continue
-            entry = history.setdefault(d["participant_id"],
-                                       {"active": 0, "completed": 0, "here": None})
-            if d["programme_id"] == programme_id:
-                entry["here"] = d["status"]
-            elif d["status"] in ACTIVE:
-                entry["active"] += 1
-            entry["completed"] += d["status"] == "completed"
-        return history
+        return history_of([d for d in self.enrolment_docs.values()
+                           if d["participant_id"] in participant_ids], programme_id)
 
     def leave(self, doc, status, reason, now, staged=None):
         stored = self.enrolment_docs[doc["_id"]]
