@@ -20,20 +20,18 @@ def prepare(db: Database) -> None:
     db.cases.create_index([("programme_id", ASCENDING)])
     db.cases.create_index([("participant_id", ASCENDING)])
     db.cases.create_index([("asesor", ASCENDING), ("assigned_on", ASCENDING)])
-    if db.programme_cases.find_one() is None and db.cases.find_one() is not None:
-        # a database from before the lists: once, a scan
-        cases = list(db.cases.find({}, {"programme_id": 1, "participant_id": 1}).sort(
-            "opened_at"))
-        build_lists(db.programme_cases, [(c["programme_id"], c["_id"]) for c in cases
-                                         if c.get("programme_id")], "case")
-        build_lists(db.participant_cases, [(c["participant_id"], c["_id"]) for c in cases],
-                    "case")
-    if db.decided_cases.find_one() is None and db.cases.find_one({"status": "decided"}):
-        decided = [_from_doc(d) for d in db.cases.find({"decisions.0": {"$exists": True}})]
-        build_lists(db.decided_cases, [
-            (f"{c.lsp_code}:{decision_day(d['decided_at'])}", c.id)
-            for c in decided for d in c.decisions], "case")
-
+    # A programme's and an asesi's cases, and each day's decisions per LSP, as lists kept by
+    # _id (queries on those fields read every case on FerretDB); older databases: once, a scan.
+    def cases(query: dict | None = None, fields: dict | None = None):
+        return db.cases.find(query or {}, fields).sort("opened_at")
+    build_lists(db.programme_cases, lambda: ((c["programme_id"], c["_id"]) for c in cases(
+        {}, {"programme_id": 1}) if c.get("programme_id")), "case")
+    build_lists(db.participant_cases, lambda: ((c["participant_id"], c["_id"]) for c in cases(
+        {}, {"participant_id": 1})), "case")
+    build_lists(db.decided_cases, lambda: (
+        (f"{c.lsp_code}:{decision_day(d['decided_at'])}", c.id)
+        for c in map(_from_doc, cases({"decisions.0": {"$exists": True}}))
+        for d in c.decisions), "case")
 
 def _to_doc(case: Case) -> dict:
     doc = asdict(case)

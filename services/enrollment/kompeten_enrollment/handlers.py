@@ -357,7 +357,7 @@ def close(uow: UnitOfWork, caller: Caller, programme_id: str, today: date,
     enrolled = None
     if uow.repo.closing(programme.id) is None:
         programme.check_can_close(today)
-        enrolled = uow.repo.enrolments(programme.id, "enrolled")  # read once: a scan
+        enrolled = uow.repo.enrolments(programme.id, "enrolled")  # read once: the cohort
         with uow:
             uow.repo.start_close(programme.id, caller.actor, len(enrolled), now)
     return close_step(uow, programme.id, now, batch, enrolled)

@@ -5,6 +5,8 @@ programmes     programmes, with their eligibility and priority rules
 enrolments     one per person and programme: waitlisted, enrolled, then how it ended
 applied_to     each person's programmes, "<participant>:<k>" -> programme_id: their
                enrolments found by _id (a query on participant_id scans them all on FerretDB)
+cohorts        each programme's applicants, "<programme>:<k>" -> participant_id: its
+               enrolments found by _id, likewise
 seats          one per seat taken; the unique (programme_id, seat) index guards capacity
 waitlists      a marker per programme where someone has waited for a seat
 attendance     each programme's attendance sheets, "<programme>:<k>" -> {day, present}
@@ -15,7 +17,17 @@ from dataclasses import asdict
 from datetime import date, datetime
 
 from kompeten_chassis import privacy, unit_of_work
-from kompeten_chassis.mongo import add_to_list, by_ids, listed, slot_order, upsert
+from kompeten_chassis.mongo import (
+    BUILT,
+    add_to_list,
+    append_all,
+    build_lists,
+    build_once,
+    by_ids,
+    listed,
+    slot_order,
+    upsert,
+)
 from kompeten_shared.errors import Conflict, NotFound
 from pymongo import ASCENDING
 from pymongo.database import Database
@@ -27,7 +39,6 @@ from .programme import Programme
 from .provider import Provider, Trainer
 from .target import Target
 
-BUILT = "~built"  # the waitlist (and pending notice) markers were built from the documents
 DATE_FIELDS = ("start_date", "end_date", "birth_date", "applications_until")
 ACTIVE = ("waitlisted", "enrolled")
 EVER_ENROLLED = ("enrolled", "completed", "not_completed", "dropped_out")
@@ -58,27 +69,22 @@ def prepare(db: Database) -> None:
     db.programmes.create_index([("target_id", ASCENDING)])
     db.targets.create_index([("parent_id", ASCENDING)])
     privacy.prepare(db)
-    if db.waitlists.find_one({"_id": BUILT}) is None:  # before the markers: once, a scan
-        waiting = {d["programme_id"] for d in db.enrolments.find({"status": "waitlisted"},
-                                                                  {"programme_id": 1})}
-        try:
-            db.waitlists.insert_many([{"_id": p} for p in sorted(waiting) + [BUILT]],
-                                     ordered=False)
-        except BulkWriteError:
-            pass  # another instance starting at the same time built them
-    if db.notices_pending.find_one({"_id": BUILT}) is None:  # before the markers: once, a scan
-        pending = [{"_id": n["_id"], "queued_at": n["queued_at"]} for n in db.notices.find(
-            {"status": "pending"}, {"queued_at": 1})]
-        try:
-            db.notices_pending.insert_many(pending + [{"_id": BUILT}], ordered=False)
-        except BulkWriteError:
-            pass  # another instance starting at the same time built them
-    if db.applied_to.find_one() is None and db.enrolments.find_one() is not None:
-        # a database from before the lists: once, a scan
-        for doc in db.enrolments.find({}, {"participant_id": 1, "programme_id": 1}):
-            add_to_list(db.applied_to, doc["participant_id"], "programme_id",
-                        doc["programme_id"])
+    # Markers and lists kept by _id (queries on other fields read every document on
+    # FerretDB); a database from before them: each once, a scan.
+    build_once(db.waitlists, lambda: ({"_id": p} for p in sorted({
+        d["programme_id"] for d in db.enrolments.find({"status": "waitlisted"},
+                                                      {"programme_id": 1})})))
+    build_once(db.notices_pending, lambda: (
+        {"_id": n["_id"], "queued_at": n["queued_at"]}
+        for n in db.notices.find({"status": "pending"}, {"queued_at": 1})))
 
+    def enrolments():
+        return db.enrolments.find({}, {"participant_id": 1, "programme_id": 1}).sort(
+            "applied_at")
+    build_lists(db.applied_to, lambda: ((d["participant_id"], d["programme_id"])
+                                        for d in enrolments()), "programme_id")
+    build_lists(db.cohorts, lambda: ((d["programme_id"], d["participant_id"])
+                                     for d in enrolments()), "participant_id")
 
 def _to_doc(obj) -> dict:
     doc = asdict(obj)
@@ -134,6 +140,13 @@ class Repository(unit_of_work.Repository):
                for programme_id in listed(self.db.applied_to, pid, "programme_id")]
         return by_ids(self.db.enrolments, ids, fields)
 
+    def _cohort(self, programme_id: str, fields: dict | None = None) -> list[dict]:
+        """The programme's enrolments, found through its list of applicants by _id: the
+        cost is the cohort's size, not the number of enrolments stored."""
+        return by_ids(self.db.enrolments, [
+            enrolment_id(programme_id, pid)
+            for pid in listed(self.db.cohorts, programme_id, "participant_id")], fields)
+
     def programmes_by_id(self, programme_ids: list[str]) -> dict[str, Programme]:
         docs = by_ids(self.db.programmes, programme_ids)
         return {doc["_id"]: Programme(**_from_doc(doc)) for doc in docs}
@@ -151,16 +164,14 @@ class Repository(unit_of_work.Repository):
         """Those among the participants whose assessment the LSP decided."""
         if lsp is None:
             return set()
-        return {d["participant_id"] for d in self.db.enrolments.find(
-            {"participant_id": {"$in": participant_ids}, "assessment.lsp": lsp},
-            {"participant_id": 1})}
+        return {d["participant_id"] for d in self._enrolments_of(
+            participant_ids, {"participant_id": 1, "assessment.lsp": 1})
+            if d.get("assessment", {}).get("lsp") == lsp}
 
     def applications(self, programme_ids: list[str]) -> dict[str, int]:
         """Applications per programme, whatever became of them."""
-        rows = self.db.enrolments.aggregate([
-            {"$match": {"programme_id": {"$in": programme_ids}}},
-            {"$group": {"_id": "$programme_id", "n": {"$sum": 1}}}])
-        return {row["_id"]: row["n"] for row in rows}
+        counted = {p: len(self._cohort(p, {"_id": 1})) for p in programme_ids}
+        return {p: n for p, n in counted.items() if n}
 
     def mark_allocated(self, programme_id: str) -> bool:
         """False when another request allocated first."""
@@ -284,6 +295,8 @@ class Repository(unit_of_work.Repository):
                  "participant_id": pid, "status": status, "priority": priority,
                  "applied_at": now, "attended": []} for pid, priority, status in decided]
         self._list_applications(programme.id, [pid for pid, _, _ in decided])
+        append_all(self.db.cohorts, programme.id, "participant_id",
+                   [pid for pid, _, _ in decided])
         if any(status == "waitlisted" for _, _, status in decided):
             self._mark_waitlist(programme.id)
         try:
@@ -321,11 +334,6 @@ class Repository(unit_of_work.Repository):
         for pid in taken:  # they applied somewhere before
             add_to_list(self.db.applied_to, pid, "programme_id", programme_id)
 
-    def _free_seats(self, programme: Programme) -> list[int]:
-        taken = {d["seat"] for d in self.db.seats.find({"programme_id": programme.id},
-                                                       {"seat": 1})}
-        return [n for n in range(1, programme.capacity + 1) if n not in taken]
-
     def _take_seat(self, programme: Programme, participant_id: str, seat: int) -> bool:
         """The unique (programme_id, seat) index is the guard against overbooking; the _id
         (the enrolment's) keeps one person from holding two seats."""
@@ -359,22 +367,21 @@ class Repository(unit_of_work.Repository):
         None before a programme's allocation: everyone waits for it."""
         if programme.allocating_later():
             return []
+        cohort = self._cohort(programme.id, {"participant_id": 1, "status": 1,
+                                             "priority": 1})
+        # Whoever is enrolled holds a seat (taken before the status is set, freed after it
+        # changes): no more can be free than this, so a full programme tries none.
+        free = programme.capacity - sum(d["status"] == "enrolled" for d in cohort)
+        waiting = sorted((d for d in cohort if d["status"] == "waitlisted"),
+                         key=lambda d: d["priority"])
         promoted = []
-        while True:
-            free = self._free_seats(programme)
-            waiting = list(self.db.enrolments.find(
-                {"programme_id": programme.id, "status": "waitlisted"},
-                {"participant_id": 1}).sort("priority").limit(len(free))) if free else []
-            contested = False
-            for doc, seat in zip(waiting, free, strict=False):
-                if not self._take_seat(programme, doc["participant_id"], seat):
-                    contested = True  # the seat went to someone else: look again
-                    break
-                self.db.enrolments.update_one({"_id": doc["_id"], "status": "waitlisted"},
-                                              {"$set": {"status": "enrolled"}})
-                promoted.append(doc["participant_id"])
-            if not contested:
-                return promoted
+        for doc in waiting[:max(free, 0)]:
+            if not self._seat(programme, doc["participant_id"]):
+                break  # taken meanwhile: the programme is full
+            self.db.enrolments.update_one({"_id": doc["_id"], "status": "waitlisted"},
+                                          {"$set": {"status": "enrolled"}})
+            promoted.append(doc["participant_id"])
+        return promoted
 
     def leave(self, doc: dict, status: str, reason: str, now: datetime,
               staged: dict | None = None) -> None:
@@ -387,14 +394,13 @@ class Repository(unit_of_work.Repository):
         self.db.seats.delete_one({"_id": doc["_id"]})
 
     def waitlist(self, programme_id: str) -> list[dict]:
-        return list(self.db.enrolments.find({"programme_id": programme_id,
-                                             "status": "waitlisted"}).sort("priority"))
+        return sorted((d for d in self._cohort(programme_id) if d["status"] == "waitlisted"),
+                      key=lambda d: d["priority"])
 
     def enrolments(self, programme_id: str, status: str | None = None) -> list[dict]:
-        query = {"programme_id": programme_id}
-        if status:
-            query["status"] = status
-        return self._with_attendance(list(self.db.enrolments.find(query).sort("_id")))
+        return self._with_attendance(sorted(
+            (d for d in self._cohort(programme_id) if status in (None, d["status"])),
+            key=lambda d: d["_id"]))
 
     # attendance and completion ----------------------------------------------------------------
     def record_attendance(self, programme_id: str, day: date, present: list[str]) -> int:
@@ -435,10 +441,9 @@ class Repository(unit_of_work.Repository):
     def outcomes(self, programme_id: str) -> dict:
         """How the programme's close ended for its people."""
         found = {"completed": 0, "not_completed": 0, "held_without_consent": 0}
-        for doc in self.db.enrolments.find(
-                {"programme_id": programme_id,
-                 "status": {"$in": ["completed", "not_completed"]}},
-                {"status": 1, "held_without_consent": 1}):
+        for doc in self._cohort(programme_id, {"status": 1, "held_without_consent": 1}):
+            if doc["status"] not in ("completed", "not_completed"):
+                continue
             found[doc["status"]] += 1
             found["held_without_consent"] += bool(doc.get("held_without_consent"))
         return found
@@ -449,12 +454,11 @@ class Repository(unit_of_work.Repository):
         """Attach a certificate or placement to the enrolment that led to it: the programme
         named by the event, else the participant's latest completed enrolment."""
         if programme_id is None:
-            latest = self.db.enrolments.find_one(
-                {"participant_id": participant_id, "status": "completed"},
-                sort=[("applied_at", -1)])
-            if latest is None:
+            completed = [d for d in self._enrolments_of([participant_id])
+                         if d["status"] == "completed"]
+            if not completed:
                 return False
-            programme_id = latest["programme_id"]
+            programme_id = max(completed, key=lambda d: d["applied_at"])["programme_id"]
         result = self.db.enrolments.update_one(
             {"_id": enrolment_id(programme_id, participant_id)}, {"$set": {field: value}})
         return result.matched_count == 1
@@ -492,9 +496,9 @@ class Repository(unit_of_work.Repository):
 
     def graduates(self, programme_ids: list[str]) -> list[str]:
         """Who completed the programmes."""
-        return sorted({d["participant_id"] for d in self.db.enrolments.find(
-            {"programme_id": {"$in": programme_ids}, "status": "completed"},
-            {"participant_id": 1})})
+        return sorted({d["participant_id"] for p in programme_ids
+                       for d in self._cohort(p, {"participant_id": 1, "status": 1})
+                       if d["status"] == "completed"})
 
     def identify_holder(self, number: str, participant_id: str, staged: dict) -> None:
         """Whose the certificate is, with the event saying so; once per certificate, however
@@ -593,12 +597,13 @@ class Repository(unit_of_work.Repository):
     def counts(self, target_ids: list[str]) -> dict[str, int]:
         programmes = [d["_id"] for d in self.db.programmes.find(
             {"target_id": {"$in": target_ids}}, {"_id": 1})]
-        scope = {"programme_id": {"$in": programmes}}
-        count = self.db.enrolments.count_documents
+        enrolments = [d for p in programmes for d in self._cohort(p, {
+            "status": 1, "certificate": 1, "placement.kind": 1})]
         return {
-            "enrolled": count({**scope, "status": {"$in": list(EVER_ENROLLED)}}),
-            "completed": count({**scope, "status": "completed"}),
-            "certified": count({**scope, "certificate": {"$exists": True}}),
-            "placed": count({**scope, "placement": {"$exists": True}}),
-            "apprenticeships": count({**scope, "placement.kind": "apprenticeship"}),
+            "enrolled": sum(d["status"] in EVER_ENROLLED for d in enrolments),
+            "completed": sum(d["status"] == "completed" for d in enrolments),
+            "certified": sum("certificate" in d for d in enrolments),
+            "placed": sum("placement" in d for d in enrolments),
+            "apprenticeships": sum(d.get("placement", {}).get("kind") == "apprenticeship"
+                                   for d in enrolments),
         }

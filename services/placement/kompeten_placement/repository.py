@@ -11,6 +11,7 @@ from kompeten_chassis.mongo import (
     add_to_list,
     aware,
     build_lists,
+    build_once,
     by_ids,
     claim,
     exclusive,
@@ -20,7 +21,7 @@ from kompeten_chassis.mongo import (
 from kompeten_shared.errors import Conflict, NotFound
 from pymongo import ASCENDING
 from pymongo.database import Database
-from pymongo.errors import BulkWriteError, DuplicateKeyError
+from pymongo.errors import DuplicateKeyError
 
 from .follow_up import CheckIn
 from .pool import Graduate, Offer
@@ -38,28 +39,22 @@ def prepare(db: Database) -> None:
     db.check_ins.create_index([("due_on", ASCENDING)])
     privacy.prepare(db)
     # Each graduate's certificates and offers as lists kept by _id (a query on the participant
-    # reads every document on FerretDB); a database from before the lists: once, a scan.
-    if db.held.find_one() is None and db.certificates.find_one() is not None:
-        build_lists(db.held, [(d["participant_id"], d["_id"]) for d in db.certificates.find(
-            {}, {"participant_id": 1}).sort("_id")], "certificate")
-    if db.offered.find_one() is None and db.offers.find_one() is not None:
-        build_lists(db.offered, [(d["participant_id"], d["_id"]) for d in db.offers.find(
-            {}, {"participant_id": 1}).sort("made_at")], "offer")
-    if db.apprentice_places.find_one() is None:
-        apprentices = db.placements.find({"status": "active", "kind": "apprenticeship"})
-        docs, count = [], {}
-        for doc in apprentices:
-            count[doc["employer_id"]] = count.get(doc["employer_id"], 0) + 1
-            docs.append({"_id": f"{doc['employer_id']}:{count[doc['employer_id']]}",
-                         "placement_id": doc["_id"], "until": doc["end_date"],
-                         "at": datetime.now(UTC), "generation": 0})
-        try:
-            db.apprentice_places.insert_many(docs + [{"_id": BUILT}], ordered=False)
-        except BulkWriteError:
-            pass  # another instance starting at the same time built them
+    # reads every document on FerretDB), and the apprentice places taken per employer; a
+    # database from before them: once, a scan.
+    build_lists(db.held, lambda: ((d["participant_id"], d["_id"]) for d in db.certificates.find(
+        {}, {"participant_id": 1}).sort("_id")), "certificate")
+    build_lists(db.offered, lambda: ((d["participant_id"], d["_id"]) for d in db.offers.find(
+        {}, {"participant_id": 1}).sort("made_at")), "offer")
+    build_once(db.apprentice_places, lambda: _apprentice_places(db))
 
 
-BUILT = "~built"  # the apprentice places were built from the placements
+def _apprentice_places(db: Database):
+    taken: dict[str, int] = {}
+    for doc in db.placements.find({"status": "active", "kind": "apprenticeship"}):
+        taken[doc["employer_id"]] = taken.get(doc["employer_id"], 0) + 1
+        yield {"_id": f"{doc['employer_id']}:{taken[doc['employer_id']]}",
+               "placement_id": doc["_id"], "until": doc["end_date"], "at": datetime.now(UTC),
+               "generation": 0}
 
 
 def _get(collection, key: str, what: str) -> dict:
@@ -275,22 +270,27 @@ class Repository(unit_of_work.Repository):
             key = f"{employer_id}:{number}"
             place = {"_id": key, "placement_id": placement_id, "until": until.isoformat(),
                      "at": now, "generation": 0}
-            for _ in range(3):  # released between our insert and our read: again
-                try:
-                    self.db.apprentice_places.insert_one(place)
-                    return number
-                except DuplicateKeyError:
-                    held = self.db.apprentice_places.find_one({"_id": key})
-                if held is not None:
-                    break
+            held = self._holder(place)
             if held is None or held["placement_id"] == placement_id:
-                return number if held else None
+                return number
             if self._place_freed(held, now) and claim(
                     self.db.apprentice_takeovers, f"{key}#{held['generation'] + 1}", now):
                 self.db.apprentice_places.replace_one(
                     {"_id": key}, {**place, "generation": held["generation"] + 1})
                 return number
         return None
+
+    def _holder(self, place: dict) -> dict | None:
+        """Who holds the place, or None once this insert has taken it (a place released
+        between a refused insert and the read is tried again)."""
+        while True:
+            try:
+                self.db.apprentice_places.insert_one(place)
+                return None
+            except DuplicateKeyError:
+                held = self.db.apprentice_places.find_one({"_id": place["_id"]})
+            if held is not None:
+                return held
 
     def _place_freed(self, held: dict, now: datetime) -> bool:
         if held["until"] < now.date().isoformat():

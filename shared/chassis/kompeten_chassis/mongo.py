@@ -1,7 +1,7 @@
 """One MongoDB client per service container, and the `Database` dependency that hands the
 service's own database to its workers and runs its `prepare` hook (indexes, seed data) at start."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
@@ -158,36 +158,61 @@ def add_to_list(collection: Collection, owner: str, field: str, value) -> None:
 
 
 def append_to_list(collection: Collection, owner: str, field: str, value) -> None:
-    """Appends `value` to the owner's list (`listed`) without reading the list: the next place
-    is found by lookups in growing steps (first_free, about 2*log2(length)) and claimed by a
-    unique insert. For long lists (a cohort's cases, a day's decisions), where add_to_list
-    would read every entry; a value appended twice (a redelivery) is listed twice, so readers
-    take each once (by_ids does)."""
+    """Appends `value` to the owner's list (`listed`) without reading the list (append_all)."""
+    append_all(collection, owner, field, [value])
+
+
+def append_all(collection: Collection, owner: str, field: str, values: list) -> None:
+    """Appends the values to the owner's list (`listed`) without reading the list: the next
+    place is found by lookups in growing steps (first_free, about 2*log2(length)) and the
+    places from it claimed by one ordered insert; where another writer took one, the rest go
+    on after it. For long lists (a cohort's enrolments or cases, a day's decisions), where
+    add_to_list would read every entry; a value appended twice (a redelivery) is listed
+    twice, so readers take each once (by_ids does)."""
     def taken(n: int) -> bool:
         return collection.find_one({"_id": f"{owner}:{n}"}, {"_id": 1}) is not None
 
-    place = 0
-    while True:
+    place, pending = 0, list(values)
+    while pending:
         place = first_free(taken, place)
         try:
-            collection.insert_one({"_id": f"{owner}:{place}", field: value})
+            collection.insert_many([{"_id": f"{owner}:{place + k}", field: value}
+                                    for k, value in enumerate(pending)], ordered=True)
             return
-        except DuplicateKeyError:
-            continue  # another value took the place: search on from it
+        except BulkWriteError as exc:  # place + landed was taken meanwhile: search on from it
+            landed = exc.details["nInserted"]
+            pending, place = pending[landed:], place + landed
 
 
-def build_lists(collection: Collection, pairs, field: str) -> None:
-    """The lists of `listed` made at once from (owner, value) pairs, for a database written
-    before it kept them: one bulk insert (adding one by one costs three round trips each)."""
-    docs, length = [], {}
-    for owner, value in pairs:
-        length[owner] = length.get(owner, 0) + 1
-        docs.append({"_id": f"{owner}:{length[owner]}", field: value})
-    for first in range(0, len(docs), 1000):
+BUILT = "~built"  # in a collection built from others: it was built (see build_once)
+
+
+def build_once(collection: Collection, docs: Callable[[], Iterable[dict]]) -> None:
+    """Documents derived from others (lists, markers) made for a database written before the
+    collection existed: the scan that finds them runs once, and the `~built` marker, inserted
+    last, says so (nothing to build is a result too). A collection that older code filled
+    without the marker is taken as built."""
+    if collection.find_one({"_id": BUILT}, {"_id": 1}) is not None:
+        return
+    made = list(docs()) if collection.find_one({}, {"_id": 1}) is None else []
+    made.append({"_id": BUILT})
+    for first in range(0, len(made), 1000):
         try:
-            collection.insert_many(docs[first:first + 1000], ordered=False)
+            collection.insert_many(made[first:first + 1000], ordered=False)
         except BulkWriteError:
             pass  # another instance starting at the same time built them
+
+
+def build_lists(collection: Collection, pairs: Callable[[], Iterable[tuple]],
+                field: str) -> None:
+    """The lists of `listed` made once (build_once) from the (owner, value) pairs: one bulk
+    insert (adding one by one costs three round trips each)."""
+    def docs():
+        length: dict[str, int] = {}
+        for owner, value in pairs():
+            length[owner] = length.get(owner, 0) + 1
+            yield {"_id": f"{owner}:{length[owner]}", field: value}
+    build_once(collection, docs)
 
 
 # Where each process last found a free slot, per collection and scope (see insert_into_free_slot).

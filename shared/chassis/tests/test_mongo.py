@@ -71,3 +71,45 @@ def test_values_appended_at_once_all_land_in_a_list_without_holes(database):
     list(pool.imap(lambda n: append_to_list(collection, "prog", "case", f"c{n}"), range(10)))
     assert sorted(listed(collection, "prog", "case")) == sorted(f"c{n}" for n in range(10))
     assert collection.count_documents({}) == 10
+
+
+def test_batches_appended_at_once_all_land_in_order_without_holes(database):
+    """append_all claims a run of places with one ordered insert; where another writer took
+    a place first, the rest of the batch goes on after it: nothing lost, no holes, and each
+    batch keeps its order."""
+    from kompeten_chassis.mongo import append_all
+
+    collection = database("shared").cohort
+    batches = [[f"b{b}-{n}" for n in range(5)] for b in range(6)]
+    list(eventlet.GreenPool(6).imap(lambda values: append_all(
+        collection, "prog", "participant_id", values), batches))
+    found = listed(collection, "prog", "participant_id")
+    assert sorted(found) == sorted(v for batch in batches for v in batch)
+    assert collection.count_documents({}) == 30
+    for batch in batches:
+        assert [v for v in found if v in batch] == batch
+
+
+def test_derived_documents_are_built_once_and_an_older_collection_is_left_as_it_is(database):
+    """build_once runs the scan that derives a collection only when neither its marker nor
+    any document of older code is there; nothing to build still leaves the marker."""
+    from kompeten_chassis.mongo import BUILT, build_lists, build_once
+
+    db = database("shared")
+    scans = []
+
+    def pairs():
+        scans.append(1)
+        return [("p1", "a"), ("p2", "b"), ("p1", "c")]
+
+    build_lists(db.built, pairs, "value")
+    build_lists(db.built, pairs, "value")
+    assert len(scans) == 1
+    assert listed(db.built, "p1", "value") == ["a", "c"]
+    assert db.built.find_one({"_id": BUILT})
+    build_once(db.empty, lambda: iter(()))
+    assert [d["_id"] for d in db.empty.find()] == [BUILT]
+    db.older.insert_one({"_id": "p1:1", "value": "kept"})
+    build_lists(db.older, pairs, "value")
+    assert listed(db.older, "p1", "value") == ["kept"]
+    assert len(scans) == 1

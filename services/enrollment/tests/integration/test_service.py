@@ -277,9 +277,11 @@ def test_a_persons_programmes_are_kept_by_id_and_none_is_lost_when_applied_at_on
         api, db, web_session, staff):
     """Someone's applications are found through their list of programmes ("<person>:<k>",
     read by _id; a query on participant_id reads every enrolment on FerretDB). Three
-    applications at the same moment all land in it; a database from before the lists gets
-    them built once when the service starts."""
+    applications at the same moment all land in it, and each programme's list of applicants
+    names them; a database from before the lists gets them built once when the service
+    starts."""
     import eventlet
+    from kompeten_chassis.mongo import BUILT
     from kompeten_enrollment import repository
 
     programmes = [api("POST", "/programmes", {**PROGRAMME, "title": f"Program {n}"},
@@ -293,14 +295,23 @@ def test_a_persons_programmes_are_kept_by_id_and_none_is_lost_when_applied_at_on
                                 headers={"Authorization": f"Bearer {staff}"})
 
     assert [r.status_code for r in eventlet.GreenPool(3).imap(apply, programmes)] == [201] * 3
-    listed = sorted(d["programme_id"] for d in db.applied_to.find())
-    assert listed == sorted(p["id"] for p in programmes)
+    def lists():
+        return (sorted(d["programme_id"] for d in db.applied_to.find({"_id": {"$ne": BUILT}})),
+                sorted(d["_id"].rsplit(":", 1)[0] for d in db.cohorts.find(
+                    {"participant_id": pid})))
+
+    listed = sorted(p["id"] for p in programmes)
+    assert lists() == (listed, listed)
     history = api("GET", f"/participants/{pid}/enrolments")
     assert sorted(h["programme"]["id"] for h in history) == listed
+    assert [[e["participant_id"] for e in api("GET", f"/programmes/{p}/enrolments")]
+            for p in listed] == [[pid]] * 3
     db.applied_to.drop()  # as before the lists
+    db.cohorts.drop()
     repository.prepare(db)
-    assert sorted(d["programme_id"] for d in db.applied_to.find()) == listed
+    assert lists() == (listed, listed)
     assert len(api("GET", f"/participants/{pid}/enrolments")) == 3
+    assert [len(api("GET", f"/programmes/{p}/enrolments")) for p in listed] == [1] * 3
 
 
 @pytest.mark.parametrize("method, path, body, status, code", [
