@@ -7,6 +7,11 @@ real record, but takes a new `_id` and new values in its unique keys (strings ma
 `~b<copy>`, integers made negative), so it never collides with, or is found by a lookup of, the
 new cohort. The new chain then runs into those databases, and its rate is compared with the
 same chain into empty ones.
+
+The lists kept by `_id` (a programme's applicants, a scheme's holders) are copied the same
+way, under other `_id`s: the ballast stands for a province's other programmes and schemes,
+whose records the new cohort's reads must not pay for. (Were all 50,000 certificates of the
+vacancy's scheme, the ranking would read them all, as it would through an index.)
 """
 
 from itertools import count
@@ -16,11 +21,12 @@ from pymongo import MongoClient
 
 # service: the collections a province's data makes large (what the hot paths would scan)
 RECORDS = {
-    "enrollment": ("participants", "enrolments", "applied_to", "seats"),
-    "assessment": ("cases", "case_versions", "programme_cases", "participant_cases"),
+    "enrollment": ("participants", "enrolments", "applied_to", "cohorts", "seats"),
+    "assessment": ("cases", "case_versions", "programme_cases", "participant_cases",
+                   "decided_cases"),
     "certificate": ("certificates", "certificate_sources", "holdings", "status_slots"),
-    "placement": ("certificates", "held", "sharing", "follow_up_consents", "offers",
-                  "offered", "placements", "check_ins"),
+    "placement": ("certificates", "held", "scheme_pool", "sharing", "follow_up_consents",
+                  "offers", "offered", "placements", "check_ins"),
 }
 # copied as they are, once: the markers that say a database's lists were built (else the
 # services would build them again from the ballast on start)

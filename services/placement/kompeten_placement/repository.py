@@ -9,6 +9,7 @@ from kompeten_chassis.mongo import (
     STALE_CLAIM,
     NoFreeSlot,
     add_to_list,
+    append_to_list,
     aware,
     build_lists,
     build_once,
@@ -43,6 +44,9 @@ def prepare(db: Database) -> None:
     # database from before them: once, a scan.
     build_lists(db.held, lambda: ((d["participant_id"], d["_id"]) for d in db.certificates.find(
         {}, {"participant_id": 1}).sort("_id")), "certificate")
+    build_lists(db.scheme_pool, lambda: (
+        (d["scheme_code"], d["participant_id"]) for d in db.certificates.find(
+            {}, {"scheme_code": 1, "participant_id": 1}).sort("_id")), "participant_id")
     build_lists(db.offered, lambda: ((d["participant_id"], d["_id"]) for d in db.offers.find(
         {}, {"participant_id": 1}).sort("made_at")), "offer")
     build_once(db.apprentice_places, lambda: _apprentice_places(db))
@@ -135,6 +139,10 @@ class Repository(unit_of_work.Repository):
         """A certificate under its number, or a completed apprenticeship intake under its own
         key (`_id` given)."""
         doc = {"_id": certificate["number"], "participant_id": participant_id, **certificate}
+        # listed first (an entry whose certificate was never stored is ignored); a redelivery
+        # lists the holder again, and readers take each once
+        append_to_list(self.db.scheme_pool, certificate["scheme_code"], "participant_id",
+                       participant_id)
         try:
             self.db.certificates.insert_one(doc)
         except DuplicateKeyError:
@@ -147,18 +155,11 @@ class Repository(unit_of_work.Repository):
             held.setdefault(doc["participant_id"], []).append(doc)
         return held
 
-    def _availability(self) -> tuple[dict[str, list[str]], dict[str, str]]:
-        offered: dict[str, list[str]] = {}
-        for doc in self.db.offers.find({"status": "made"}, {"participant_id": 1}):
-            offered.setdefault(doc["participant_id"], []).append(doc["_id"])
-        placed = {d["participant_id"]: d["_id"]
-                  for d in self.db.placements.find({"status": "active"}, {"participant_id": 1})}
-        return offered, placed
-
-    def graduate(self, participant_id: str) -> Graduate:
+    def graduate(self, participant_id: str, sharing: dict | None = None) -> Graduate:
         """Read by _id only: the person's lists of certificates and offers (a placement's id
         is its offer's)."""
-        sharing = self.db.sharing.find_one({"_id": participant_id}) or {}
+        if sharing is None:
+            sharing = self.db.sharing.find_one({"_id": participant_id}) or {}
         follow_up = self.db.follow_up_consents.find_one({"_id": participant_id}) or {}
         offer_ids = listed(self.db.offered, participant_id, "offer")
         offered = [d["_id"] for d in by_ids(self.db.offers, offer_ids, {"status": 1})
@@ -174,14 +175,13 @@ class Repository(unit_of_work.Repository):
 
     def shared_graduates(self, scheme_code: str) -> list[Graduate]:
         """Consenting holders of a certificate (or a completed intake) of the scheme, with their
-        availability."""
-        held = self._certificates(scheme_code=scheme_code)
-        offered, placed = self._availability()
-        return [Graduate(participant_id=d["_id"], sharing=True, profile=d.get("profile"),
-                         certificates=held[d["_id"]], open_offers=offered.get(d["_id"], []),
-                         placed_in=placed.get(d["_id"]))
-                for d in self.db.sharing.find({"granted": True}).sort("_id")
-                if d["_id"] in held]
+        availability. Read through the scheme's pool (`scheme_pool`: its holders listed by
+        _id, as an index on the scheme would find them), then each holder by _id: the cost is
+        the scheme's holders, not every certificate, offer and placement stored."""
+        holders = listed(self.db.scheme_pool, scheme_code, "participant_id")
+        return [self.graduate(d["_id"], d)
+                for d in sorted(by_ids(self.db.sharing, holders), key=lambda d: d["_id"])
+                if d.get("granted")]
 
     def graduates(self) -> list[Graduate]:
         """Every holder of a certificate or a completed apprenticeship intake, with sharing

@@ -655,8 +655,9 @@ def test_consent_changes_arriving_at_once_keep_the_newest(service, bus, api, db)
 
 
 def test_a_database_from_before_the_lists_gets_them_on_start(service, bus, api, db):
-    """Graduates' certificates and offers are read through lists kept by _id, and apprentice
-    places hold the quota: a database written before them gets both once, on start."""
+    """Graduates' certificates and offers, and each scheme's holders, are read through lists
+    kept by _id, and apprentice places hold the quota: a database written before them gets
+    them once, on start."""
     from kompeten_placement import repository
 
     start = date.today() + timedelta(days=7)
@@ -670,10 +671,13 @@ def test_a_database_from_before_the_lists_gets_them_on_start(service, bus, api, 
         "end_date": (start + timedelta(days=180)).isoformat(),
         "ratified_on": date.today().isoformat()}}, expect=201)
     before = repository.Repository(db).graduate(pid)
-    for lists in ("held", "offered", "apprentice_places"):
+    pool = api("GET", f"/vacancies/{vacancy['id']}/candidates")
+    assert [c["participant_id"] for c in pool["candidates"]] == [pid]
+    for lists in ("held", "offered", "apprentice_places", "scheme_pool"):
         db[lists].drop()  # as before the lists
     repository.prepare(db)
     after = repository.Repository(db).graduate(pid)
     assert after == before and after.placed_in == offer["id"] and after.certificates
+    assert api("GET", f"/vacancies/{vacancy['id']}/candidates") == pool
     [place] = db.apprentice_places.find({"placement_id": offer["id"]})
     assert place["_id"] == f"{vacancy['employer_id']}:1"
