@@ -25,8 +25,8 @@ RECORDS = {
     "assessment": ("cases", "case_versions", "programme_cases", "participant_cases",
                    "decided_cases"),
     "certificate": ("certificates", "certificate_sources", "holdings", "status_slots"),
-    "placement": ("certificates", "held", "scheme_pool", "sharing", "follow_up_consents",
-                  "offers", "offered", "placements", "check_ins"),
+    "placement": ("certificates", "held", "scheme_pool", "programme_graduates", "sharing",
+                  "follow_up_consents", "offers", "offered", "placements", "check_ins"),
 }
 # copied as they are, once: the markers that say a database's lists were built (else the
 # services would build them again from the ballast on start)

@@ -444,6 +444,7 @@ def run_programme(scenario: Scenario, programme: dict, people: list[Person],
         progress("5/6 placement: the partner sees consenting graduates and makes offers")
         outcomes = place(programme, vacancy, graduates, held, services, progress, today)
         absorbed = placement.call("GET", "/reports/absorption",
+                                  params={"programme_id": programme_id},
                                   as_=operator)["programmes"].get(programme_id)
         if absorbed:
             progress(f"  absorption: {absorbed['placed']} of "

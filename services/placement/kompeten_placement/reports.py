@@ -19,7 +19,10 @@ def _counts() -> dict:
             "jobs": 0, "apprenticeships": 0, "terminated_early": 0}
 
 
-def absorption(graduates: list[Graduate], placements: list[dict], offers: list[Offer]) -> dict:
+def absorption(graduates: list[Graduate], placements: list[dict], offers: list[Offer],
+               only: str | None = None) -> dict:
+    """Per programme and per employer; `only` a programme: its row, and the employers' offers
+    and placements of its graduates."""
     programmes: dict = defaultdict(_counts)
     employers: dict = defaultdict(lambda: {k: v for k, v in _counts().items()
                                            if k not in ("certified", "intake_completed",
@@ -28,15 +31,22 @@ def absorption(graduates: list[Graduate], placements: list[dict], offers: list[O
     for graduate in graduates:
         for programme_id, intake in {(c.get("programme_id"), c.get("kind") == INTAKE)
                                      for c in graduate.certificates}:
+            if only and programme_id != only:
+                continue
             row = programmes[programme_id or "none"]
             row["intake_completed" if intake else "certified"] += 1
             row["sharing"] += graduate.sharing
         if graduate.certificates:
             programme_of[graduate.participant_id] = graduate.certificates[-1].get("programme_id")
     for offer in offers:
-        programmes[programme_of.get(offer.participant_id) or "none"]["offers"] += 1
+        programme_id = programme_of.get(offer.participant_id) or "none"
+        if only and programme_id != only:
+            continue
+        programmes[programme_id]["offers"] += 1
         employers[offer.employer_id]["offers"] += 1
     for placement in placements:
+        if only and placement.get("programme_id") != only:
+            continue
         for row in (programmes[placement.get("programme_id") or "none"],
                     employers[placement["employer_id"]]):
             row["placed"] += 1

@@ -47,6 +47,10 @@ def prepare(db: Database) -> None:
     build_lists(db.scheme_pool, lambda: (
         (d["scheme_code"], d["participant_id"]) for d in db.certificates.find(
             {}, {"scheme_code": 1, "participant_id": 1}).sort("_id")), "participant_id")
+    build_lists(db.programme_graduates, lambda: (
+        (d["programme_id"], d["participant_id"]) for d in db.certificates.find(
+            {}, {"programme_id": 1, "participant_id": 1}).sort("_id")
+        if d.get("programme_id")), "participant_id")
     build_lists(db.offered, lambda: ((d["participant_id"], d["_id"]) for d in db.offers.find(
         {}, {"participant_id": 1}).sort("made_at")), "offer")
     build_once(db.apprentice_places, lambda: _apprentice_places(db))
@@ -143,6 +147,9 @@ class Repository(unit_of_work.Repository):
         # lists the holder again, and readers take each once
         append_to_list(self.db.scheme_pool, certificate["scheme_code"], "participant_id",
                        participant_id)
+        if certificate.get("programme_id"):
+            append_to_list(self.db.programme_graduates, certificate["programme_id"],
+                           "participant_id", participant_id)
         try:
             self.db.certificates.insert_one(doc)
         except DuplicateKeyError:
@@ -191,6 +198,22 @@ class Repository(unit_of_work.Repository):
         sharing = {d["_id"] for d in self.db.sharing.find({"granted": True}, {"_id": 1})}
         return [Graduate(participant_id=pid, sharing=pid in sharing, certificates=held)
                 for pid, held in self._certificates().items()]
+
+    def programme_records(self, programme_id: str) -> tuple[list[Graduate], list[dict],
+                                                             list[Offer]]:
+        """The programme's graduates with their offers and placements, for its absorption:
+        through its list of graduates (`programme_graduates`) and theirs, by _id (the whole
+        report reads every certificate, offer and placement: 43 s among 50,000 each)."""
+        graduates, offer_ids = [], []
+        for pid in dict.fromkeys(listed(self.db.programme_graduates, programme_id,
+                                        "participant_id")):
+            sharing = self.db.sharing.find_one({"_id": pid}, {"granted": 1}) or {}
+            held = by_ids(self.db.certificates, listed(self.db.held, pid, "certificate"))
+            graduates.append(Graduate(participant_id=pid, sharing=sharing.get("granted", False),
+                                      certificates=sorted(held, key=lambda d: d["_id"])))
+            offer_ids += listed(self.db.offered, pid, "offer")
+        return (graduates, by_ids(self.db.placements, offer_ids),
+                [_offer(d) for d in by_ids(self.db.offers, offer_ids)])
 
     # offers and placements
     def add_offer(self, offer: Offer, staged: dict) -> None:

@@ -190,8 +190,12 @@ class PlacementService(StandardEndpoints, Relay):
     # reports ----------------------------------------------------------------------------------
     @api("GET", "/reports/absorption", allow=OFFICE + ("platform_operator",))
     def absorption(self, request, caller):
-        """Certified graduates, offers and placements per programme and per partner."""
-        repo = self.uow.repo
+        """Certified graduates, offers and placements per programme and per partner; of one
+        programme with ?programme_id= (read through its lists: the whole report reads every
+        certificate, offer and placement stored)."""
+        repo, programme_id = self.uow.repo, request.args.get("programme_id")
+        if programme_id:
+            return reports.absorption(*repo.programme_records(programme_id), only=programme_id)
         return reports.absorption(repo.graduates(), repo.placements(), repo.offers())
 
     @api("GET", "/reports/follow-up", allow=OFFICE + ("platform_operator",))

@@ -356,6 +356,8 @@ def test_an_apprentice_from_an_intake_is_placed_before_any_certificate(service, 
     row = api("GET", "/reports/absorption")["programmes"]["magang-1"]
     assert (row["certified"], row["intake_completed"], row["apprenticeships"],
             row["absorption_rate"]) == (0, 1, 1, 1.0)
+    assert api("GET", "/reports/absorption?programme_id=magang-1")["programmes"] == {
+        "magang-1": row}
 
     deliver(service, bus, completed(apprentice))  # a redelivery adds nothing
     assert db.certificates.count_documents({"participant_id": apprentice}) == 1
@@ -398,6 +400,10 @@ def test_an_early_termination_frees_the_graduate_and_is_published(service, bus, 
         "certified": 1, "intake_completed": 0, "sharing": 1, "offers": 1, "placed": 1, "jobs": 1,
         "apprenticeships": 0, "terminated_early": 1, "absorption_rate": 1.0}
     assert report["employers"][vacancy["employer_id"]]["terminated_early"] == 1
+    # one programme's, read through its lists, is the same row
+    assert api("GET", "/reports/absorption?programme_id=prog-1") == {
+        "programmes": {"prog-1": report["programmes"]["prog-1"]},
+        "employers": {vacancy["employer_id"]: report["employers"][vacancy["employer_id"]]}}
 
 
 def test_follow_up_check_ins_remind_and_record_only_with_consent(service, bus, api):
