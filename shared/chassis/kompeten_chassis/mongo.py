@@ -162,22 +162,34 @@ def append_to_list(collection: Collection, owner: str, field: str, value) -> Non
     append_all(collection, owner, field, [value])
 
 
+# Per process, the last place it appended to each list: a list only grows, so the place stays
+# taken and the search for the next free one starts there (one lookup, not 2*log2(length)).
+_list_ends: dict[tuple[str, str], int] = {}
+LIST_ENDS_KEPT = 10_000
+
+
 def append_all(collection: Collection, owner: str, field: str, values: list) -> None:
     """Appends the values to the owner's list (`listed`) without reading the list: the next
-    place is found by lookups in growing steps (first_free, about 2*log2(length)) and the
-    places from it claimed by one ordered insert; where another writer took one, the rest go
-    on after it. For long lists (a cohort's enrolments or cases, a day's decisions), where
-    add_to_list would read every entry; a value appended twice (a redelivery) is listed
-    twice, so readers take each once (by_ids does)."""
+    place is found by lookups in growing steps from where this process last appended
+    (first_free) and the places from it claimed by one ordered insert; where another writer
+    took one, the rest go on after it. For long lists (a cohort's enrolments or cases, a
+    day's decisions), where add_to_list would read every entry; a value appended twice (a
+    redelivery) is listed twice, so readers take each once (by_ids does)."""
     def taken(n: int) -> bool:
         return collection.find_one({"_id": f"{owner}:{n}"}, {"_id": 1}) is not None
 
-    place, pending = 0, list(values)
+    key = (collection.full_name, owner)
+    place, pending = _list_ends.get(key, 0), list(values)
+    if place and not taken(place):  # the database was recreated under the same name
+        place = 0
     while pending:
         place = first_free(taken, place)
         try:
             collection.insert_many([{"_id": f"{owner}:{place + k}", field: value}
                                     for k, value in enumerate(pending)], ordered=True)
+            if len(_list_ends) >= LIST_ENDS_KEPT:  # bounded: a forgotten end costs lookups
+                _list_ends.clear()
+            _list_ends[key] = place + len(pending) - 1
             return
         except BulkWriteError as exc:  # place + landed was taken meanwhile: search on from it
             landed = exc.details["nInserted"]
