@@ -152,24 +152,30 @@ class Api:
              as_: str):
         """Retries while the service is away or answers 5xx (restarting, its broker or
         database restarting): every request here may be repeated safely."""
-        deadline = time.monotonic() + patience
-        while True:
-            headers = {"Authorization": f"Bearer {self.people.token(as_)}"}
-            try:
-                response = self.session.request(method, self.base_url + path, json=body,
-                                                params=params, timeout=REQUEST_SECONDS,
-                                                headers=headers)
-            except requests.ConnectionError:
-                response = None
-            if response is not None and response.status_code < 500:
-                break
-            if time.monotonic() > deadline:
-                problem = response.text if response is not None else "no answer"
-                raise RuntimeError(f"{method} {path}: {problem}")
-            time.sleep(0.5)
+        response = answered(lambda: self.session.request(
+            method, self.base_url + path, json=body, params=params, timeout=REQUEST_SECONDS,
+            headers={"Authorization": f"Bearer {self.people.token(as_)}"}),
+            f"{method} {path}", patience)
         if response.status_code >= 400:
             raise RuntimeError(f"{method} {path} -> {response.status_code}: {response.text}")
         return response.json()
+
+
+def answered(send: Callable[[], requests.Response], what: str,
+             patience: float = 90) -> requests.Response:
+    """send() again while the service is away or answers 5xx (restarting, its broker or
+    database restarting), up to `patience` seconds: for requests that may be repeated."""
+    deadline = time.monotonic() + patience
+    while True:
+        try:
+            response = send()
+        except requests.ConnectionError:
+            response = None
+        if response is not None and response.status_code < 500:
+            return response
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"{what}: {response.text if response is not None else 'no answer'}")
+        time.sleep(0.5)
 
 
 def wait_until(what: str, check: Callable[[], int], target: int, progress,
@@ -619,19 +625,20 @@ def certify(programme: dict, graduates: list[Person], decisions: dict[str, str],
     wait_until("certificates issued", issued, wanted, progress)
     progress("  " + ", ".join(f"{sum(r in mine for mine in held.values())} {r}"
                               for r in programme["certificates"]))
-    keys = requests.get(services.urls["certificate"] + "/.well-known/jwks.json",
-                        timeout=10).json()
+    keys = answered(lambda: requests.get(services.urls["certificate"] + "/.well-known/jwks.json",
+                                         timeout=10), "the issuers' keys").json()
 
     def check(held_one: tuple[str, dict]) -> None:
         participant_id, cert = held_one
-        verified = requests.get(cert["verification_url"], timeout=10).json()  # a QR scan
+        verified = answered(lambda: requests.get(cert["verification_url"], timeout=10),
+                            "a QR scan").json()
         if verified["status"] != "valid":
             raise RuntimeError(f"{cert['number']} does not verify: {verified}")
         # what an employer does with the credential the graduate hands over, offline
-        token = requests.get(
+        token = answered(lambda: requests.get(
             f"{services.urls['certificate']}/certificates/{cert['number']}/credential",
             timeout=10, headers={"Authorization": "Bearer " + services.accounts.token(
-                participant_account(participant_id))}).text
+                participant_account(participant_id))}), "the credential").text
         verify_credential(token, keys["keys"])
     checked = at_once(check, [(pid, cert) for pid, mine in held.items()
                               for cert in mine.values()])
