@@ -33,6 +33,7 @@ def prepare(db: Database) -> None:
         for c in map(_from_doc, cases({"decisions.0": {"$exists": True}}))
         for d in c.decisions), "case")
 
+
 def _to_doc(case: Case) -> dict:
     doc = asdict(case)
     doc["_id"] = doc.pop("id")

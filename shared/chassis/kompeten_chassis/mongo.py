@@ -166,6 +166,7 @@ def append_to_list(collection: Collection, owner: str, field: str, value) -> Non
 # taken and the search for the next free one starts there (one lookup, not 2*log2(length)).
 _list_ends: dict[tuple[str, str], int] = {}
 LIST_ENDS_KEPT = 10_000
+DUPLICATE_KEY = 11000  # the server's error code for a unique index refusing an insert
 
 
 def append_all(collection: Collection, owner: str, field: str, values: list) -> None:
@@ -192,6 +193,8 @@ def append_all(collection: Collection, owner: str, field: str, values: list) -> 
             _list_ends[key] = place + len(pending) - 1
             return
         except BulkWriteError as exc:  # place + landed was taken meanwhile: search on from it
+            if any(error["code"] != DUPLICATE_KEY for error in exc.details["writeErrors"]):
+                raise
             landed = exc.details["nInserted"]
             pending, place = pending[landed:], place + landed
 
