@@ -162,6 +162,12 @@ class Repository(unit_of_work.Repository):
             held.setdefault(doc["participant_id"], []).append(doc)
         return held
 
+    def _held(self, participant_id: str) -> list[dict]:
+        """The person's certificates, through their list (`held`), by number."""
+        return sorted(by_ids(self.db.certificates, listed(self.db.held, participant_id,
+                                                          "certificate")),
+                      key=lambda d: d["_id"])
+
     def graduate(self, participant_id: str, sharing: dict | None = None) -> Graduate:
         """Read by _id only: the person's lists of certificates and offers (a placement's id
         is its offer's)."""
@@ -173,10 +179,9 @@ class Repository(unit_of_work.Repository):
                    if d["status"] == "made"]
         placed = next((d["_id"] for d in by_ids(self.db.placements, offer_ids, {"status": 1})
                        if d["status"] == "active"), None)
-        held = by_ids(self.db.certificates, listed(self.db.held, participant_id, "certificate"))
         return Graduate(participant_id=participant_id, sharing=sharing.get("granted", False),
                         profile=sharing.get("profile"),
-                        certificates=sorted(held, key=lambda d: d["_id"]),
+                        certificates=self._held(participant_id),
                         open_offers=offered, placed_in=placed,
                         follow_up=follow_up.get("granted", False))
 
@@ -208,9 +213,8 @@ class Repository(unit_of_work.Repository):
         for pid in dict.fromkeys(listed(self.db.programme_graduates, programme_id,
                                         "participant_id")):
             sharing = self.db.sharing.find_one({"_id": pid}, {"granted": 1}) or {}
-            held = by_ids(self.db.certificates, listed(self.db.held, pid, "certificate"))
             graduates.append(Graduate(participant_id=pid, sharing=sharing.get("granted", False),
-                                      certificates=sorted(held, key=lambda d: d["_id"])))
+                                      certificates=self._held(pid)))
             offer_ids += listed(self.db.offered, pid, "offer")
         return (graduates, by_ids(self.db.placements, offer_ids),
                 [_offer(d) for d in by_ids(self.db.offers, offer_ids)])

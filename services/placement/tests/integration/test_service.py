@@ -378,7 +378,8 @@ def placed(service, bus, api) -> tuple[dict, dict]:
     return vacancy, api("POST", f"/offers/{offer['id']}/accept", {}, expect=201)
 
 
-def test_an_early_termination_frees_the_graduate_and_is_published(service, bus, api):
+def test_an_early_termination_frees_the_graduate_and_is_published(service, bus, api, call,
+                                                                  person):
     vacancy, placement = placed(service, bus, api)
     other = new_vacancy(api)
     [candidate] = api("GET", f"/vacancies/{other['id']}/candidates")["candidates"]
@@ -404,6 +405,10 @@ def test_an_early_termination_frees_the_graduate_and_is_published(service, bus, 
     assert api("GET", "/reports/absorption?programme_id=prog-1") == {
         "programmes": {"prog-1": report["programmes"]["prog-1"]},
         "employers": {vacancy["employer_id"]: report["employers"][vacancy["employer_id"]]}}
+    assert api("GET", "/reports/absorption?programme_id=no-such-programme") == {
+        "programmes": {}, "employers": {}}
+    call("GET", "/reports/absorption?programme_id=prog-1", expect=403,
+         as_=person("employer_hr", employer=vacancy["employer_id"]))
 
 
 def test_follow_up_check_ins_remind_and_record_only_with_consent(service, bus, api):
