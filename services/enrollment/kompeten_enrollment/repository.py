@@ -63,9 +63,6 @@ def history_of(enrolments, programme_id: str) -> dict:
 def prepare(db: Database) -> None:
     db.participants.create_index([("nik_digest", ASCENDING)], unique=True)
     db.seats.create_index([("programme_id", ASCENDING), ("seat", ASCENDING)], unique=True)
-    db.enrolments.create_index([("programme_id", ASCENDING), ("status", ASCENDING),
-                                ("priority", ASCENDING)])
-    db.enrolments.create_index([("participant_id", ASCENDING), ("status", ASCENDING)])
     db.programmes.create_index([("target_id", ASCENDING)])
     db.targets.create_index([("parent_id", ASCENDING)])
     privacy.prepare(db)
@@ -85,6 +82,7 @@ def prepare(db: Database) -> None:
                                         for d in enrolments()), "programme_id")
     build_lists(db.cohorts, lambda: ((d["programme_id"], d["participant_id"])
                                      for d in enrolments()), "participant_id")
+
 
 def _to_doc(obj) -> dict:
     doc = asdict(obj)
