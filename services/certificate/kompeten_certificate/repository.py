@@ -6,7 +6,7 @@ from dataclasses import asdict
 from datetime import UTC, date, datetime
 
 from kompeten_chassis import outbox, unit_of_work
-from kompeten_chassis.mongo import add_to_list, aware, claim, first_free, listed, upsert
+from kompeten_chassis.mongo import add_to_list, aware, claim, listed, take_next, upsert
 from kompeten_shared.errors import Conflict, NotFound
 from pymongo import ASCENDING, DESCENDING
 from pymongo.database import Database
@@ -29,6 +29,10 @@ def prepare(db: Database) -> None:
         for doc in db.certificates.find({}, {"participant_id": 1, "issuer": 1}).sort("_id"):
             repo._hold(doc["participant_id"], doc["_id"])
             repo._know(doc["issuer"])
+
+
+class IssuedMeanwhile(Exception):
+    """The source's certificate was stored by another issuer while this one numbered it."""
 
 
 def _to_doc(cert: Certificate) -> dict:
@@ -54,79 +58,65 @@ class Repository(unit_of_work.Repository):
 
     outbox_collections = ("certificates",)
 
-    # The last number known taken, per database and series (and for the status lists): only
-    # where the search for the next free one starts, shared by an instance's workers.
-    _hints: dict[tuple[str, str], int] = {}
     _known: set[tuple[str, str]] = set()  # (database, issuer code) stored in issuers
 
-    def issue(self, source: str, series: str, make: Callable[[int, int], Certificate],
-              attempts: int = 1000) -> Certificate:
+    def issue(self, source: str, series: str,
+              make: Callable[[int, int], Certificate]) -> Certificate:
         """Store the certificate for a source (a case, a training completion) under the next
-        free number of its series, or return the one already stored for the source.
+        number of its series, or return the one already stored for the source.
 
         Numbers are gap-free and unique under any number of concurrent issuers because the
-        number is the document's _id: an insert either takes the first free number or collides
-        and searches again; the unique index on `source` refuses a second certificate for the
-        same source. Only single inserts and lookups by _id are relied on: no atomic counter
-        (FerretDB's findAndModify is not atomic under concurrency) and no query that scans."""
-        existing = self.for_source(source)
-        if existing is not None:
-            # a redelivery after a crash before these were stored mends them
-            self._hold(existing.participant_id, existing.number)
-            self._know(existing.issuer)
-            return existing
-        status_index = self._claim_status_index()
-        hint = (self.db.name, series)
-        sequence = self._hint(hint, lambda n: self._exists(certificate.number_in(series, n)))
-        for _ in range(attempts):
-            sequence = first_free(lambda n: self._exists(certificate.number_in(series, n)),
-                                  sequence)
+        number is the document's _id, taken by an insert (take_next: one process's workers in
+        turn, other instances found by the refused insert); the unique index on `source`
+        refuses a second certificate for the same source. Only single inserts and lookups by
+        _id are relied on: no atomic counter (FerretDB's findAndModify is not atomic under
+        concurrency) and no query that scans."""
+        cert = self.for_source(source)
+        if cert is None:
+            try:
+                cert = self._numbered(source, series, make)
+            except IssuedMeanwhile:
+                cert = self.for_source(source) or self._repair_pointer(source)
+        # also for one stored before: a redelivery after a crash before these were stored
+        # mends them
+        self._hold(cert.participant_id, cert.number)
+        self._know(cert.issuer)
+        return cert
+
+    def _numbered(self, source: str, series: str,
+                  make: Callable[[int, int], Certificate]) -> Certificate:
+        status_index = take_next((self.db.name, "status lists"), self._slot_taken,
+                                 self._take_slot)
+
+        def take(sequence: int) -> Certificate:
             cert = make(sequence, status_index)
             try:
                 self.db.certificates.insert_one(_to_doc(cert))
             except DuplicateKeyError:
-                taken = self.db.certificates.find_one({"_id": cert.number}, {"source": 1})
-                if taken is None:  # the number is free: the source was issued meanwhile
-                    return self._repair_pointer(source)
-                if taken["source"] == source:
-                    self._hold(cert.participant_id, cert.number)
-                    return self.get(cert.number)
-                continue  # another issuer took the number: search on from it
-            self._hints[hint] = max(self._hints.get(hint, 0), sequence)
-            self._point(source, cert.number)
-            self._hold(cert.participant_id, cert.number)
-            self._know(cert.issuer)
+                holder = self.db.certificates.find_one({"_id": cert.number}, {"source": 1})
+                if holder is not None and holder["source"] != source:
+                    raise  # another issuer took the number: take_next searches on
+                raise IssuedMeanwhile() from None
             return cert
-        raise RuntimeError(f"no free certificate number in {series} after {attempts} tries")
 
-    def _hint(self, key: tuple[str, str], taken: Callable[[int], bool]) -> int:
-        """A start for the search that is surely taken (a database recreated under the same
-        name would make a remembered one wrong)."""
-        hint = self._hints.get(key, 0)
-        return hint if hint and taken(hint) else 0
+        cert = take_next((self.db.name, series),
+                         lambda n: self._exists(certificate.number_in(series, n)), take)
+        self._point(source, cert.number)
+        return cert
 
     def _exists(self, number: str) -> bool:
         return self.db.certificates.find_one({"_id": number}, {"_id": 1}) is not None
 
-    def _claim_status_index(self) -> int:
-        """Each certificate's bit in the status lists (from 1; bit 0 stays unused), claimed by
-        inserting {_id: "<index>"} (a string: FerretDB looks up only string _ids by index). A
-        claim whose certificate was never stored (a crash, a duplicate) leaves an unused bit,
-        which verifiers read as not revoked."""
-        hint = (self.db.name, "status lists")
+    # Each certificate's bit in the status lists (from 1; bit 0 stays unused), claimed by
+    # inserting {_id: "<index>"} (a string: FerretDB looks up only string _ids by index). A
+    # claim whose certificate was never stored (a crash, a duplicate) leaves an unused bit,
+    # which verifiers read as not revoked.
+    def _slot_taken(self, index: int) -> bool:
+        return self.db.status_slots.find_one({"_id": str(index)}, {"_id": 1}) is not None
 
-        def taken(n: int) -> bool:
-            return self.db.status_slots.find_one({"_id": str(n)}, {"_id": 1}) is not None
-
-        index = self._hint(hint, taken)
-        while True:
-            index = first_free(taken, index)
-            try:
-                self.db.status_slots.insert_one({"_id": str(index)})
-            except DuplicateKeyError:
-                continue  # claimed meanwhile: search on from it
-            self._hints[hint] = max(self._hints.get(hint, 0), index)
-            return index
+    def _take_slot(self, index: int) -> int:
+        self.db.status_slots.insert_one({"_id": str(index)})
+        return index
 
     def _point(self, source: str, number: str) -> None:
         try:

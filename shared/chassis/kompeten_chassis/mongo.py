@@ -1,9 +1,11 @@
 """One MongoDB client per service container, and the `Database` dependency that hands the
 service's own database to its workers and runs its `prepare` hook (indexes, seed data) at start."""
 
+import threading
 from collections.abc import Callable, Iterable
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
+from typing import TypeVar
 
 from nameko.extensions import DependencyProvider, SharedExtension
 from pymongo import MongoClient
@@ -11,6 +13,7 @@ from pymongo.collection import Collection
 from pymongo.database import Database as MongoDatabase
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
+T = TypeVar("T")
 MONGO_URI_KEY = "MONGO_URI"
 MONGO_DATABASE_KEY = "MONGO_DATABASE"
 
@@ -84,6 +87,37 @@ def first_free(taken: Callable[[int], bool], after: int = 0) -> int:
         else:
             high = middle
     return high
+
+
+# Per process and sequence: the last number it took, and the lock its workers take turns by.
+_sequence_ends: dict[tuple, int] = {}
+_sequence_locks: dict[tuple, threading.Lock] = {}
+
+
+def take_next(key: tuple, taken: Callable[[int], bool], take: Callable[[int], T]) -> T:
+    """The next number of a gap-free sequence 1, 2, ... (first_free's rule), taken by
+    `take(n)`: a unique insert that raises DuplicateKeyError when n is taken, or any other
+    error to give up (the lock is released). Returns what `take` returns.
+
+    A process's workers take turns (a lock per sequence; a green lock under nameko), each
+    trying the number after the last this process took: no lookups for a free one and no
+    refused inserts among them, where racing workers would all try the same number and all
+    but one search again. One lookup checks that the last number is still taken (a database
+    recreated under the same name); another process's numbers are found by the refusal and
+    searched past."""
+    with _sequence_locks.setdefault(key, threading.Lock()):
+        last = _sequence_ends.get(key, 0)
+        if last and not taken(last):
+            last = 0
+        number = last + 1 if last else first_free(taken)
+        while True:
+            try:
+                result = take(number)
+            except DuplicateKeyError:
+                number = first_free(taken, number)
+                continue
+            _sequence_ends[key] = number
+            return result
 
 
 def by_ids(collection: Collection, ids, projection: dict | None = None) -> list[dict]:

@@ -113,3 +113,39 @@ def test_derived_documents_are_built_once_and_an_older_collection_is_left_as_it_
     build_lists(db.older, pairs, "value")
     assert listed(db.older, "p1", "value") == ["kept"]
     assert len(scans) == 1
+
+
+def test_numbers_taken_at_once_by_two_processes_are_gap_free_and_each_taken_once(database):
+    """take_next: the workers of one process take turns, another process (its own lock and
+    last number) is found by the refused insert: whatever is taken at once is gap-free. A
+    refusal for another reason gives the number up to the next taker; a collection
+    recreated under the same name starts again at 1."""
+    from kompeten_chassis.mongo import take_next
+
+    db = database("shared")
+    inserts = []
+
+    def taken(n: int) -> bool:
+        return db.numbers.find_one({"_id": str(n)}, {"_id": 1}) is not None
+
+    def take(n: int) -> int:
+        inserts.append(n)
+        db.numbers.insert_one({"_id": str(n)})
+        return n
+
+    processes = [(db.name, "one"), (db.name, "two")]
+    pool = eventlet.GreenPool(20)
+    got = list(pool.imap(lambda k: take_next(processes[0], taken, take), range(20)))
+    assert sorted(got) == list(range(1, 21))
+    assert len(inserts) == 20  # one process's workers never refused each other
+    got = list(pool.imap(lambda k: take_next(processes[k % 2], taken, take), range(40)))
+    assert sorted(got) == list(range(21, 61))
+
+    def refused(n: int) -> int:
+        raise ValueError("the source was issued meanwhile")
+
+    with pytest.raises(ValueError):
+        take_next(processes[0], taken, refused)
+    assert take_next(processes[0], taken, take) == 61
+    db.numbers.drop()
+    assert take_next(processes[0], taken, take) == 1
