@@ -48,6 +48,17 @@ def mask_name(name: str) -> str:
 KINDS = ("certification", "training")
 
 
+def renewed_by_next(held: list["Certificate"], scheme_code: str) -> "Certificate | None":
+    """Which of a holder's certificates a new certification of the scheme renews: the latest
+    certification of it that is neither revoked nor renewed already (one revoked ends the
+    chain: the next starts afresh)."""
+    chain = [cert for cert in held
+             if cert.kind == "certification" and cert.scheme_code == scheme_code
+             and not cert.renewed_by]
+    latest = max(chain, key=lambda cert: (cert.issued_on, cert.number), default=None)
+    return None if latest is None or latest.revocation else latest
+
+
 def training_issuers(completion: dict) -> list[dict]:
     """Who certifies a completed course, as the programme says: the agency that ran it, under
     its own code (a tourism office, a trade office, a BLKI, a labour office), and/or the

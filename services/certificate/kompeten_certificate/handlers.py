@@ -43,7 +43,6 @@ def _certify(repo, key: SigningKey, decision: dict, today: date, default_years: 
                                          today.year), make)
     if cert.renews:
         repo.mark_renewed(cert.renews, cert.number)
-    repo.set_latest(cert)
     return cert
 
 

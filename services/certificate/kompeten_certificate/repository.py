@@ -6,7 +6,7 @@ from dataclasses import asdict
 from datetime import UTC, date, datetime
 
 from kompeten_chassis import outbox, unit_of_work
-from kompeten_chassis.mongo import add_to_list, aware, claim, listed, take_next, upsert
+from kompeten_chassis.mongo import add_to_list, aware, claim, listed, take_next
 from kompeten_shared.errors import Conflict, NotFound
 from pymongo import ASCENDING, DESCENDING
 from pymongo.database import Database
@@ -167,18 +167,10 @@ class Repository(unit_of_work.Repository):
         return self.get(pointer["number"]) if pointer else None
 
     def renewable(self, participant_id: str, scheme_code: str) -> Certificate | None:
-        """The holder's latest certification of the scheme that a new one would renew: not
-        revoked and not renewed already. Found through a pointer kept by _id, not a query."""
-        pointer = self.db.latest_certifications.find_one({"_id": f"{participant_id}:{scheme_code}"})
-        if pointer is None:
-            return None
-        cert = self.get(pointer["number"])
-        return None if cert.revocation or cert.renewed_by else cert
-
-    def set_latest(self, cert: Certificate) -> None:
-        upsert(self.db.latest_certifications,
-               {"_id": f"{cert.participant_id}:{cert.scheme_code}"},
-               {"$set": {"number": cert.number}})
+        """The certificate a new certification of the scheme would renew (certificate.py),
+        among the holder's, read through their holdings: for a first certification, one
+        lookup and no write."""
+        return certificate.renewed_by_next(self.for_participant(participant_id), scheme_code)
 
     def save_credential(self, cert: Certificate) -> None:
         self.db.certificates.update_one({"_id": cert.number},

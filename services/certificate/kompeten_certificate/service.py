@@ -99,17 +99,19 @@ class CertificateService(StandardEndpoints, Relay):
     def _verification_url(self, number: str) -> str:
         return handlers.verification_url(self.config["PUBLIC_URL"], number)
 
-    @consume("assessment", "assessment.decided")
+    # One certificate per case (Repository.issue): a repeat finds it and announces it again.
+    @consume("assessment", "assessment.decided", idempotent=True)
     def on_assessment_decided(self, event):
         handlers.certify(self.uow, self.keys.signing_key(), event.data, date.today(),
                          int(self.config["VALIDITY_YEARS"]), self.config["PUBLIC_URL"])
 
-    @consume("enrollment", "training.completed")
+    @consume("enrollment", "training.completed", idempotent=True)  # one per completion and issuer
     def on_training_completed(self, event):
         handlers.certify_training(self.uow, self.keys.signing_key(), event.data, date.today(),
                                   self.config["PUBLIC_URL"])
 
-    @consume("enrollment", "holder.identified")
+    # The same identity again changes nothing (Certificate.identify).
+    @consume("enrollment", "holder.identified", idempotent=True)
     def on_holder_identified(self, event):
         handlers.holder_identified(self.uow, self.keys.signing_key(), event.data,
                                    self.config["PUBLIC_URL"])

@@ -4,7 +4,9 @@ On top of nameko's reliable, service-pooled event handler it:
 - validates the CloudEvents envelope and the data against the event's contract, and calls the
   method with a `CloudEvent` whose `data` is already loaded (dates as dates);
 - skips an event id this handler already processed (recorded in the service's own database in
-  `processed_events`), so redelivery is harmless;
+  `processed_events`), so redelivery is harmless; a handler that recognises a repeat by its
+  own data (`idempotent=True`: one certificate per decision) is spared that lookup and write,
+  two of the few round trips of a hot path;
 - dead-letters what it cannot process: an undecodable or invalid message, or one the domain
   refuses, goes to the `kompeten.dead-letter` exchange (queue `<service>.dead-letter`) with the
   reason in the `x-kompeten-reason` header and the original body untouched, ready for replay;
@@ -80,11 +82,12 @@ class EventConsumer(EventHandler):
     connection = MongoConnection()
 
     def __init__(self, source_service: str, event_type: str, routing_key: str | None = None,
-                 **kwargs):
+                 idempotent: bool = False, **kwargs):
         """`routing_key` binds more narrowly than the type, e.g. `assessment.requested.LSP-RJT`
         for one LSP's requests; the envelope's type must still be `event_type`. A source that
         names a family (`lsp`) accepts its members (`lsp-rjt`)."""
         self.contract_type = event_type
+        self.idempotent = idempotent
         # An event type routed more narrowly (offer.made.<employer>) is bound with a wildcard
         # unless one key is asked for.
         narrower = event_type_spec(event_type).routing_key
@@ -119,7 +122,7 @@ class EventConsumer(EventHandler):
             self.refuse(message, exc.reason, exc.details)
             return
         try:
-            if self._processed(event.id):
+            if not self.idempotent and self._processed(event.id):
                 log.info("skipping already processed event %s in %s", event.id,
                          self.consumer_name)
                 self._count(event.type, "skipped")
@@ -142,15 +145,8 @@ class EventConsumer(EventHandler):
         LATENCY.labels(self.container.service_name, self.consumer_name, event.type).observe(
             time.perf_counter() - started)
         if exc_info is None:
-            try:
-                self.connection.db[PROCESSED].insert_one({
-                    "_id": self._key(event.id), "type": event.type,
-                    "processed_at": datetime.now(UTC)})
-            except DuplicateKeyError:
-                pass
-            except TRANSIENT:
-                # The handler's own writes are idempotent; a redelivery would only redo them.
-                log.warning("could not record %s as processed", event.id)
+            if not self.idempotent:
+                self._record(event.id, event.type)
             self._count(event.type, "processed")
             self._settle(self.queue_consumer.ack_message, message)
         elif isinstance(exc_info[1], TRANSIENT):
@@ -179,6 +175,16 @@ class EventConsumer(EventHandler):
 
     def _key(self, event_id: str) -> str:
         return f"{self.consumer_name}:{event_id}"
+
+    def _record(self, event_id: str, type_: str) -> None:
+        try:
+            self.connection.db[PROCESSED].insert_one({
+                "_id": self._key(event_id), "type": type_, "processed_at": datetime.now(UTC)})
+        except DuplicateKeyError:
+            pass
+        except TRANSIENT:
+            # The handler's own writes are idempotent; a redelivery would only redo them.
+            log.warning("could not record %s as processed", event_id)
 
     def _processed(self, event_id: str) -> bool:
         return self.connection.db[PROCESSED].find_one({"_id": self._key(event_id)},

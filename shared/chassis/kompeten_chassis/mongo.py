@@ -184,11 +184,13 @@ def add_to_list(collection: Collection, owner: str, field: str, value) -> None:
     """Adds `value` to the owner's list (`listed`) unless it is there: the next place is
     claimed by a unique insert, so two values added at once both land (an update of one
     document holding the list could lose one)."""
-    while value not in (values := listed(collection, owner, field)):
+    values = listed(collection, owner, field)
+    while value not in values:
         try:
             collection.insert_one({"_id": f"{owner}:{len(values) + 1}", field: value})
-        except DuplicateKeyError:
-            continue  # another value took the place: look again
+            return
+        except DuplicateKeyError:  # another value took the place: look again
+            values = listed(collection, owner, field)
 
 
 def append_to_list(collection: Collection, owner: str, field: str, value) -> None:

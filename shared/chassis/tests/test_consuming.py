@@ -79,6 +79,30 @@ def test_the_same_event_id_twice_is_handled_once(probe, probe_db, bus, wait_for)
         [event["id"], later["id"]])
 
 
+class SelfDeduplicating:
+    """A handler that recognises a repeat by its data (one record per number)."""
+
+    name = "keeper"
+    db = Database()
+
+    @consume("certificate", "certificate.issued", idempotent=True)
+    def on_issued(self, event):
+        self.db.handled.insert_one({"event_id": event.id})
+        self.db.kept.update_one({"_id": event.data["certificate_number"]},
+                                {"$set": {"seen": True}}, upsert=True)
+
+
+def test_an_idempotent_handler_gets_a_repeat_and_no_processed_record_is_kept(
+        run_service, database, bus):
+    keeper, db = run_service(SelfDeduplicating), database("keeper")
+    event = issued_event()
+    for _ in range(2):
+        with entrypoint_waiter(keeper, "on_issued"):
+            bus.publish_event(event)
+    assert db.handled.count_documents({}) == 2 and db.kept.count_documents({}) == 1
+    assert db[PROCESSED].count_documents({}) == 0
+
+
 def test_invalid_data_is_dead_lettered_with_its_reason_and_body(probe, probe_db, bus):
     event = issued_event(valid_until="someday")
     bus.publish_event(event)

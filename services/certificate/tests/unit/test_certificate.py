@@ -79,3 +79,21 @@ def test_the_holder_is_identified_by_enrollment_and_checked_by_nik_and_code():
     assert cert.holder_matches("3513 0841 0795 0002", "abcd-efgh-ijkl-mnop")
     assert not cert.holder_matches("3513084107950003", "ABCDEFGHIJKLMNOP")
     assert cert.public_view(date(2026, 11, 24), "u")["holder_identified"] is True
+
+
+def test_a_new_certification_renews_the_latest_of_its_scheme_unless_that_was_revoked():
+    def cert(sequence: int, on: date, **changes):
+        made = certificate.from_decision(DECISION, sequence, on, 3)
+        made.__dict__.update(changes)
+        return made
+
+    first = cert(1, date(2023, 5, 1), renewed_by="x")
+    second = cert(2, date(2026, 5, 1))
+    other_scheme = cert(3, date(2026, 6, 1), scheme_code="GAR-QC")
+    training = cert(4, date(2026, 7, 1), kind="training")
+    held = [second, first, other_scheme, training]
+    assert certificate.renewed_by_next(held, "GAR-OMP") is second
+    assert certificate.renewed_by_next(held, "GAR-CUT") is None
+    second.revocation = {"reason": "fraud"}
+    assert certificate.renewed_by_next(held, "GAR-OMP") is None  # the chain ends there
+    assert certificate.renewed_by_next([], "GAR-OMP") is None

@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from types import SimpleNamespace
 
 import pytest
+from kompeten_certificate import certificate
 from kompeten_certificate.certificate import Certificate
 from kompeten_certificate.service import CertificateService
 from kompeten_certificate.signing import SigningKey
@@ -19,7 +20,6 @@ class InMemoryCertificates(InMemoryRepository):
         super().__init__()
         self.certificates: dict[str, Certificate] = {}
         self.sources: dict[str, str] = {}
-        self.latest: dict[str, str] = {}
 
     def issue(self, source, series, make):
         if source not in self.sources:
@@ -34,12 +34,7 @@ class InMemoryCertificates(InMemoryRepository):
         return copy.deepcopy(self.certificates[number])
 
     def renewable(self, participant_id, scheme_code):
-        number = self.latest.get(f"{participant_id}:{scheme_code}")
-        cert = number and self.certificates[number]
-        return None if not cert or cert.revocation or cert.renewed_by else copy.deepcopy(cert)
-
-    def set_latest(self, cert):
-        self.latest[f"{cert.participant_id}:{cert.scheme_code}"] = cert.number
+        return certificate.renewed_by_next(self.for_participant(participant_id), scheme_code)
 
     def mark_renewed(self, number, by):
         self.certificates[number].renewed_by = by
