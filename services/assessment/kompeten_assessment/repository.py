@@ -1,10 +1,18 @@
 """Assessment cases in MongoDB, one document per case, and evidence files by content hash."""
 
+from collections.abc import Callable
 from dataclasses import asdict
 from datetime import date, timedelta
 
 from kompeten_chassis import outbox, unit_of_work
-from kompeten_chassis.mongo import append_to_list, build_lists, by_ids, first_free, listed
+from kompeten_chassis.mongo import (
+    append_to_list,
+    build_lists,
+    by_ids,
+    listed,
+    take_next,
+    taken_count,
+)
 from kompeten_shared.errors import Conflict, NotFound
 from pymongo import ASCENDING
 from pymongo.database import Database
@@ -52,6 +60,10 @@ def _from_doc(doc: dict) -> Case:
     doc["reviews"] = {r.pop("code"): Review(**r) for r in doc.get("reviews", [])}
     doc["evidence"] = [Evidence(**e) for e in doc.get("evidence", [])]
     return Case(**doc)
+
+
+class DayFull(Exception):
+    """Every place the asesor has on the day is taken."""
 
 
 class Repository(unit_of_work.Repository):
@@ -114,26 +126,33 @@ class Repository(unit_of_work.Repository):
 
     def places_taken(self, asesor: str, day: date) -> int:
         """How many asesi the asesor was given on a day: their places {_id:
-        "<asesor>:<day>:<k>"}, k = 1, 2, ..., found by lookups by _id (counting cases by
-        asesor and day would scan every case on FerretDB)."""
-        return first_free(lambda k: self._place(asesor, day, k) is not None) - 1
+        "<asesor>:<day>:<k>"}, k = 1, 2, ..., a sequence (take_next) found by lookups by _id
+        (counting cases by asesor and day would scan every case on FerretDB)."""
+        return taken_count(self._places(asesor, day), self._place_taken(asesor, day))
 
     def take_place(self, asesor: str, day: date, case_id: str, limit: int) -> bool:
         """Claims the asesor's next place of the day for a case by a unique insert, so two
         admins assigning at once cannot both get the last one; False when all `limit` are
         taken. A place is not given back when the case goes to another asesor later that
         day: the load counts whom the asesor was given."""
-        for k in range(self.places_taken(asesor, day) + 1, limit + 1):
-            try:
-                self.db.asesor_places.insert_one({"_id": f"{asesor}:{day.isoformat()}:{k}",
-                                                  "case_id": case_id})
-                return True
-            except DuplicateKeyError:
-                continue  # taken meanwhile: the next one
-        return False
+        def take(k: int) -> None:
+            if k > limit:
+                raise DayFull()
+            self.db.asesor_places.insert_one({"_id": f"{asesor}:{day.isoformat()}:{k}",
+                                              "case_id": case_id})
 
-    def _place(self, asesor: str, day: date, k: int) -> dict | None:
-        return self.db.asesor_places.find_one({"_id": f"{asesor}:{day.isoformat()}:{k}"})
+        try:
+            take_next(self._places(asesor, day), self._place_taken(asesor, day), take)
+            return True
+        except DayFull:
+            return False
+
+    def _places(self, asesor: str, day: date) -> tuple:
+        return (self.db.name, "asesor places", asesor, day.isoformat())
+
+    def _place_taken(self, asesor: str, day: date) -> Callable[[int], bool]:
+        return lambda k: self.db.asesor_places.find_one(
+            {"_id": f"{asesor}:{day.isoformat()}:{k}"}, {"_id": 1}) is not None
 
     def withdraw_open_cases(self, participant_id: str, at) -> int:
         """The asesi withdrew consent: open cases stop; decided ones stay as the record. Each

@@ -90,8 +90,24 @@ def first_free(taken: Callable[[int], bool], after: int = 0) -> int:
 
 
 # Per process and sequence: the last number it took, and the lock its workers take turns by.
+# Bounded (an asesor's places are a sequence a day): a forgotten one costs lookups, and a lock
+# forgotten while held lets two workers try one number, which the insert still settles.
 _sequence_ends: dict[tuple, int] = {}
 _sequence_locks: dict[tuple, threading.Lock] = {}
+SEQUENCES_KEPT = 10_000
+
+
+def _last_taken(key: tuple, taken: Callable[[int], bool]) -> int:
+    """The last number this process took, if it is still taken (a database recreated under
+    the same name forgets it), else 0."""
+    last = _sequence_ends.get(key, 0)
+    return last if last and taken(last) else 0
+
+
+def taken_count(key: tuple, taken: Callable[[int], bool]) -> int:
+    """How many numbers of the sequence (take_next) are taken: searched from the last this
+    process took, so two lookups where no other process took one since."""
+    return first_free(taken, _last_taken(key, taken)) - 1
 
 
 def take_next(key: tuple, taken: Callable[[int], bool], take: Callable[[int], T]) -> T:
@@ -105,10 +121,11 @@ def take_next(key: tuple, taken: Callable[[int], bool], take: Callable[[int], T]
     but one search again. One lookup checks that the last number is still taken (a database
     recreated under the same name); another process's numbers are found by the refusal and
     searched past."""
+    if len(_sequence_locks) >= SEQUENCES_KEPT:
+        _sequence_locks.clear()
+        _sequence_ends.clear()
     with _sequence_locks.setdefault(key, threading.Lock()):
-        last = _sequence_ends.get(key, 0)
-        if last and not taken(last):
-            last = 0
+        last = _last_taken(key, taken)
         number = last + 1 if last else first_free(taken)
         while True:
             try:

@@ -120,7 +120,7 @@ def test_numbers_taken_at_once_by_two_processes_are_gap_free_and_each_taken_once
     last number) is found by the refused insert: whatever is taken at once is gap-free. A
     refusal for another reason gives the number up to the next taker; a collection
     recreated under the same name starts again at 1."""
-    from kompeten_chassis.mongo import take_next
+    from kompeten_chassis.mongo import take_next, taken_count
 
     db = database("shared")
     inserts = []
@@ -140,6 +140,7 @@ def test_numbers_taken_at_once_by_two_processes_are_gap_free_and_each_taken_once
     assert len(inserts) == 20  # one process's workers never refused each other
     got = list(pool.imap(lambda k: take_next(processes[k % 2], taken, take), range(40)))
     assert sorted(got) == list(range(21, 61))
+    assert [taken_count(key, taken) for key in (*processes, (db.name, "new"))] == [60] * 3
 
     def refused(n: int) -> int:
         raise ValueError("the source was issued meanwhile")
