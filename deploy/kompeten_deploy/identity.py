@@ -179,6 +179,12 @@ def realm_document() -> dict:
         if client["clientId"] in dev["client_secrets"]:
             client["secret"] = dev["client_secrets"][client["clientId"]]
     realm["users"] = realm.get("users", []) + dev["users"]
+    # The development password is public (deploy/keycloak/dev-users.json): hashing it with
+    # Keycloak's default (argon2, about 0.1 s of a core per sign-in and per account opened)
+    # protects nothing here and took half a core from the services during the benchmarks,
+    # where thousands of people sign in at once. The production realm keeps the default.
+    realm["passwordPolicy"] = (f"{realm['passwordPolicy']} and "
+                               "hashAlgorithm(pbkdf2-sha256) and hashIterations(1)")
     # The digest tells a later run whether the running realm still matches the files.
     digest = hashlib.sha256(json.dumps(realm, sort_keys=True).encode()).hexdigest()[:16]
     realm["attributes"] = {**realm.get("attributes", {}), "kompeten.digest": digest}
