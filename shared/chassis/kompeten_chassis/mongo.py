@@ -253,22 +253,36 @@ def append_all(collection: Collection, owner: str, field: str, values: list) -> 
 
 
 BUILT = "~built"  # in a collection built from others: it was built (see build_once)
+BUILDING = "~building"  # a build began; without BUILT beside it, it did not finish
 
 
 def build_once(collection: Collection, docs: Callable[[], Iterable[dict]]) -> None:
     """Documents derived from others (lists, markers) made for a database written before the
     collection existed: the scan that finds them runs once, and the `~built` marker, inserted
-    last, says so (nothing to build is a result too). A collection that older code filled
-    without the marker is taken as built."""
+    last, says so (nothing to build is a result too). A build that died halfway (its
+    `~building` marker without `~built`) is done again, what landed kept; a collection that
+    older code filled without markers is taken as built."""
     if collection.find_one({"_id": BUILT}, {"_id": 1}) is not None:
         return
-    made = list(docs()) if collection.find_one({}, {"_id": 1}) is None else []
-    made.append({"_id": BUILT})
-    for first in range(0, len(made), 1000):
+    began = collection.find_one({"_id": BUILDING}, {"_id": 1}) is not None
+    if began or collection.find_one({}, {"_id": 1}) is None:
+        _insert_new(collection, [{"_id": BUILDING}])
+        made = list(docs())
+    else:
+        made = []
+    _insert_new(collection, [*made, {"_id": BUILT}])
+    collection.delete_one({"_id": BUILDING})  # readers of the collection know only BUILT
+
+
+def _insert_new(collection: Collection, docs: list[dict]) -> None:
+    """Inserted in batches; those there already (an earlier build, or another instance
+    starting at the same time) are left as they are."""
+    for first in range(0, len(docs), 1000):
         try:
-            collection.insert_many(made[first:first + 1000], ordered=False)
-        except BulkWriteError:
-            pass  # another instance starting at the same time built them
+            collection.insert_many(docs[first:first + 1000], ordered=False)
+        except BulkWriteError as exc:
+            if any(error["code"] != DUPLICATE_KEY for error in exc.details["writeErrors"]):
+                raise
 
 
 def build_lists(collection: Collection, pairs: Callable[[], Iterable[tuple]],

@@ -92,8 +92,9 @@ def test_batches_appended_at_once_all_land_in_order_without_holes(database):
 
 def test_derived_documents_are_built_once_and_an_older_collection_is_left_as_it_is(database):
     """build_once runs the scan that derives a collection only when neither its marker nor
-    any document of older code is there; nothing to build still leaves the marker."""
-    from kompeten_chassis.mongo import BUILT, build_lists, build_once
+    any document of older code is there, or when a build began and did not finish; nothing to
+    build still leaves the marker."""
+    from kompeten_chassis.mongo import BUILDING, BUILT, build_lists, build_once
 
     db = database("shared")
     scans = []
@@ -113,6 +114,12 @@ def test_derived_documents_are_built_once_and_an_older_collection_is_left_as_it_
     build_lists(db.older, pairs, "value")
     assert listed(db.older, "p1", "value") == ["kept"]
     assert len(scans) == 1
+    # a build that died after its first documents is done again at the next start
+    db.partial.insert_many([{"_id": BUILDING}, {"_id": "p1:1", "value": "a"}])
+    build_lists(db.partial, pairs, "value")
+    assert len(scans) == 2 and db.partial.find_one({"_id": BUILT})
+    assert (listed(db.partial, "p1", "value"), listed(db.partial, "p2", "value")) == (
+        ["a", "c"], ["b"])
 
 
 def test_numbers_taken_at_once_by_two_processes_are_gap_free_and_each_taken_once(database):
