@@ -13,6 +13,7 @@ attendance     each programme's attendance sheets, "<programme>:<k>" -> {day, pr
 targets        goals above programmes, nested by parent_id
 """
 
+import functools
 from dataclasses import asdict
 from datetime import date, datetime
 
@@ -75,9 +76,10 @@ def prepare(db: Database) -> None:
         {"_id": n["_id"], "queued_at": n["queued_at"]}
         for n in db.notices.find({"status": "pending"}, {"queued_at": 1})))
 
-    def enrolments():
-        return db.enrolments.find({}, {"participant_id": 1, "programme_id": 1}).sort(
-            "applied_at")
+    @functools.cache  # both lists from one scan
+    def enrolments() -> list[dict]:
+        return list(db.enrolments.find({}, {"participant_id": 1, "programme_id": 1}).sort(
+            "applied_at"))
     build_lists(db.applied_to, lambda: ((d["participant_id"], d["programme_id"])
                                         for d in enrolments()), "programme_id")
     build_lists(db.cohorts, lambda: ((d["programme_id"], d["participant_id"])
