@@ -91,9 +91,11 @@ def first_free(taken: Callable[[int], bool], after: int = 0) -> int:
     return high
 
 
-# Per process and sequence: the last number it took, and the lock its workers take turns by.
-# Bounded (an asesor's places are a sequence a day): a forgotten one costs lookups, and a lock
-# forgotten while held lets two workers try one number, which the insert still settles.
+# Per process and sequence (a series of numbers, an owner's list): the last number it took,
+# and the lock its workers take turns by. A sequence only grows, so the last number stays
+# taken and the search for the next free one starts there. Bounded (an asesor's places are a
+# sequence a day): a forgotten one costs lookups, and a lock forgotten while held lets two
+# workers try one number, which the insert still settles.
 _sequence_ends: dict[tuple, int] = {}
 _sequence_locks: dict[tuple, threading.Lock] = {}
 SEQUENCES_KEPT = 10_000
@@ -104,6 +106,12 @@ def _last_taken(key: tuple, taken: Callable[[int], bool]) -> int:
     the same name forgets it), else 0."""
     last = _sequence_ends.get(key, 0)
     return last if last and taken(last) else 0
+
+
+def _remember(key: tuple, last: int) -> None:
+    if len(_sequence_ends) >= SEQUENCES_KEPT:
+        _sequence_ends.clear()
+    _sequence_ends[key] = last
 
 
 def taken_count(key: tuple, taken: Callable[[int], bool]) -> int:
@@ -125,7 +133,6 @@ def take_next(key: tuple, taken: Callable[[int], bool], take: Callable[[int], T]
     searched past."""
     if len(_sequence_locks) >= SEQUENCES_KEPT:
         _sequence_locks.clear()
-        _sequence_ends.clear()
     with _sequence_locks.setdefault(key, threading.Lock()):
         last = _last_taken(key, taken)
         number = last + 1 if last else first_free(taken)
@@ -135,7 +142,7 @@ def take_next(key: tuple, taken: Callable[[int], bool], take: Callable[[int], T]
             except DuplicateKeyError:
                 number = first_free(taken, number)
                 continue
-            _sequence_ends[key] = number
+            _remember(key, number)
             return result
 
 
@@ -229,10 +236,6 @@ def append_to_list(collection: Collection, owner: str, field: str, value) -> Non
     append_all(collection, owner, field, [value])
 
 
-# Per process, the last place it appended to each list: a list only grows, so the place stays
-# taken and the search for the next free one starts there (one lookup, not 2*log2(length)).
-_list_ends: dict[tuple[str, str], int] = {}
-LIST_ENDS_KEPT = 10_000
 DUPLICATE_KEY = 11000  # the server's error code for a unique index refusing an insert
 
 
@@ -247,17 +250,13 @@ def append_all(collection: Collection, owner: str, field: str, values: list) -> 
         return collection.find_one({"_id": f"{owner}:{n}"}, {"_id": 1}) is not None
 
     key = (collection.full_name, owner)
-    place, pending = _list_ends.get(key, 0), list(values)
-    if place and not taken(place):  # the database was recreated under the same name
-        place = 0
+    place, pending = _last_taken(key, taken), list(values)
     while pending:
         place = first_free(taken, place)
         try:
             collection.insert_many([{"_id": f"{owner}:{place + k}", field: value}
                                     for k, value in enumerate(pending)], ordered=True)
-            if len(_list_ends) >= LIST_ENDS_KEPT:  # bounded: a forgotten end costs lookups
-                _list_ends.clear()
-            _list_ends[key] = place + len(pending) - 1
+            _remember(key, place + len(pending) - 1)
             return
         except BulkWriteError as exc:  # place + landed was taken meanwhile: search on from it
             if any(error["code"] != DUPLICATE_KEY for error in exc.details["writeErrors"]):
