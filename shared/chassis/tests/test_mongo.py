@@ -45,6 +45,10 @@ def test_documents_by_ids_in_the_order_asked_the_missing_left_out(database):
     found = by_ids(collection, ["t-3", "nope", "t-1", "t-3"], {"n": 1})
     assert found == [{"_id": "t-3", "n": 3}, {"_id": "t-1", "n": 1}]
     assert by_ids(collection, []) == []
+    # a long list, looked up several at a time: still in the order asked, each once
+    collection.insert_many([{"_id": f"u-{n}", "n": n} for n in range(40)])
+    asked = [f"u-{n}" for n in range(39, -1, -3)] + ["nope", "u-39"]
+    assert [d["n"] for d in by_ids(collection, asked)] == list(range(39, -1, -3))
 
 
 def test_a_claim_is_won_by_one_of_many_at_once_and_a_stale_one_taken_over(database):
