@@ -239,6 +239,11 @@ def append_to_list(collection: Collection, owner: str, field: str, value) -> Non
 DUPLICATE_KEY = 11000  # the server's error code for a unique index refusing an insert
 
 
+def _only_taken(refused: BulkWriteError) -> bool:
+    """Whether every insert refused was refused as already taken (no other error)."""
+    return all(error["code"] == DUPLICATE_KEY for error in refused.details["writeErrors"])
+
+
 def append_all(collection: Collection, owner: str, field: str, values: list) -> None:
     """Appends the values to the owner's list (`listed`) without reading the list: the next
     place is found by lookups in growing steps from where this process last appended
@@ -259,7 +264,7 @@ def append_all(collection: Collection, owner: str, field: str, values: list) -> 
             _remember(key, place + len(pending) - 1)
             return
         except BulkWriteError as exc:  # place + landed was taken meanwhile: search on from it
-            if any(error["code"] != DUPLICATE_KEY for error in exc.details["writeErrors"]):
+            if not _only_taken(exc):
                 raise
             landed = exc.details["nInserted"]
             pending, place = pending[landed:], place + landed
@@ -278,12 +283,11 @@ def build_once(collection: Collection, docs: Callable[[], Iterable[dict]]) -> No
     if collection.find_one({"_id": BUILT}, {"_id": 1}) is not None:
         return
     began = collection.find_one({"_id": BUILDING}, {"_id": 1}) is not None
-    if began or collection.find_one({}, {"_id": 1}) is None:
-        _insert_new(collection, [{"_id": BUILDING}])
-        made = list(docs())
-    else:
-        made = []
-    _insert_new(collection, [*made, {"_id": BUILT}])
+    if not began and collection.find_one({}, {"_id": 1}) is not None:
+        _insert_new(collection, [{"_id": BUILT}])  # filled by older code
+        return
+    _insert_new(collection, [{"_id": BUILDING}])
+    _insert_new(collection, [*docs(), {"_id": BUILT}])
     collection.delete_one({"_id": BUILDING})  # readers of the collection know only BUILT
 
 
@@ -294,7 +298,7 @@ def _insert_new(collection: Collection, docs: list[dict]) -> None:
         try:
             collection.insert_many(docs[first:first + 1000], ordered=False)
         except BulkWriteError as exc:
-            if any(error["code"] != DUPLICATE_KEY for error in exc.details["writeErrors"]):
+            if not _only_taken(exc):
                 raise
 
 
