@@ -120,6 +120,17 @@ def taken_count(key: tuple, taken: Callable[[int], bool]) -> int:
     return first_free(taken, _last_taken(key, taken)) - 1
 
 
+def _sequence_lock(key: tuple) -> threading.Lock:
+    if len(_sequence_locks) >= SEQUENCES_KEPT:
+        _sequence_locks.clear()
+    return _sequence_locks.setdefault(key, threading.Lock())
+
+
+def _next_number(key: tuple, taken: Callable[[int], bool]) -> int:
+    last = _last_taken(key, taken)
+    return last + 1 if last else first_free(taken)
+
+
 def take_next(key: tuple, taken: Callable[[int], bool], take: Callable[[int], T]) -> T:
     """The next number of a gap-free sequence 1, 2, ... (first_free's rule), taken by
     `take(n)`: a unique insert that raises DuplicateKeyError when n is taken, or any other
@@ -131,11 +142,8 @@ def take_next(key: tuple, taken: Callable[[int], bool], take: Callable[[int], T]
     but one search again. One lookup checks that the last number is still taken (a database
     recreated under the same name); another process's numbers are found by the refusal and
     searched past."""
-    if len(_sequence_locks) >= SEQUENCES_KEPT:
-        _sequence_locks.clear()
-    with _sequence_locks.setdefault(key, threading.Lock()):
-        last = _last_taken(key, taken)
-        number = last + 1 if last else first_free(taken)
+    with _sequence_lock(key):
+        number = _next_number(key, taken)
         while True:
             try:
                 result = take(number)
@@ -146,24 +154,66 @@ def take_next(key: tuple, taken: Callable[[int], bool], take: Callable[[int], T]
             return result
 
 
+DUPLICATE_KEY = 11000  # the server's error code for a unique index refusing an insert
+
+
+def _only_taken(refused: BulkWriteError) -> bool:
+    """Whether every insert refused was refused as already taken (no other error)."""
+    return all(error["code"] == DUPLICATE_KEY for error in refused.details["writeErrors"])
+
+
+def take_run(key: tuple, items: list[T], taken: Callable[[int], bool],
+             take: Callable[[int, list[T]], object]) -> list[tuple[int, T]]:
+    """Consecutive numbers of a gap-free sequence (take_next's rule and lock) for the items, in
+    order, taken by `take(first, pending)`: one ordered insert of pending[k] under first + k
+    (a batch of certificates, a cohort appended to a list). Where another process took a
+    number, the rest go on past it; an item refused while its number is free was refused for
+    itself (another unique key: its source issued meanwhile) and is left out, its number going
+    to the next. Returns the items placed, each with its number."""
+    if not items:
+        return []
+    placed: list[tuple[int, T]] = []
+    with _sequence_lock(key):
+        number, pending = _next_number(key, taken), list(items)
+        while pending:
+            try:
+                take(number, pending)
+                landed = len(pending)
+            except BulkWriteError as exc:
+                if not _only_taken(exc):
+                    raise
+                landed = exc.details["nInserted"]
+            placed += [(number + k, item) for k, item in enumerate(pending[:landed])]
+            number, pending = number + landed, pending[landed:]
+            if pending and taken(number):
+                number = first_free(taken, number)
+            elif pending:
+                pending.pop(0)
+        if placed:
+            _remember(key, placed[-1][0])
+    return placed
+
+
 LOOKUPS_AT_ONCE = 8
 
 
 def by_ids(collection: Collection, ids, projection: dict | None = None) -> list[dict]:
     """The documents with these _ids, one lookup each. FerretDB answers `{"_id": {"$in": ...}}`
     by reading the whole collection (measured here: 620 ms for five ids among 20,000 documents,
-    against 3.6 ms for five lookups), a single _id from its index. Under nameko (eventlet) a
-    long list is looked up LOOKUPS_AT_ONCE at a time (a cohort's 1,000: 2,700 lookups a
-    second one by one, 4,900 eight at once, on two cores)."""
-    wanted = list(dict.fromkeys(ids))
-
+    against 3.6 ms for five lookups), a single _id from its index."""
     def lookup(one):
         return collection.find_one({"_id": one}, projection)
 
-    found = (eventlet.GreenPool(LOOKUPS_AT_ONCE).imap(lookup, wanted)
-             if len(wanted) > LOOKUPS_AT_ONCE and is_monkey_patched("socket")
-             else map(lookup, wanted))
-    return [doc for doc in found if doc is not None]
+    return [doc for doc in at_once(lookup, list(dict.fromkeys(ids))) if doc is not None]
+
+
+def at_once(lookup: Callable[[object], T], keys: list) -> list[T]:
+    """`lookup` of each key, in order. Under nameko (eventlet) a list longer than
+    LOOKUPS_AT_ONCE is looked up that many at a time (a cohort's 1,000 by _id: 2,700 lookups a
+    second one by one, 4,900 eight at once, on two cores)."""
+    if len(keys) > LOOKUPS_AT_ONCE and is_monkey_patched("socket"):
+        return list(eventlet.GreenPool(LOOKUPS_AT_ONCE).imap(lookup, keys))
+    return [lookup(key) for key in keys]
 
 
 STALE_CLAIM = timedelta(seconds=60)
@@ -236,38 +286,20 @@ def append_to_list(collection: Collection, owner: str, field: str, value) -> Non
     append_all(collection, owner, field, [value])
 
 
-DUPLICATE_KEY = 11000  # the server's error code for a unique index refusing an insert
-
-
-def _only_taken(refused: BulkWriteError) -> bool:
-    """Whether every insert refused was refused as already taken (no other error)."""
-    return all(error["code"] == DUPLICATE_KEY for error in refused.details["writeErrors"])
-
-
 def append_all(collection: Collection, owner: str, field: str, values: list) -> None:
-    """Appends the values to the owner's list (`listed`) without reading the list: the next
-    place is found by lookups in growing steps from where this process last appended
-    (first_free) and the places from it claimed by one ordered insert; where another writer
-    took one, the rest go on after it. For long lists (a cohort's enrolments or cases, a
-    day's decisions), where add_to_list would read every entry; a value appended twice (a
-    redelivery) is listed twice, so readers take each once (by_ids does)."""
+    """Appends the values to the owner's list (`listed`) without reading the list: the places
+    after the last this process appended are claimed by one ordered insert (take_run); where
+    another writer took one, the rest go on after it. For long lists (a cohort's enrolments or
+    cases, a day's decisions), where add_to_list would read every entry; a value appended
+    twice (a redelivery) is listed twice, so readers take each once (by_ids does)."""
     def taken(n: int) -> bool:
         return collection.find_one({"_id": f"{owner}:{n}"}, {"_id": 1}) is not None
 
-    key = (collection.full_name, owner)
-    place, pending = _last_taken(key, taken), list(values)
-    while pending:
-        place = first_free(taken, place)
-        try:
-            collection.insert_many([{"_id": f"{owner}:{place + k}", field: value}
-                                    for k, value in enumerate(pending)], ordered=True)
-            _remember(key, place + len(pending) - 1)
-            return
-        except BulkWriteError as exc:  # place + landed was taken meanwhile: search on from it
-            if not _only_taken(exc):
-                raise
-            landed = exc.details["nInserted"]
-            pending, place = pending[landed:], place + landed
+    def insert(first: int, pending: list) -> None:
+        collection.insert_many([{"_id": f"{owner}:{first + k}", field: value}
+                                for k, value in enumerate(pending)], ordered=True)
+
+    take_run((collection.full_name, owner), values, taken, insert)
 
 
 BUILT = "~built"  # in a collection built from others: it was built (see build_once)
@@ -284,22 +316,27 @@ def build_once(collection: Collection, docs: Callable[[], Iterable[dict]]) -> No
         return
     began = collection.find_one({"_id": BUILDING}, {"_id": 1}) is not None
     if not began and collection.find_one({}, {"_id": 1}) is not None:
-        _insert_new(collection, [{"_id": BUILT}])  # filled by older code
+        insert_new(collection, [{"_id": BUILT}])  # filled by older code
         return
-    _insert_new(collection, [{"_id": BUILDING}])
-    _insert_new(collection, [*docs(), {"_id": BUILT}])
+    insert_new(collection, [{"_id": BUILDING}])
+    insert_new(collection, [*docs(), {"_id": BUILT}])
     collection.delete_one({"_id": BUILDING})  # readers of the collection know only BUILT
 
 
-def _insert_new(collection: Collection, docs: list[dict]) -> None:
-    """Inserted in batches; those there already (an earlier build, or another instance
-    starting at the same time) are left as they are."""
+def insert_new(collection: Collection, docs: list[dict]) -> list:
+    """Inserted in batches; those there already (an earlier build, another instance starting
+    at the same time, a pointer written before a crash) are left as they are. Returns the
+    _ids of those."""
+    there = []
     for first in range(0, len(docs), 1000):
         try:
             collection.insert_many(docs[first:first + 1000], ordered=False)
         except BulkWriteError as exc:
             if not _only_taken(exc):
                 raise
+            there += [docs[first + error["index"]]["_id"]
+                      for error in exc.details["writeErrors"]]
+    return there
 
 
 def build_lists(collection: Collection, pairs: Callable[[], Iterable[tuple]],
