@@ -161,3 +161,33 @@ def test_numbers_taken_at_once_by_two_processes_are_gap_free_and_each_taken_once
     assert take_next(processes[0], taken, take) == 61
     db.numbers.drop()
     assert take_next(processes[0], taken, take) == 1
+
+
+def test_runs_taken_at_once_by_two_processes_are_gap_free_and_one_refused_for_itself_is_left_out(
+        database):
+    """take_run: a batch takes consecutive numbers with one ordered insert; another
+    process's run is found by the refused insert and gone past; an item refused for another
+    unique key (its source issued meanwhile) is left out and its number goes to the next."""
+    from kompeten_chassis.mongo import take_run
+
+    db = database("shared")
+    db.numbers.create_index("source", unique=True)
+    db.numbers.insert_one({"_id": "x", "source": "issued-before"})
+
+    def taken(n: int) -> bool:
+        return db.numbers.find_one({"_id": str(n)}, {"_id": 1}) is not None
+
+    def take(first: int, pending: list[str]) -> None:
+        db.numbers.insert_many([{"_id": str(first + k), "source": source}
+                                for k, source in enumerate(pending)], ordered=True)
+
+    runs = [[f"r{r}-{k}" for k in range(6)] for r in range(8)]
+    placed = list(eventlet.GreenPool(8).imap(lambda r: take_run(
+        (db.name, ("one", "two")[r % 2]), runs[r], taken, take), range(8)))
+    numbers = [number for run in placed for number, _ in run]
+    assert sorted(numbers) == list(range(1, 49))
+    for run, got in zip(runs, placed, strict=True):
+        assert [source for _, source in got] == run  # each run in its order
+    got = take_run((db.name, "one"), ["a", "issued-before", "b"], taken, take)
+    assert got == [(49, "a"), (50, "b")]
+    assert take_run((db.name, "one"), [], taken, take) == []
