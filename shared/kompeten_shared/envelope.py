@@ -60,6 +60,9 @@ class CloudEvent:
     data: dict
     raw_data: dict | None = None  # the data as it came over the wire, for signatures
     clienttoken: str | None = None
+    # Not part of the envelope: the trace it arrived in (a message header), carried on to
+    # the events it causes when one worker handles several (a batch).
+    correlation_id: str | None = None
 
     @property
     def producer(self) -> str:

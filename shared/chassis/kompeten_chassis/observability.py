@@ -59,6 +59,16 @@ class ContextFilter(logging.Filter):
         return True
 
 
+def _event_ids(args: tuple) -> str | list[str] | None:
+    """The id of the event a worker handles, or the ids of a batch of several."""
+    for arg in args:
+        if isinstance(arg, CloudEvent):
+            return arg.id
+        if isinstance(arg, list) and arg and all(isinstance(a, CloudEvent) for a in arg):
+            return arg[0].id if len(arg) == 1 else [a.id for a in arg]
+    return None
+
+
 class WorkerContext(DependencyProvider):
     """Sets the log context in each worker (its own greenlet, so its own context), and starts a
     correlation id where none came with the request or event; nameko copies it into the
@@ -66,10 +76,9 @@ class WorkerContext(DependencyProvider):
 
     def worker_setup(self, worker_ctx):
         worker_ctx.data.setdefault(CORRELATION_ID, worker_ctx.call_id)
-        event = next((a for a in worker_ctx.args if isinstance(a, CloudEvent)), None)
         CONTEXT.set({"service": worker_ctx.service_name,
                      "entrypoint": worker_ctx.entrypoint.method_name,
-                     "event_id": event.id if event else None,
+                     "event_id": _event_ids(worker_ctx.args),
                      "correlation_id": worker_ctx.data[CORRELATION_ID]})
 
     def worker_teardown(self, worker_ctx):

@@ -11,7 +11,7 @@ from nameko.events import EventDispatcher
 from nameko.messaging import Publisher
 from nameko.standalone.events import get_event_exchange
 
-from .observability import PUBLISHED
+from .observability import CORRELATION_ID, PUBLISHED
 
 
 class EventPublisher(EventDispatcher):
@@ -43,9 +43,10 @@ class Publish:
         self.service = provider.container.service_name
 
     def __call__(self, type_: str, data: dict, subject: str | None = None,
-                 event_id: str | None = None, clienttoken: str | None = None) -> dict:
+                 event_id: str | None = None, clienttoken: str | None = None,
+                 correlation_id: str | None = None) -> dict:
         staged = self.stage(type_, data, subject, event_id, clienttoken)
-        self.send(staged)
+        self.send(staged, correlation_id)
         return staged["event"]
 
     def stage(self, type_: str, data: dict, subject: str | None = None,
@@ -63,11 +64,14 @@ class Publish:
         return {"event": event,
                 "routing_key": spec.routing_key.format(**data) if spec.routing_key else type_}
 
-    def send(self, staged: dict) -> None:
-        # Headers read at publish time: they carry the worker's correlation id onward. The
-        # publisher waits for the broker's confirm.
+    def send(self, staged: dict, correlation_id: str | None = None) -> None:
+        # Headers read at publish time: they carry the worker's correlation id onward, or the
+        # one of the event this one answers within a batch. The publisher waits for the
+        # broker's confirm.
         provider = self.provider
+        headers = provider.get_message_headers(self.worker_ctx)
+        if correlation_id:
+            headers[provider._get_header_name(CORRELATION_ID)] = correlation_id
         provider.publisher.publish(staged["event"], exchange=provider.exchange,
-                                   routing_key=staged["routing_key"],
-                                   extra_headers=provider.get_message_headers(self.worker_ctx))
+                                   routing_key=staged["routing_key"], extra_headers=headers)
         PUBLISHED.labels(self.service, staged["event"]["type"]).inc()

@@ -36,7 +36,8 @@ class RecordedEvents:
         self.sent.append(staged["event"])
 
     def __call__(self, type_: str, data: dict, subject: str | None = None,
-                 event_id: str | None = None, clienttoken: str | None = None) -> dict:
+                 event_id: str | None = None, clienttoken: str | None = None,
+                 correlation_id: str | None = None) -> dict:
         staged = self.stage(type_, data, subject, event_id, clienttoken)
         self.send(staged)
         return staged["event"]

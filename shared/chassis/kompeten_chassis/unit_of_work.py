@@ -105,9 +105,10 @@ class UnitOfWork:
         return self._publish.stage(type_, data, subject, event_id)
 
     def publish(self, type_: str, data: dict, subject: str | None = None,
-                event_id: str | None = None) -> dict:
-        """An event that records no change here (a manual repeat of one already recorded)."""
-        return self._publish(type_, data, subject, event_id)
+                event_id: str | None = None, correlation_id: str | None = None) -> dict:
+        """An event that records no change here (a manual repeat of one already recorded);
+        `correlation_id`: of the event it answers, where a worker handles several."""
+        return self._publish(type_, data, subject, event_id, correlation_id=correlation_id)
 
     def __enter__(self) -> "UnitOfWork":
         return self

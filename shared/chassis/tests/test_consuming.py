@@ -5,7 +5,7 @@ import time
 from urllib.parse import urlparse
 
 import pytest
-from kompeten_chassis.consuming import PROCESSED, consume
+from kompeten_chassis.consuming import PROCESSED, consume, consume_batches
 from kompeten_chassis.mongo import Database
 from kompeten_chassis.publishing import EventPublisher
 from kompeten_shared import envelope
@@ -152,6 +152,45 @@ def test_a_handler_bug_is_dead_lettered_not_lost(probe, probe_db, bus):
     assert json.loads(body)["id"] == event["id"]
     assert headers["x-kompeten-reason"] == "handler failed: RuntimeError: bug in handler"
     assert probe_db[PROCESSED].count_documents({}) == 0
+
+
+class Batcher:
+    """A consumer of batches: records each batch, refuses what the rules refuse."""
+
+    name = "batcher"
+    db = Database()
+
+    @consume_batches("certificate", "certificate.issued")
+    def on_issued(self, events):
+        self.db.calls.insert_one({"size": len(events)})
+        if any(e.data["scheme_code"] == "REFUSE" for e in events):
+            raise DomainError("scheme not handled here", code="scheme_unsupported")
+        self.db.batches.insert_one({"ids": [e.id for e in events],
+                                    "traces": [e.correlation_id for e in events]})
+
+
+def test_events_that_arrive_together_are_handled_in_batches_and_a_refused_one_alone(
+        run_service, database, bus, wait_for):
+    """A backlog is handled a batch at a time, each event once; the one the rules refuse
+    fails its batch, whose events are then handled one by one: only it is dead-lettered."""
+    run_service(Batcher).stop()  # its queue exists: a backlog builds up
+    events = [issued_event(certificate_number=f"LSP-GNI.GAR-OMP.2026.{n:06}")
+              for n in range(1, 31)]
+    events[17] = issued_event(scheme_code="REFUSE")
+    for n, event in enumerate(events):
+        bus.publish_event(event, headers={"nameko.correlation_id": f"trace-{n}"})
+    run_service(Batcher)
+    db = database("batcher")
+    wait_for(lambda: sum(len(b["ids"]) for b in db.batches.find()) == 29)
+    [(body, headers)] = bus.dead_letters("batcher")
+    assert json.loads(body)["id"] == events[17]["id"]
+    assert headers["x-kompeten-reason"] == "scheme_unsupported: scheme not handled here"
+    batches = list(db.batches.find())
+    handled = [event_id for batch in batches for event_id in batch["ids"]]
+    assert sorted(handled) == sorted(e["id"] for n, e in enumerate(events) if n != 17)
+    assert max(call["size"] for call in db.calls.find()) > 1  # not one at a time
+    traces = {i: t for b in batches for i, t in zip(b["ids"], b["traces"], strict=True)}
+    assert all(traces[e["id"]] == f"trace-{n}" for n, e in enumerate(events) if n != 17)
 
 
 class Issuer:

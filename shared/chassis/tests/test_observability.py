@@ -78,6 +78,20 @@ def test_the_correlation_id_travels_with_the_events_and_into_the_logs(run_servic
     assert json.loads(line)["correlation_id"] == "corr-7f3a"
 
 
+def test_decisions_issued_in_one_batch_each_keep_their_own_correlation_id(run_service, bus):
+    run_service(CertificateService).stop()  # its queue exists: a backlog builds up
+    listener = bus.listen("certificate.events", "certificate.issued")
+    traces = {}
+    for n in range(12):
+        event = decided()
+        traces[event["data"]["case_id"]] = f"corr-{n}"
+        bus.publish_event(event, headers={"nameko.correlation_id": f"corr-{n}"})
+    run_service(CertificateService)
+    issued = listener.messages(12, timeout=30)
+    assert {json.loads(body)["data"]["case_id"]: headers["nameko.correlation_id"]
+            for body, headers in issued} == traces
+
+
 def test_metrics_count_outcomes_latency_publishing_and_queue_depth(run_service, bus,
                                                                    web_session):
     service = run_service(CertificateService)
