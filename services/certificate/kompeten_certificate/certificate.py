@@ -1,7 +1,9 @@
 """Certificates: numbering, validity, status and the public view. Pure domain code."""
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import NamedTuple
 
 from kompeten_shared import holder
 from kompeten_shared.errors import Conflict
@@ -57,6 +59,17 @@ def renewed_by_next(held: list["Certificate"], scheme_code: str) -> "Certificate
              and not cert.renewed_by]
     latest = max(chain, key=lambda cert: (cert.issued_on, cert.number), default=None)
     return None if latest is None or latest.revocation else latest
+
+
+class ToIssue(NamedTuple):
+    """A certificate to issue for a source (an assessment case, a training completion), once:
+    `make(sequence, status_index, held)` draws it up under the number the series gives it,
+    knowing the holder's certificates (`held`, for a renewal)."""
+
+    source: str
+    series: str
+    participant_id: str
+    make: Callable[[int, int, list["Certificate"]], "Certificate"]
 
 
 def training_issuers(completion: dict) -> list[dict]:

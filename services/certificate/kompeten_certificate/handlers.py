@@ -9,41 +9,43 @@ from datetime import date, datetime, timedelta
 
 from kompeten_chassis.unit_of_work import UnitOfWork
 from kompeten_shared.caller import Caller
+from kompeten_shared.envelope import CloudEvent
 from kompeten_shared.errors import Conflict, InvalidInput
 
 from . import certificate, credential, wallet
-from .certificate import Certificate
+from .certificate import Certificate, ToIssue
 from .signing import SigningKey
 
 
-def certify(uow: UnitOfWork, key: SigningKey, decision: dict, today: date,
-            default_years: int, public_url: str) -> Certificate | None:
-    """The LSP's certificate for a K decision. A holder certified in the same scheme before
-    gets a renewal: the new certificate names the one it renews, and that one names it back."""
-    if decision["overall"] != "K":
-        return None
+def certify(uow: UnitOfWork, key: SigningKey, decisions: list[CloudEvent], today: date,
+            default_years: int, public_url: str) -> list[Certificate]:
+    """The LSP's certificates for K decisions (a batch: what arrived together), each announced
+    in its decision's trace. A holder certified in the same scheme before gets a renewal: the
+    new certificate names the one it renews, and that one names it back."""
+    passed = [event for event in decisions if event.data["overall"] == "K"]
     with uow:
-        cert = _certify(uow.repo, key, decision, today, default_years, public_url)
-        _announce(uow, cert, public_url)
-    return cert
+        certs = uow.repo.issue_all([_certification(event.data, key, today, default_years,
+                                                   public_url) for event in passed])
+        for event, cert in zip(passed, certs, strict=True):
+            if cert.renews:  # also for one issued before: a crash may have come between
+                uow.repo.mark_renewed(cert.renews, cert.number)
+            _announce(uow, cert, public_url, event.correlation_id)
+    return certs
 
 
-def _certify(repo, key: SigningKey, decision: dict, today: date, default_years: int,
-             public_url: str) -> Certificate:
+def _certification(decision: dict, key: SigningKey, today: date, default_years: int,
+                   public_url: str) -> ToIssue:
     years = decision["validity_years"] or default_years
-    previous = repo.renewable(decision["participant_id"], decision["scheme_code"])
 
-    def make(sequence: int, status_index: int) -> Certificate:
+    def make(sequence: int, status_index: int, held: list[Certificate]) -> Certificate:
         cert = certificate.from_decision(decision, sequence, today, years, status_index)
+        previous = certificate.renewed_by_next(held, decision["scheme_code"])
         cert.renews = previous.number if previous else None
         return _signed(cert, key, public_url)
 
-    cert = repo.issue(decision["case_id"],
-                      certificate.series(decision["lsp"]["code"], decision["scheme_code"],
-                                         today.year), make)
-    if cert.renews:
-        repo.mark_renewed(cert.renews, cert.number)
-    return cert
+    return ToIssue(decision["case_id"], certificate.series(
+        decision["lsp"]["code"], decision["scheme_code"], today.year),
+        decision["participant_id"], make)
 
 
 def certify_training(uow: UnitOfWork, key: SigningKey, completion: dict, today: date,
@@ -52,18 +54,21 @@ def certify_training(uow: UnitOfWork, key: SigningKey, completion: dict, today: 
     programme says. Certification-only programmes and apprenticeship intakes train nobody."""
     if completion["programme_kind"] != "training":
         return []
-    issued = []
-    for issuer in certificate.training_issuers(completion):
-        def make(sequence: int, status_index: int, issuer=issuer) -> Certificate:
+
+    def wanted(issuer: dict) -> ToIssue:
+        def make(sequence: int, status_index: int, held: list[Certificate]) -> Certificate:
             return _signed(certificate.from_training(completion, issuer, sequence, today,
                                                      status_index), key, public_url)
 
-        with uow:
-            cert = uow.repo.issue(certificate.training_source(completion, issuer),
-                                  certificate.series(issuer["code"], completion["scheme_code"],
-                                                     today.year), make)
+        return ToIssue(certificate.training_source(completion, issuer), certificate.series(
+            issuer["code"], completion["scheme_code"], today.year),
+            completion["participant_id"], make)
+
+    with uow:
+        issued = uow.repo.issue_all([wanted(issuer)
+                                     for issuer in certificate.training_issuers(completion)])
+        for cert in issued:
             _announce(uow, cert, public_url)
-        issued.append(cert)
     return issued
 
 
@@ -79,12 +84,14 @@ def verification_url(public_url: str, number: str) -> str:
     return f"{public_url.rstrip('/')}/certificates/{number}"
 
 
-def _announce(uow: UnitOfWork, cert: Certificate, public_url: str) -> None:
+def _announce(uow: UnitOfWork, cert: Certificate, public_url: str,
+              correlation_id: str | None = None) -> None:
     # Also sent again when the certificate already exists: if an earlier attempt stored it
     # but died before publishing, this repairs it; the stable id lets consumers skip repeats.
     uow.publish("certificate.issued",
                 cert.issued_event(verification_url(public_url, cert.number)),
-                subject=cert.participant_id, event_id=f"{cert.number}:issued")
+                subject=cert.participant_id, event_id=f"{cert.number}:issued",
+                correlation_id=correlation_id)
 
 
 def _signed(cert: Certificate, key: SigningKey, public_url: str) -> Certificate:

@@ -1,19 +1,27 @@
 """Certificates and their number sequences in MongoDB."""
 
 import re
-from collections.abc import Callable
 from dataclasses import asdict
 from datetime import UTC, date, datetime
 
 from kompeten_chassis import outbox, unit_of_work
-from kompeten_chassis.mongo import add_to_list, aware, claim, listed, take_next
+from kompeten_chassis.mongo import (
+    add_to_list,
+    at_once,
+    aware,
+    by_ids,
+    claim,
+    insert_new,
+    listed,
+    take_run,
+)
 from kompeten_shared.errors import Conflict, NotFound
 from pymongo import ASCENDING, DESCENDING
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 
 from . import certificate, status_list
-from .certificate import Certificate
+from .certificate import Certificate, ToIssue
 
 
 def prepare(db: Database) -> None:
@@ -29,10 +37,6 @@ def prepare(db: Database) -> None:
         for doc in db.certificates.find({}, {"participant_id": 1, "issuer": 1}).sort("_id"):
             repo._hold(doc["participant_id"], doc["_id"])
             repo._know(doc["issuer"])
-
-
-class IssuedMeanwhile(Exception):
-    """The source's certificate was stored by another issuer while this one numbered it."""
 
 
 def _to_doc(cert: Certificate) -> dict:
@@ -60,49 +64,72 @@ class Repository(unit_of_work.Repository):
 
     _known: set[tuple[str, str]] = set()  # (database, issuer code) stored in issuers
 
-    def issue(self, source: str, series: str,
-              make: Callable[[int, int], Certificate]) -> Certificate:
-        """Store the certificate for a source (a case, a training completion) under the next
-        number of its series, or return the one already stored for the source.
+    def issue_all(self, wanted: list[ToIssue]) -> list[Certificate]:
+        """The certificate of each source, in order: the one stored for it, or a new one under
+        the next number of its series. A batch costs a few round trips (a lookup per source and
+        per holder, then one insert each for the status slots, the certificates, their
+        pointers and their holdings), where one at a time costs ten each.
 
         Numbers are gap-free and unique under any number of concurrent issuers because the
-        number is the document's _id, taken by an insert (take_next: one process's workers in
-        turn, other instances found by the refused insert); the unique index on `source`
-        refuses a second certificate for the same source. Only single inserts and lookups by
+        number is the document's _id, taken by an ordered insert (take_run: one process's
+        workers in turn, other instances found by the refused insert); the unique index on
+        `source` refuses a second certificate for the same source. Only inserts and lookups by
         _id are relied on: no atomic counter (FerretDB's findAndModify is not atomic under
         concurrency) and no query that scans."""
-        cert = self.for_source(source)
-        if cert is None:
-            try:
-                cert = self._numbered(source, series, make)
-            except IssuedMeanwhile:
-                cert = self.for_source(source) or self._repair_pointer(source)
-        # also for one stored before: a redelivery after a crash before these were stored
-        # mends them
-        self._hold(cert.participant_id, cert.number)
-        self._know(cert.issuer)
-        return cert
+        found = self._for_sources([one.source for one in wanted])
+        for stored in found.values():  # a redelivery after a crash before these were stored
+            self._hold(stored.participant_id, stored.number)
+            self._know(stored.issuer)
+        pending = list({one.source: one for one in wanted if one.source not in found}.values())
+        while pending:  # a holder's second certificate after the first: it may renew it
+            round_, holders = [], set()
+            for one in pending:
+                if one.participant_id not in holders:
+                    holders.add(one.participant_id)
+                    round_.append(one)
+            pending = [one for one in pending if one not in round_]
+            found.update(self._issue_round(round_))
+        return [found[one.source] for one in wanted]
 
-    def _numbered(self, source: str, series: str,
-                  make: Callable[[int, int], Certificate]) -> Certificate:
-        status_index = take_next((self.db.name, "status lists"), self._slot_taken,
-                                 self._take_slot)
+    def _for_sources(self, sources: list[str]) -> dict[str, Certificate]:
+        pointers = by_ids(self.db.certificate_sources, sources)
+        return {doc["source"]: _from_doc(doc) for doc in by_ids(
+            self.db.certificates, [pointer["number"] for pointer in pointers])}
 
-        def take(sequence: int) -> Certificate:
-            cert = make(sequence, status_index)
-            try:
-                self.db.certificates.insert_one(_to_doc(cert))
-            except DuplicateKeyError:
-                holder = self.db.certificates.find_one({"_id": cert.number}, {"source": 1})
-                if holder is not None and holder["source"] != source:
-                    raise  # another issuer took the number: take_next searches on
-                raise IssuedMeanwhile() from None
-            return cert
+    def _issue_round(self, wanted: list[ToIssue]) -> dict[str, Certificate]:
+        """New certificates, at most one per holder."""
+        holders = [one.participant_id for one in wanted]
+        held = dict(zip(holders, at_once(self._held, holders), strict=True))
+        certs = {doc["_id"]: _from_doc(doc) for doc in by_ids(
+            self.db.certificates, [number for numbers in held.values() for number in numbers])}
+        slots = {one.source: index for index, one in take_run(
+            (self.db.name, "status lists"), wanted, self._slot_taken, self._take_slots)}
+        made: dict[str, Certificate] = {}
 
-        cert = take_next((self.db.name, series),
-                         lambda n: self._exists(certificate.number_in(series, n)), take)
-        self._point(source, cert.number)
-        return cert
+        def take(first: int, pending: list[ToIssue]) -> None:
+            for k, one in enumerate(pending):
+                made[one.source] = one.make(first + k, slots[one.source], [
+                    certs[n] for n in dict.fromkeys(held[one.participant_id]) if n in certs])
+            self.db.certificates.insert_many([_to_doc(made[one.source]) for one in pending],
+                                             ordered=True)
+
+        issued = {}
+        for series in dict.fromkeys(one.series for one in wanted):
+            placed = take_run((self.db.name, series),
+                              [one for one in wanted if one.series == series],
+                              lambda n, series=series: self._exists(
+                                  certificate.number_in(series, n)), take)
+            issued.update((one.source, made[one.source]) for _, one in placed)
+        insert_new(self.db.certificate_sources, [
+            {"_id": source, "number": cert.number} for source, cert in issued.items()])
+        self._hold_new(issued.values(), held)
+        for cert in issued.values():
+            self._know(cert.issuer)
+        for one in wanted:  # refused for their source: another instance issued them meanwhile
+            if one.source not in issued:
+                issued[one.source] = (self._for_sources([one.source]).get(one.source)
+                                      or self._repair_pointer(one.source))
+        return issued
 
     def _exists(self, number: str) -> bool:
         return self.db.certificates.find_one({"_id": number}, {"_id": 1}) is not None
@@ -114,21 +141,15 @@ class Repository(unit_of_work.Repository):
     def _slot_taken(self, index: int) -> bool:
         return self.db.status_slots.find_one({"_id": str(index)}, {"_id": 1}) is not None
 
-    def _take_slot(self, index: int) -> int:
-        self.db.status_slots.insert_one({"_id": str(index)})
-        return index
-
-    def _point(self, source: str, number: str) -> None:
-        try:
-            self.db.certificate_sources.insert_one({"_id": source, "number": number})
-        except DuplicateKeyError:
-            pass
+    def _take_slots(self, first: int, wanted: list) -> None:
+        self.db.status_slots.insert_many([{"_id": str(first + k)} for k in range(len(wanted))],
+                                         ordered=True)
 
     def _repair_pointer(self, source: str) -> Certificate:
         """The certificate is there but its pointer is not (a crash between the two inserts,
         or an instance that is writing it now): the one query by a field, on a rare path."""
         cert = _from_doc(self.db.certificates.find_one({"source": source}))
-        self._point(source, cert.number)
+        insert_new(self.db.certificate_sources, [{"_id": source, "number": cert.number}])
         return cert
 
     def _held(self, participant_id: str) -> list[str]:
@@ -141,6 +162,16 @@ class Repository(unit_of_work.Repository):
         """Adds the certificate to its holder's holdings unless it is there (two certificates
         issued at once for one holder both land)."""
         add_to_list(self.db.holdings, participant_id, "number", number)
+
+    def _hold_new(self, issued, held: dict[str, list[str]]) -> None:
+        """New certificates (one per holder) after what their holders held when read: one
+        insert; where another certificate of the holder landed meanwhile, by _hold."""
+        places = {f"{cert.participant_id}:{len(held[cert.participant_id]) + 1}": cert
+                  for cert in issued}
+        refused = insert_new(self.db.holdings, [{"_id": place, "number": cert.number}
+                                                 for place, cert in places.items()])
+        for place in refused:
+            self._hold(places[place].participant_id, places[place].number)
 
     def _know(self, issuer: dict) -> None:
         """The issuers whose profile and status list are served: each from its first
@@ -161,16 +192,6 @@ class Repository(unit_of_work.Repository):
             raise NotFound(f"no issuer {code} has issued a certificate here",
                            code="issuer_not_found")
         return {"code": doc["_id"], "name": doc["name"]}
-
-    def for_source(self, source: str) -> Certificate | None:
-        pointer = self.db.certificate_sources.find_one({"_id": source})
-        return self.get(pointer["number"]) if pointer else None
-
-    def renewable(self, participant_id: str, scheme_code: str) -> Certificate | None:
-        """The certificate a new certification of the scheme would renew (certificate.py),
-        among the holder's, read through their holdings: for a first certification, one
-        lookup and no write."""
-        return certificate.renewed_by_next(self.for_participant(participant_id), scheme_code)
 
     def save_credential(self, cert: Certificate) -> None:
         self.db.certificates.update_one({"_id": cert.number},

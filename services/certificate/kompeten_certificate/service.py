@@ -9,7 +9,7 @@ import json
 import logging
 from datetime import UTC, date, datetime
 
-from kompeten_chassis.consuming import consume
+from kompeten_chassis.consuming import consume, consume_batches
 from kompeten_chassis.endpoints import StandardEndpoints
 from kompeten_chassis.publishing import EventPublisher
 from kompeten_chassis.unit_of_work import Relay, UnitsOfWork
@@ -99,10 +99,11 @@ class CertificateService(StandardEndpoints, Relay):
     def _verification_url(self, number: str) -> str:
         return handlers.verification_url(self.config["PUBLIC_URL"], number)
 
-    # One certificate per case (Repository.issue): a repeat finds it and announces it again.
-    @consume("assessment", "assessment.decided", idempotent=True)
-    def on_assessment_decided(self, event):
-        handlers.certify(self.uow, self.keys.signing_key(), event.data, date.today(),
+    # One certificate per case (Repository.issue_all): a repeat finds it and announces it
+    # again. Decisions that arrive together are issued together: a few inserts for a batch.
+    @consume_batches("assessment", "assessment.decided")
+    def on_assessment_decided(self, events):
+        handlers.certify(self.uow, self.keys.signing_key(), events, date.today(),
                          int(self.config["VALIDITY_YEARS"]), self.config["PUBLIC_URL"])
 
     @consume("enrollment", "training.completed", idempotent=True)  # one per completion and issuer

@@ -6,7 +6,6 @@ from datetime import UTC, datetime
 from types import SimpleNamespace
 
 import pytest
-from kompeten_certificate import certificate
 from kompeten_certificate.certificate import Certificate
 from kompeten_certificate.service import CertificateService
 from kompeten_certificate.signing import SigningKey
@@ -21,20 +20,19 @@ class InMemoryCertificates(InMemoryRepository):
         self.certificates: dict[str, Certificate] = {}
         self.sources: dict[str, str] = {}
 
-    def issue(self, source, series, make):
-        if source not in self.sources:
-            sequence = sum(1 for n in self.certificates if n.startswith(series)) + 1
-            cert = make(sequence, len(self.certificates) + 1)
-            self.certificates[cert.number], self.sources[source] = cert, cert.number
-        return self.get(self.sources[source])
+    def issue_all(self, wanted):
+        for one in wanted:
+            if one.source not in self.sources:
+                sequence = sum(1 for n in self.certificates if n.startswith(one.series)) + 1
+                cert = one.make(sequence, len(self.certificates) + 1,
+                                self.for_participant(one.participant_id))
+                self.certificates[cert.number], self.sources[one.source] = cert, cert.number
+        return [self.get(self.sources[one.source]) for one in wanted]
 
     def get(self, number):
         if number not in self.certificates:
             raise NotFound(f"no certificate {number}", code="certificate_not_found")
         return copy.deepcopy(self.certificates[number])
-
-    def renewable(self, participant_id, scheme_code):
-        return certificate.renewed_by_next(self.for_participant(participant_id), scheme_code)
 
     def mark_renewed(self, number, by):
         self.certificates[number].renewed_by = by
