@@ -48,28 +48,30 @@ def _certification(decision: dict, key: SigningKey, today: date, default_years: 
         decision["participant_id"], make)
 
 
-def certify_training(uow: UnitOfWork, key: SigningKey, completion: dict, today: date,
-                     public_url: str) -> list[Certificate]:
-    """The training certificates of a completed course: the agency's and/or Kemnaker's, as the
-    programme says. Certification-only programmes and apprenticeship intakes train nobody."""
-    if completion["programme_kind"] != "training":
-        return []
-
-    def wanted(issuer: dict) -> ToIssue:
-        def make(sequence: int, status_index: int, held: list[Certificate]) -> Certificate:
-            return _signed(certificate.from_training(completion, issuer, sequence, today,
-                                                     status_index), key, public_url)
-
-        return ToIssue(certificate.training_source(completion, issuer), certificate.series(
-            issuer["code"], completion["scheme_code"], today.year),
-            completion["participant_id"], make)
-
+def certify_training(uow: UnitOfWork, key: SigningKey, completions: list[CloudEvent],
+                     today: date, public_url: str) -> list[Certificate]:
+    """The training certificates of completed courses (a batch: a closed programme's cohort
+    arrives together): the agency's and/or Kemnaker's, as the programme says. Certification-only
+    programmes and apprenticeship intakes train nobody."""
+    wanted = [(event, _training(event.data, issuer, key, today, public_url))
+              for event in completions if event.data["programme_kind"] == "training"
+              for issuer in certificate.training_issuers(event.data)]
     with uow:
-        issued = uow.repo.issue_all([wanted(issuer)
-                                     for issuer in certificate.training_issuers(completion)])
-        for cert in issued:
-            _announce(uow, cert, public_url)
+        issued = uow.repo.issue_all([one for _, one in wanted])
+        for (event, _), cert in zip(wanted, issued, strict=True):
+            _announce(uow, cert, public_url, event.correlation_id)
     return issued
+
+
+def _training(completion: dict, issuer: dict, key: SigningKey, today: date,
+              public_url: str) -> ToIssue:
+    def make(sequence: int, status_index: int, held: list[Certificate]) -> Certificate:
+        return _signed(certificate.from_training(completion, issuer, sequence, today,
+                                                 status_index), key, public_url)
+
+    return ToIssue(certificate.training_source(completion, issuer), certificate.series(
+        issuer["code"], completion["scheme_code"], today.year),
+        completion["participant_id"], make)
 
 
 def holder_identified(uow: UnitOfWork, key: SigningKey, data: dict, public_url: str) -> None:

@@ -106,9 +106,10 @@ class CertificateService(StandardEndpoints, Relay):
         handlers.certify(self.uow, self.keys.signing_key(), events, date.today(),
                          int(self.config["VALIDITY_YEARS"]), self.config["PUBLIC_URL"])
 
-    @consume("enrollment", "training.completed", idempotent=True)  # one per completion and issuer
-    def on_training_completed(self, event):
-        handlers.certify_training(self.uow, self.keys.signing_key(), event.data, date.today(),
+    # One per completion and issuer; a closed programme's cohort comes together.
+    @consume_batches("enrollment", "training.completed")
+    def on_training_completed(self, events):
+        handlers.certify_training(self.uow, self.keys.signing_key(), events, date.today(),
                                   self.config["PUBLIC_URL"])
 
     # The same identity again changes nothing (Certificate.identify).

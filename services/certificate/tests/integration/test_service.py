@@ -416,6 +416,30 @@ def test_a_programme_names_its_certificates_kemnakers_beside_or_instead_of_the_a
                                                                     "BLKI-BPN"]}}) == 3
 
 
+def test_a_closed_programmes_cohort_is_certified_in_batches_once_each_without_gaps(
+        config, container_factory, bus, db):
+    """A programme closed: its completions arrive together and are issued in batches (some
+    repeated under new ids, some earning Kemnaker's certificate too): one certificate per
+    completion and issuer, each series numbered 1..n, every holder's certificates listed."""
+    first = container_factory(CertificateService, config)
+    first.start()
+    first.stop()  # the queue exists: the cohort waits in it
+    listener = bus.listen("certificate.events", "certificate.issued")
+    cohort = [completed(certificates=["agency", "kemnaker"] if n % 3 == 0 else ["agency"])
+              for n in range(60)]
+    for n, event in enumerate(cohort):
+        bus.publish_event(event)
+        if n % 10 == 0:
+            bus.publish_event({**event, "id": str(uuid.uuid4())})
+    container_factory(CertificateService, config).start()
+    assert len(listener.events(86, timeout=60)) == 86  # 60 + 20 Kemnaker's + 6 repeated
+    year = date.today().year
+    for issuer, count in (("DISNAKER-3204", 60), ("KEMNAKER", 20)):
+        numbers = sorted(c["_id"] for c in db.certificates.find({"issuer.code": issuer}))
+        assert numbers == [f"{issuer}.GAR-OMP.{year}.{n:06d}" for n in range(1, count + 1)]
+    assert db.holdings.count_documents({}) == 80
+
+
 def test_a_training_certificate_and_its_issuer_are_served_as_verifiers_expect(
         service, bus, web_session, conformance, tmp_path):
     """The agency's certificate has no end date and verifies offline; the issuer id in the
