@@ -33,14 +33,14 @@ from kompeten_shared.events import event_type as event_type_spec
 from kompeten_shared.events import load_data
 from kompeten_shared.vocabulary import FAMILIES
 from nameko.amqp.publish import Publisher
-from nameko.constants import AMQP_URI_CONFIG_KEY, HEADER_PREFIX
+from nameko.constants import AMQP_URI_CONFIG_KEY
 from nameko.events import SERVICE_POOL, EventHandler
 from nameko.exceptions import ContainerBeingKilled
 from nameko.messaging import QueueConsumer
 from pymongo.errors import ConnectionFailure, DuplicateKeyError
 
 from .mongo import Contended, MongoConnection
-from .observability import CORRELATION_ID, HANDLED, LATENCY
+from .observability import CORRELATION_HEADER, CORRELATION_ID, HANDLED, LATENCY
 
 log = logging.getLogger(__name__)
 
@@ -176,7 +176,7 @@ class EventConsumer(EventHandler):
             raise InvalidEvent(f"{event.type} must come from {self.source_service}, "
                                f"not {event.source!r}")
         data = load_data(event.type, event.data, event.dataschema)
-        trace = (message.headers or {}).get(f"{HEADER_PREFIX}.{CORRELATION_ID}")
+        trace = (message.headers or {}).get(CORRELATION_HEADER)
         return envelope.CloudEvent(**{**event.__dict__, "data": data, "raw_data": event.data,
                                       "correlation_id": trace})
 

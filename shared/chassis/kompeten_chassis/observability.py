@@ -44,6 +44,7 @@ QUEUE_DEPTH = Gauge("kompeten_queue_depth", "Messages waiting in a queue the ser
 CONTEXT: contextvars.ContextVar[dict | None] = contextvars.ContextVar("kompeten_log_context",
                                                                       default=None)
 CORRELATION_ID = "correlation_id"
+CORRELATION_HEADER = f"nameko.{CORRELATION_ID}"  # how nameko carries it in a message
 
 
 class ContextFilter(logging.Filter):

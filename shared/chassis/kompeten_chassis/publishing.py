@@ -11,7 +11,7 @@ from nameko.events import EventDispatcher
 from nameko.messaging import Publisher
 from nameko.standalone.events import get_event_exchange
 
-from .observability import CORRELATION_ID, PUBLISHED
+from .observability import CORRELATION_HEADER, PUBLISHED
 
 
 class EventPublisher(EventDispatcher):
@@ -71,7 +71,7 @@ class Publish:
         provider = self.provider
         headers = provider.get_message_headers(self.worker_ctx)
         if correlation_id:
-            headers[provider._get_header_name(CORRELATION_ID)] = correlation_id
+            headers[CORRELATION_HEADER] = correlation_id
         provider.publisher.publish(staged["event"], exchange=provider.exchange,
                                    routing_key=staged["routing_key"], extra_headers=headers)
         PUBLISHED.labels(self.service, staged["event"]["type"]).inc()
