@@ -119,10 +119,8 @@ class EventConsumer(EventHandler):
     # -- the message's way in -------------------------------------------------------------
 
     def handle_message(self, body, message):
-        try:
-            event = self._validated(body, message)
-        except InvalidEvent as exc:
-            self.refuse(message, exc.reason, exc.details)
+        event = self._checked(body, message)
+        if event is None:
             return
         try:
             if not self.idempotent and self._processed(event.id):
@@ -164,6 +162,14 @@ class EventConsumer(EventHandler):
         else:
             self.refuse(message, f"handler failed: {type(error).__name__}: {error}", None,
                         event.id)
+
+    def _checked(self, body, message) -> envelope.CloudEvent | None:
+        """The event, or None once it is dead-lettered as invalid."""
+        try:
+            return self._validated(body, message)
+        except InvalidEvent as exc:
+            self.refuse(message, exc.reason, exc.details)
+            return None
 
     def _validated(self, body, message) -> envelope.CloudEvent:
         event = envelope.parse(body)
@@ -284,10 +290,8 @@ class BatchEventConsumer(EventConsumer):
         self._running = 0
 
     def handle_message(self, body, message):
-        try:
-            event = self._validated(body, message)
-        except InvalidEvent as exc:
-            self.refuse(message, exc.reason, exc.details)
+        event = self._checked(body, message)
+        if event is None:
             return
         self._waiting.append((event, message))
         self._start()
