@@ -17,7 +17,8 @@ from kompeten_deploy.stack import Stack
 from pymongo import MongoClient
 
 pytestmark = pytest.mark.faults
-DECISIONS = 300
+# Enough that the fault strikes mid-burst: one instance issues 500 or more a second.
+DECISIONS = 2000
 POISON = 5
 
 
@@ -67,7 +68,7 @@ def wait(condition, what: str, seconds: float = 120):
     deadline = time.monotonic() + seconds
     while not condition():
         assert time.monotonic() < deadline, f"{what} within {seconds}s"
-        time.sleep(0.5)
+        time.sleep(0.1)
 
 
 def drain(amqp_uri: str, queue: str) -> list[tuple[dict, dict]]:
