@@ -225,17 +225,18 @@ def aware(at: datetime) -> datetime:
 
 
 def claim(collection: Collection, name: str, now: datetime,
-          stale: timedelta = STALE_CLAIM) -> bool:
+          stale: timedelta = STALE_CLAIM, done: Callable[[], bool] | None = None) -> bool:
     """Whether this writer may make the change called `name` (a certificate's n-th status
     change, an offer's answer): the first to insert the claim wins, on any MongoDB-wire server;
     a conditional update would let two win on FerretDB. A claim older than `stale` is one whose
-    writer died before making its change, and is taken over."""
+    writer died before making its change, and is taken over, unless `done()` says the change
+    was made after all."""
     try:
         collection.insert_one({"_id": name, "at": now})
         return True
     except DuplicateKeyError:
         held = collection.find_one({"_id": name}) or {"at": now - stale}
-        if now - aware(held["at"]) < stale:
+        if now - aware(held["at"]) < stale or (done is not None and done()):
             return False
         collection.update_one({"_id": name}, {"$set": {"at": now}})
         return True

@@ -63,6 +63,11 @@ def test_a_claim_is_won_by_one_of_many_at_once_and_a_stale_one_taken_over(databa
     # its writer died: a minute on, the next writer takes it over, once
     assert claim(collection, "offer-1", now + timedelta(seconds=61)) is True
     assert claim(collection, "offer-1", now + timedelta(seconds=62)) is False
+    # a stale claim whose change was made after all (a version written) is not taken over
+    assert claim(collection, "v-1", now) is True
+    later = now + timedelta(seconds=61)
+    assert claim(collection, "v-1", later, done=lambda: True) is False
+    assert claim(collection, "v-1", later, done=lambda: False) is True
 
 
 def test_values_appended_at_once_all_land_in_a_list_without_holes(database):
