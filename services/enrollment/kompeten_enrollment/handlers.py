@@ -419,7 +419,10 @@ def _close_one(uow: UnitOfWork, programme: Programme, doc: dict) -> None:
         staged = _completed(uow, programme, participant, outcome, event_id)
     else:  # consent withdrawn since enrolment: completion is recorded, not passed on
         held = True
-    uow.repo.finish(doc["_id"], outcome.status, outcome.rate, staged, held)
+    while not uow.repo.finish(doc, outcome.status, outcome.rate, staged, held):
+        doc = uow.repo.enrolment(programme.id, doc["participant_id"])  # changed meanwhile
+        if doc["status"] != "enrolled":
+            return  # they left, or another close worker wrote the outcome
 
 
 def _close_view(job: dict) -> dict:

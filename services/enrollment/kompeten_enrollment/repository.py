@@ -15,16 +15,18 @@ targets        goals above programmes, nested by parent_id
 
 import functools
 from dataclasses import asdict
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 
 from kompeten_chassis import privacy, unit_of_work
 from kompeten_chassis.mongo import (
     BUILT,
+    Contended,
     add_to_list,
     append_all,
     build_lists,
     build_once,
     by_ids,
+    claim,
     listed,
     slot_order,
     upsert,
@@ -368,7 +370,7 @@ class Repository(unit_of_work.Repository):
         if programme.allocating_later():
             return []
         cohort = self._cohort(programme.id, {"participant_id": 1, "status": 1,
-                                             "priority": 1})
+                                             "priority": 1, "version": 1})
         # Whoever is enrolled holds a seat (taken before the status is set, freed after it
         # changes): no more can be free than this, so a full programme tries none.
         free = programme.capacity - sum(d["status"] == "enrolled" for d in cohort)
@@ -378,20 +380,40 @@ class Repository(unit_of_work.Repository):
         for doc in waiting[:max(free, 0)]:
             if not self._seat(programme, doc["participant_id"]):
                 break  # taken meanwhile: the programme is full
-            self.db.enrolments.update_one({"_id": doc["_id"], "status": "waitlisted"},
-                                          {"$set": {"status": "enrolled"}})
-            promoted.append(doc["participant_id"])
+            if self._change(doc, {"$set": {"status": "enrolled"}}):
+                promoted.append(doc["participant_id"])
+            elif self.db.enrolments.find_one({"_id": doc["_id"]})["status"] != "enrolled":
+                self.db.seats.delete_one({"_id": doc["_id"]})  # they left the waitlist meanwhile
         return promoted
 
     def leave(self, doc: dict, status: str, reason: str, now: datetime,
               staged: dict | None = None) -> None:
-        update = {"$set": {"status": status, "left_at": now, "reason": reason}}
-        result = self.db.enrolments.update_one(
-            {"_id": doc["_id"], "status": doc["status"]},
-            self.with_outbox("enrolments", doc["_id"], update, staged))
-        if result.modified_count != 1:
+        if not self._change(doc, {"$set": {"status": status, "left_at": now, "reason": reason}},
+                            staged):
             raise Conflict("the enrolment changed meanwhile", code="enrolment_changed")
         self.db.seats.delete_one({"_id": doc["_id"]})
+
+    def _change(self, doc: dict, update: dict, staged: dict | None = None) -> bool:
+        """Apply `update` to the enrolment read as `doc` unless another writer changed it
+        since: its next version is claimed first by a unique insert (enrolment_versions,
+        "<enrolment>:<n>"), which one writer alone wins. Without it two changes at once lose
+        one on FerretDB, even `$set`s of different fields (an update rewrites the whole
+        document: an assessment and a certificate recorded at the same moment). False when
+        another writer has the version; one that died between claim and write is taken over
+        after a minute."""
+        version = doc.get("version", 0) + 1
+
+        def written() -> bool:
+            stored = self.db.enrolments.find_one({"_id": doc["_id"]}, {"version": 1}) or {}
+            return stored.get("version", 0) >= version
+
+        if not claim(self.db.enrolment_versions, f"{doc['_id']}:{version}",
+                     datetime.now(UTC), done=written):
+            return False
+        update = {**update, "$set": {**update.get("$set", {}), "version": version}}
+        self.db.enrolments.update_one({"_id": doc["_id"]}, self.with_outbox(
+            "enrolments", doc["_id"], update, staged))
+        return True
 
     def waitlist(self, programme_id: str) -> list[dict]:
         return sorted((d for d in self._cohort(programme_id) if d["status"] == "waitlisted"),
@@ -427,16 +449,12 @@ class Repository(unit_of_work.Repository):
                 doc["programme_id"]].get(doc["participant_id"], set()))
         return docs
 
-    def finish(self, enrolment_id: str, status: str, rate: float | None, staged: dict | None,
-               held: bool = False) -> None:
-        """Record the outcome with its event in the outbox. By id alone: FerretDB answers a
-        filter on more than the id by scanning the collection, and a second close worker
-        doing the same enrolment writes the same outcome and the same event id."""
-        update = {"$set": {"status": status, "attendance_rate": rate,
-                           "held_without_consent": held}}
-        self.db.enrolments.update_one({"_id": enrolment_id},
-                                      self.with_outbox("enrolments", enrolment_id, update,
-                                                       staged))
+    def finish(self, doc: dict, status: str, rate: float | None, staged: dict | None,
+               held: bool = False) -> bool:
+        """Record the outcome with its event in the outbox, unless the enrolment changed since
+        it was read (False: a drop-out meanwhile, or a second close worker that did it)."""
+        return self._change(doc, {"$set": {"status": status, "attendance_rate": rate,
+                                           "held_without_consent": held}}, staged)
 
     def outcomes(self, programme_id: str) -> dict:
         """How the programme's close ended for its people."""
@@ -459,9 +477,12 @@ class Repository(unit_of_work.Repository):
             if not completed:
                 return False
             programme_id = max(completed, key=lambda d: d["applied_at"])["programme_id"]
-        result = self.db.enrolments.update_one(
-            {"_id": enrolment_id(programme_id, participant_id)}, {"$set": {field: value}})
-        return result.matched_count == 1
+        doc = self.db.enrolments.find_one({"_id": enrolment_id(programme_id, participant_id)})
+        if doc is None:
+            return False
+        if not self._change(doc, {"$set": {field: value}}):
+            raise Contended(f"enrolment {doc['_id']}")  # the event is requeued: read again
+        return True
 
     def add_recertification_due(self, expiring: dict) -> None:
         upsert(self.db.recertification_due, {"_id": expiring["certificate_number"]}, {"$set": {

@@ -123,10 +123,11 @@ class InMemoryEnrollment(InMemoryRepository):
             doc["attended"] = sorted(set(doc["attended"]) | {day.isoformat()})
         return len(docs)
 
-    def finish(self, enrolment_id_, status, rate, staged, held=False):
-        self.enrolment_docs[enrolment_id_].update(status=status, attendance_rate=rate,
-                                                  held_without_consent=held)
+    def finish(self, doc, status, rate, staged, held=False):
+        self.enrolment_docs[doc["_id"]].update(status=status, attendance_rate=rate,
+                                               held_without_consent=held)
         self.keep(staged)
+        return True
 
     def participant_ids_by_nik(self, digests):
         return {p.nik_digest: p.id for p in self.participants.values()
