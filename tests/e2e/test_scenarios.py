@@ -67,6 +67,8 @@ def test_the_sewing_course_certificate_is_the_labour_offices_and_the_partner_hir
         return target["counts"]
     scenario.wait_until("placements counted", lambda: counts()["placed"], 12,
                         progress=lambda line: None, seconds=30)
+    scenario.wait_until("certificates counted", lambda: counts()["certified"], 15,
+                        progress=lambda line: None, seconds=30)
     assert (counts()["certified"], counts()["placed"]) == (15, 12)
     # no LSP was involved: the course leads to no BNSP assessment
     [programme] = [p for p in call(stack, people, "enrollment", "/programmes",
