@@ -344,6 +344,7 @@ def _ids_for_niks(uow: UnitOfWork, niks: list[str], nik_key: str) -> list[str]:
     return list(found.values())
 
 
+FINISH_TRIES = 3  # a changed enrolment read again; then the close waits for its next step
 CLOSE_BATCH = 100  # people per step of a close: what one request does (about 3 s here)
 CLOSE_IDLE = timedelta(seconds=15)  # a step takes seconds: a close idle this long lost its worker
 
@@ -419,10 +420,14 @@ def _close_one(uow: UnitOfWork, programme: Programme, doc: dict) -> None:
         staged = _completed(uow, programme, participant, outcome, event_id)
     else:  # consent withdrawn since enrolment: completion is recorded, not passed on
         held = True
-    while not uow.repo.finish(doc, outcome.status, outcome.rate, staged, held):
+    for _ in range(FINISH_TRIES):
+        if uow.repo.finish(doc, outcome.status, outcome.rate, staged, held):
+            return
         doc = uow.repo.enrolment(programme.id, doc["participant_id"])  # changed meanwhile
         if doc["status"] != "enrolled":
             return  # they left, or another close worker wrote the outcome
+    # its version is held by a writer that may have died: the close resumes after a while
+    raise Conflict("the enrolment changed meanwhile", code="enrolment_changed")
 
 
 def _close_view(job: dict) -> dict:

@@ -474,10 +474,10 @@ class Repository(unit_of_work.Repository):
         if programme_id is None:
             completed = [d for d in self._enrolments_of([participant_id])
                          if d["status"] == "completed"]
-            if not completed:
-                return False
-            programme_id = max(completed, key=lambda d: d["applied_at"])["programme_id"]
-        doc = self.db.enrolments.find_one({"_id": enrolment_id(programme_id, participant_id)})
+            doc = max(completed, key=lambda d: d["applied_at"], default=None)
+        else:
+            doc = self.db.enrolments.find_one({"_id": enrolment_id(programme_id,
+                                                                   participant_id)})
         if doc is None:
             return False
         if not self._change(doc, {"$set": {field: value}}):
