@@ -26,7 +26,7 @@ from kompeten_chassis.mongo import (
     build_lists,
     build_once,
     by_ids,
-    claim,
+    change_version,
     listed,
     slot_order,
     upsert,
@@ -395,25 +395,12 @@ class Repository(unit_of_work.Repository):
 
     def _change(self, doc: dict, update: dict, staged: dict | None = None) -> bool:
         """Apply `update` to the enrolment read as `doc` unless another writer changed it
-        since: its next version is claimed first by a unique insert (enrolment_versions,
-        "<enrolment>:<n>"), which one writer alone wins. Without it two changes at once lose
-        one on FerretDB, even `$set`s of different fields (an update rewrites the whole
-        document: an assessment and a certificate recorded at the same moment). False when
-        another writer has the version; one that died between claim and write is taken over
-        after a minute."""
-        version = doc.get("version", 0) + 1
-
-        def written() -> bool:
-            stored = self.db.enrolments.find_one({"_id": doc["_id"]}, {"version": 1}) or {}
-            return stored.get("version", 0) >= version
-
-        if not claim(self.db.enrolment_versions, f"{doc['_id']}:{version}",
-                     datetime.now(UTC), done=written):
-            return False
-        update = {**update, "$set": {**update.get("$set", {}), "version": version}}
-        self.db.enrolments.update_one({"_id": doc["_id"]}, self.with_outbox(
-            "enrolments", doc["_id"], update, staged))
-        return True
+        since (change_version: its next version claimed in enrolment_versions): an assessment
+        and a certificate recorded at the same moment both land. False when another writer
+        has the version."""
+        return change_version(self.db.enrolments, self.db.enrolment_versions, doc["_id"],
+                              doc.get("version", 0), lambda: self.with_outbox(
+                                  "enrolments", doc["_id"], update, staged), datetime.now(UTC))
 
     def waitlist(self, programme_id: str) -> list[dict]:
         return sorted((d for d in self._cohort(programme_id) if d["status"] == "waitlisted"),
