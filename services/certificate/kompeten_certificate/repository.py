@@ -6,11 +6,12 @@ from datetime import UTC, date, datetime
 
 from kompeten_chassis import outbox, unit_of_work
 from kompeten_chassis.mongo import (
+    Contended,
     add_to_list,
     at_once,
     aware,
     by_ids,
-    claim,
+    change_version,
     insert_new,
     listed,
     take_run,
@@ -50,7 +51,8 @@ def _to_doc(cert: Certificate) -> dict:
 
 def _from_doc(doc: dict) -> Certificate:
     doc = {key: value for key, value in doc.items()
-           if key not in ("series", "sequence", "expiry_notified_at", outbox.FIELD)}
+           if key not in ("series", "sequence", "expiry_notified_at", "version",
+                          outbox.FIELD)}
     doc["number"] = doc.pop("_id")
     doc["issued_on"] = date.fromisoformat(doc["issued_on"])
     doc["valid_until"] = doc["valid_until"] and date.fromisoformat(doc["valid_until"])
@@ -63,6 +65,23 @@ class Repository(unit_of_work.Repository):
     outbox_collections = ("certificates",)
 
     _known: set[tuple[str, str]] = set()  # (database, issuer code) stored in issuers
+
+    def __init__(self, db: Database):
+        super().__init__(db)
+        self._versions: dict[str, int] = {}  # of the certificates read: what a change claims
+
+    def _read(self, doc: dict) -> Certificate:
+        self._versions[doc["_id"]] = doc.get("version", 0)
+        return _from_doc(doc)
+
+    def _change(self, number: str, update) -> bool:
+        """A write of a certificate read by this repository, unless another writer changed it
+        since (change_version: its next version claimed in certificate_versions): a
+        revocation and the holder's identity arriving at the same moment both land."""
+        changed = change_version(self.db.certificates, self.db.certificate_versions, number,
+                                 self._versions[number], update, datetime.now(UTC))
+        self._versions[number] += changed
+        return changed
 
     def issue_all(self, wanted: list[ToIssue]) -> list[Certificate]:
         """The certificate of each source, in order: the one stored for it, or a new one under
@@ -93,14 +112,14 @@ class Repository(unit_of_work.Repository):
 
     def _for_sources(self, sources: list[str]) -> dict[str, Certificate]:
         pointers = by_ids(self.db.certificate_sources, sources)
-        return {doc["source"]: _from_doc(doc) for doc in by_ids(
+        return {doc["source"]: self._read(doc) for doc in by_ids(
             self.db.certificates, [pointer["number"] for pointer in pointers])}
 
     def _issue_round(self, wanted: list[ToIssue]) -> dict[str, Certificate]:
         """New certificates, at most one per holder."""
         holders = [one.participant_id for one in wanted]
         held = dict(zip(holders, at_once(self._held, holders), strict=True))
-        certs = {doc["_id"]: _from_doc(doc) for doc in by_ids(
+        certs = {doc["_id"]: self._read(doc) for doc in by_ids(
             self.db.certificates, [number for numbers in held.values() for number in numbers])}
         slots = {one.source: index for index, one in take_run(
             (self.db.name, "status lists"), wanted, self._slot_taken, self._take_slots)}
@@ -148,7 +167,7 @@ class Repository(unit_of_work.Repository):
     def _repair_pointer(self, source: str) -> Certificate:
         """The certificate is there but its pointer is not (a crash between the two inserts,
         or an instance that is writing it now): the one query by a field, on a rare path."""
-        cert = _from_doc(self.db.certificates.find_one({"source": source}))
+        cert = self._read(self.db.certificates.find_one({"source": source}))
         insert_new(self.db.certificate_sources, [{"_id": source, "number": cert.number}])
         return cert
 
@@ -194,12 +213,13 @@ class Repository(unit_of_work.Repository):
         return {"code": doc["_id"], "name": doc["name"]}
 
     def save_credential(self, cert: Certificate) -> None:
-        self.db.certificates.update_one({"_id": cert.number},
-                                        {"$set": {"credential": cert.credential}})
+        """Unless it changed meanwhile: then the next download signs it anew again."""
+        self._change(cert.number, {"$set": {"credential": cert.credential}})
 
     def save_identity(self, cert: Certificate) -> None:
-        self.db.certificates.update_one({"_id": cert.number}, {"$set": {
-            "identity_hash": cert.identity_hash, "credential": cert.credential}})
+        if not self._change(cert.number, {"$set": {"identity_hash": cert.identity_hash,
+                                                   "credential": cert.credential}}):
+            raise Contended(f"certificate {cert.number}")  # the event is requeued: read again
 
     # wallet delivery (wallet.py): one-time codes, access tokens, nonces, kept by their hash ---
     def add_wallet_secret(self, kind: str, digest: str, number: str | None,
@@ -232,35 +252,37 @@ class Repository(unit_of_work.Repository):
         return gone
 
     def mark_renewed(self, number: str, by: str) -> None:
-        self.db.certificates.update_one({"_id": number}, {"$set": {"renewed_by": by}})
+        if self.get(number).renewed_by == by:
+            return  # marked before (a redelivery)
+        if not self._change(number, {"$set": {"renewed_by": by}}):
+            raise Contended(f"certificate {number}")  # the event is requeued: read again
 
     def get(self, number: str) -> Certificate:
         doc = self.db.certificates.find_one({"_id": number})
         if doc is None:
             raise NotFound(f"no certificate {number}", code="certificate_not_found")
-        return _from_doc(doc)
+        return self._read(doc)
 
     def expiring(self, today: date, until: date) -> list[Certificate]:
         """Valid certificates ending by `until` whose holders were not told yet."""
-        return [_from_doc(d) for d in self.db.certificates.find({
+        return [self._read(d) for d in self.db.certificates.find({
             "valid_until": {"$gte": today.isoformat(), "$lte": until.isoformat()},
             "revocation": None, "renewed_by": None, "expiry_notified_at": None})]
 
     def mark_expiry_notified(self, number: str, at: datetime) -> None:
-        self.db.certificates.update_one({"_id": number}, {"$set": {"expiry_notified_at": at}})
+        """Unless it changed meanwhile: then the next hour's check tells (the same event id)."""
+        self._change(number, {"$set": {"expiry_notified_at": at}})
 
     def save_status(self, cert: Certificate, staged: dict) -> None:
         """Store a status change made on the certificate as read, unless another officer
-        changed it meanwhile (a revocation and a suspension at once): the n-th change of a
-        certificate is claimed by a unique insert, which one writer alone wins."""
-        if not claim(self.db.status_changes, f"{cert.number}:{len(cert.history)}",
-                     datetime.now(UTC)):
+        changed it meanwhile (a revocation and a suspension at once: the certificate's next
+        version, claimed by a unique insert, goes to one writer alone)."""
+        if not self._change(cert.number, lambda: self.with_outbox(
+                "certificates", cert.number, {"$set": {"revocation": cert.revocation,
+                                                        "suspension": cert.suspension,
+                                                        "history": cert.history}}, staged)):
             raise Conflict("the certificate's status changed meanwhile: look again",
                            code="certificate_changed")
-        self.db.certificates.update_one({"_id": cert.number}, self.with_outbox(
-            "certificates", cert.number, {"$set": {"revocation": cert.revocation,
-                                                    "suspension": cert.suspension,
-                                                    "history": cert.history}}, staged))
 
     def status_values(self, issuer_code: str) -> dict[int, int]:
         """The issuer's revoked or suspended certificates' entries in its status list."""
@@ -285,5 +307,5 @@ class Repository(unit_of_work.Repository):
             pattern = {"$regex": re.escape(search), "$options": "i"}
             query["$or"] = [{"_id": pattern}, {"scheme_code": pattern},
                             {"scheme_title": pattern}]
-        return [_from_doc(d) for d in self.db.certificates.find(query).sort(
+        return [self._read(d) for d in self.db.certificates.find(query).sort(
             "_id", DESCENDING).limit(limit)]

@@ -948,12 +948,55 @@ def test_two_officers_changing_a_status_at_once_cannot_both_win(service, bus, db
     assert stored["revocation"]["by"] == "officer-1" and stored["suspension"] is None
     assert [h["action"] for h in stored["history"]] == ["revoke"]
     # a claim whose writer died (older than a minute, nothing stored) does not block for ever
-    db.status_changes.insert_one({"_id": f"{number}:2",
-                                  "at": datetime.now(UTC) - timedelta(minutes=2)})
-    later = Repository(db).get(number)
+    db.certificate_versions.insert_one({"_id": f"{number}:2",
+                                        "at": datetime.now(UTC) - timedelta(minutes=2)})
+    third = Repository(db)
+    later = third.get(number)
     later.history.append({"action": "note", "reason": "x", "by": "officer-1", "at": now})
-    Repository(db).save_status(later, None)
+    third.save_status(later, None)
     assert len(db.certificates.find_one({"_id": number})["history"]) == 2
+
+
+def test_a_revocation_and_the_holders_identity_at_the_same_moment_both_land(service, bus, db):
+    """Each of twenty certificates revoked by an officer while enrollment's word on its holder
+    arrives: both land. FerretDB rewrites the whole document on any update, so one of two at
+    once was lost, a revocation among them; each write now claims the certificate's next
+    version, and the loser reads again (an officer's 409, a requeued event)."""
+    import eventlet
+    from kompeten_certificate.repository import Repository
+    from kompeten_chassis.mongo import Contended
+    from kompeten_shared.errors import Conflict
+
+    listener = bus.listen("certificate.events", "certificate.issued")
+    for _ in range(20):
+        bus.publish_event(decided())
+    issued = [e["data"] for e in listener.events(20, timeout=30)]
+
+    def revoke(number):
+        while True:
+            repo = Repository(db)  # a worker of its own, reading afresh
+            cert = repo.get(number)
+            cert.revoke("temuan pemalsuan", "officer-1", datetime.now(UTC))
+            try:
+                return repo.save_status(cert, None)
+            except Conflict:
+                eventlet.sleep(0.01)
+
+    def identify(data):
+        while True:
+            repo = Repository(db)
+            cert = repo.get(data["certificate_number"])
+            cert.identify(data["participant_id"], "sha256$" + "ab" * 32)
+            try:
+                return repo.save_identity(cert)
+            except Contended:
+                eventlet.sleep(0.01)
+
+    jobs = [(revoke, d["certificate_number"]) for d in issued] + [(identify, d) for d in issued]
+    list(eventlet.GreenPool(40).imap(lambda job: job[0](job[1]), jobs))
+    for doc in db.certificates.find():
+        assert doc["revocation"] and doc["revocation"]["by"] == "officer-1", doc["_id"]
+        assert doc["identity_hash"] == "sha256$" + "ab" * 32, doc["_id"]
 
 
 def test_wallet_secrets_past_their_lifetime_are_purged_and_live_ones_kept(service, bus,
